@@ -1,0 +1,12 @@
+#!/usr/bin/env node
+// The CLI is TypeScript run through tsx; register it before loading the entry point.
+// Extism's WASI shim prints an ExperimentalWarning on import: keep the CLI's output clean.
+const emitWarning = process.emitWarning
+process.emitWarning = function (warning, ...args) {
+  const type = typeof args[0] === 'string' ? args[0] : args[0]?.type
+  if (type === 'ExperimentalWarning') return
+  return emitWarning.call(process, warning, ...args)
+}
+const { register } = await import('tsx/esm/api')
+register()
+await import('../host/cli/main.ts')

@@ -1,0 +1,211 @@
+/**
+ * One error type for the whole host. Every failure a caller may act on carries a stable
+ * string `code`; the message reads `CODE: what was expected, what came`. The CLI maps codes
+ * to exit codes in one place (`host/cli/exit-codes.ts`), so handlers only ever throw.
+ */
+
+export type HypernetErrorCode =
+  // usage: the caller asked for something malformed
+  | 'USAGE'
+  | 'BAD_KEY'
+  | 'BAD_HASH'
+  // files and formats
+  | 'FILE_NOT_FOUND'
+  | 'FILE_EXISTS'
+  | 'MANIFEST_NOT_JSON'
+  | 'MANIFEST_INVALID'
+  | 'WASM_INVALID'
+  // verification
+  | 'SIGNATURE_INVALID'
+  | 'CODE_HASH_MISMATCH'
+  | 'MANIFEST_EXPIRED'
+  | 'IMPORT_NOT_ALLOWED'
+  | 'EXPORT_MISSING'
+  | 'ABI_UNSUPPORTED'
+  | 'MEMORY_LIMIT'
+  | 'AUDIT_FAILED'
+  // install and store
+  | 'CONSENT_REQUIRED'
+  | 'CONSENT_DENIED'
+  | 'APP_NOT_FOUND'
+  | 'STORE_LOCKED'
+  | 'KEY_NOT_FOUND'
+  // runtime
+  | 'PLUGIN_CRASHED'
+  | 'PLUGIN_TIMEOUT'
+  | 'PLUGIN_FAILED'
+  | 'PLUGIN_CLOSED'
+  | 'PERMISSION_DENIED'
+  // daemon and network
+  | 'DAEMON_UNREACHABLE'
+  | 'DAEMON_RUNNING'
+  | 'NOT_FOUND'
+  | 'TIMEOUT'
+  | 'CONNECTION_FAILED'
+  | 'BAD_MESSAGE'
+  | 'INTERNAL'
+
+export interface HypernetErrorOptions {
+  cause?: unknown
+  /** Extra machine-readable context, shown by `--json` output. */
+  details?: Record<string, unknown>
+}
+
+/** The host's only error class. Construct through the static factories, never directly. */
+export class HypernetError extends Error {
+  readonly code: HypernetErrorCode
+  readonly details?: Record<string, unknown>
+
+  constructor(code: HypernetErrorCode, msg: string, opts: HypernetErrorOptions = {}) {
+    super(`${code}: ${msg}`, opts.cause === undefined ? undefined : { cause: opts.cause })
+    this.code = code
+    this.details = opts.details
+  }
+
+  override get name(): string {
+    return 'HypernetError'
+  }
+
+  static USAGE(msg: string): HypernetError {
+    return new HypernetError('USAGE', msg)
+  }
+
+  static BAD_KEY(what: string, got: string): HypernetError {
+    return new HypernetError('BAD_KEY', `${what}: expected a 32-byte key as 64 hex or 52 z32 characters, got ${quote(got)}`)
+  }
+
+  static BAD_HASH(what: string, got: string): HypernetError {
+    return new HypernetError('BAD_HASH', `${what}: expected a 32-byte hash as 64 hex or 52 z32 characters, got ${quote(got)}`)
+  }
+
+  static FILE_NOT_FOUND(file: string, what = 'file'): HypernetError {
+    return new HypernetError('FILE_NOT_FOUND', `${file}: ${what} not found`)
+  }
+
+  static FILE_EXISTS(file: string): HypernetError {
+    return new HypernetError('FILE_EXISTS', `${file}: already exists (pass --force to replace it)`)
+  }
+
+  static MANIFEST_NOT_JSON(file: string, cause?: unknown): HypernetError {
+    const why = cause instanceof Error ? cause.message : 'not valid JSON'
+    return new HypernetError('MANIFEST_NOT_JSON', `${file}: expected a JSON manifest, ${why}`, { cause })
+  }
+
+  static MANIFEST_INVALID(path: string, msg: string): HypernetError {
+    return new HypernetError('MANIFEST_INVALID', `${path || '/'}: ${msg}`, { details: { path } })
+  }
+
+  static WASM_INVALID(file: string, msg: string, cause?: unknown): HypernetError {
+    return new HypernetError('WASM_INVALID', `${file}: ${msg}`, { cause })
+  }
+
+  static SIGNATURE_INVALID(msg = 'the manifest signature does not verify against its publisher key'): HypernetError {
+    return new HypernetError('SIGNATURE_INVALID', msg)
+  }
+
+  static CODE_HASH_MISMATCH(expected: string, got: string): HypernetError {
+    return new HypernetError('CODE_HASH_MISMATCH', `the wasm does not match the signed code hash: manifest says ${expected}, the file hashes to ${got}`, { details: { expected, got } })
+  }
+
+  static MANIFEST_EXPIRED(expires: string): HypernetError {
+    return new HypernetError('MANIFEST_EXPIRED', `the manifest expired at ${expires}`)
+  }
+
+  static IMPORT_NOT_ALLOWED(imports: string[]): HypernetError {
+    return new HypernetError('IMPORT_NOT_ALLOWED', `the wasm imports functions this host does not offer: ${imports.join(', ')}`, { details: { imports } })
+  }
+
+  static EXPORT_MISSING(exports: string[]): HypernetError {
+    return new HypernetError('EXPORT_MISSING', `the wasm does not export what the host needs: ${exports.join(', ')}`, { details: { exports } })
+  }
+
+  static ABI_UNSUPPORTED(got: number, supported: number[]): HypernetError {
+    return new HypernetError('ABI_UNSUPPORTED', `the plugin was built for ABI ${got}, this host supports ABI ${supported.join(', ')}; rebuild it with a current SDK`)
+  }
+
+  static MEMORY_LIMIT(msg: string): HypernetError {
+    return new HypernetError('MEMORY_LIMIT', msg)
+  }
+
+  static AUDIT_FAILED(firstProblem: string, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError('AUDIT_FAILED', firstProblem, { details })
+  }
+
+  static CONSENT_REQUIRED(): HypernetError {
+    return new HypernetError('CONSENT_REQUIRED', 'installing needs your consent: run in a terminal to be asked, pass --yes, or trust the publisher first (trust add <key>)')
+  }
+
+  static CONSENT_DENIED(): HypernetError {
+    return new HypernetError('CONSENT_DENIED', 'installation cancelled: consent was not given')
+  }
+
+  static APP_NOT_FOUND(ref: string): HypernetError {
+    return new HypernetError('APP_NOT_FOUND', `no installed app matches ${quote(ref)} (expected an app name or code hash; see list)`)
+  }
+
+  static STORE_LOCKED(file: string): HypernetError {
+    return new HypernetError('STORE_LOCKED', `${file}: the app store is locked by another process for too long`)
+  }
+
+  static KEY_NOT_FOUND(file: string): HypernetError {
+    return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (create one with: hypernet-host keys generate)`)
+  }
+
+  static PLUGIN_CRASHED(app: string, why: string): HypernetError {
+    return new HypernetError('PLUGIN_CRASHED', `${app}: ${why}`)
+  }
+
+  static PLUGIN_TIMEOUT(app: string, ms: number): HypernetError {
+    return new HypernetError('PLUGIN_TIMEOUT', `${app}: a call ran past its ${ms} ms deadline`)
+  }
+
+  static PLUGIN_FAILED(app: string, why: string): HypernetError {
+    return new HypernetError('PLUGIN_FAILED', `${app}: ${why}`)
+  }
+
+  static PLUGIN_CLOSED(app: string): HypernetError {
+    return new HypernetError('PLUGIN_CLOSED', `${app}: the plugin is not running`)
+  }
+
+  static PERMISSION_DENIED(app: string, what: string): HypernetError {
+    return new HypernetError('PERMISSION_DENIED', `${app}: ${what} is not granted by its manifest`)
+  }
+
+  static DAEMON_UNREACHABLE(socket: string, why = 'no daemon is running'): HypernetError {
+    return new HypernetError('DAEMON_UNREACHABLE', `${socket}: ${why} (start one with: hypernet-host start)`)
+  }
+
+  static DAEMON_RUNNING(socket: string): HypernetError {
+    return new HypernetError('DAEMON_RUNNING', `${socket}: a daemon is already running for this home`)
+  }
+
+  static NOT_FOUND(msg: string): HypernetError {
+    return new HypernetError('NOT_FOUND', msg)
+  }
+
+  static TIMEOUT(msg: string): HypernetError {
+    return new HypernetError('TIMEOUT', msg)
+  }
+
+  static CONNECTION_FAILED(msg: string, cause?: unknown): HypernetError {
+    return new HypernetError('CONNECTION_FAILED', msg, { cause })
+  }
+
+  static BAD_MESSAGE(msg: string): HypernetError {
+    return new HypernetError('BAD_MESSAGE', msg)
+  }
+
+  static INTERNAL(msg: string, cause?: unknown): HypernetError {
+    return new HypernetError('INTERNAL', msg, { cause })
+  }
+}
+
+/** True when `err` is a HypernetError, optionally with the given code. */
+export function isHypernetError(err: unknown, code?: HypernetErrorCode): err is HypernetError {
+  return err instanceof HypernetError && (code === undefined || err.code === code)
+}
+
+function quote(s: string): string {
+  const short = s.length > 80 ? s.slice(0, 77) + '...' : s
+  return JSON.stringify(short)
+}

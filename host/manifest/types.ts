@@ -1,0 +1,41 @@
+/** A service an app vends: reachable by peers at its own key, advertised by its service hash. */
+export interface ServiceDecl {
+  name: string
+  port: number
+  protocol: 'stream'
+  description?: string
+}
+
+/** What an app asks to be allowed to do. Anything absent is denied. */
+export interface Permissions {
+  /** Services the app may dial: `self/<service>` or a service hash. Empty or absent: none. */
+  dial?: string[]
+  /** Persistent per-app storage; absent means no storage. */
+  storage?: { quotaBytes: number }
+  /** Whether the app may set timers. */
+  timers?: boolean
+}
+
+/** Resources the app asks for; the host caps both. */
+export interface Limits {
+  memoryMiB?: number
+  callTimeoutMs?: number
+}
+
+/** The manifest body: everything the publisher signs. */
+export interface ManifestBody {
+  schema: string
+  app: { name: string; version: string; description?: string }
+  code: { hash: string; abi: number }
+  publisher: string
+  services: ServiceDecl[]
+  permissions: Permissions
+  limits: Limits
+  /** ISO 8601 time after which the manifest is no longer valid. */
+  expires?: string
+}
+
+/** A signed manifest as it is stored on disk. */
+export interface Manifest extends ManifestBody {
+  signature: string
+}
