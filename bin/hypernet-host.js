@@ -9,4 +9,5 @@ process.emitWarning = function (warning, ...args) {
 }
 const { register } = await import('tsx/esm/api')
 register()
-await import('../host/cli/main.ts')
+const { runCli } = await import('../host/cli/main.ts')
+process.exitCode = await runCli(process.argv.slice(2))

@@ -30,6 +30,7 @@ export type HypernetErrorCode =
   | 'APP_NOT_FOUND'
   | 'STORE_LOCKED'
   | 'KEY_NOT_FOUND'
+  | 'KEY_INVALID'
   // runtime
   | 'PLUGIN_CRASHED'
   | 'PLUGIN_TIMEOUT'
@@ -149,6 +150,10 @@ export class HypernetError extends Error {
 
   static KEY_NOT_FOUND(file: string): HypernetError {
     return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (create one with: hypernet-host keys generate)`)
+  }
+
+  static KEY_INVALID(file: string, why: string): HypernetError {
+    return new HypernetError('KEY_INVALID', `${file}: expected an ed25519 key file, ${why}`)
   }
 
   static PLUGIN_CRASHED(app: string, why: string): HypernetError {

@@ -1,0 +1,56 @@
+import { LIMITS } from '../constants.ts'
+import type { Manifest } from '../manifest/types.ts'
+
+/**
+ * Permissions in words a person understands, with the risky ones flagged. Policy: anything
+ * not listed in the manifest is denied; an empty `dial` list means the app dials nothing.
+ */
+
+export interface PermissionLine {
+  /** Machine name: service, dial, storage, timers, memory, time. */
+  kind: string
+  words: string
+  risky: boolean
+}
+
+/** Describe what a manifest asks for, one line per grant, effective limits included. */
+export function describePermissions(m: Manifest): PermissionLine[] {
+  const out: PermissionLine[] = []
+  for (const s of m.services) {
+    out.push({ kind: 'service', words: `accept connections from any peer on service "${s.name}" (port ${s.port})`, risky: false })
+  }
+  for (const d of m.permissions.dial ?? []) {
+    if (d.startsWith('self/')) {
+      out.push({ kind: 'dial', words: `connect to other hosts running this app's "${d.slice(5)}" service`, risky: false })
+    } else {
+      out.push({ kind: 'dial', words: `connect to the service with hash ${d} (other code, run by other hosts)`, risky: true })
+    }
+  }
+  if (m.permissions.storage) {
+    const q = m.permissions.storage.quotaBytes
+    const capped = Math.min(q, LIMITS.maxStorageBytes)
+    out.push({ kind: 'storage', words: `keep up to ${formatBytes(capped)} of data on this machine${capped < q ? ` (asked ${formatBytes(q)}, capped)` : ''}`, risky: capped > 16 * 1024 * 1024 })
+  }
+  if (m.permissions.timers) {
+    out.push({ kind: 'timers', words: 'run code on a timer, even when no one is connected', risky: false })
+  }
+  const mem = m.limits.memoryMiB ?? LIMITS.defaultMemoryMiB
+  const memCapped = Math.min(mem, LIMITS.maxMemoryMiB)
+  out.push({ kind: 'memory', words: `use up to ${memCapped} MiB of memory${memCapped < mem ? ` (asked ${mem} MiB, capped)` : ''}`, risky: memCapped > 64 })
+  const t = m.limits.callTimeoutMs ?? LIMITS.defaultCallTimeoutMs
+  const tCapped = Math.min(t, LIMITS.maxCallTimeoutMs)
+  out.push({ kind: 'time', words: `hold a CPU core for up to ${tCapped} ms per event${tCapped < t ? ` (asked ${t} ms, capped)` : ''}`, risky: tCapped > 1000 })
+  return out
+}
+
+/** 1536 -> "1.5 KiB". */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB']
+  let i = 0
+  let v = n
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024
+    i++
+  }
+  return i === 0 ? `${n} bytes` : `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`
+}

@@ -1,0 +1,34 @@
+import { auditApp } from '../../audit/audit-app.ts'
+import { HypernetError } from '../../errors.ts'
+import type { HypernetErrorCode } from '../../errors.ts'
+import { manifestPathFor, wasmPathFor } from '../../manifest/load.ts'
+import { TrustStore } from '../../store/trust-store.ts'
+import type { CliContext } from '../context.ts'
+import { formatReport } from '../format-report.ts'
+
+/** Resolve the wasm and manifest files from one path and optional overrides. */
+export function resolveAppFiles(file: string, opts: { manifest?: string; wasm?: string }): { wasmFile: string; manifestFile: string } {
+  const isJson = /\.json$/i.test(file)
+  const wasmFile = opts.wasm ?? (isJson ? wasmPathFor(file) : file)
+  const manifestFile = opts.manifest ?? (isJson ? file : manifestPathFor(file))
+  return { wasmFile, manifestFile }
+}
+
+/**
+ * Audit an app and print the report; a failed check throws after printing it.
+ * @throws AUDIT_FAILED-family codes (exit 4) via the first failed check's own code
+ */
+export async function audit(ctx: CliContext, args: { file: string; manifest?: string; wasm?: string }): Promise<void> {
+  const files = resolveAppFiles(args.file, args)
+  const trusted = await new TrustStore(ctx.paths.trust).keys()
+  const report = await auditApp({ ...files, trusted })
+  if (ctx.json) ctx.io.stdout.write(JSON.stringify(report, null, 2) + '\n')
+  else if (report.ok && !ctx.quiet) for (const line of formatReport(report)) ctx.io.stdout.write(line + '\n')
+  if (!report.ok) {
+    // the first line (printed by the CLI) says why; the report follows on stderr for a person
+    const first = report.checks.find((c) => !c.ok)!
+    throw new HypernetError((first.code ?? 'AUDIT_FAILED') as HypernetErrorCode, report.problem!.replace(/^[A-Z_]+: /, ''), {
+      details: { reported: ctx.json, after: ctx.json ? [] : formatReport(report).slice(1) }
+    })
+  }
+}

@@ -1,0 +1,19 @@
+import { formatId, parseHash } from '../../encoding/ids.ts'
+import { keyPath, readKeyFile } from '../../keys/key-file.ts'
+import { serviceHash } from '../../manifest/hashes.ts'
+import { signApp } from '../../manifest/sign-app.ts'
+import type { CliContext } from '../context.ts'
+
+/** Sign a draft manifest for a wasm. @throws KEY_NOT_FOUND, FILE_NOT_FOUND, WASM_INVALID, MANIFEST_INVALID */
+export async function sign(ctx: CliContext, args: { wasm: string; manifest: string; key?: string; keyName: string; out?: string }): Promise<void> {
+  const keyPair = await readKeyFile(args.key ?? keyPath(ctx.paths.keys, args.keyName))
+  const { manifest, file } = await signApp({ wasmFile: args.wasm, draft: args.manifest, keyPair, out: args.out })
+  const code = parseHash(manifest.code.hash)
+  const services = manifest.services.map((s) => ({ name: s.name, port: s.port, hash: formatId(serviceHash(code, s.name)) }))
+  ctx.data({ file, app: manifest.app, codeHash: manifest.code.hash, publisher: manifest.publisher, services }, () => [
+    `signed ${manifest.app.name} ${manifest.app.version} -> ${file}`,
+    `code hash  ${manifest.code.hash}`,
+    `publisher  ${manifest.publisher}`,
+    ...services.map((s) => `service    ${s.name} (port ${s.port})  ${s.hash}`)
+  ])
+}

@@ -1,0 +1,35 @@
+import type { HypernetErrorCode } from '../errors.ts'
+
+/**
+ * The one place error codes become exit codes. Stable, documented in the README:
+ * 0 ok, 1 failure, 2 usage, 3 daemon unreachable, 4 verification failed.
+ */
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DAEMON: 3, VERIFY: 4 } as const
+
+const BY_CODE: Partial<Record<HypernetErrorCode, number>> = {
+  USAGE: EXIT.USAGE,
+  BAD_KEY: EXIT.USAGE,
+  BAD_HASH: EXIT.USAGE,
+  FILE_NOT_FOUND: EXIT.USAGE,
+  FILE_EXISTS: EXIT.USAGE,
+  KEY_NOT_FOUND: EXIT.USAGE,
+  APP_NOT_FOUND: EXIT.USAGE,
+  DAEMON_UNREACHABLE: EXIT.DAEMON,
+  MANIFEST_NOT_JSON: EXIT.VERIFY,
+  MANIFEST_INVALID: EXIT.VERIFY,
+  WASM_INVALID: EXIT.VERIFY,
+  SIGNATURE_INVALID: EXIT.VERIFY,
+  CODE_HASH_MISMATCH: EXIT.VERIFY,
+  MANIFEST_EXPIRED: EXIT.VERIFY,
+  IMPORT_NOT_ALLOWED: EXIT.VERIFY,
+  EXPORT_MISSING: EXIT.VERIFY,
+  ABI_UNSUPPORTED: EXIT.VERIFY,
+  MEMORY_LIMIT: EXIT.VERIFY,
+  AUDIT_FAILED: EXIT.VERIFY,
+  KEY_INVALID: EXIT.VERIFY
+}
+
+/** The exit code for an error code; anything unlisted is a plain failure. */
+export function exitCodeFor(code: string | undefined): number {
+  return (code && BY_CODE[code as HypernetErrorCode]) || EXIT.FAILURE
+}

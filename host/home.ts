@@ -1,0 +1,33 @@
+import { join } from 'node:path'
+import envPaths from 'env-paths'
+
+/**
+ * The host home: every file the host keeps lives under one folder, chosen by `--home`, then
+ * `HYPERNET_HOME`, then the platform's data folder. These helpers name the files in it.
+ */
+
+/** The default home: the platform's data folder for hypernet-host. */
+export function defaultHome(): string {
+  return envPaths('hypernet-host', { suffix: '' }).data
+}
+
+/** Resolve the home folder from an explicit option or the environment. */
+export function resolveHome(explicit?: string): string {
+  return explicit || process.env.HYPERNET_HOME || defaultHome()
+}
+
+/** Named paths under a home folder. */
+export function homePaths(home: string) {
+  return {
+    home,
+    keys: join(home, 'keys'),
+    store: join(home, 'store'),
+    trust: join(home, 'trust.json'),
+    data: join(home, 'data'),
+    identity: join(home, 'host.key'),
+    socket: join(home, 'hypernet.sock'),
+    logs: join(home, 'logs')
+  }
+}
+
+export type HomePaths = ReturnType<typeof homePaths>

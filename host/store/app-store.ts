@@ -1,0 +1,238 @@
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import { join } from 'node:path'
+import { HypernetError } from '../errors.ts'
+import { decodeId, formatId } from '../encoding/ids.ts'
+import { codeHash } from '../manifest/hashes.ts'
+import type { Manifest } from '../manifest/types.ts'
+import { atomicWrite } from '../util/atomic-write.ts'
+import { withLock } from './lock.ts'
+
+/**
+ * The app store: installed apps under `<home>/store`, content-addressed by code hash.
+ *
+ *   store/apps/<code hash>/app.wasm        the module, byte for byte as signed
+ *   store/apps/<code hash>/manifest.json   its signed manifest
+ *   store/index.json                       app name -> code hash, written atomically
+ *   store/staging/                         installs in progress
+ *   store/lock/                            held while the index changes
+ *
+ * An install stages and re-checks the files, renames the folder into apps/, then switches the
+ * index. A crash at any point leaves the index as it was; leftovers (staging folders, app
+ * folders the index does not name) are swept by `ready()`. An upgrade keeps the old version's
+ * folder until the index names the new one.
+ */
+
+export interface InstalledApp {
+  name: string
+  version: string
+  codeHash: string
+  publisher: string
+  enabled: boolean
+  installedAt: string
+}
+
+interface IndexFile {
+  version: 1
+  apps: Record<string, InstalledApp>
+}
+
+export type InstallOutcome = { status: 'installed' | 'unchanged' | 'upgraded'; app: InstalledApp; previous?: InstalledApp }
+
+export interface AppStoreInit {
+  dir: string
+}
+
+/** Create the store for a home's `store` folder; call ready() before use. */
+export function createAppStore(init: AppStoreInit): AppStore {
+  return new AppStore(init.dir)
+}
+
+export class AppStore {
+  readonly dir: string
+  private opened: Promise<void> | null = null
+
+  constructor(dir: string) {
+    this.dir = dir
+  }
+
+  private get indexFile(): string {
+    return join(this.dir, 'index.json')
+  }
+
+  private get lockDir(): string {
+    return join(this.dir, 'lock')
+  }
+
+  /** Create the folders and sweep what an interrupted install left behind. */
+  ready(): Promise<void> {
+    if (this.opened === null) this.opened = this.open()
+    return this.opened
+  }
+
+  /** Nothing is held open between calls; present so the store has the lifecycle of the rest. */
+  async close(): Promise<void> {}
+
+  private async open(): Promise<void> {
+    await mkdir(join(this.dir, 'apps'), { recursive: true })
+    await mkdir(join(this.dir, 'staging'), { recursive: true })
+    await withLock(this.lockDir, async () => {
+      const index = await this.readIndex()
+      const live = new Set(Object.values(index.apps).map((a) => a.codeHash))
+      for (const d of await readdir(join(this.dir, 'apps'))) {
+        if (!live.has(d)) await rm(join(this.dir, 'apps', d), { recursive: true, force: true })
+      }
+      for (const d of await readdir(join(this.dir, 'staging'))) {
+        const p = join(this.dir, 'staging', d)
+        // a staging folder younger than a minute may belong to an install running right now
+        if (Date.now() - (await stat(p)).mtimeMs > 60_000) await rm(p, { recursive: true, force: true })
+      }
+    })
+  }
+
+  /** Every installed app, sorted by name. */
+  async list(): Promise<InstalledApp[]> {
+    await this.ready()
+    const index = await this.readIndex()
+    return Object.values(index.apps).sort((a, b) => a.name.localeCompare(b.name))
+  }
+
+  /**
+   * Find an app by name or code hash (hex or z32).
+   * @throws APP_NOT_FOUND
+   */
+  async get(ref: string): Promise<InstalledApp> {
+    const apps = await this.list()
+    const id = decodeId(ref)
+    const hex = id ? formatId(id) : null
+    const found = apps.find((a) => a.name === ref || a.codeHash === hex)
+    if (!found) throw HypernetError.APP_NOT_FOUND(ref)
+    return found
+  }
+
+  /** Paths of an installed app's files. */
+  filesOf(app: InstalledApp): { wasm: string; manifest: string } {
+    const d = join(this.dir, 'apps', app.codeHash)
+    return { wasm: join(d, 'app.wasm'), manifest: join(d, 'manifest.json') }
+  }
+
+  /** Read an installed app's manifest. */
+  async manifestOf(app: InstalledApp): Promise<Manifest> {
+    return JSON.parse(await readFile(this.filesOf(app).manifest, 'utf8')) as Manifest
+  }
+
+  /**
+   * Install a verified app (the caller ran verifyApp). Same code already installed: a no-op.
+   * Same name, other code: an upgrade. Safe when several run at once.
+   * @throws STORE_LOCKED, INTERNAL when the staged copy does not read back as written
+   */
+  async install(manifest: Manifest, wasm: Uint8Array): Promise<InstallOutcome> {
+    await this.ready()
+    const hash = formatId(codeHash(wasm))
+    const stage = join(this.dir, 'staging', `${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`)
+    await mkdir(stage, { recursive: true })
+    try {
+      await atomicWrite(join(stage, 'app.wasm'), wasm)
+      await atomicWrite(join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')
+      const back = await readFile(join(stage, 'app.wasm'))
+      if (formatId(codeHash(back)) !== hash) throw HypernetError.INTERNAL(`${stage}: staged wasm does not read back as written`)
+
+      return await withLock(this.lockDir, async () => {
+        const index = await this.readIndex()
+        const name = manifest.app.name
+        const previous = index.apps[name]
+        const target = join(this.dir, 'apps', hash)
+        if (previous && previous.codeHash === hash && (await exists(target))) {
+          return { status: 'unchanged' as const, app: previous }
+        }
+        if (await exists(target)) {
+          // same code under a new manifest: swap the folder whole so readers never see a mix
+          const old = `${stage}.old`
+          await rename(target, old)
+          await rename(stage, target)
+          await rm(old, { recursive: true, force: true })
+        } else {
+          await rename(stage, target)
+        }
+        const app: InstalledApp = {
+          name,
+          version: manifest.app.version,
+          codeHash: hash,
+          publisher: formatId(decodeId(manifest.publisher)!),
+          enabled: previous?.enabled ?? true,
+          installedAt: new Date().toISOString()
+        }
+        index.apps[name] = app
+        await this.writeIndex(index)
+        if (previous && previous.codeHash !== hash && !this.referenced(index, previous.codeHash)) {
+          await rm(join(this.dir, 'apps', previous.codeHash), { recursive: true, force: true })
+        }
+        return previous && previous.codeHash !== hash ? { status: 'upgraded' as const, app, previous } : { status: 'installed' as const, app }
+      })
+    } finally {
+      await rm(stage, { recursive: true, force: true })
+    }
+  }
+
+  /**
+   * Remove an app by name or code hash.
+   * @throws APP_NOT_FOUND, STORE_LOCKED
+   */
+  async uninstall(ref: string): Promise<InstalledApp> {
+    const app = await this.get(ref)
+    await withLock(this.lockDir, async () => {
+      const index = await this.readIndex()
+      delete index.apps[app.name]
+      await this.writeIndex(index)
+      if (!this.referenced(index, app.codeHash)) await rm(join(this.dir, 'apps', app.codeHash), { recursive: true, force: true })
+    })
+    return app
+  }
+
+  /** Enable or disable an app without removing it. @throws APP_NOT_FOUND */
+  async setEnabled(ref: string, enabled: boolean): Promise<InstalledApp> {
+    const app = await this.get(ref)
+    return withLock(this.lockDir, async () => {
+      const index = await this.readIndex()
+      const cur = index.apps[app.name]
+      if (!cur) throw HypernetError.APP_NOT_FOUND(ref)
+      cur.enabled = enabled
+      await this.writeIndex(index)
+      return cur
+    })
+  }
+
+  private referenced(index: IndexFile, hash: string): boolean {
+    return Object.values(index.apps).some((a) => a.codeHash === hash)
+  }
+
+  private async readIndex(): Promise<IndexFile> {
+    let raw: string
+    try {
+      raw = await readFile(this.indexFile, 'utf8')
+    } catch (err: any) {
+      if (err.code === 'ENOENT') return { version: 1, apps: {} }
+      throw err
+    }
+    try {
+      const parsed = JSON.parse(raw) as IndexFile
+      if (parsed.version !== 1 || typeof parsed.apps !== 'object') throw new Error('unknown index version')
+      return parsed
+    } catch (err) {
+      throw HypernetError.INTERNAL(`${this.indexFile}: the store index is unreadable (${(err as Error).message}); move it aside to start an empty store`, err)
+    }
+  }
+
+  private async writeIndex(index: IndexFile): Promise<void> {
+    await atomicWrite(this.indexFile, JSON.stringify(index, null, 2) + '\n')
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p)
+    return true
+  } catch {
+    return false
+  }
+}

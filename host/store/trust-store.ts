@@ -1,0 +1,89 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { HypernetError } from '../errors.ts'
+import { formatId, parseKey } from '../encoding/ids.ts'
+import { atomicWrite } from '../util/atomic-write.ts'
+import { withLock } from './lock.ts'
+
+/**
+ * Publisher keys this host trusts: apps they sign install without a consent prompt (they are
+ * still verified in full). Kept in `<home>/trust.json`: `{ "version": 1, "publishers":
+ * [{ "key": hex, "label"?: string, "addedAt": iso }] }`.
+ */
+
+export interface TrustedPublisher {
+  key: string
+  label?: string
+  addedAt: string
+}
+
+interface TrustFile {
+  version: 1
+  publishers: TrustedPublisher[]
+}
+
+export class TrustStore {
+  constructor(readonly file: string) {}
+
+  async ready(): Promise<void> {
+    await mkdir(dirname(this.file), { recursive: true })
+  }
+
+  async close(): Promise<void> {}
+
+  /** Every trusted publisher. */
+  async list(): Promise<TrustedPublisher[]> {
+    return (await this.read()).publishers
+  }
+
+  /** The trusted keys as a set of hex strings. */
+  async keys(): Promise<Set<string>> {
+    return new Set((await this.list()).map((p) => p.key))
+  }
+
+  /** Trust a publisher key (hex or z32). Adding a key twice is a no-op. @throws BAD_KEY */
+  async add(key: string, label?: string): Promise<{ added: boolean; publisher: TrustedPublisher }> {
+    const hex = formatId(parseKey(key, 'publisher key'))
+    await this.ready()
+    return withLock(`${this.file}.lock`, async () => {
+      const f = await this.read()
+      const had = f.publishers.find((p) => p.key === hex)
+      if (had) return { added: false, publisher: had }
+      const publisher: TrustedPublisher = { key: hex, ...(label ? { label } : {}), addedAt: new Date().toISOString() }
+      f.publishers.push(publisher)
+      await atomicWrite(this.file, JSON.stringify(f, null, 2) + '\n')
+      return { added: true, publisher }
+    })
+  }
+
+  /** Stop trusting a key. @throws BAD_KEY, NOT_FOUND when the key was not trusted */
+  async remove(key: string): Promise<TrustedPublisher> {
+    const hex = formatId(parseKey(key, 'publisher key'))
+    await this.ready()
+    return withLock(`${this.file}.lock`, async () => {
+      const f = await this.read()
+      const i = f.publishers.findIndex((p) => p.key === hex)
+      if (i === -1) throw HypernetError.NOT_FOUND(`publisher ${hex} is not trusted (see trust list)`)
+      const [removed] = f.publishers.splice(i, 1)
+      await atomicWrite(this.file, JSON.stringify(f, null, 2) + '\n')
+      return removed
+    })
+  }
+
+  private async read(): Promise<TrustFile> {
+    let raw: string
+    try {
+      raw = await readFile(this.file, 'utf8')
+    } catch (err: any) {
+      if (err.code === 'ENOENT') return { version: 1, publishers: [] }
+      throw err
+    }
+    try {
+      const f = JSON.parse(raw) as TrustFile
+      if (f.version !== 1 || !Array.isArray(f.publishers)) throw new Error('unknown version')
+      return f
+    } catch (err) {
+      throw HypernetError.INTERNAL(`${this.file}: the trust list is unreadable (${(err as Error).message})`, err)
+    }
+  }
+}

@@ -1,0 +1,82 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { decodeExact, encode, manifestBody } from '../host/messages.ts'
+import type { ManifestBodyWire } from '../host/messages.ts'
+
+const sample: ManifestBodyWire = {
+  schema: 'hypernet/manifest@1',
+  name: 'echo',
+  version: '1.0.0',
+  description: 'echoes',
+  codeHash: Buffer.alloc(32, 0xaa),
+  abi: 1,
+  publisher: Buffer.alloc(32, 0xbb),
+  services: [{ name: 'echo', port: 7, protocol: 'stream', description: null }],
+  dial: ['self/echo'],
+  storageQuota: 1024,
+  timers: true,
+  memoryMiB: 16,
+  callTimeoutMs: 200,
+  expires: null
+}
+
+// pinned: changing the manifest encoding breaks every signature ever made
+const GOLDEN =
+  '011f1368797065726e65742f6d616e69666573744031046563686f05312e302e30066563' +
+  '686f6573aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' +
+  '01bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb010004' +
+  '6563686f070673747265616d010973656c662f6563686ffd000410c8'
+
+test('a manifest body round-trips and consumes every byte', () => {
+  const buf = encode(manifestBody, sample)
+  const back = decodeExact(manifestBody, buf, 'manifest')
+  assert.deepEqual({ ...back, codeHash: Buffer.from(back.codeHash), publisher: Buffer.from(back.publisher) }, sample)
+})
+
+test('a manifest body encodes to the pinned golden bytes', () => {
+  const buf = encode(manifestBody, sample)
+  assert.equal(buf.toString('hex'), GOLDEN)
+  assert.equal(buf.byteLength, GOLDEN.length / 2)
+})
+
+test('optional fields absent take no bytes', () => {
+  const bare = { ...sample, description: null, storageQuota: null, timers: false, memoryMiB: null, callTimeoutMs: null, dial: [], services: [] }
+  const buf = encode(manifestBody, bare)
+  assert.equal(buf[1], 0, 'flags are zero')
+  assert.deepEqual(decodeExact(manifestBody, buf, 'm').services, [])
+})
+
+test('an unknown manifest body version is refused with BAD_MESSAGE', () => {
+  const buf = encode(manifestBody, sample)
+  buf[0] = 2
+  assert.throws(() => decodeExact(manifestBody, buf, 'manifest'), { code: 'BAD_MESSAGE', message: /version 2 is not supported/ })
+})
+
+test('truncated and trailing bytes are refused, never a crash', () => {
+  const buf = encode(manifestBody, sample)
+  for (let n = 0; n < buf.byteLength; n++) {
+    assert.throws(() => decodeExact(manifestBody, buf.subarray(0, n), 'manifest'), { code: 'BAD_MESSAGE' })
+  }
+  assert.throws(() => decodeExact(manifestBody, Buffer.concat([buf, Buffer.from([0])]), 'manifest'), { code: 'BAD_MESSAGE', message: /1 trailing bytes/ })
+})
+
+test('a length prefix larger than the bytes left is refused before allocating', () => {
+  // version 1, flags 0, then a string claiming 0xffffffff bytes
+  const evil = Buffer.from([1, 0, 0xfe, 0xff, 0xff, 0xff, 0xff, 0x41])
+  assert.throws(() => decodeExact(manifestBody, evil, 'manifest'), { code: 'BAD_MESSAGE', message: /exceeds/ })
+})
+
+test('random bytes never crash the manifest decoder', () => {
+  let seed = 42
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff), seed & 0xff)
+  for (let i = 0; i < 5000; i++) {
+    const len = rand() % 64
+    const buf = Buffer.from(Array.from({ length: len }, rand))
+    if (len > 0) buf[0] = 1
+    try {
+      decodeExact(manifestBody, buf, 'fuzz')
+    } catch (err: any) {
+      assert.equal(err.code, 'BAD_MESSAGE')
+    }
+  }
+})
