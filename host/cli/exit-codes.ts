@@ -29,7 +29,11 @@ const BY_CODE: Partial<Record<HypernetErrorCode, number>> = {
   KEY_INVALID: EXIT.VERIFY
 }
 
-/** The exit code for an error code; anything unlisted is a plain failure. */
-export function exitCodeFor(code: string | undefined): number {
+/**
+ * The exit code for an error; anything unlisted is a plain failure. An error raised as the
+ * verdict of an audit (`details.verdict`) is always a failed verification, whatever its code.
+ */
+export function exitCodeFor(code: string | undefined, details?: Record<string, unknown>): number {
+  if (details?.verdict === true) return EXIT.VERIFY
   return (code && BY_CODE[code as HypernetErrorCode]) || EXIT.FAILURE
 }

@@ -15,7 +15,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   const report = (err: unknown, json: boolean) => {
     failed = true
     const e = err instanceof HypernetError ? err : null
-    exitCode = e ? exitCodeFor(e.code) : EXIT.FAILURE
+    exitCode = e ? exitCodeFor(e.code, e.details) : EXIT.FAILURE
     const message = e ? e.message : `INTERNAL: ${(err as Error)?.stack ?? String(err)}`
     if (json && !e?.details?.reported) io.stdout.write(JSON.stringify({ ok: false, code: e?.code ?? 'INTERNAL', error: message }) + '\n')
     io.stderr.write(message.split('\n')[0] + '\n')

@@ -28,7 +28,7 @@ export async function audit(ctx: CliContext, args: { file: string; manifest?: st
     // the first line (printed by the CLI) says why; the report follows on stderr for a person
     const first = report.checks.find((c) => !c.ok)!
     throw new HypernetError((first.code ?? 'AUDIT_FAILED') as HypernetErrorCode, report.problem!.replace(/^[A-Z_]+: /, ''), {
-      details: { reported: ctx.json, after: ctx.json ? [] : formatReport(report).slice(1) }
+      details: { verdict: true, reported: ctx.json, after: ctx.json ? [] : formatReport(report).slice(1) }
     })
   }
 }

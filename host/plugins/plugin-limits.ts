@@ -1,0 +1,66 @@
+import { LIMITS } from '../constants.ts'
+import type { ManifestBody } from '../manifest/types.ts'
+
+/**
+ * The limits a plugin actually runs under: what its manifest asks for, capped by host policy
+ * (LIMITS). Absent means the default; a request above the cap gets the cap, never more.
+ */
+
+export interface PluginLimits {
+  memoryMiB: number
+  /** Largest linear memory in 64 KiB pages. */
+  memoryPages: number
+  callTimeoutMs: number
+  /** Storage quota in bytes, or null when the manifest grants no storage. */
+  storageQuotaBytes: number | null
+  timers: boolean
+}
+
+/** Host-side budgets that no manifest can change. */
+export const RUNTIME_LIMITS = {
+  /** Bytes in flight from the peer to one plugin (all its connections) before streams pause. */
+  pluginInboundBytes: 16 * 1024 * 1024,
+  /** Bytes one plugin may have in flight on all its connections before hn_send returns EAGAIN. */
+  pluginOutboundBytes: 16 * 1024 * 1024,
+  /** Bytes in flight from the peer on one connection before its stream pauses. */
+  connInboundBytes: 1024 * 1024,
+  /** Largest single hn_on_data delivery (sdk/ABI.md "Limits"). */
+  maxDataBytes: 256 * 1024,
+  maxSendBytes: 1024 * 1024,
+  maxKeyBytes: 256,
+  maxValueBytes: 64 * 1024,
+  maxLogBytes: 4096,
+  maxRandomBytes: 64 * 1024,
+  maxTargetBytes: 1024,
+  /** Plugin log lines per second beyond which lines are dropped (and counted). */
+  logLinesPerSecond: 200,
+  /** JS heap of a plugin's worker; wasm memory is capped separately, in the module. */
+  workerOldGenMiB: 64,
+  workerYoungGenMiB: 8,
+  /** From spawning a worker to the plugin's hn_on_start returning. */
+  startTimeoutMs: 15_000,
+  /** How long a stopping plugin gets to see its connections close before it is terminated. */
+  stopTimeoutMs: 2_000
+} as const
+
+const PAGE = 64 * 1024
+
+/** Effective limits for `manifest`. */
+export function resolvePluginLimits(manifest: ManifestBody): PluginLimits {
+  const memoryMiB = clamp(manifest.limits?.memoryMiB ?? LIMITS.defaultMemoryMiB, 1, LIMITS.maxMemoryMiB)
+  const callTimeoutMs = clamp(manifest.limits?.callTimeoutMs ?? LIMITS.defaultCallTimeoutMs, 1, LIMITS.maxCallTimeoutMs)
+  const storage = manifest.permissions?.storage
+  const storageQuotaBytes = storage ? clamp(storage.quotaBytes ?? LIMITS.defaultStorageBytes, 0, LIMITS.maxStorageBytes) : null
+  return {
+    memoryMiB,
+    memoryPages: Math.floor((memoryMiB * 1024 * 1024) / PAGE),
+    callTimeoutMs,
+    storageQuotaBytes,
+    timers: manifest.permissions?.timers === true
+  }
+}
+
+function clamp(n: number, lo: number, hi: number): number {
+  if (!Number.isFinite(n)) return hi
+  return Math.min(hi, Math.max(lo, Math.floor(n)))
+}

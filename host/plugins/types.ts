@@ -1,0 +1,102 @@
+import type { HypernetErrorCode } from '../errors.ts'
+import type { ManifestBody } from '../manifest/types.ts'
+
+/**
+ * Public shapes of the plugin runtime: what it is given (apps, streams, a dialer, a logger) and
+ * what it reports (status, log entries). Streams are abstract so networking plugs in later.
+ */
+
+/** Lifecycle of one app's plugin. */
+export type PluginState = 'starting' | 'running' | 'crashed' | 'backoff' | 'failed' | 'stopped'
+
+/**
+ * The stream subset the runtime uses. Node's `stream.Duplex` and streamx's `Duplex` (what
+ * HyperDHT's NoiseSecretStream is) both fit. `remotePublicKey` is the peer's key proven by the
+ * Noise handshake; a stream without one is reported to the plugin as 32 zero bytes.
+ */
+export interface DuplexLike {
+  write(data: Uint8Array): boolean
+  end(): unknown
+  destroy(err?: Error): unknown
+  pause(): unknown
+  resume(): unknown
+  on(event: 'data', fn: (chunk: Uint8Array) => void): unknown
+  on(event: 'end' | 'close' | 'drain' | 'finish', fn: () => void): unknown
+  on(event: 'error', fn: (err: Error) => void): unknown
+  removeListener(event: string, fn: (...args: any[]) => void): unknown
+  readonly destroyed?: boolean
+  remotePublicKey?: Uint8Array | null
+}
+
+/** An app as the runtime runs it: a manifest whose checks already passed, and its wasm. */
+export interface RunnableApp {
+  manifest: ManifestBody
+  /** The published bytes; the runtime never modifies them (it works on a copy). */
+  wasm: Uint8Array
+}
+
+/** Who is dialing: the app's name and code hash (hex). */
+export interface AppRef {
+  name: string
+  codeHash: string
+}
+
+/**
+ * A checked `hn_connect` target. `self` names this app's own service when the plugin asked for
+ * `self/<name>`; `serviceKey` is set when it asked for `<service hash>@<service key>`.
+ */
+export interface DialTarget {
+  raw: string
+  serviceHash: Buffer
+  serviceKey: Buffer | null
+  self: string | null
+}
+
+/**
+ * Opens an outbound stream for a plugin. Resolve with an open stream (its `remotePublicKey`
+ * set); reject when no peer can be reached. The plugin sees a rejection as REFUSED.
+ */
+export type DialFn = (target: DialTarget, app: AppRef) => Promise<DuplexLike>
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
+
+/** One line of the runtime's log: state changes, plugin log lines, denied calls, refusals. */
+export interface RuntimeLogEntry {
+  level: LogLevel
+  app: string
+  /** `state`: a lifecycle change; `plugin`: a line the plugin logged; `denied`: a call the manifest does not grant; `host`: anything else. */
+  kind: 'state' | 'plugin' | 'denied' | 'host'
+  msg: string
+  state?: PluginState
+  code?: HypernetErrorCode
+  time: number
+}
+
+export type RuntimeLogger = (entry: RuntimeLogEntry) => void
+
+/** The last error that stopped a plugin. */
+export interface PluginErrorInfo {
+  code: HypernetErrorCode
+  message: string
+  /** ISO 8601 time it happened. */
+  at: string
+}
+
+/** A snapshot of one app's plugin, as `status` shows it. */
+export interface PluginStatus {
+  app: string
+  state: PluginState
+  /** Times the plugin was started again after its first start (crash restarts and operator restarts). */
+  restarts: number
+  /** Crashes inside the current restart window (RESTART.windowMs). */
+  recentCrashes: number
+  lastError: PluginErrorInfo | null
+  connections: number
+  /** Bytes peers sent to the plugin, and bytes the plugin sent, since the app was added. */
+  bytesIn: number
+  bytesOut: number
+  /** ISO 8601 time of the last state change. */
+  since: string
+  /** Effective limits after the host's caps. */
+  limits: { memoryMiB: number; callTimeoutMs: number; storageQuotaBytes: number | null }
+}
