@@ -60,3 +60,7 @@ test('the service hash is SHA-256 over its namespace, the code hash and the name
 })
 
 const SERVICE_GOLDEN = '8a08bc1cafc7685ccb3118645c26a1937aeca7dc1cf360a251a71967c3e4101a'
+
+test('the manifest namespace is pinned', () => {
+  assert.equal(NAMESPACE.MANIFEST.toString('hex'), '3550d80f91356bbaaf3e9baae103635d105fe5ac92f0290cbe052c79badbc6cf')
+})
