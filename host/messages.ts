@@ -225,3 +225,107 @@ export function decodeExact<T>(enc: Encoding<T>, buf: Uint8Array, what: string):
 export function encode<T>(enc: Encoding<T>, value: T): Buffer {
   return c.encode(enc, value)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Host descriptor: what a host runs, stored as a HyperDHT mutable record under the host key
+// (hyperdht signs it with the host key and a sequence number).
+
+export interface DescriptorServiceWire {
+  name: string
+  port: number
+  /** The service's own connection key. */
+  key: Uint8Array
+}
+
+export interface DescriptorAppWire {
+  codeHash: Uint8Array
+  name: string
+  version: string
+  publisher: Uint8Array
+  services: DescriptorServiceWire[]
+}
+
+export interface HostDescriptorWire {
+  /** The host key; must equal the key the record is stored under. */
+  host: Uint8Array
+  /** Unix time in seconds when the host wrote it. */
+  updated: number
+  apps: DescriptorAppWire[]
+}
+
+const DESCRIPTOR_VERSION = 1
+
+const descriptorService: Encoding<DescriptorServiceWire> = {
+  preencode(state, s) {
+    c.uint.preencode(state, 0)
+    str.preencode(state, s.name)
+    c.uint.preencode(state, s.port)
+    c.fixed32.preencode(state, s.key)
+  },
+  encode(state, s) {
+    c.uint.encode(state, 0)
+    str.encode(state, s.name)
+    c.uint.encode(state, s.port)
+    c.fixed32.encode(state, s.key)
+  },
+  decode(state) {
+    c.uint.decode(state) // flags: none defined yet
+    return { name: str.decode(state), port: c.uint.decode(state), key: c.fixed32.decode(state) }
+  }
+}
+
+const descriptorServices = checkedArray(descriptorService, 64)
+
+const descriptorApp: Encoding<DescriptorAppWire> = {
+  preencode(state, a) {
+    c.uint.preencode(state, 0)
+    c.fixed32.preencode(state, a.codeHash)
+    str.preencode(state, a.name)
+    str.preencode(state, a.version)
+    c.fixed32.preencode(state, a.publisher)
+    descriptorServices.preencode(state, a.services)
+  },
+  encode(state, a) {
+    c.uint.encode(state, 0)
+    c.fixed32.encode(state, a.codeHash)
+    str.encode(state, a.name)
+    str.encode(state, a.version)
+    c.fixed32.encode(state, a.publisher)
+    descriptorServices.encode(state, a.services)
+  },
+  decode(state) {
+    c.uint.decode(state)
+    return {
+      codeHash: c.fixed32.decode(state),
+      name: str.decode(state),
+      version: str.decode(state),
+      publisher: c.fixed32.decode(state),
+      services: descriptorServices.decode(state)
+    }
+  }
+}
+
+const descriptorApps = checkedArray(descriptorApp, 256)
+
+export const hostDescriptor: Encoding<HostDescriptorWire> = {
+  preencode(state, d) {
+    c.uint.preencode(state, DESCRIPTOR_VERSION)
+    c.uint.preencode(state, 0)
+    c.fixed32.preencode(state, d.host)
+    c.uint.preencode(state, d.updated)
+    descriptorApps.preencode(state, d.apps)
+  },
+  encode(state, d) {
+    c.uint.encode(state, DESCRIPTOR_VERSION)
+    c.uint.encode(state, 0)
+    c.fixed32.encode(state, d.host)
+    c.uint.encode(state, d.updated)
+    descriptorApps.encode(state, d.apps)
+  },
+  decode(state) {
+    const version = c.uint.decode(state)
+    if (version !== DESCRIPTOR_VERSION) throw HypernetError.BAD_MESSAGE(`host descriptor version ${version} is not supported (expected ${DESCRIPTOR_VERSION})`)
+    c.uint.decode(state)
+    return { host: c.fixed32.decode(state), updated: c.uint.decode(state), apps: descriptorApps.decode(state) }
+  }
+}

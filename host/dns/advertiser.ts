@@ -1,0 +1,130 @@
+import type DHT from 'hyperdht'
+import type { KeyPair } from 'hyperdht'
+import { formatId } from '../encoding/ids.ts'
+import { serviceHash } from '../manifest/hashes.ts'
+import type { DescriptorAppWire } from '../messages.ts'
+import type { Logger } from '../log/logger.ts'
+import { publishDescriptor } from './descriptor.ts'
+
+/**
+ * Keeps this host findable: announces each running service under its service hash and each app
+ * under its code hash (with the host key pair, so a lookup learns which host to ask), and
+ * publishes the host descriptor that vouches for them. HyperDHT drops announcements after about
+ * 20 minutes and records after about 48 hours, so both are refreshed every `refreshMs`
+ * (default 10 minutes). Withdrawn apps are unannounced at once.
+ */
+
+export interface AdvertisedTopic {
+  topic: string
+  kind: 'service' | 'app'
+  app: string
+  service: string | null
+  lastRefresh: string | null
+}
+
+export interface AdvertiserInit {
+  refreshMs?: number
+}
+
+export class Advertiser {
+  private apps: DescriptorAppWire[] = []
+  private topics = new Map<string, AdvertisedTopic>()
+  private seq = 0
+  private timer: NodeJS.Timeout | null = null
+  private chain: Promise<void> = Promise.resolve()
+  private closed = false
+  lastDescriptor: string | null = null
+
+  constructor(
+    private readonly dht: DHT,
+    private readonly keyPair: KeyPair,
+    private readonly log: Logger,
+    private readonly init: AdvertiserInit = {}
+  ) {}
+
+  async ready(): Promise<void> {
+    if (this.timer || this.closed) return
+    this.timer = setInterval(() => void this.refresh(), this.init.refreshMs ?? 10 * 60_000)
+    this.timer.unref()
+  }
+
+  /** Replace what is advertised; resolves when the DHT has it. */
+  setApps(apps: DescriptorAppWire[]): Promise<void> {
+    return this.serial(async () => {
+      const before = new Map(this.topics)
+      this.apps = apps
+      const next = new Map<string, AdvertisedTopic>()
+      for (const a of apps) {
+        const code = Buffer.from(a.codeHash)
+        next.set(formatId(code), before.get(formatId(code)) ?? { topic: formatId(code), kind: 'app', app: a.name, service: null, lastRefresh: null })
+        for (const s of a.services) {
+          const t = formatId(serviceHash(code, s.name))
+          next.set(t, before.get(t) ?? { topic: t, kind: 'service', app: a.name, service: s.name, lastRefresh: null })
+        }
+      }
+      this.topics = next
+      // the descriptor first: a lookup that finds an announcement must find it vouched for
+      await this.publish()
+      for (const [t, info] of next) if (!before.has(t)) await this.announce(info)
+      for (const t of before.keys()) if (!next.has(t)) await this.withdraw(t)
+    })
+  }
+
+  /** Re-announce every topic and re-publish the descriptor. */
+  refresh(): Promise<void> {
+    return this.serial(async () => {
+      await this.publish()
+      for (const info of this.topics.values()) await this.announce(info)
+    })
+  }
+
+  /** What is advertised, for status. */
+  status(): AdvertisedTopic[] {
+    return [...this.topics.values()]
+  }
+
+  /** Unannounce everything (the descriptor is left to expire: there is no delete). */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    if (this.timer) clearInterval(this.timer)
+    await this.chain
+    await Promise.allSettled([...this.topics.keys()].map((t) => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair)))
+    this.topics.clear()
+  }
+
+  private async publish(): Promise<void> {
+    try {
+      this.seq = await publishDescriptor(this.dht, this.keyPair, this.apps, this.seq)
+      this.lastDescriptor = new Date().toISOString()
+      this.log.debug('descriptor published', { seq: this.seq, apps: this.apps.length })
+    } catch (err) {
+      this.log.warn('descriptor publish failed', { error: (err as Error).message })
+    }
+  }
+
+  private async announce(info: AdvertisedTopic): Promise<void> {
+    try {
+      await this.dht.announce(Buffer.from(info.topic, 'hex'), this.keyPair).finished()
+      info.lastRefresh = new Date().toISOString()
+      this.log.debug('announced', { topic: info.topic, kind: info.kind, app: info.app, service: info.service })
+    } catch (err) {
+      this.log.warn('announce failed', { topic: info.topic, error: (err as Error).message })
+    }
+  }
+
+  private async withdraw(topic: string): Promise<void> {
+    try {
+      await this.dht.unannounce(Buffer.from(topic, 'hex'), this.keyPair)
+      this.log.debug('withdrawn', { topic })
+    } catch (err) {
+      this.log.warn('unannounce failed', { topic, error: (err as Error).message })
+    }
+  }
+
+  private serial(fn: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(() => (this.closed ? undefined : fn()))
+    this.chain = next.catch(() => {})
+    return next
+  }
+}

@@ -1,0 +1,86 @@
+import type DHT from 'hyperdht'
+import type { KeyPair } from 'hyperdht'
+import { HypernetError } from '../errors.ts'
+import { formatId } from '../encoding/ids.ts'
+import { serviceHash } from '../manifest/hashes.ts'
+import { decodeExact, encode, hostDescriptor } from '../messages.ts'
+import type { DescriptorAppWire, HostDescriptorWire } from '../messages.ts'
+
+/**
+ * The host descriptor: a HyperDHT mutable record under the host key listing every app and
+ * service the host runs. hyperdht signs it (host key, sequence number), so a reader knows the
+ * host vouches for each entry; lookups only return peers whose descriptor lists the hash asked
+ * about. Kept under 1000 bytes so it fits one UDP datagram on any path.
+ */
+
+export const MAX_DESCRIPTOR_BYTES = 1000
+
+/** Encode a descriptor. @throws USAGE when it would not fit one record */
+export function encodeDescriptor(d: HostDescriptorWire): Buffer {
+  const buf = encode(hostDescriptor, d)
+  if (buf.byteLength > MAX_DESCRIPTOR_BYTES) {
+    throw HypernetError.USAGE(`the host descriptor would be ${buf.byteLength} bytes, above the ${MAX_DESCRIPTOR_BYTES} one DHT record holds: run fewer apps or services on this host`)
+  }
+  return buf
+}
+
+/** Publish the descriptor with a sequence number above `prevSeq`; returns the seq used. */
+export async function publishDescriptor(dht: DHT, keyPair: KeyPair, apps: DescriptorAppWire[], prevSeq: number): Promise<number> {
+  const now = Math.floor(Date.now() / 1000)
+  const seq = Math.max(prevSeq + 1, now)
+  const value = encodeDescriptor({ host: keyPair.publicKey, updated: now, apps })
+  await dht.mutablePut(keyPair, value, { seq })
+  return seq
+}
+
+export type DescriptorResult =
+  | { ok: true; descriptor: HostDescriptorWire; seq: number }
+  | { ok: false; why: string }
+
+/** Fetch and decode a host's descriptor; never throws for what a remote sent. */
+export async function fetchDescriptor(dht: DHT, hostKey: Buffer): Promise<DescriptorResult> {
+  let rec
+  try {
+    rec = await dht.mutableGet(hostKey, { latest: true })
+  } catch (err) {
+    return { ok: false, why: `descriptor fetch failed (${(err as Error).message})` }
+  }
+  if (!rec) return { ok: false, why: 'no signed descriptor found' }
+  try {
+    const descriptor = decodeExact(hostDescriptor, rec.value, 'host descriptor')
+    if (!Buffer.from(descriptor.host).equals(hostKey)) return { ok: false, why: 'descriptor names another host' }
+    return { ok: true, descriptor, seq: rec.seq }
+  } catch (err) {
+    return { ok: false, why: `descriptor malformed (${(err as Error).message})` }
+  }
+}
+
+export interface VouchedService {
+  codeHash: string
+  serviceHash: string | null
+  app: string
+  version: string
+  publisher: string
+  service: string | null
+  port: number | null
+  serviceKey: string | null
+}
+
+/**
+ * The entries of a descriptor that vouch for `hash`, as a service hash (recomputed from the
+ * entry's code hash and name, never read) or as a code hash (one entry per service).
+ */
+export function entriesFor(d: HostDescriptorWire, hash: Buffer): VouchedService[] {
+  const out: VouchedService[] = []
+  for (const app of d.apps) {
+    const code = Buffer.from(app.codeHash)
+    const base = { codeHash: formatId(code), app: app.name, version: app.version, publisher: formatId(app.publisher) }
+    const byCode = code.equals(hash)
+    for (const s of app.services) {
+      const sh = serviceHash(code, s.name)
+      if (byCode || sh.equals(hash)) out.push({ ...base, serviceHash: formatId(sh), service: s.name, port: s.port, serviceKey: formatId(s.key) })
+    }
+    if (byCode && app.services.length === 0) out.push({ ...base, serviceHash: null, service: null, port: null, serviceKey: null })
+  }
+  return out
+}

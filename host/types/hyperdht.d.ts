@@ -1,0 +1,109 @@
+// hyperdht ships no types; only what this project uses is declared.
+declare module 'hyperdht' {
+  import type { EventEmitter } from 'node:events'
+  import type { Duplex } from 'node:stream'
+
+  export interface KeyPair {
+    publicKey: Buffer
+    secretKey: Buffer
+  }
+
+  export interface NodeAddress {
+    host: string
+    port: number
+    id?: Buffer
+  }
+
+  export interface LookupReply {
+    from: NodeAddress
+    to: NodeAddress
+    peers: Array<{ publicKey: Buffer; relayAddresses: NodeAddress[] }>
+  }
+
+  /** A NoiseSecretStream (streamx Duplex) with the peer's proven key. */
+  export interface SecretStream extends Duplex {
+    remotePublicKey: Buffer
+    publicKey: Buffer
+    handshakeHash: Buffer
+    rawStream?: { remoteHost?: string; remotePort?: number; remoteFamily?: number } | null
+    opened: Promise<boolean>
+    setKeepAlive(ms: number): void
+  }
+
+  export interface Server extends EventEmitter {
+    listen(keyPair: KeyPair): Promise<void>
+    close(): Promise<void>
+    refresh(): void
+    address(): { host: string | null; port: number; publicKey: Buffer } | null
+    publicKey: Buffer | null
+    closed: boolean
+    listening: boolean
+    on(event: 'connection', fn: (socket: SecretStream) => void): this
+    on(event: string, fn: (...args: any[]) => void): this
+  }
+
+  export interface ServerOptions {
+    firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean
+    holepunch?: boolean | ((...args: any[]) => boolean)
+    shareLocalAddress?: boolean
+  }
+
+  export interface QueryStream extends AsyncIterable<LookupReply> {
+    finished(): Promise<void>
+    destroy(err?: Error): void
+    on(event: string, fn: (...args: any[]) => void): this
+    closestNodes: NodeAddress[]
+  }
+
+  export interface DHTOptions {
+    bootstrap?: Array<string | NodeAddress>
+    keyPair?: KeyPair
+    port?: number
+    host?: string
+    ephemeral?: boolean
+    firewalled?: boolean
+    connectionKeepAlive?: number | false
+  }
+
+  export default class DHT extends EventEmitter {
+    constructor(opts?: DHTOptions)
+    static keyPair(seed?: Buffer): KeyPair
+    static bootstrapper(port: number, host: string, opts?: DHTOptions): DHT
+    defaultKeyPair: KeyPair
+    bootstrapped: boolean
+    firewalled: boolean
+    destroyed: boolean
+    ephemeral: boolean
+    port: number
+    host: string | null
+    randomized: boolean
+    bootstrapNodes: NodeAddress[]
+    stats: any
+    ready(): Promise<void>
+    fullyBootstrapped(): Promise<void>
+    address(): { host: string; port: number }
+    remoteAddress(): { host: string | null; port: number } | null
+    toArray(): NodeAddress[]
+    destroy(opts?: { force?: boolean }): Promise<void>
+    createServer(opts?: ServerOptions, onconnection?: (socket: SecretStream) => void): Server
+    connect(publicKey: Buffer | string, opts?: { keyPair?: KeyPair; nodes?: NodeAddress[]; relayThrough?: unknown }): SecretStream
+    lookup(topic: Buffer, opts?: unknown): QueryStream
+    announce(topic: Buffer, keyPair: KeyPair, relayAddresses?: NodeAddress[], opts?: unknown): QueryStream
+    unannounce(topic: Buffer, keyPair: KeyPair, opts?: unknown): Promise<void>
+    mutablePut(keyPair: KeyPair, value: Buffer, opts?: { seq?: number }): Promise<{ publicKey: Buffer; seq: number; signature: Buffer }>
+    mutableGet(publicKey: Buffer, opts?: { seq?: number; latest?: boolean }): Promise<{ value: Buffer; seq: number; signature: Buffer; from: NodeAddress } | null>
+    immutablePut(value: Buffer, opts?: unknown): Promise<{ hash: Buffer }>
+    immutableGet(hash: Buffer, opts?: unknown): Promise<{ value: Buffer; from: NodeAddress } | null>
+  }
+}
+
+declare module 'hyperdht/testnet.js' {
+  import type DHT from 'hyperdht'
+  export interface Testnet {
+    nodes: DHT[]
+    bootstrap: Array<{ host: string; port: number }>
+    createNode(opts?: Record<string, unknown>): DHT
+    destroy(): Promise<void>
+  }
+  export default function createTestnet(size?: number, opts?: Record<string, unknown> | ((fn: () => unknown) => void)): Promise<Testnet>
+}
