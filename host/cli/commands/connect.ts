@@ -1,0 +1,14 @@
+import type { CommandDef } from '../command.ts'
+
+/** `connect <service key | service hash>`: like nc, over HyperDHT. */
+export const connectCommand: CommandDef = {
+  command: 'connect <target>',
+  describe: 'connect to a service and join it to stdin/stdout (a service hash picks a verified peer)',
+  builder: (y) =>
+    y
+      .positional('target', { type: 'string', describe: 'service hash or service key (hex or z32)', demandOption: true })
+      .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port' })
+      .option('timeout', { type: 'number', default: 15, describe: 'seconds to find and reach a peer' })
+      .example('echo hello | $0 connect 2d7a…', 'talk to an echo service'),
+  run: async (ctx, args) => (await import('../actions/connect.ts')).connectCmd(ctx, args as any)
+}

@@ -1,0 +1,63 @@
+import DHT from 'hyperdht'
+import type { KeyPair, NodeAddress } from 'hyperdht'
+import createTestnet from 'hyperdht/testnet.js'
+import type { Testnet } from 'hyperdht/testnet.js'
+import { HypernetError } from '../errors.ts'
+
+/**
+ * The host's HyperDHT node. Without bootstrap addresses it joins the public HyperDHT network;
+ * `startLocalNetwork` runs a whole DHT on loopback in this process for a laptop with no network
+ * (and for tests).
+ */
+
+/**
+ * Parse `host:port` bootstrap addresses.
+ * @throws USAGE naming the bad address
+ */
+export function parseBootstrap(list: string[] | undefined): NodeAddress[] | undefined {
+  if (!list || list.length === 0) return undefined
+  return list.flatMap((s) => s.split(',')).filter(Boolean).map((s) => {
+    const m = /^(?:[^@]+@)?([^:]+):(\d{1,5})$/.exec(s.trim())
+    const port = m ? Number(m[2]) : NaN
+    if (!m || port < 1 || port > 65535) throw HypernetError.USAGE(`--bootstrap: expected host:port, got ${JSON.stringify(s)}`)
+    return { host: m[1], port }
+  })
+}
+
+export interface DhtInit {
+  bootstrap?: NodeAddress[]
+  port?: number
+  keyPair?: KeyPair
+  /** Bind to loopback only (local networks). */
+  host?: string
+}
+
+/** Create a DHT node and wait until it is bootstrapped. */
+export async function createDhtNode(init: DhtInit): Promise<DHT> {
+  const dht = new DHT({ bootstrap: init.bootstrap, port: init.port, keyPair: init.keyPair, host: init.host })
+  await dht.ready()
+  return dht
+}
+
+export interface LocalNetwork {
+  bootstrap: NodeAddress[]
+  /** `host:port` of the first node, for other hosts' `--bootstrap`. */
+  address: string
+  close(): Promise<void>
+}
+
+/** Run a DHT of `size` nodes on 127.0.0.1 in this process. */
+export async function startLocalNetwork(size = 10, port?: number): Promise<LocalNetwork> {
+  const testnet: Testnet = await createTestnet(size, { host: '127.0.0.1', port })
+  const first = testnet.bootstrap[0]
+  let closed = false
+  return {
+    bootstrap: testnet.bootstrap,
+    address: `${first.host}:${first.port}`,
+    async close() {
+      if (closed) return
+      closed = true
+      await testnet.destroy()
+    }
+  }
+}

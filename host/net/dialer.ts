@@ -1,0 +1,66 @@
+import type DHT from 'hyperdht'
+import type { SecretStream } from 'hyperdht'
+import { HypernetError } from '../errors.ts'
+import { formatId } from '../encoding/ids.ts'
+import { lookupVerified } from '../dns/lookup.ts'
+import type { LookupPeer } from '../dns/lookup.ts'
+
+/**
+ * Outbound connections to a service: straight to a service key, or to a verified peer found
+ * by looking up a service hash (never to a peer whose descriptor does not vouch for it).
+ */
+
+export interface DialOptions {
+  /** Service keys (hex) never to dial, e.g. this host's own. */
+  exclude?: ReadonlySet<string>
+  timeoutMs?: number
+}
+
+/**
+ * Open an encrypted stream to a service key.
+ * @throws CONNECTION_FAILED when it does not open
+ */
+export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_000): Promise<SecretStream> {
+  const stream = dht.connect(serviceKey)
+  // errors after open belong to whoever uses the stream; before open they reject below
+  const onEarlyError = () => {}
+  stream.on('error', onEarlyError)
+  const timer = setTimeout(() => stream.destroy(HypernetError.TIMEOUT(`no answer from ${formatId(serviceKey)} within ${timeoutMs} ms`)), timeoutMs)
+  try {
+    await new Promise<void>((resolve, reject) => {
+      stream.once('open', () => resolve())
+      stream.once('error', (err: Error) => reject(err))
+      stream.once('close', () => reject(new Error('closed before it opened')))
+    })
+  } catch (err) {
+    stream.destroy()
+    throw HypernetError.CONNECTION_FAILED(`could not connect to service key ${formatId(serviceKey)}: ${(err as Error).message}`, err)
+  } finally {
+    clearTimeout(timer)
+    stream.removeListener('error', onEarlyError)
+  }
+  return stream
+}
+
+/**
+ * Connect to a service by hash: look up verified peers, try them in the order found.
+ * @throws NOT_FOUND when no verified peer vends it; CONNECTION_FAILED when none answers
+ */
+export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialOptions = {}): Promise<{ stream: SecretStream; peer: LookupPeer }> {
+  const timeoutMs = opts.timeoutMs ?? 15_000
+  const deadline = Date.now() + timeoutMs
+  let lastErr: unknown = null
+  let tried = 0
+  for await (const peer of lookupVerified(dht, serviceHash, { timeoutMs })) {
+    if (!peer.serviceKey || opts.exclude?.has(peer.serviceKey)) continue
+    tried++
+    try {
+      const stream = await connectKey(dht, Buffer.from(peer.serviceKey, 'hex'), Math.max(1000, deadline - Date.now()))
+      return { stream, peer }
+    } catch (err) {
+      lastErr = err
+    }
+  }
+  if (tried === 0) throw HypernetError.NOT_FOUND(`no verified peer vends service ${formatId(serviceHash)}`)
+  throw HypernetError.CONNECTION_FAILED(`none of the ${tried} verified peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`, lastErr)
+}

@@ -1,0 +1,116 @@
+import type DHT from 'hyperdht'
+import type { KeyPair, SecretStream, Server } from 'hyperdht'
+import { formatId } from '../encoding/ids.ts'
+import type { Logger } from '../log/logger.ts'
+
+/**
+ * One HyperDHT server per running service, each on its own key pair, with the host's
+ * connection policy applied in the firewall callback (before the handshake completes, so a
+ * refused peer costs almost nothing): a deny list, an optional allow list, and limits per
+ * peer, per service and in total. Refusals are logged and counted.
+ */
+
+export interface ConnectionPolicy {
+  maxPerPeer: number
+  maxPerService: number
+  maxTotal: number
+  /** Peer keys (hex) that may never connect. */
+  deny: Set<string>
+  /** When non-empty, only these peer keys (hex) may connect. */
+  allow: Set<string>
+}
+
+export const DEFAULT_POLICY: ConnectionPolicy = { maxPerPeer: 64, maxPerService: 1024, maxTotal: 4096, deny: new Set(), allow: new Set() }
+
+export type OnServiceConnection = (serviceHash: string, stream: SecretStream) => void
+
+interface Listening {
+  server: Server
+  keyPair: KeyPair
+  open: number
+}
+
+export class ServiceListener {
+  private readonly listening = new Map<string, Listening>()
+  private readonly perPeer = new Map<string, number>()
+  private total = 0
+  readonly refused = { denied: 0, perPeer: 0, perService: 0, total: 0 }
+  private closed = false
+
+  constructor(
+    private readonly dht: DHT,
+    private readonly onConnection: OnServiceConnection,
+    private readonly log: Logger,
+    readonly policy: ConnectionPolicy = DEFAULT_POLICY
+  ) {}
+
+  async ready(): Promise<void> {}
+
+  /** Listen for a service on its key pair. Listening twice is a no-op. */
+  async listen(serviceHash: string, keyPair: KeyPair): Promise<void> {
+    if (this.closed || this.listening.has(serviceHash)) return
+    const entry: Listening = { server: null as unknown as Server, keyPair, open: 0 }
+    entry.server = this.dht.createServer({ firewall: (remote) => this.refuse(serviceHash, entry, remote) }, (stream) => this.accept(serviceHash, entry, stream))
+    this.listening.set(serviceHash, entry)
+    try {
+      await entry.server.listen(keyPair)
+    } catch (err) {
+      this.listening.delete(serviceHash)
+      throw err
+    }
+  }
+
+  /** Stop listening for a service; its open connections are left to the plugin runtime. */
+  async unlisten(serviceHash: string): Promise<void> {
+    const entry = this.listening.get(serviceHash)
+    if (!entry) return
+    this.listening.delete(serviceHash)
+    await entry.server.close()
+  }
+
+  /** Open connections per service hash. */
+  connections(): Record<string, number> {
+    return Object.fromEntries([...this.listening].map(([k, v]) => [k, v.open]))
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.allSettled([...this.listening.keys()].map((k) => this.unlisten(k)))
+  }
+
+  /** hyperdht's firewall: return true to refuse. */
+  private refuse(serviceHash: string, entry: Listening, remote: Buffer): boolean {
+    const peer = formatId(remote)
+    const p = this.policy
+    let why: keyof ServiceListener['refused'] | null = null
+    if (p.deny.has(peer) || (p.allow.size > 0 && !p.allow.has(peer))) why = 'denied'
+    else if ((this.perPeer.get(peer) ?? 0) >= p.maxPerPeer) why = 'perPeer'
+    else if (entry.open >= p.maxPerService) why = 'perService'
+    else if (this.total >= p.maxTotal) why = 'total'
+    if (why === null) return false
+    this.refused[why]++
+    this.log.info('connection refused', { service: serviceHash, peer, why })
+    return true
+  }
+
+  private accept(serviceHash: string, entry: Listening, stream: SecretStream): void {
+    const peer = formatId(stream.remotePublicKey)
+    entry.open++
+    this.total++
+    this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1)
+    let counted = true
+    stream.on('close', () => {
+      if (!counted) return
+      counted = false
+      entry.open--
+      this.total--
+      const n = (this.perPeer.get(peer) ?? 1) - 1
+      if (n === 0) this.perPeer.delete(peer)
+      else this.perPeer.set(peer, n)
+    })
+    // a peer's stream error is that connection's problem only
+    stream.on('error', (err: Error) => this.log.debug('service stream error', { service: serviceHash, peer, error: err.message }))
+    this.onConnection(serviceHash, stream)
+  }
+}
