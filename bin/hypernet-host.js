@@ -7,6 +7,13 @@ process.emitWarning = function (warning, ...args) {
   if (type === 'ExperimentalWarning') return
   return emitWarning.call(process, warning, ...args)
 }
+// a reader that went away (`| head`) is not an error worth a stack trace
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
+    throw err
+  })
+}
 const { register } = await import('tsx/esm/api')
 register()
 const { runCli } = await import('../host/cli/main.ts')

@@ -49,10 +49,10 @@ export const LIMITS = {
 } as const
 
 /** Restart policy for crashed plugins. */
-export const RESTART = {
+export const RESTART: { readonly initialBackoffMs: number; readonly maxBackoffMs: number; readonly maxCrashes: number; readonly windowMs: number } = {
   initialBackoffMs: 100,
   maxBackoffMs: 10_000,
   /** This many crashes inside `windowMs` marks a plugin failed until an operator acts. */
   maxCrashes: 5,
   windowMs: 60_000
-} as const
+}

@@ -160,8 +160,8 @@ export class HypernetError extends Error {
     return new HypernetError('PLUGIN_CRASHED', `${app}: ${why}`)
   }
 
-  static PLUGIN_TIMEOUT(app: string, ms: number): HypernetError {
-    return new HypernetError('PLUGIN_TIMEOUT', `${app}: a call ran past its ${ms} ms deadline`)
+  static PLUGIN_TIMEOUT(app: string, ms: number, call = 'a call'): HypernetError {
+    return new HypernetError('PLUGIN_TIMEOUT', `${app}: ${call} ran past its ${ms} ms deadline`, { details: { call, ms } })
   }
 
   static PLUGIN_FAILED(app: string, why: string): HypernetError {
@@ -202,6 +202,11 @@ export class HypernetError extends Error {
 
   static INTERNAL(msg: string, cause?: unknown): HypernetError {
     return new HypernetError('INTERNAL', msg, { cause })
+  }
+
+  /** Rebuild an error that crossed a thread or socket as { code, message, details }. */
+  static fromJSON(e: { code: HypernetErrorCode; message: string; details?: Record<string, unknown> }): HypernetError {
+    return new HypernetError(e.code, e.message.startsWith(`${e.code}: `) ? e.message.slice(e.code.length + 2) : e.message, { details: e.details })
   }
 }
 

@@ -16,14 +16,13 @@ export type PluginState = 'starting' | 'running' | 'crashed' | 'backoff' | 'fail
  */
 export interface DuplexLike {
   write(data: Uint8Array): boolean
-  end(): unknown
-  destroy(err?: Error): unknown
+  end(data?: unknown): unknown
+  destroy(err?: Error | null): unknown
   pause(): unknown
   resume(): unknown
-  on(event: 'data', fn: (chunk: Uint8Array) => void): unknown
-  on(event: 'end' | 'close' | 'drain' | 'finish', fn: () => void): unknown
-  on(event: 'error', fn: (err: Error) => void): unknown
-  removeListener(event: string, fn: (...args: any[]) => void): unknown
+  /** Events used: data, end, drain, error, close. */
+  on(event: any, fn: (...args: any[]) => void): unknown
+  removeListener(event: any, fn: (...args: any[]) => void): unknown
   readonly destroyed?: boolean
   remotePublicKey?: Uint8Array | null
 }

@@ -1,5 +1,8 @@
 import type { CommandDef } from '../command.ts'
 import { auditCommand } from './audit.ts'
+import { connectCommand } from './connect.ts'
+import { restartCommand, startCommand, statusCommand, stopCommand } from './daemon.ts'
+import { lookupCommand } from './lookup.ts'
 import { installCommand } from './install.ts'
 import { keysCommand } from './keys.ts'
 import { listCommand } from './list.ts'
@@ -8,4 +11,18 @@ import { trustCommand } from './trust.ts'
 import { uninstallCommand } from './uninstall.ts'
 
 /** Every command, in the order `--help` lists them. */
-export const commands: CommandDef[] = [keysCommand, signCommand, auditCommand, installCommand, uninstallCommand, listCommand, trustCommand]
+export const commands: CommandDef[] = [
+  startCommand,
+  statusCommand,
+  stopCommand,
+  restartCommand,
+  lookupCommand,
+  connectCommand,
+  keysCommand,
+  signCommand,
+  auditCommand,
+  installCommand,
+  uninstallCommand,
+  listCommand,
+  trustCommand
+]

@@ -1,0 +1,100 @@
+import { callDaemon } from '../../control/control-client.ts'
+import { ControlServer, isLive } from '../../control/control-server.ts'
+import { controlOps } from '../../daemon/control-ops.ts'
+import { createHost } from '../../daemon/host.ts'
+import type { HostStatus } from '../../daemon/host-status.ts'
+import { HypernetError } from '../../errors.ts'
+import { parseBootstrap } from '../../net/dht-node.ts'
+import type { CliContext } from '../context.ts'
+
+/**
+ * Run the host until SIGINT, SIGTERM or `hypernet-host stop`.
+ * @throws DAEMON_RUNNING, USAGE (bad --bootstrap), and startup failures
+ */
+export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; port?: number; verbose?: boolean }): Promise<void> {
+  if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
+  if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
+  const host = createHost({
+    home: ctx.paths.home,
+    bootstrap: parseBootstrap(args.bootstrap),
+    local: args.local ? 10 : undefined,
+    port: args.port,
+    terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
+    verbose: args.verbose
+  })
+  let requestStop = () => {}
+  const stopped = new Promise<string>((resolve) => {
+    requestStop = () => resolve('stop requested')
+    process.once('SIGINT', () => resolve('SIGINT'))
+    process.once('SIGTERM', () => resolve('SIGTERM'))
+  })
+  const control = new ControlServer(ctx.paths.socket, controlOps(host, () => requestStop()), host.log)
+  try {
+    await control.ready()
+    await host.ready()
+    const st = host.status()
+    ctx.data(st, () => startBanner(st))
+    const why = await stopped
+    host.log.info('stopping', { why })
+  } finally {
+    await control.close()
+    await host.close()
+  }
+}
+
+function startBanner(st: HostStatus): string[] {
+  const lines = [`host ${st.host.key} running (home ${st.host.home})`]
+  if (st.network.local) lines.push(`embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}`)
+  else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
+  for (const a of st.apps) lines.push(`app ${a.name} ${a.version}: ${a.state}${a.error ? ` (${a.error})` : ''}`)
+  for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
+  const home = JSON.stringify(st.host.home)
+  lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, '  npx hypernet-host status')
+  const first = st.services[0]
+  if (first) {
+    lines.push(`  npx hypernet-host lookup ${first.hash}`)
+    lines.push(`  npx hypernet-host connect ${first.hash}`)
+  }
+  lines.push('Stop with Ctrl-C or: npx hypernet-host stop')
+  return lines
+}
+
+/** Print the daemon's status. @throws DAEMON_UNREACHABLE */
+export async function status(ctx: CliContext): Promise<void> {
+  const st = await callDaemon<HostStatus>(ctx.paths.socket, 'status')
+  ctx.data(st, () => formatStatus(st))
+}
+
+/** Status for people, at a glance. */
+export function formatStatus(st: HostStatus): string[] {
+  const n = st.network
+  const lines = [
+    `host      ${st.host.key}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
+    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${n.bootstrapped ? 'bootstrapped' : 'not bootstrapped'}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
+    `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
+    'apps'
+  ]
+  if (st.apps.length === 0) lines.push('  none installed')
+  for (const a of st.apps) {
+    const extra = a.state === 'invalid' ? `  ${a.error}` : `  restarts ${a.restarts ?? 0}, connections ${a.connections ?? 0}, in ${a.bytesIn ?? 0} B, out ${a.bytesOut ?? 0} B${a.lastError ? `, last error ${a.lastError.message}` : ''}`
+    lines.push(`  ${a.name.padEnd(10)} ${a.version.padEnd(8)} ${a.state.padEnd(9)}${extra}`)
+  }
+  lines.push('services')
+  if (st.services.length === 0) lines.push('  none')
+  for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${s.hash}  key ${s.key}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
+  const refused = Object.entries(st.refused).filter(([, v]) => v > 0)
+  if (refused.length) lines.push(`refused   ${refused.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  return lines
+}
+
+/** Stop the daemon. @throws DAEMON_UNREACHABLE */
+export async function stop(ctx: CliContext): Promise<void> {
+  await callDaemon(ctx.paths.socket, 'stop')
+  ctx.data({ stopping: true }, () => ['daemon stopping'])
+}
+
+/** Restart an app in the daemon. @throws DAEMON_UNREACHABLE, APP_NOT_FOUND */
+export async function restart(ctx: CliContext, args: { app: string }): Promise<void> {
+  const app = await callDaemon<{ name: string; state: string }>(ctx.paths.socket, 'restart', { app: args.app })
+  ctx.data(app, () => [`${args.app}: ${app?.state ?? 'restarted'}`])
+}

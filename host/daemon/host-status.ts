@@ -1,0 +1,73 @@
+import { formatId } from '../encoding/ids.ts'
+import type { PluginStatus } from '../plugins/types.ts'
+import type { Host } from './host.ts'
+
+/** What `status` shows: the host, its network, every app and every advertised service. */
+export interface HostStatus {
+  host: { key: string; home: string; pid: number; startedAt: string }
+  network: {
+    bootstrap: string[]
+    local: boolean
+    bootstrapped: boolean
+    firewalled: boolean
+    nat: string
+    publicAddress: string | null
+    localAddress: string | null
+  }
+  apps: Array<{ name: string; version: string; codeHash: string } & Partial<Omit<PluginStatus, 'state'>> & { state: string; error?: string }>
+  services: Array<{ app: string; service: string; port: number; hash: string; key: string; connections: number; lastRefresh: string | null }>
+  refused: Record<string, number>
+  descriptorPublished: string | null
+}
+
+/** Snapshot a host's state. */
+export function hostStatus(h: Host): HostStatus {
+  const dht = h.dht
+  const remote = dht?.remoteAddress() ?? null
+  const local = dht ? dht.address() : null
+  const advertised = new Map((h.advertiser?.status() ?? []).map((t) => [t.topic, t]))
+  const conns = h.listener?.connections() ?? {}
+  const apps: HostStatus['apps'] = []
+  for (const a of h.apps.values()) {
+    let st: PluginStatus | null = null
+    try {
+      st = h.runtime!.status(a.manifest.app.name)
+    } catch {
+      st = null
+    }
+    apps.push({ name: a.manifest.app.name, version: a.manifest.app.version, codeHash: a.installed.codeHash, ...(st ?? {}), state: st?.state ?? 'stopped' })
+  }
+  for (const [name, bad] of h.invalid) {
+    apps.push({ name, version: '', codeHash: '', state: 'invalid', error: `${bad.message}` })
+  }
+  const services: HostStatus['services'] = []
+  for (const a of h.apps.values()) {
+    for (const s of a.services) {
+      services.push({
+        app: a.manifest.app.name,
+        service: s.name,
+        port: s.port,
+        hash: s.hash,
+        key: formatId(h.serviceKeyPair(s.hash).publicKey),
+        connections: conns[s.hash] ?? 0,
+        lastRefresh: advertised.get(s.hash)?.lastRefresh ?? null
+      })
+    }
+  }
+  return {
+    host: { key: h.identity ? formatId(h.identity.publicKey) : '', home: h.paths.home, pid: process.pid, startedAt: h.startedAt },
+    network: {
+      bootstrap: h.network ? [h.network.address] : (h.init.bootstrap ?? []).map((b) => `${b.host}:${b.port}`),
+      local: h.network !== null,
+      bootstrapped: dht ? !dht.destroyed && dht.bootstrapped !== false : false,
+      firewalled: dht?.firewalled ?? true,
+      nat: !dht ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
+      publicAddress: remote && remote.host ? `${remote.host}:${remote.port}` : null,
+      localAddress: local ? `${local.host}:${local.port}` : null
+    },
+    apps,
+    services,
+    refused: { ...(h.listener?.refused ?? {}) },
+    descriptorPublished: h.advertiser?.lastDescriptor ?? null
+  }
+}

@@ -1,0 +1,234 @@
+import { join } from 'node:path'
+import type DHT from 'hyperdht'
+import type { KeyPair, NodeAddress } from 'hyperdht'
+import { Advertiser } from '../dns/advertiser.ts'
+import { formatId } from '../encoding/ids.ts'
+import { HypernetError } from '../errors.ts'
+import { homePaths } from '../home.ts'
+import type { HomePaths } from '../home.ts'
+import { loadOrCreateKeyFile } from '../keys/key-file.ts'
+import { createLogger, silentLogger } from '../log/logger.ts'
+import type { Logger } from '../log/logger.ts'
+import { createDhtNode, startLocalNetwork } from '../net/dht-node.ts'
+import type { LocalNetwork } from '../net/dht-node.ts'
+import { connectKey, dialServiceHash } from '../net/dialer.ts'
+import { deriveServiceKeyPair } from '../net/service-keys.ts'
+import { DEFAULT_POLICY, ServiceListener } from '../net/service-listener.ts'
+import type { ConnectionPolicy } from '../net/service-listener.ts'
+import { createPluginRuntime } from '../plugins/plugin-runtime.ts'
+import type { PluginRuntime } from '../plugins/plugin-runtime.ts'
+import type { DialTarget, DuplexLike, RuntimeLogEntry } from '../plugins/types.ts'
+import { createAppStore } from '../store/app-store.ts'
+import type { AppStore } from '../store/app-store.ts'
+import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
+import type { LoadedApp } from './app-loader.ts'
+import { hostStatus } from './host-status.ts'
+import type { HostStatus } from './host-status.ts'
+
+/**
+ * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
+ * services listening on their own keys and advertised in the p2p DNS. Parts are created in
+ * order in ready() and closed in reverse in close().
+ */
+
+export interface HostInit {
+  home: string
+  /** DHT bootstrap nodes; absent: the public HyperDHT network (unless `local`). */
+  bootstrap?: NodeAddress[]
+  /** Run an embedded DHT of this many nodes on loopback and join it. */
+  local?: number
+  /** UDP port of the host's DHT node. */
+  port?: number
+  logger?: Logger
+  policy?: Partial<ConnectionPolicy>
+  refreshMs?: number
+  restart?: { initialBackoffMs?: number; maxBackoffMs?: number; maxCrashes?: number; windowMs?: number }
+}
+
+export interface RunningApp extends LoadedApp {
+  startedAt: string
+}
+
+export class Host {
+  readonly paths: HomePaths
+  readonly log: Logger
+  identity: KeyPair | null = null
+  dht: DHT | null = null
+  network: LocalNetwork | null = null
+  store: AppStore
+  runtime: PluginRuntime | null = null
+  listener: ServiceListener | null = null
+  advertiser: Advertiser | null = null
+  readonly apps = new Map<string, RunningApp>()
+  readonly invalid = new Map<string, { code: string; message: string }>()
+  /** service hash -> { app, service } */
+  readonly routes = new Map<string, { app: string; service: string }>()
+  readonly startedAt = new Date().toISOString()
+  private opening: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+  private syncing: Promise<void> = Promise.resolve()
+
+  constructor(readonly init: HostInit) {
+    this.paths = homePaths(init.home)
+    this.log = init.logger ?? silentLogger()
+    this.store = createAppStore({ dir: this.paths.store })
+  }
+
+  ready(): Promise<void> {
+    this.opening ??= this.open()
+    return this.opening
+  }
+
+  private async open(): Promise<void> {
+    this.identity = await loadOrCreateKeyFile(this.paths.identity)
+    await this.store.ready()
+    let bootstrap = this.init.bootstrap
+    if (this.init.local) {
+      this.network = await startLocalNetwork(this.init.local)
+      bootstrap = this.network.bootstrap
+      this.log.info('embedded local network started', { bootstrap: this.network.address, nodes: this.init.local })
+    }
+    this.dht = await createDhtNode({ bootstrap, port: this.init.port, host: this.init.local ? '127.0.0.1' : undefined })
+    this.log.info('dht node ready', { host: formatId(this.identity.publicKey), firewalled: this.dht.firewalled })
+    this.runtime = createPluginRuntime(
+      { dial: (t, app) => this.dial(t, app.name), logger: (e) => this.onRuntimeLog(e) },
+      { storageDir: this.paths.data, restart: this.init.restart }
+    )
+    this.runtime.on('state', () => void this.readvertise())
+    await this.runtime.ready()
+    this.listener = new ServiceListener(this.dht, (hash, stream) => this.route(hash, stream), this.log, { ...DEFAULT_POLICY, ...this.init.policy })
+    this.advertiser = new Advertiser(this.dht, this.identity, this.log, { refreshMs: this.init.refreshMs })
+    await this.advertiser.ready()
+    await this.sync()
+  }
+
+  /** Bring running apps in line with the store: start new or upgraded apps, stop removed ones. */
+  sync(): Promise<void> {
+    const next = this.syncing.then(() => this.doSync())
+    this.syncing = next.catch(() => {})
+    return next
+  }
+
+  private async doSync(): Promise<void> {
+    if (this.closing) return
+    const installed = (await this.store.list()).filter((a) => a.enabled)
+    const wanted = new Map(installed.map((a) => [a.name, a]))
+    for (const [name, running] of [...this.apps]) {
+      const w = wanted.get(name)
+      if (!w || w.codeHash !== running.installed.codeHash) await this.stopApp(name)
+    }
+    for (const name of [...this.invalid.keys()]) if (!wanted.has(name)) this.invalid.delete(name)
+    for (const inst of installed) {
+      if (this.apps.has(inst.name)) continue
+      const loaded = await loadInstalledApp(this.store, inst)
+      if (!loaded.ok) {
+        this.invalid.set(inst.name, { code: loaded.code, message: loaded.message })
+        this.log.error('app not started: it no longer verifies', { app: inst.name, code: loaded.code, error: loaded.message })
+        continue
+      }
+      this.invalid.delete(inst.name)
+      await this.startApp(loaded.app)
+    }
+    await this.readvertise()
+  }
+
+  private async startApp(app: LoadedApp): Promise<void> {
+    const name = app.manifest.app.name
+    this.apps.set(name, { ...app, startedAt: new Date().toISOString() })
+    for (const s of app.services) this.routes.set(s.hash, { app: name, service: s.name })
+    try {
+      await this.runtime!.add({ manifest: app.manifest, wasm: app.wasm })
+      this.log.info('app started', { app: name, version: app.manifest.app.version })
+    } catch (err) {
+      // the runtime keeps it (restarting or failed); status shows why
+      this.log.warn('app did not start cleanly', { app: name, error: (err as Error).message })
+    }
+    for (const s of app.services) await this.listener!.listen(s.hash, this.serviceKeyPair(s.hash))
+  }
+
+  private async stopApp(name: string): Promise<void> {
+    const app = this.apps.get(name)
+    if (!app) return
+    this.apps.delete(name)
+    await this.readvertise()
+    for (const s of app.services) {
+      this.routes.delete(s.hash)
+      await this.listener!.unlisten(s.hash)
+    }
+    await this.runtime!.remove(name).catch(() => {})
+    this.log.info('app stopped', { app: name })
+  }
+
+  /** Advertise apps whose plugin is up or coming back; withdraw failed and stopped ones. */
+  private readvertise(): Promise<void> {
+    if (!this.advertiser || this.closing) return Promise.resolve()
+    const live = [...this.apps.values()].filter((a) => {
+      try {
+        const st = this.runtime!.status(a.manifest.app.name).state
+        return st !== 'failed' && st !== 'stopped'
+      } catch {
+        return false
+      }
+    })
+    return this.advertiser.setApps(live.map((a) => descriptorEntry(a, (h) => this.serviceKeyPair(h).publicKey)))
+  }
+
+  /** The key pair a service listens on: stable across restarts (see service-keys.ts). */
+  serviceKeyPair(serviceHash: string): KeyPair {
+    return deriveServiceKeyPair(this.identity!.secretKey, Buffer.from(serviceHash, 'hex'))
+  }
+
+  private route(serviceHash: string, stream: DuplexLike): void {
+    const r = this.routes.get(serviceHash)
+    if (!r) {
+      stream.destroy(HypernetError.NOT_FOUND(`service ${serviceHash} is not running here`))
+      return
+    }
+    this.runtime!.handleConnection(r.app, r.service, stream)
+  }
+
+  private async dial(target: DialTarget, app: string): Promise<DuplexLike> {
+    if (target.serviceKey) return connectKey(this.dht!, target.serviceKey)
+    const own = new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
+    const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { exclude: own })
+    this.log.info('plugin connected out', { app, target: target.raw, host: peer.hostKey })
+    return stream
+  }
+
+  private onRuntimeLog(e: RuntimeLogEntry): void {
+    const fields = { app: e.app, kind: e.kind, ...(e.state ? { state: e.state } : {}), ...(e.code ? { code: e.code } : {}) }
+    this.log[e.level](e.msg, fields)
+  }
+
+  /** Restart a plugin (the way out of `failed`). @throws APP_NOT_FOUND */
+  async restartApp(name: string): Promise<void> {
+    await this.runtime!.restart(name)
+    await this.readvertise()
+  }
+
+  status(): HostStatus {
+    return hostStatus(this)
+  }
+
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.opening?.catch(() => {})
+      await this.syncing
+      await this.advertiser?.close()
+      await this.listener?.close()
+      await this.runtime?.close()
+      await this.dht?.destroy()
+      await this.network?.close()
+      this.log.info('host stopped')
+    })()
+    return this.closing
+  }
+}
+
+/** Create a host for a home folder, logging JSON lines to `<home>/logs/host.log`. */
+export function createHost(init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean }): Host {
+  const logger =
+    init.logger ??
+    createLogger({ file: join(homePaths(init.home).logs, 'host.log'), terminal: init.terminal, terminalLevel: init.verbose ? 'debug' : 'info' })
+  return new Host({ ...init, logger })
+}

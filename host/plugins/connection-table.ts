@@ -1,0 +1,182 @@
+import { CLOSE_REASON } from '../abi.ts'
+import { LIMITS } from '../constants.ts'
+import { HypernetError } from '../errors.ts'
+import type { Outbox } from './outbox.ts'
+import { RUNTIME_LIMITS } from './plugin-limits.ts'
+import { FROM_WORKER, TO_WORKER } from './protocol.ts'
+import type { DialTargetWire } from './protocol.ts'
+import { StreamLink } from './stream-link.ts'
+import type { LinkOwner } from './stream-link.ts'
+import type { AppRef, DialFn, DuplexLike, LogLevel, RuntimeLogEntry } from './types.ts'
+
+/**
+ * The connections of one plugin incarnation, on the host thread: numbers inbound streams (odd
+ * ids; the worker numbers outbound ones even), routes the worker's ops to them, runs the
+ * plugin's dials through the `dial` component, and keeps the per-plugin inbound window.
+ * When the incarnation dies, every stream is destroyed with its error (`destroyAll`).
+ */
+
+export interface ConnectionTableOptions {
+  app: AppRef
+  out: Outbox
+  dial: DialFn | undefined
+  counters: { bytesIn: number; bytesOut: number }
+  log: (level: LogLevel, kind: RuntimeLogEntry['kind'], msg: string) => void
+}
+
+const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error']
+
+export class ConnectionTable implements LinkOwner {
+  readonly out: Outbox
+  counters: { bytesIn: number; bytesOut: number }
+  private readonly links = new Map<number, StreamLink>()
+  private readonly dials = new Map<number, { cancelled: boolean }>()
+  private readonly held = new Set<StreamLink>()
+  private inflightIn = 0
+  private nextInbound = 1
+  private dead = false
+
+  constructor(private readonly opts: ConnectionTableOptions) {
+    this.out = opts.out
+    this.counters = opts.counters
+  }
+
+  get size(): number {
+    return this.links.size + this.dials.size
+  }
+
+  /** An inbound stream on `service` (already checked to be declared). */
+  accept(service: string, stream: DuplexLike): void {
+    if (this.size >= LIMITS.maxConnectionsPerPlugin) {
+      stream.destroy(HypernetError.PERMISSION_DENIED(this.opts.app.name, `more than ${LIMITS.maxConnectionsPerPlugin} connections`))
+      return
+    }
+    const id = this.nextInbound
+    this.nextInbound += 2
+    this.open(id, TO_WORKER.OPEN_INBOUND, stream, service)
+  }
+
+  onOp(op: number, conn: number, arg: unknown): void {
+    switch (op) {
+      case FROM_WORKER.SEND: this.links.get(conn)?.send(arg as ArrayBuffer); break
+      case FROM_WORKER.ACK: this.ack(conn, arg as number); break
+      case FROM_WORKER.FIN: this.links.get(conn)?.fin(); break
+      case FROM_WORKER.END: {
+        const dial = this.dials.get(conn)
+        if (dial) dial.cancelled = true
+        else this.links.get(conn)?.end()
+        break
+      }
+      case FROM_WORKER.PAUSE: {
+        const link = this.links.get(conn)
+        if (link) {
+          link.pluginPaused = arg === 1
+          link.setPaused()
+        }
+        break
+      }
+      case FROM_WORKER.CONNECT: this.connect(conn, arg as DialTargetWire); break
+      case FROM_WORKER.LOG: this.opts.log(LEVELS[conn] ?? 'info', 'plugin', arg as string); break
+      case FROM_WORKER.DENIED: this.opts.log('warn', 'denied', `denied: ${arg as string} is not granted by its manifest`); break
+      case FROM_WORKER.EVENT_ERROR: this.opts.log('warn', 'plugin', `${arg as string} returned ${conn}`); break
+    }
+  }
+
+  inbound(link: StreamLink, bytes: number): void {
+    this.inflightIn += bytes
+    if (link.inflightIn >= RUNTIME_LIMITS.connInboundBytes || this.inflightIn >= RUNTIME_LIMITS.pluginInboundBytes) {
+      link.windowPaused = true
+      this.held.add(link)
+      link.setPaused()
+    }
+  }
+
+  forget(link: StreamLink): void {
+    this.links.delete(link.id)
+    this.held.delete(link)
+    this.inflightIn -= link.inflightIn
+  }
+
+  /** The incarnation crashed: every peer sees its stream fail with `err`. */
+  destroyAll(err: Error): void {
+    this.dead = true
+    for (const link of this.links.values()) link.destroy(err)
+    this.links.clear()
+    this.held.clear()
+    for (const d of this.dials.values()) d.cancelled = true
+  }
+
+  /** The incarnation stopped cleanly: end what is still open. */
+  shutdownAll(): void {
+    this.dead = true
+    for (const link of this.links.values()) link.shutdown()
+    this.links.clear()
+    this.held.clear()
+    for (const d of this.dials.values()) d.cancelled = true
+  }
+
+  private open(id: number, op: number, stream: DuplexLike, service: string): void {
+    const link = new StreamLink(id, stream, this)
+    this.links.set(id, link)
+    const payload = openPayload(stream.remotePublicKey, service)
+    this.out.push(op, id, payload, payload) // before attach(): OPEN precedes any DATA
+    link.attach()
+  }
+
+  private ack(conn: number, bytes: number): void {
+    const link = this.links.get(conn)
+    if (link === undefined) return
+    link.ack(bytes)
+    this.inflightIn -= bytes
+    if (this.held.size === 0 || this.inflightIn >= RUNTIME_LIMITS.pluginInboundBytes) return
+    for (const l of this.held) {
+      if (l.inflightIn >= RUNTIME_LIMITS.connInboundBytes) continue
+      this.held.delete(l)
+      l.windowPaused = false
+      l.setPaused()
+    }
+  }
+
+  private connect(conn: number, wire: DialTargetWire): void {
+    const { dial, app } = this.opts
+    if (dial === undefined) {
+      this.opts.log('warn', 'host', `hn_connect to "${wire.raw}" refused: this host has no dialer`)
+      this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.REFUSED)
+      return
+    }
+    const pending = { cancelled: false }
+    this.dials.set(conn, pending)
+    const target = { raw: wire.raw, serviceHash: Buffer.from(wire.serviceHash, 'hex'), serviceKey: wire.serviceKey ? Buffer.from(wire.serviceKey, 'hex') : null, self: wire.self }
+    Promise.resolve()
+      .then(() => dial(target, app))
+      .then(
+        (stream) => {
+          this.dials.delete(conn)
+          if (this.dead) return void stream.destroy()
+          if (pending.cancelled) {
+            stream.destroy()
+            this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.END)
+            return
+          }
+          this.open(conn, TO_WORKER.OPEN_OUTBOUND, stream, wire.self ?? wire.raw)
+        },
+        (err) => {
+          this.dials.delete(conn)
+          if (this.dead) return
+          this.opts.log('info', 'host', `hn_connect to "${wire.raw}" failed: ${(err as Error)?.message ?? err}`)
+          this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.REFUSED)
+        }
+      )
+      .catch((err) => this.opts.log('error', 'host', `dial bookkeeping failed: ${(err as Error)?.message ?? err}`))
+  }
+}
+
+/** The hn_on_open buffer: the peer's 32-byte key (zeros when unknown), then the service name. */
+function openPayload(key: Uint8Array | null | undefined, service: string): ArrayBuffer {
+  const name = Buffer.from(service, 'utf8')
+  const buf = new ArrayBuffer(32 + name.byteLength)
+  const bytes = new Uint8Array(buf)
+  if (key && key.byteLength === 32) bytes.set(key, 0)
+  bytes.set(name, 32)
+  return buf
+}

@@ -1,0 +1,58 @@
+import { RC } from '../abi.ts'
+import { decodeId, formatId } from '../encoding/ids.ts'
+import { serviceHash } from '../manifest/hashes.ts'
+import type { ManifestBody } from '../manifest/types.ts'
+import type { DialTarget } from './types.ts'
+
+/**
+ * Which `hn_connect` targets an app may reach: its manifest's `permissions.dial`.
+ *
+ * Accepted grant forms: `self/<service>` (a service this same app declares) and a service hash
+ * (64 hex or 52 z32 characters). Accepted targets: `self/<service>`, `<service hash>`, and
+ * `<service hash>@<service key>`. A target is allowed when its service hash is granted; a
+ * `self/<name>` grant also grants that service's hash. Empty or absent list: deny all.
+ */
+
+export type DialCheck =
+  | { ok: true; target: DialTarget }
+  | { ok: false; rc: number; why: string }
+
+export interface DialGrants {
+  check(raw: string): DialCheck
+}
+
+/** Grants for `manifest`, whose code hashes to `codeHashHex` (what `self/` resolves against). */
+export function createDialGrants(manifest: ManifestBody, codeHashHex: string): DialGrants {
+  const code = Buffer.from(codeHashHex, 'hex')
+  const services = new Set((manifest.services ?? []).map((s) => s.name))
+  const allowed = new Set<string>()
+  for (const entry of manifest.permissions?.dial ?? []) {
+    if (entry.startsWith('self/')) {
+      const name = entry.slice(5)
+      if (services.has(name)) allowed.add(formatId(serviceHash(code, name)))
+    } else {
+      const h = decodeId(entry)
+      if (h) allowed.add(formatId(h))
+    }
+  }
+
+  return {
+    check(raw: string): DialCheck {
+      if (raw.startsWith('self/')) {
+        const name = raw.slice(5)
+        if (!services.has(name)) return { ok: false, rc: RC.ENOTFOUND, why: `"${raw}" names no service of this app` }
+        const hash = serviceHash(code, name)
+        if (!allowed.has(formatId(hash))) return { ok: false, rc: RC.EDENIED, why: `dialing "${raw}"` }
+        return { ok: true, target: { raw, serviceHash: hash, serviceKey: null, self: name } }
+      }
+      const at = raw.indexOf('@')
+      const hash = decodeId(at === -1 ? raw : raw.slice(0, at))
+      const key = at === -1 ? null : decodeId(raw.slice(at + 1))
+      if (hash === null || (at !== -1 && key === null)) {
+        return { ok: false, rc: RC.EINVAL, why: `malformed target "${raw}" (expected self/<service>, <service hash> or <service hash>@<service key>)` }
+      }
+      if (!allowed.has(formatId(hash))) return { ok: false, rc: RC.EDENIED, why: `dialing "${raw}"` }
+      return { ok: true, target: { raw, serviceHash: hash, serviceKey: key, self: null } }
+    }
+  }
+}

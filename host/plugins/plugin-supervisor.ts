@@ -1,0 +1,235 @@
+import { RESTART } from '../constants.ts'
+import { formatId } from '../encoding/ids.ts'
+import { HypernetError } from '../errors.ts'
+import type { HypernetErrorCode } from '../errors.ts'
+import { codeHash } from '../manifest/hashes.ts'
+import { ConnectionTable } from './connection-table.ts'
+import { capModuleMemory } from './memory-cap.ts'
+import { resolvePluginLimits } from './plugin-limits.ts'
+import type { PluginLimits } from './plugin-limits.ts'
+import { WorkerChannel } from './worker-channel.ts'
+import type { DialFn, DuplexLike, LogLevel, PluginErrorInfo, PluginState, PluginStatus, RunnableApp, RuntimeLogEntry } from './types.ts'
+
+/**
+ * Keeps one app's plugin alive: starts an incarnation (worker + connections), and when it dies
+ * (trap, deadline, memory, failed start) destroys its connections with the error, then starts
+ * it again after an exponential backoff (RESTART). RESTART.maxCrashes crashes inside
+ * RESTART.windowMs mark it `failed`; so does any refusal (the module can never run: bad wasm,
+ * memory policy, missing exports, wrong ABI), at once. A failed plugin stays down until an
+ * operator calls restart().
+ */
+
+export interface SupervisorContext {
+  workerSource: () => URL
+  storageDir: string | null
+  dial: DialFn | undefined
+  restart: typeof RESTART
+  log: (entry: RuntimeLogEntry) => void
+  onState: (status: PluginStatus) => void
+}
+
+/** Codes that mean the module can never run as it is: no restart. */
+const REFUSALS = new Set<HypernetErrorCode>(['WASM_INVALID', 'MEMORY_LIMIT', 'EXPORT_MISSING', 'IMPORT_NOT_ALLOWED', 'ABI_UNSUPPORTED', 'AUDIT_FAILED', 'USAGE'])
+
+export class PluginSupervisor {
+  readonly name: string
+  readonly limits: PluginLimits
+  readonly services: ReadonlySet<string>
+  private state: PluginState = 'stopped'
+  private since = new Date()
+  private readonly codeHash: string
+  private capped: Uint8Array | null = null
+  private refusal: HypernetError | null = null
+  private channel: WorkerChannel | null = null
+  private table: ConnectionTable | null = null
+  private crashes: number[] = []
+  private restarts = 0
+  private starts = 0
+  private lastError: PluginErrorInfo | null = null
+  private readonly counters = { bytesIn: 0, bytesOut: 0 }
+  private backoff: NodeJS.Timeout | null = null
+  private generation = 0
+  private starting: Promise<PluginStatus> | null = null
+
+  constructor(private readonly app: RunnableApp, private readonly ctx: SupervisorContext) {
+    this.name = app.manifest.app.name
+    this.services = new Set((app.manifest.services ?? []).map((s) => s.name))
+    this.limits = resolvePluginLimits(app.manifest)
+    this.codeHash = formatId(codeHash(app.wasm))
+    try {
+      this.capped = capModuleMemory(app.wasm, this.limits.memoryPages, this.name).bytes
+    } catch (err) {
+      this.refusal = err as HypernetError
+    }
+    if (this.limits.storageQuotaBytes !== null && ctx.storageDir === null) {
+      this.refusal ??= HypernetError.USAGE(`${this.name}: its manifest grants storage but the runtime was given no storageDir`)
+    }
+  }
+
+  get current(): PluginState {
+    return this.state
+  }
+
+  /**
+   * Start (or join a start in progress). Resolves with the status once running.
+   * @throws the refusal (WASM_INVALID, MEMORY_LIMIT, EXPORT_MISSING, IMPORT_NOT_ALLOWED,
+   *   ABI_UNSUPPORTED, USAGE) with the plugin left `failed`, or the crash (PLUGIN_CRASHED,
+   *   PLUGIN_TIMEOUT, INTERNAL) with the plugin restarting in the background
+   */
+  start(): Promise<PluginStatus> {
+    if (this.state === 'running') return Promise.resolve(this.status())
+    if (this.starting) return this.starting
+    if (this.backoff) clearTimeout(this.backoff)
+    this.backoff = null
+    const p = this.incarnate(++this.generation)
+    this.starting = p
+    const settled = (): void => {
+      if (this.starting === p) this.starting = null
+    }
+    p.then(settled, settled)
+    return p
+  }
+
+  /** Stop gracefully: connections see hn_on_close(SHUTDOWN) and end. Stays stopped. */
+  async stop(): Promise<void> {
+    this.generation++
+    this.starting = null
+    if (this.backoff) clearTimeout(this.backoff)
+    this.backoff = null
+    const channel = this.channel
+    const table = this.table
+    this.channel = null
+    this.table = null
+    if (channel) await channel.stop()
+    table?.shutdownAll()
+    if (this.state !== 'stopped') this.setState('stopped')
+  }
+
+  /** Operator restart: forget recent crashes, stop what runs, start again. Throws as start(). */
+  async restart(): Promise<PluginStatus> {
+    await this.stop()
+    this.crashes = []
+    return this.start()
+  }
+
+  /** An inbound stream for one of this app's services; refused (destroyed) unless running. */
+  accept(service: string, stream: DuplexLike): void {
+    if (this.state !== 'running' || this.table === null) {
+      stream.destroy(HypernetError.PLUGIN_CLOSED(this.name))
+      return
+    }
+    this.table.accept(service, stream)
+  }
+
+  status(): PluginStatus {
+    const now = Date.now()
+    return {
+      app: this.name,
+      state: this.state,
+      restarts: this.restarts,
+      recentCrashes: this.crashes.filter((t) => now - t < this.ctx.restart.windowMs).length,
+      lastError: this.lastError,
+      connections: this.table?.size ?? 0,
+      bytesIn: this.counters.bytesIn,
+      bytesOut: this.counters.bytesOut,
+      since: this.since.toISOString(),
+      limits: { memoryMiB: this.limits.memoryMiB, callTimeoutMs: this.limits.callTimeoutMs, storageQuotaBytes: this.limits.storageQuotaBytes }
+    }
+  }
+
+  private async incarnate(generation: number): Promise<PluginStatus> {
+    if (this.starts++ > 0) this.restarts++
+    this.setState('starting')
+    if (this.refusal) {
+      this.fail(this.refusal)
+      throw this.refusal
+    }
+    const channel: WorkerChannel = new WorkerChannel({
+      app: this.name,
+      source: this.ctx.workerSource(),
+      init: {
+        app: this.name,
+        wasm: this.capped!,
+        manifest: this.app.manifest,
+        codeHash: this.codeHash,
+        callTimeoutMs: this.limits.callTimeoutMs,
+        timers: this.limits.timers,
+        storage: this.limits.storageQuotaBytes === null ? null : { dir: this.ctx.storageDir!, quotaBytes: this.limits.storageQuotaBytes }
+      },
+      onOp: (op, conn, arg) => table.onOp(op, conn, arg),
+      onDeath: (err) => {
+        this.crashed(generation, err).catch((e) => this.log('error', 'host', `restart bookkeeping failed: ${(e as Error)?.message ?? e}`))
+      }
+    })
+    const table = new ConnectionTable({
+      app: { name: this.name, codeHash: this.codeHash },
+      out: channel.out,
+      dial: this.ctx.dial,
+      counters: this.counters,
+      log: (level, kind, msg) => this.log(level, kind, msg)
+    })
+    this.channel = channel
+    this.table = table
+    try {
+      await channel.start()
+    } catch (err) {
+      if (this.generation === generation) await this.crashed(generation, err as HypernetError)
+      else await channel.terminate()
+      throw err
+    }
+    if (this.generation !== generation) throw HypernetError.PLUGIN_CLOSED(this.name)
+    this.setState('running')
+    return this.status()
+  }
+
+  private async crashed(generation: number, err: HypernetError): Promise<void> {
+    if (this.generation !== generation) return
+    this.generation++ // whatever this incarnation still had in flight is void now
+    this.lastError = { code: err.code, message: err.message, at: new Date().toISOString() }
+    const channel = this.channel
+    this.channel = null
+    this.table?.destroyAll(err)
+    this.table = null
+    if (REFUSALS.has(err.code)) {
+      await channel?.terminate()
+      return this.fail(err)
+    }
+    this.setState('crashed', err)
+    // the worker must be gone before a successor opens the same storage
+    await channel?.terminate()
+    const now = Date.now()
+    this.crashes = this.crashes.filter((t) => now - t < this.ctx.restart.windowMs)
+    this.crashes.push(now)
+    if (this.crashes.length >= this.ctx.restart.maxCrashes) {
+      return this.fail(HypernetError.PLUGIN_FAILED(this.name, `crashed ${this.crashes.length} times within ${this.ctx.restart.windowMs} ms (last: ${err.message}); restart it when fixed`))
+    }
+    const delay = Math.min(this.ctx.restart.maxBackoffMs, this.ctx.restart.initialBackoffMs * 2 ** (this.crashes.length - 1))
+    this.setState('backoff', undefined, `restarting in ${delay} ms`)
+    const backoffGeneration = this.generation
+    this.backoff = setTimeout(() => {
+      this.backoff = null
+      if (this.generation !== backoffGeneration || this.state !== 'backoff') return
+      // a failed restart is handled (and logged) by crashed(); nobody awaits this one
+      this.start().catch(() => {})
+    }, delay)
+    this.backoff.unref()
+  }
+
+  private fail(err: HypernetError): void {
+    this.lastError = { code: err.code, message: err.message, at: new Date().toISOString() }
+    this.setState('failed', err)
+  }
+
+  private setState(state: PluginState, err?: HypernetError, note?: string): void {
+    this.state = state
+    this.since = new Date()
+    const level: LogLevel = state === 'failed' ? 'error' : state === 'crashed' || state === 'backoff' ? 'warn' : 'info'
+    const msg = `${this.name}: ${state}${err ? `: ${err.message}` : ''}${note ? ` (${note})` : ''}`
+    this.ctx.log({ level, app: this.name, kind: 'state', msg, state, code: err?.code, time: Date.now() })
+    this.ctx.onState(this.status())
+  }
+
+  private log(level: LogLevel, kind: RuntimeLogEntry['kind'], msg: string): void {
+    this.ctx.log({ level, app: this.name, kind, msg, time: Date.now() })
+  }
+}

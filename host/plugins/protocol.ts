@@ -1,0 +1,95 @@
+import type { ManifestBody } from '../manifest/types.ts'
+
+/**
+ * What the host thread and a plugin's worker say to each other. Messages are batches: a flat
+ * array [op, conn, arg, op, conn, arg, ...] posted once per turn of either event loop, with the
+ * ArrayBuffers in it transferred, not cloned. Ops on one connection keep their order.
+ */
+
+/** Host thread -> worker. */
+export const TO_WORKER = {
+  /** arg: ArrayBuffer = 32-byte peer key || UTF-8 service name (the hn_on_open buffer). */
+  OPEN_INBOUND: 1,
+  /** An hn_connect completed; arg as OPEN_INBOUND. */
+  OPEN_OUTBOUND: 2,
+  /** arg: ArrayBuffer of at most RUNTIME_LIMITS.maxDataBytes. */
+  DATA: 3,
+  /** arg: close reason. The worker answers FIN once the plugin saw hn_on_close. */
+  CLOSE: 4,
+  /** arg: bytes of this connection's sends the stream took (they left the in-flight window). */
+  CREDIT: 5,
+  /** Graceful stop: hn_on_close(SHUTDOWN) for every connection, then STOPPED. */
+  STOP: 6
+} as const
+
+/** Worker -> host thread. */
+export const FROM_WORKER = {
+  /** The plugin started (hn_on_start returned 0). */
+  READY: 1,
+  /** arg: { code, message }. The plugin is unusable; terminate the worker. */
+  FATAL: 2,
+  /** arg: ArrayBuffer to write to the stream. */
+  SEND: 3,
+  /** The plugin called hn_close: end the stream after what was sent. */
+  END: 4,
+  /** The plugin saw hn_on_close: the id is free, end the stream if still open. */
+  FIN: 5,
+  /** arg: 1 paused, 0 resumed (hn_pause). */
+  PAUSE: 6,
+  /** arg: inbound bytes the plugin consumed (they left the inbound window). */
+  ACK: 7,
+  /** arg: DialTargetWire. The plugin called hn_connect; conn is the id it was given. */
+  CONNECT: 8,
+  /** conn: level 0-3, arg: the line. */
+  LOG: 9,
+  /** arg: what was denied, for the log. */
+  DENIED: 10,
+  /** conn: the return code, arg: the export that returned it. */
+  EVENT_ERROR: 11,
+  /** Answer to STOP. */
+  STOPPED: 12
+} as const
+
+/** A DialTarget as it crosses the thread boundary. */
+export interface DialTargetWire {
+  raw: string
+  serviceHash: string
+  serviceKey: string | null
+  self: string | null
+}
+
+/** workerData of a plugin worker. */
+export interface WorkerInit {
+  app: string
+  /** Module bytes with the memory cap applied. */
+  wasm: Uint8Array
+  manifest: ManifestBody
+  codeHash: string
+  callTimeoutMs: number
+  timers: boolean
+  storage: { dir: string; quotaBytes: number } | null
+  /** Shared call stamp (see STAMP). */
+  stamp: SharedArrayBuffer
+}
+
+/**
+ * Layout of the call stamp the worker writes around every call into the plugin and the host
+ * thread reads to enforce the deadline: Float64 [0] = start time (performance.timeOrigin +
+ * performance.now(), 0 when idle); Int32 [2] = which export is running (EXPORT_NAMES index).
+ */
+export const STAMP = { bytes: 16, startF64: 0, exportI32: 2 } as const
+
+/** Calls into a plugin, by id in the stamp. */
+export const EXPORT_NAMES = [
+  'instantiation',
+  'hn_abi_version',
+  'hn_on_start',
+  'hn_buffer',
+  'hn_on_open',
+  'hn_on_data',
+  'hn_on_close',
+  'hn_on_drain',
+  'hn_on_timer'
+] as const
+
+export type ExportName = (typeof EXPORT_NAMES)[number]

@@ -1,0 +1,165 @@
+import { CLOSE_REASON } from '../abi.ts'
+import type { Outbox } from './outbox.ts'
+import { RUNTIME_LIMITS } from './plugin-limits.ts'
+import { TO_WORKER } from './protocol.ts'
+import type { DuplexLike } from './types.ts'
+
+/**
+ * One connection on the host thread: moves bytes between a stream and the plugin's worker.
+ *
+ * Peer -> plugin: chunks are copied (at most maxDataBytes each) into buffers that are
+ * transferred to the worker; what the plugin has not consumed yet counts against the inbound
+ * windows (per connection, per plugin), and the stream is paused while a window is full or
+ * the plugin paused it, so a fast sender is held back by the transport, not by our memory.
+ * Plugin -> peer: each SEND is written as is; its bytes are credited back to the worker's
+ * send window when the stream took them without passing its high-water mark, or at 'drain'.
+ *
+ * Closing: the plugin learns of a close through CLOSE (END when the peer ended cleanly, ERROR
+ * when the stream failed), and answers FIN once it has seen hn_on_close; only then is our side
+ * ended, so a reply the plugin sent before it saw the close is still written.
+ */
+
+export interface LinkOwner {
+  readonly out: Outbox
+  counters: { bytesIn: number; bytesOut: number }
+  /** The peer sent bytes; the owner decides whether a window is full. */
+  inbound(link: StreamLink, bytes: number): void
+  /** The link is gone for good (closed and seen by the plugin). */
+  forget(link: StreamLink): void
+}
+
+/** After our side ended, how long the peer gets to end its side before the stream is destroyed. */
+const LINGER_MS = 5_000
+
+export class StreamLink {
+  /** Bytes sent to the worker and not yet acknowledged. */
+  inflightIn = 0
+  pluginPaused = false
+  windowPaused = false
+  private paused = false
+  private owed = 0
+  private remoteEnded = false
+  private localEnded = false
+  private closed = false
+  private finished = false
+  private closeSent = false
+  private linger: NodeJS.Timeout | null = null
+
+  constructor(readonly id: number, readonly stream: DuplexLike, private readonly owner: LinkOwner) {}
+
+  attach(): void {
+    const s = this.stream
+    s.on('data', this.onData)
+    s.on('end', this.onEnd)
+    s.on('drain', this.onDrain)
+    s.on('error', this.onError)
+    s.on('close', this.onClose)
+  }
+
+  /** SEND from the plugin. */
+  send(buf: ArrayBuffer): void {
+    if (this.localEnded || this.closed) return
+    const n = buf.byteLength
+    this.owner.counters.bytesOut += n
+    if (this.stream.write(new Uint8Array(buf))) this.owner.out.push(TO_WORKER.CREDIT, this.id, n)
+    else this.owed += n
+  }
+
+  /** END (hn_close) or FIN: end our side after what was written. */
+  end(): void {
+    if (this.localEnded) return
+    this.localEnded = true
+    if (this.closed) return
+    this.stream.end()
+    this.linger = setTimeout(() => this.stream.destroy(), LINGER_MS)
+    this.linger.unref()
+  }
+
+  /** FIN: the plugin has seen hn_on_close; the id is free. */
+  fin(): void {
+    this.finished = true
+    this.end()
+    if (this.closed) this.owner.forget(this)
+  }
+
+  ack(bytes: number): void {
+    this.inflightIn -= bytes
+  }
+
+  setPaused(): void {
+    const want = this.pluginPaused || this.windowPaused
+    if (want === this.paused || this.closed) return
+    this.paused = want
+    if (want) this.stream.pause()
+    else this.stream.resume()
+  }
+
+  /** Tear down without telling the plugin (it is gone): the peer sees an error, not an end. */
+  destroy(err: Error): void {
+    this.detach()
+    if (this.linger) clearTimeout(this.linger)
+    if (!this.closed) this.stream.destroy(err)
+  }
+
+  /** Graceful stop after the plugin is gone: end our side, destroy if the peer lingers. */
+  shutdown(): void {
+    this.detach()
+    this.stream.on('error', noop)
+    if (this.closed) return
+    if (!this.localEnded) this.stream.end()
+    setTimeout(() => this.stream.destroy(), LINGER_MS).unref()
+  }
+
+  private detach(): void {
+    const s = this.stream
+    s.removeListener('data', this.onData)
+    s.removeListener('end', this.onEnd)
+    s.removeListener('drain', this.onDrain)
+    s.removeListener('close', this.onClose)
+    // keep onError: an error after detaching must not become an uncaught exception
+  }
+
+  private readonly onData = (chunk: Uint8Array): void => {
+    if (this.localEnded) return // the plugin closed: read and drop, so the stream can finish
+    const len = chunk.byteLength
+    this.owner.counters.bytesIn += len
+    for (let off = 0; off < len; off += RUNTIME_LIMITS.maxDataBytes) {
+      const n = Math.min(RUNTIME_LIMITS.maxDataBytes, len - off)
+      const buf = new ArrayBuffer(n)
+      new Uint8Array(buf).set(chunk.subarray(off, off + n)) // a copy: the chunk may be a pool slice or the writer's own buffer
+      this.owner.out.push(TO_WORKER.DATA, this.id, buf, buf)
+    }
+    this.inflightIn += len
+    this.owner.inbound(this, len)
+  }
+
+  private readonly onEnd = (): void => {
+    this.remoteEnded = true
+    this.sendClose(CLOSE_REASON.END)
+  }
+
+  private readonly onDrain = (): void => {
+    if (this.owed === 0) return
+    this.owner.out.push(TO_WORKER.CREDIT, this.id, this.owed)
+    this.owed = 0
+  }
+
+  private readonly onError = (): void => {
+    // 'close' follows and reports it to the plugin as ERROR
+  }
+
+  private readonly onClose = (): void => {
+    this.closed = true
+    if (this.linger) clearTimeout(this.linger)
+    this.sendClose(this.remoteEnded || this.localEnded ? CLOSE_REASON.END : CLOSE_REASON.ERROR)
+    if (this.finished) this.owner.forget(this)
+  }
+
+  private sendClose(reason: number): void {
+    if (this.closeSent) return
+    this.closeSent = true
+    this.owner.out.push(TO_WORKER.CLOSE, this.id, reason)
+  }
+}
+
+function noop(): void {}

@@ -1,0 +1,145 @@
+import { join } from 'node:path'
+import { parentPort, workerData } from 'node:worker_threads'
+import { createPlugin } from '@extism/extism'
+import { HOST_MODULE } from '../../abi.ts'
+import { checkImportsExports } from '../../audit/check-module.ts'
+import { ABI_VERSIONS } from '../../constants.ts'
+import { HypernetError } from '../../errors.ts'
+import type { Manifest } from '../../manifest/types.ts'
+import { readMemoryLimits } from '../../manifest/wasm-module.ts'
+import { createDialGrants } from '../dial-grants.ts'
+import { appDirName, openKvStore } from '../kv-store.ts'
+import type { KvStore } from '../kv-store.ts'
+import { Outbox } from '../outbox.ts'
+import { RUNTIME_LIMITS } from '../plugin-limits.ts'
+import { FROM_WORKER, TO_WORKER } from '../protocol.ts'
+import type { WorkerInit } from '../protocol.ts'
+import { CallStamp, Guest, GuestTrap } from './guest.ts'
+import { createHostFunctions } from './host-functions.ts'
+import { WorkerConns } from './worker-conns.ts'
+import { LineBudget } from '../line-budget.ts'
+import { WorkerTimers } from './worker-timers.ts'
+
+/**
+ * A plugin's worker: Extism in-process (no Extism worker of its own), one plugin, one thread.
+ * Bundled by worker-source.ts and started from a data: URL, so it runs without tsx.
+ *
+ * Start: compile, check imports and exports against ABI v1, instantiate through Extism with
+ * the host functions, check hn_abi_version, run hn_on_start, then say READY. Any failure or
+ * trap says FATAL with a HypernetError code and stops handling messages; the host thread
+ * terminates the worker. A call that never returns is the host thread's deadline's business.
+ */
+
+const init = workerData as WorkerInit
+const port = parentPort!
+const out = new Outbox((ops, transfer) => port.postMessage(ops, transfer), false)
+const stamp = new CallStamp(init.stamp)
+let guest: Guest | null = null
+let dead = false
+
+const conns = new WorkerConns(() => guest!, out)
+const timers = init.timers ? new WorkerTimers((id) => run(() => guest!.call('hn_on_timer', id) !== 0 && out.push(FROM_WORKER.EVENT_ERROR, -1, `hn_on_timer(${id})`))) : null
+
+function fatal(err: HypernetError): void {
+  if (dead) return
+  dead = true
+  timers?.clearAll()
+  out.clear()
+  out.push(FROM_WORKER.FATAL, 0, { code: err.code, message: err.message, details: err.details })
+  out.flush()
+}
+
+/** Run `fn` (which may call the plugin), then deliver what it made ready and post the batch. */
+function run(fn: () => unknown): void {
+  if (dead) return
+  try {
+    fn()
+    conns.pump()
+  } catch (err) {
+    if (err instanceof GuestTrap) return fatal(HypernetError.PLUGIN_CRASHED(init.app, err.message))
+    return fatal(HypernetError.INTERNAL(`${init.app}: host error in the plugin worker: ${(err as Error)?.stack ?? err}`))
+  }
+  out.flush()
+}
+
+function onBatch(ops: unknown[]): void {
+  run(() => {
+    for (let i = 0; i < ops.length && !dead; i += 3) {
+      const conn = ops[i + 1] as number
+      const arg = ops[i + 2]
+      switch (ops[i]) {
+        case TO_WORKER.DATA: conns.data(conn, arg as ArrayBuffer); break
+        case TO_WORKER.CREDIT: conns.credit(conn, arg as number); break
+        case TO_WORKER.OPEN_INBOUND: conns.opened(conn, 0, arg as ArrayBuffer); break
+        case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, 1, arg as ArrayBuffer); break
+        case TO_WORKER.CLOSE: conns.closed(conn, arg as number); break
+        case TO_WORKER.STOP:
+          conns.shutdown()
+          timers?.clearAll()
+          out.push(FROM_WORKER.STOPPED, 0, 0)
+          break
+      }
+    }
+  })
+}
+
+async function start(): Promise<void> {
+  let module: WebAssembly.Module
+  try {
+    module = await WebAssembly.compile(init.wasm as Uint8Array<ArrayBuffer>)
+  } catch (err) {
+    const why = (err as Error).message.replace(/^WebAssembly\.compile\(\): /, '')
+    return fatal(HypernetError.WASM_INVALID(init.app, `not a valid WebAssembly module (truncated or corrupt): ${why}`))
+  }
+  const facts = { imports: WebAssembly.Module.imports(module), exports: WebAssembly.Module.exports(module), memory: readMemoryLimits(init.wasm) }
+  const problem = checkImportsExports(facts, init.manifest as Manifest).find((c) => c.error)?.error
+  if (problem) return fatal(problem)
+
+  let kv: KvStore | null = null
+  if (init.storage) {
+    try {
+      kv = openKvStore(join(init.storage.dir, appDirName(init.app)), init.storage.quotaBytes)
+    } catch (err) {
+      return fatal(HypernetError.INTERNAL(`${init.app}: cannot open its storage in ${init.storage.dir}: ${(err as Error).message}`))
+    }
+  }
+  const functions = createHostFunctions({
+    guest: () => guest!,
+    conns,
+    grants: createDialGrants(init.manifest, init.codeHash),
+    kv,
+    timers,
+    out,
+    lines: new LineBudget(RUNTIME_LIMITS.logLinesPerSecond)
+  })
+  // Extism only needs the host functions the module imports, but offering all is harmless.
+  stamp.begin('instantiation') // a start function runs plugin code, so it is under the deadline
+  try {
+    const plugin = await createPlugin({ wasm: [{ module }] }, {
+      runInWorker: false,
+      useWasi: false,
+      logLevel: 'silent',
+      functions: { [HOST_MODULE]: functions },
+      // only Extism's own kernel buffers; the plugin's memory is capped in its module
+      memory: { maxPages: 16 }
+    })
+    guest = new Guest(await plugin.getInstance(), stamp)
+  } catch (err) {
+    return fatal(HypernetError.PLUGIN_CRASHED(init.app, `trapped or failed while instantiating: ${(err as Error).message}`))
+  } finally {
+    stamp.end()
+  }
+
+  run(() => {
+    const version = guest!.call('hn_abi_version')
+    if (!(ABI_VERSIONS as readonly number[]).includes(version)) {
+      return fatal(HypernetError.ABI_UNSUPPORTED(version, [...ABI_VERSIONS]))
+    }
+    const rc = guest!.call('hn_on_start')
+    if (rc !== 0) return fatal(HypernetError.PLUGIN_CRASHED(init.app, `hn_on_start returned ${rc} (expected 0): the plugin failed to start`))
+    out.push(FROM_WORKER.READY, 0, 0)
+  })
+  if (!dead) port.on('message', onBatch)
+}
+
+start().catch((err) => fatal(HypernetError.INTERNAL(`${init.app}: ${(err as Error)?.stack ?? err}`)))
