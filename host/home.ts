@@ -23,6 +23,7 @@ export function homePaths(home: string) {
     keys: join(home, 'keys'),
     store: join(home, 'store'),
     trust: join(home, 'trust.json'),
+    firewall: join(home, 'firewall.json'),
     data: join(home, 'data'),
     identity: join(home, 'host.key'),
     socket: join(home, 'hypernet.sock'),

@@ -19,6 +19,7 @@ import { createPluginRuntime } from '../plugins/plugin-runtime.ts'
 import type { PluginRuntime } from '../plugins/plugin-runtime.ts'
 import type { DialTarget, DuplexLike, RuntimeLogEntry } from '../plugins/types.ts'
 import { createAppStore } from '../store/app-store.ts'
+import { FirewallStore } from '../store/firewall-store.ts'
 import type { AppStore } from '../store/app-store.ts'
 import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
 import type { LoadedApp } from './app-loader.ts'
@@ -96,7 +97,7 @@ export class Host {
     )
     this.runtime.on('state', () => void this.readvertise())
     await this.runtime.ready()
-    this.listener = new ServiceListener(this.dht, (hash, stream) => this.route(hash, stream), this.log, { ...DEFAULT_POLICY, ...this.init.policy })
+    this.listener = new ServiceListener(this.dht, (hash, stream) => this.route(hash, stream), this.log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...this.init.policy })
     this.advertiser = new Advertiser(this.dht, this.identity, this.log, { refreshMs: this.init.refreshMs })
     await this.advertiser.ready()
     await this.sync()
@@ -111,6 +112,7 @@ export class Host {
 
   private async doSync(): Promise<void> {
     if (this.closing) return
+    await this.applyFirewall()
     const installed = (await this.store.list()).filter((a) => a.enabled)
     const wanted = new Map(installed.map((a) => [a.name, a]))
     for (const [name, running] of [...this.apps]) {
@@ -130,6 +132,14 @@ export class Host {
       await this.startApp(loaded.app)
     }
     await this.readvertise()
+  }
+
+  /** Load `<home>/firewall.json` into the connection policy. */
+  private async applyFirewall(): Promise<void> {
+    const rules = await new FirewallStore(this.paths.firewall).read()
+    const p = this.listener!.policy
+    p.allow = new Set(rules.allow)
+    p.deny = new Set(rules.deny)
   }
 
   private async startApp(app: LoadedApp): Promise<void> {

@@ -48,6 +48,7 @@ export class ConnectionTable implements LinkOwner {
   /** An inbound stream on `service` (already checked to be declared). */
   accept(service: string, stream: DuplexLike): void {
     if (this.size >= LIMITS.maxConnectionsPerPlugin) {
+      stream.on('error', () => {})
       stream.destroy(HypernetError.PERMISSION_DENIED(this.opts.app.name, `more than ${LIMITS.maxConnectionsPerPlugin} connections`))
       return
     }
@@ -58,7 +59,7 @@ export class ConnectionTable implements LinkOwner {
 
   onOp(op: number, conn: number, arg: unknown): void {
     switch (op) {
-      case FROM_WORKER.SEND: this.links.get(conn)?.send(arg as ArrayBuffer); break
+      case FROM_WORKER.SEND: this.links.get(conn)?.send(arg as Uint8Array); break
       case FROM_WORKER.ACK: this.ack(conn, arg as number); break
       case FROM_WORKER.FIN: this.links.get(conn)?.fin(); break
       case FROM_WORKER.END: {
@@ -118,8 +119,7 @@ export class ConnectionTable implements LinkOwner {
   private open(id: number, op: number, stream: DuplexLike, service: string): void {
     const link = new StreamLink(id, stream, this)
     this.links.set(id, link)
-    const payload = openPayload(stream.remotePublicKey, service)
-    this.out.push(op, id, payload, payload) // before attach(): OPEN precedes any DATA
+    this.out.pushBytes(op, id, openPayload(stream.remotePublicKey, service)) // before attach(): OPEN precedes any DATA
     link.attach()
   }
 
@@ -152,9 +152,12 @@ export class ConnectionTable implements LinkOwner {
       .then(
         (stream) => {
           this.dials.delete(conn)
-          if (this.dead) return void stream.destroy()
-          if (pending.cancelled) {
+          if (this.dead || pending.cancelled) {
+            stream.on('error', () => {})
             stream.destroy()
+          }
+          if (this.dead) return
+          if (pending.cancelled) {
             this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.END)
             return
           }
@@ -172,11 +175,10 @@ export class ConnectionTable implements LinkOwner {
 }
 
 /** The hn_on_open buffer: the peer's 32-byte key (zeros when unknown), then the service name. */
-function openPayload(key: Uint8Array | null | undefined, service: string): ArrayBuffer {
+function openPayload(key: Uint8Array | null | undefined, service: string): Uint8Array {
   const name = Buffer.from(service, 'utf8')
-  const buf = new ArrayBuffer(32 + name.byteLength)
-  const bytes = new Uint8Array(buf)
+  const bytes = new Uint8Array(32 + name.byteLength)
   if (key && key.byteLength === 32) bytes.set(key, 0)
   bytes.set(name, 32)
-  return buf
+  return bytes
 }

@@ -25,10 +25,12 @@ export interface DialGrants {
 export function createDialGrants(manifest: ManifestBody, codeHashHex: string): DialGrants {
   const code = Buffer.from(codeHashHex, 'hex')
   const services = new Set((manifest.services ?? []).map((s) => s.name))
+  const selfGrants = new Set<string>()
   const allowed = new Set<string>()
   for (const entry of manifest.permissions?.dial ?? []) {
     if (entry.startsWith('self/')) {
       const name = entry.slice(5)
+      selfGrants.add(name)
       if (services.has(name)) allowed.add(formatId(serviceHash(code, name)))
     } else {
       const h = decodeId(entry)
@@ -39,10 +41,11 @@ export function createDialGrants(manifest: ManifestBody, codeHashHex: string): D
   return {
     check(raw: string): DialCheck {
       if (raw.startsWith('self/')) {
+        // the grant is checked first: an app granted nothing learns nothing about its services
         const name = raw.slice(5)
-        if (!services.has(name)) return { ok: false, rc: RC.ENOTFOUND, why: `"${raw}" names no service of this app` }
-        const hash = serviceHash(code, name)
-        if (!allowed.has(formatId(hash))) return { ok: false, rc: RC.EDENIED, why: `dialing "${raw}"` }
+        const hash = services.has(name) ? serviceHash(code, name) : null
+        if (!selfGrants.has(name) && !(hash && allowed.has(formatId(hash)))) return { ok: false, rc: RC.EDENIED, why: `dialing "${raw}"` }
+        if (hash === null) return { ok: false, rc: RC.ENOTFOUND, why: `"${raw}" names no service of this app` }
         return { ok: true, target: { raw, serviceHash: hash, serviceKey: null, self: name } }
       }
       const at = raw.indexOf('@')

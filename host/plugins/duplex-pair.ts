@@ -19,9 +19,6 @@ export class PairStream extends Duplex {
   constructor(publicKey: Buffer, highWaterMark: number) {
     super({ highWaterMark })
     this.publicKey = publicKey
-    this.on('end', () => {
-      this.gotEnd = true
-    })
   }
 
   override _write(data: Uint8Array, cb: (err: Error | null) => void): void {
@@ -39,6 +36,7 @@ export class PairStream extends Duplex {
 
   override _final(cb: (err: Error | null) => void): void {
     this.sentEnd = true
+    this.other.gotEnd = true
     this.other.push(null)
     cb(null)
   }

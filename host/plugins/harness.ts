@@ -72,6 +72,9 @@ export function createHarness(init: HarnessInit): Harness {
     const service = target.self
     if (service === null) throw HypernetError.CONNECTION_FAILED(`no peer vends ${target.raw} in this harness`)
     const [client, server] = createDuplexPair({ aKey: hostKey, bKey: hostKey })
+    // the runtime reports failures; these harness-made ends need no listeners of their own
+    client.on('error', () => {})
+    server.on('error', () => {})
     rt().handleConnection(from.name, service, server)
     return client
   }
@@ -104,6 +107,7 @@ export function createHarness(init: HarnessInit): Harness {
     add: (app) => rt().add(app),
     open(service, opts = {}) {
       const [client, server] = createDuplexPair({ aKey: opts.peerKey, bKey: hostKey })
+      server.on('error', () => {})
       rt().handleConnection(opts.app ?? name, service, server as DuplexLike)
       return new HarnessConnection(client)
     },

@@ -45,7 +45,7 @@ export function capModuleMemory(wasm: Uint8Array, capPages: number, app = 'modul
     const size = r.u32()
     const start = r.pos
     const end = start + size
-    if (end > bytes.byteLength) throw HypernetError.WASM_INVALID(app, `section ${id} runs past the end of the module`)
+    if (end > bytes.byteLength) throw HypernetError.WASM_INVALID(app, `not a valid WebAssembly module (truncated or corrupt): section ${id} runs past its end`)
     if (id === SECTION_IMPORT && importsMemory(new Reader(bytes.subarray(0, end), start, app))) {
       throw HypernetError.MEMORY_LIMIT(`${app}: the module imports its memory; the host runs only modules that define their own memory with a maximum`)
     }
@@ -102,7 +102,7 @@ function importsMemory(r: Reader): boolean {
     if (kind === 0x00) r.u32() // function: type index
     else if (kind === 0x01) { r.byte(); limitsSkip(r) } // table: reftype, limits
     else if (kind === 0x03) { r.byte(); r.byte() } // global: valtype, mutability
-    else throw HypernetError.WASM_INVALID(r.app, `unknown import kind ${kind}`)
+    else throw HypernetError.WASM_INVALID(r.app, `not a valid WebAssembly module (truncated or corrupt): unknown import kind ${kind}`)
   }
   return false
 }
@@ -132,7 +132,7 @@ class Reader {
   constructor(readonly bytes: Uint8Array, public pos: number, readonly app: string) {}
 
   byte(): number {
-    if (this.pos >= this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.app, 'unexpected end of the module (truncated or corrupt)')
+    if (this.pos >= this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.app, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
     return this.bytes[this.pos++]
   }
 
@@ -143,11 +143,11 @@ class Reader {
       result += (b & 0x7f) * 2 ** shift
       if ((b & 0x80) === 0) return result
     }
-    throw HypernetError.WASM_INVALID(this.app, 'malformed LEB128 integer')
+    throw HypernetError.WASM_INVALID(this.app, 'not a valid WebAssembly module (truncated or corrupt): a malformed LEB128 integer')
   }
 
   skip(n: number): void {
-    if (this.pos + n > this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.app, 'unexpected end of the module (truncated or corrupt)')
+    if (this.pos + n > this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.app, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
     this.pos += n
   }
 }

@@ -46,6 +46,7 @@ export class PluginSupervisor {
   private restarts = 0
   private starts = 0
   private lastError: PluginErrorInfo | null = null
+  private lastCrash: HypernetError | null = null
   private readonly counters = { bytesIn: 0, bytesOut: 0 }
   private backoff: NodeJS.Timeout | null = null
   private generation = 0
@@ -64,10 +65,6 @@ export class PluginSupervisor {
     if (this.limits.storageQuotaBytes !== null && ctx.storageDir === null) {
       this.refusal ??= HypernetError.USAGE(`${this.name}: its manifest grants storage but the runtime was given no storageDir`)
     }
-  }
-
-  get current(): PluginState {
-    return this.state
   }
 
   /**
@@ -93,6 +90,7 @@ export class PluginSupervisor {
   /** Stop gracefully: connections see hn_on_close(SHUTDOWN) and end. Stays stopped. */
   async stop(): Promise<void> {
     this.generation++
+    this.lastCrash = null
     this.starting = null
     if (this.backoff) clearTimeout(this.backoff)
     this.backoff = null
@@ -114,7 +112,10 @@ export class PluginSupervisor {
 
   /** An inbound stream for one of this app's services; refused (destroyed) unless running. */
   accept(service: string, stream: DuplexLike): void {
-    if (this.state !== 'running' || this.table === null) {
+    // READY, not the 'running' state, is the test: a plugin that dials itself from
+    // hn_on_start gets that connection in the same turn as READY, before the state changes
+    if (this.table === null || this.channel?.running !== true) {
+      stream.on('error', () => {}) // the refusal is the error; the caller may not listen yet
       stream.destroy(HypernetError.PLUGIN_CLOSED(this.name))
       return
     }
@@ -177,7 +178,9 @@ export class PluginSupervisor {
       else await channel.terminate()
       throw err
     }
-    if (this.generation !== generation) throw HypernetError.PLUGIN_CLOSED(this.name)
+    // stopped, or died between READY and here (then crashed() has taken over)
+    if (this.generation !== generation) throw this.lastCrash ?? HypernetError.PLUGIN_CLOSED(this.name)
+    this.lastCrash = null
     this.setState('running')
     return this.status()
   }
@@ -185,18 +188,22 @@ export class PluginSupervisor {
   private async crashed(generation: number, err: HypernetError): Promise<void> {
     if (this.generation !== generation) return
     this.generation++ // whatever this incarnation still had in flight is void now
+    this.lastCrash = err
     this.lastError = { code: err.code, message: err.message, at: new Date().toISOString() }
     const channel = this.channel
     this.channel = null
     this.table?.destroyAll(err)
     this.table = null
+    const mine = this.generation
     if (REFUSALS.has(err.code)) {
       await channel?.terminate()
-      return this.fail(err)
+      if (this.generation === mine) this.fail(err)
+      return
     }
     this.setState('crashed', err)
     // the worker must be gone before a successor opens the same storage
     await channel?.terminate()
+    if (this.generation !== mine) return // stopped or restarted meanwhile
     const now = Date.now()
     this.crashes = this.crashes.filter((t) => now - t < this.ctx.restart.windowMs)
     this.crashes.push(now)

@@ -57,11 +57,11 @@ export class StreamLink {
   }
 
   /** SEND from the plugin. */
-  send(buf: ArrayBuffer): void {
+  send(bytes: Uint8Array): void {
     if (this.localEnded || this.closed) return
-    const n = buf.byteLength
+    const n = bytes.byteLength
     this.owner.counters.bytesOut += n
-    if (this.stream.write(new Uint8Array(buf))) this.owner.out.push(TO_WORKER.CREDIT, this.id, n)
+    if (this.stream.write(Buffer.from(bytes.buffer, bytes.byteOffset, n))) this.owner.out.push(TO_WORKER.CREDIT, this.id, n)
     else this.owed += n
   }
 
@@ -124,10 +124,8 @@ export class StreamLink {
     const len = chunk.byteLength
     this.owner.counters.bytesIn += len
     for (let off = 0; off < len; off += RUNTIME_LIMITS.maxDataBytes) {
-      const n = Math.min(RUNTIME_LIMITS.maxDataBytes, len - off)
-      const buf = new ArrayBuffer(n)
-      new Uint8Array(buf).set(chunk.subarray(off, off + n)) // a copy: the chunk may be a pool slice or the writer's own buffer
-      this.owner.out.push(TO_WORKER.DATA, this.id, buf, buf)
+      // pushBytes copies: the chunk may be a pool slice or the writer's own buffer
+      this.owner.out.pushBytes(TO_WORKER.DATA, this.id, chunk.subarray(off, Math.min(len, off + RUNTIME_LIMITS.maxDataBytes)))
     }
     this.inflightIn += len
     this.owner.inbound(this, len)

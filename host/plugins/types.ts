@@ -53,7 +53,9 @@ export interface DialTarget {
 
 /**
  * Opens an outbound stream for a plugin. Resolve with an open stream (its `remotePublicKey`
- * set); reject when no peer can be reached. The plugin sees a rejection as REFUSED.
+ * set); reject when no peer can be reached. The plugin sees a rejection as REFUSED. The
+ * runtime attaches its listeners when the promise settles: a stream that can fail before
+ * then must carry an 'error' listener of its own.
  */
 export type DialFn = (target: DialTarget, app: AppRef) => Promise<DuplexLike>
 

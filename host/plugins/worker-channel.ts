@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads'
 import { HypernetError } from '../errors.ts'
-import { Outbox } from './outbox.ts'
+import { BatchReader, Outbox } from './outbox.ts'
 import { RUNTIME_LIMITS } from './plugin-limits.ts'
 import { EXPORT_NAMES, FROM_WORKER, STAMP, TO_WORKER } from './protocol.ts'
 import type { WorkerInit } from './protocol.ts'
@@ -29,6 +29,11 @@ export class WorkerChannel {
   private readonly stampWhich: Int32Array
   private readonly watch: NodeJS.Timeout
   private started = false
+
+  /** True once the plugin's hn_on_start returned 0 and until the worker ends. */
+  get running(): boolean {
+    return this.started && !this.ended
+  }
   private ended = false
   private startWaiter: { resolve: () => void; reject: (err: HypernetError) => void } | null = null
   private stopWaiter: (() => void) | null = null
@@ -98,7 +103,8 @@ export class WorkerChannel {
   }
 
   private onBatch(ops: unknown[]): void {
-    for (let i = 0; i < ops.length; i += 3) {
+    const batch = new BatchReader(ops)
+    for (let i = 0; i < batch.length; i += 3) {
       const op = ops[i] as number
       if (op === FROM_WORKER.READY) {
         this.started = true
@@ -109,7 +115,7 @@ export class WorkerChannel {
       } else if (op === FROM_WORKER.STOPPED) {
         this.stopWaiter?.()
       } else if (!this.ended) {
-        this.opts.onOp(op, ops[i + 1] as number, ops[i + 2])
+        this.opts.onOp(op, ops[i + 1] as number, op === FROM_WORKER.SEND ? batch.bytes(ops[i + 2]) : ops[i + 2])
       }
     }
   }

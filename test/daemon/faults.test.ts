@@ -62,7 +62,7 @@ test('status shows the host, its network, apps and advertised services', async (
   assert.match(text, /echo {7}0\.1\.0 {4}running/)
 })
 
-test('connection limits and the deny list refuse peers, and the refusals are counted', async (t) => {
+test('connection limits and the firewall deny list refuse peers, and the refusals are counted', async (t) => {
   const defer = teardown(t)
   const testnet = await startTestnet(10)
   defer(() => testnet.destroy())
@@ -84,7 +84,8 @@ test('connection limits and the deny list refuse peers, and the refusals are cou
   assert.equal((await readBytes(first, 12)).toString(), 'still served')
   first.destroy()
   const banned = DHT.keyPair()
-  policy.deny.add(banned.publicKey.toString('hex'))
+  const fw = await cli(tmp.dir, ['firewall', 'deny', banned.publicKey.toString('hex'), '--json'])
+  assert.equal(JSON.parse(fw.stdout).daemon, 'applied')
   await refusedBy(() => h.host.status().refused.denied === 1, dht.connect(Buffer.from(key, 'hex'), { keyPair: banned }))
 })
 

@@ -2,6 +2,8 @@ import type { CommandDef } from '../command.ts'
 import { auditCommand } from './audit.ts'
 import { connectCommand } from './connect.ts'
 import { restartCommand, startCommand, statusCommand, stopCommand } from './daemon.ts'
+import { demoCommand } from './demo.ts'
+import { firewallCommand } from './firewall.ts'
 import { lookupCommand } from './lookup.ts'
 import { installCommand } from './install.ts'
 import { keysCommand } from './keys.ts'
@@ -13,6 +15,7 @@ import { uninstallCommand } from './uninstall.ts'
 /** Every command, in the order `--help` lists them. */
 export const commands: CommandDef[] = [
   startCommand,
+  demoCommand,
   statusCommand,
   stopCommand,
   restartCommand,
@@ -24,5 +27,6 @@ export const commands: CommandDef[] = [
   installCommand,
   uninstallCommand,
   listCommand,
-  trustCommand
+  trustCommand,
+  firewallCommand
 ]

@@ -87,15 +87,6 @@ export class Guest {
     return mem.subarray(ptr, ptr + len)
   }
 
-  /** A copy of plugin memory in its own ArrayBuffer (to transfer), or null when out of range. */
-  copyOut(ptr: number, len: number): ArrayBuffer | null {
-    ptr >>>= 0
-    if (len < 0) return null
-    const mem = this.current()
-    if (ptr + len > mem.byteLength) return null
-    return mem.buffer.slice(ptr, ptr + len) as ArrayBuffer
-  }
-
   private copyIn(payload: Uint8Array): void {
     const len = payload.byteLength
     const ptr = this.call('hn_buffer', len) >>> 0

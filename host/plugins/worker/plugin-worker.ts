@@ -10,7 +10,7 @@ import { readMemoryLimits } from '../../manifest/wasm-module.ts'
 import { createDialGrants } from '../dial-grants.ts'
 import { appDirName, openKvStore } from '../kv-store.ts'
 import type { KvStore } from '../kv-store.ts'
-import { Outbox } from '../outbox.ts'
+import { BatchReader, Outbox } from '../outbox.ts'
 import { RUNTIME_LIMITS } from '../plugin-limits.ts'
 import { FROM_WORKER, TO_WORKER } from '../protocol.ts'
 import type { WorkerInit } from '../protocol.ts'
@@ -63,15 +63,16 @@ function run(fn: () => unknown): void {
 }
 
 function onBatch(ops: unknown[]): void {
+  const batch = new BatchReader(ops)
   run(() => {
-    for (let i = 0; i < ops.length && !dead; i += 3) {
+    for (let i = 0; i < batch.length && !dead; i += 3) {
       const conn = ops[i + 1] as number
       const arg = ops[i + 2]
       switch (ops[i]) {
-        case TO_WORKER.DATA: conns.data(conn, arg as ArrayBuffer); break
+        case TO_WORKER.DATA: conns.data(conn, batch.bytes(arg)); break
         case TO_WORKER.CREDIT: conns.credit(conn, arg as number); break
-        case TO_WORKER.OPEN_INBOUND: conns.opened(conn, 0, arg as ArrayBuffer); break
-        case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, 1, arg as ArrayBuffer); break
+        case TO_WORKER.OPEN_INBOUND: conns.opened(conn, 0, batch.bytes(arg)); break
+        case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, 1, batch.bytes(arg)); break
         case TO_WORKER.CLOSE: conns.closed(conn, arg as number); break
         case TO_WORKER.STOP:
           conns.shutdown()

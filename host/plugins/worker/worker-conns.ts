@@ -23,8 +23,8 @@ interface WConn {
   state: 'connecting' | 'open' | 'closing'
   inflight: number
   paused: boolean
-  /** Data (ArrayBuffer) and finally a clean close (number) waiting while paused. */
-  queue: Array<ArrayBuffer | number>
+  /** Data and finally a clean close (a number) waiting while paused. */
+  queue: Array<Uint8Array | number>
 }
 
 export class WorkerConns {
@@ -42,17 +42,17 @@ export class WorkerConns {
 
   // ---- from the host thread ----
 
-  opened(conn: number, kind: number, payload: ArrayBuffer): void {
+  opened(conn: number, kind: number, payload: Uint8Array): void {
     let c = this.conns.get(conn)
     if (c === undefined) {
       c = { id: conn, state: 'open', inflight: 0, paused: false, queue: [] }
       this.conns.set(conn, c)
     } else if (c.state === 'connecting') c.state = 'open'
     else return // the plugin closed it while it was connecting: it will only see the close
-    this.event(c, this.guest().open(conn, kind, new Uint8Array(payload)), 'hn_on_open')
+    this.event(c, this.guest().open(conn, kind, payload), 'hn_on_open')
   }
 
-  data(conn: number, buf: ArrayBuffer): void {
+  data(conn: number, buf: Uint8Array): void {
     const c = this.conns.get(conn)
     if (c === undefined || c.state === 'closing') return this.ack(conn, buf.byteLength)
     if (c.paused || c.queue.length > 0) c.queue.push(buf)
@@ -115,11 +115,11 @@ export class WorkerConns {
       return RC.EAGAIN
     }
     if (len === 0) return 0
-    const buf = this.guest().copyOut(ptr, len)
-    if (buf === null) return RC.EINVAL
+    const bytes = this.guest().view(ptr, len)
+    if (bytes === null) return RC.EINVAL
     c.inflight += len
     this.inflight += len
-    this.out.push(FROM_WORKER.SEND, conn, buf, buf)
+    this.out.pushBytes(FROM_WORKER.SEND, conn, bytes) // copies out of plugin memory now
     return len
   }
 
@@ -156,9 +156,9 @@ export class WorkerConns {
 
   // ---- internals ----
 
-  private deliver(c: WConn, buf: ArrayBuffer): void {
+  private deliver(c: WConn, buf: Uint8Array): void {
     this.ack(c.id, buf.byteLength)
-    this.event(c, this.guest().data(c.id, new Uint8Array(buf)), 'hn_on_data')
+    this.event(c, this.guest().data(c.id, buf), 'hn_on_data')
   }
 
   private finish(c: WConn, reason: number): void {
