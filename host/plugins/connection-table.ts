@@ -1,6 +1,7 @@
 import { CLOSE_REASON } from '../abi.ts'
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
+import { LineBudget } from './line-budget.ts'
 import type { Outbox } from './outbox.ts'
 import { RUNTIME_LIMITS } from './plugin-limits.ts'
 import { FROM_WORKER, TO_WORKER } from './protocol.ts'
@@ -35,6 +36,7 @@ export class ConnectionTable implements LinkOwner {
   private inflightIn = 0
   private nextInbound = 1
   private dead = false
+  private readonly eventErrors = new LineBudget(RUNTIME_LIMITS.logLinesPerSecond)
 
   constructor(private readonly opts: ConnectionTableOptions) {
     this.out = opts.out
@@ -79,7 +81,11 @@ export class ConnectionTable implements LinkOwner {
       case FROM_WORKER.CONNECT: this.connect(conn, arg as DialTargetWire); break
       case FROM_WORKER.LOG: this.opts.log(LEVELS[conn] ?? 'info', 'plugin', arg as string); break
       case FROM_WORKER.DENIED: this.opts.log('warn', 'denied', `denied: ${arg as string} is not granted by its manifest`); break
-      case FROM_WORKER.EVENT_ERROR: this.opts.log('warn', 'plugin', `${arg as string} returned ${conn}`); break
+      case FROM_WORKER.EVENT_ERROR:
+        if (this.eventErrors.take((n) => this.opts.log('warn', 'plugin', `${n} more non-zero event returns not logged`))) {
+          this.opts.log('warn', 'plugin', `${arg as string} returned ${conn}`)
+        }
+        break
     }
   }
 

@@ -50,10 +50,10 @@ function startBanner(st: HostStatus): string[] {
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
   const home = JSON.stringify(st.host.home)
   lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, '  npx hypernet-host status')
-  const first = st.services[0]
+  const first = st.services.find((s) => s.service === 'echo') ?? st.services[0]
   if (first) {
     lines.push(`  npx hypernet-host lookup ${first.hash}`)
-    lines.push(`  npx hypernet-host connect ${first.hash}`)
+    lines.push(`  echo hello | npx hypernet-host connect ${first.hash}`)
   }
   lines.push('Stop with Ctrl-C or: npx hypernet-host stop')
   return lines

@@ -35,13 +35,13 @@ const utf8Lossy = new TextDecoder('utf-8')
 type HostFn = (ctx: unknown, ...args: number[]) => number
 
 export function createHostFunctions(h: HostFunctionContext): Record<string, HostFn> {
+  // plugin log lines and denials share one budget, so neither can flood the host's log
+  const dropped = (n: number): void => h.out.push(FROM_WORKER.LOG, 2, `host: ${n} log lines or denials not logged (over ${RUNTIME_LIMITS.logLinesPerSecond}/s)`)
   const log = (level: number, msg: string): void => {
-    if (h.lines.take((n) => h.out.push(FROM_WORKER.LOG, 2, `${n} log lines dropped (over ${RUNTIME_LIMITS.logLinesPerSecond}/s)`))) {
-      h.out.push(FROM_WORKER.LOG, level, msg)
-    }
+    if (h.lines.take(dropped)) h.out.push(FROM_WORKER.LOG, level, msg)
   }
   const denied = (what: string): number => {
-    if (h.lines.take(() => {})) h.out.push(FROM_WORKER.DENIED, 0, what)
+    if (h.lines.take(dropped)) h.out.push(FROM_WORKER.DENIED, 0, what)
     return RC.EDENIED
   }
   const key = (ptr: number, len: number): Uint8Array | null =>
