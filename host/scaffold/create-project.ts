@@ -40,8 +40,8 @@ export const PROJECT_ASC_FLAGS: readonly string[] = [
   '--maximumMemory', String(MAX_PAGES)
 ]
 
-/** App names: they become the npm name, the wasm file name and the service name. */
-const NAME = /^[a-z][a-z0-9-]{0,62}$/
+/** The manifest schema's rule for app names; the name also becomes the npm name, the wasm file and the service. */
+const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/
 
 /**
  * Write a new app project into `dir` (created if missing): an echo-like starter in
@@ -49,12 +49,12 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/
  * `<name>.draft.json`, a README with the build, sign and install steps, and a copy of the SDK.
  *
  * @returns the absolute paths of the files written
- * @throws HypernetError USAGE when `name` is not lowercase letters, digits and dashes
+ * @throws HypernetError USAGE when `name` is not 1..64 lowercase letters, digits and dashes
  * @throws HypernetError FILE_EXISTS when `dir` exists and is not an empty folder
  */
 export async function createProject(dir: string, name: string): Promise<string[]> {
   if (!NAME.test(name)) {
-    throw HypernetError.USAGE(`app name: expected lowercase letters, digits and dashes, starting with a letter (at most 63), got ${JSON.stringify(name)}`)
+    throw HypernetError.USAGE(`app name: expected 1 to 64 lowercase letters, digits and dashes, not starting with a dash, got ${JSON.stringify(name)}`)
   }
   const root = path.resolve(dir)
   await ensureEmptyDir(root)

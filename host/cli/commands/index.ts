@@ -5,6 +5,7 @@ import { restartCommand, startCommand, statusCommand, stopCommand } from './daem
 import { demoCommand } from './demo.ts'
 import { firewallCommand } from './firewall.ts'
 import { lookupCommand } from './lookup.ts'
+import { newCommand } from './new.ts'
 import { installCommand } from './install.ts'
 import { keysCommand } from './keys.ts'
 import { listCommand } from './list.ts'
@@ -21,6 +22,7 @@ export const commands: CommandDef[] = [
   restartCommand,
   lookupCommand,
   connectCommand,
+  newCommand,
   keysCommand,
   signCommand,
   auditCommand,
