@@ -137,3 +137,18 @@ test('--json errors are machine-readable on stdout', async (t) => {
   assert.deepEqual(Object.keys(JSON.parse(r.stdout)), ['ok', 'code', 'error'])
   assert.equal(JSON.parse(r.stdout).code, 'KEY_NOT_FOUND')
 })
+
+test('new scaffolds a project, and refuses a folder that is not empty or a bad name', async (t) => {
+  const s = await setup(t)
+  const dir = `${s.dir}/hello`
+  const r = await cli(s.home, ['new', 'hello', '--dir', dir])
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /created hello in .*hello\n {2}package\.json/)
+  assert.ok(JSON.parse(await readFile(`${dir}/hello.draft.json`, 'utf8')).app.name === 'hello')
+  const again = await cli(s.home, ['new', 'hello', '--dir', dir])
+  assert.equal(again.code, 2)
+  assert.match(again.stderr, /^FILE_EXISTS: /)
+  const bad = await cli(s.home, ['new', 'Bad Name!', '--dir', `${s.dir}/x`])
+  assert.equal(bad.code, 2)
+  assert.match(bad.stderr, /^USAGE: /)
+})
