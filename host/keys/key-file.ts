@@ -1,9 +1,10 @@
-import { mkdir, readFile, stat } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import sodium from 'sodium-native'
 import { HypernetError } from '../errors.ts'
 import { generateKeyPair } from '../manifest/signing.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
+import { exists } from '../util/exists.ts'
 import type { KeyPair } from '../manifest/signing.ts'
 
 /**
@@ -73,13 +74,4 @@ function matches(publicKey: Buffer, secretKey: Buffer): boolean {
   const sig = Buffer.alloc(64)
   sodium.crypto_sign_detached(sig, msg, secretKey)
   return sodium.crypto_sign_verify_detached(sig, msg, publicKey)
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await stat(file)
-    return true
-  } catch {
-    return false
-  }
 }

@@ -6,6 +6,7 @@ import { decodeId, formatId } from '../encoding/ids.ts'
 import { codeHash } from '../manifest/hashes.ts'
 import type { Manifest } from '../manifest/types.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
+import { exists } from '../util/exists.ts'
 import { withLock } from './lock.ts'
 
 /**
@@ -225,14 +226,5 @@ export class AppStore {
 
   private async writeIndex(index: IndexFile): Promise<void> {
     await atomicWrite(this.indexFile, JSON.stringify(index, null, 2) + '\n')
-  }
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p)
-    return true
-  } catch {
-    return false
   }
 }

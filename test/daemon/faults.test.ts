@@ -8,7 +8,7 @@ import { startTestnet } from '../helpers/testnet.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { cli } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/app-fixture.ts'
-import { openStream, plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
+import { openStream, plainClient, readBytes, startHost, testnetWithHost } from '../helpers/hosts.ts'
 
 test('commands that need the daemon say so in one line and exit 3 when none runs', async (t) => {
   const tmp = await tempDir()
@@ -42,13 +42,8 @@ test('a stale daemon socket is reported as stale, and a new daemon replaces it',
 
 test('status shows the host, its network, apps and advertised services', async (t) => {
   const defer = teardown(t)
-  const testnet = await startTestnet(10)
-  defer(() => testnet.destroy())
-  const tmp = await tempDir()
-  defer(tmp.cleanup)
-  await installExamples(tmp.dir, ['echo'])
-  const h = await startHost(testnet, tmp.dir)
-  defer(() => h.close())
+  const { testnet, home, h } = await testnetWithHost(defer, ['echo'])
+  const tmp = { dir: home }
   const st = JSON.parse((await cli(tmp.dir, ['status', '--json'])).stdout)
   assert.match(st.host.key, /^[0-9a-f]{64}$/)
   assert.equal(st.network.bootstrapped, true)
@@ -64,13 +59,8 @@ test('status shows the host, its network, apps and advertised services', async (
 
 test('connection limits and the firewall deny list refuse peers, and the refusals are counted', async (t) => {
   const defer = teardown(t)
-  const testnet = await startTestnet(10)
-  defer(() => testnet.destroy())
-  const tmp = await tempDir()
-  defer(tmp.cleanup)
-  await installExamples(tmp.dir, ['echo'])
-  const h = await startHost(testnet, tmp.dir)
-  defer(() => h.close())
+  const { testnet, home, h } = await testnetWithHost(defer, ['echo'])
+  const tmp = { dir: home }
   const key = h.host.status().services[0].key
   const policy = h.host.listener!.policy
   policy.maxPerPeer = 1
@@ -133,14 +123,13 @@ test('chat rooms on two hosts federate through the host, each dialing the other 
   assert.match(got, /hello from a/)
   alice.destroy()
   bob.destroy()
-  void removeHome
 })
 
 async function refusedBy(counted: () => boolean, attempt: { on(e: string, f: () => void): unknown; destroy(): void }): Promise<void> {
   let opened = false
   attempt.on('error', () => {})
   attempt.on('open', () => (opened = true))
-  for (let i = 0; i < 200 && !counted(); i++) await new Promise((r) => setTimeout(r, 25))
+  for (let i = 0; i < 600 && !counted(); i++) await new Promise((r) => setTimeout(r, 25))
   attempt.destroy()
   assert.ok(counted(), 'the refusal was counted')
   assert.equal(opened, false, 'the refused connection never opened')

@@ -109,3 +109,20 @@ async function readExactly(s: SecretStream, n: number): Promise<Buffer> {
   leftovers.set(s, buf.subarray(n))
   return buf.subarray(0, n)
 }
+
+/**
+ * A testnet of 10 with one host in a fresh home running `apps` (example apps), all torn down
+ * by `defer` (a teardown() registrar) in reverse order.
+ */
+export async function testnetWithHost(defer: (fn: () => unknown) => void, apps: string[]): Promise<{ testnet: Testnet; home: string; h: TestHost }> {
+  const { startTestnet } = await import('./testnet.ts')
+  const { installExamples } = await import('../../host/demo/install-examples.ts')
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const home = await mkdtemp(join(tmpdir(), 'hn-host-'))
+  defer(() => removeHome(home))
+  await installExamples(home, apps)
+  const h = await startHost(testnet, home)
+  defer(() => h.close())
+  return { testnet, home, h }
+}
