@@ -44,6 +44,22 @@ export type HypernetErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_FAILED'
   | 'BAD_MESSAGE'
+  // bridges
+  | 'BRIDGE_NOT_FOUND'
+  | 'ADDRESS_IN_USE'
+  | 'NAME_TAKEN'
+  // the DHT key-value store
+  | 'KV_NOT_OWNER'
+  | 'KV_STALE'
+  | 'KV_REMOVED'
+  | 'KV_TOO_LARGE'
+  | 'KV_QUOTA'
+  | 'KV_REFUSED'
+  | 'KV_UNAVAILABLE'
+  // onion routing
+  | 'CIRCUIT_FAILED'
+  | 'CIRCUIT_TAMPERED'
+  | 'NO_RELAYS'
   | 'INTERNAL'
 
 export interface HypernetErrorOptions {
@@ -198,6 +214,60 @@ export class HypernetError extends Error {
 
   static BAD_MESSAGE(msg: string): HypernetError {
     return new HypernetError('BAD_MESSAGE', msg)
+  }
+
+  static BRIDGE_NOT_FOUND(ref: string): HypernetError {
+    return new HypernetError('BRIDGE_NOT_FOUND', `no bridge matches ${quote(ref)} (expected an exposed service name, or a listen bridge's host:port or port; see bridge list)`)
+  }
+
+  static ADDRESS_IN_USE(field: string, address: string, cause?: unknown): HypernetError {
+    return new HypernetError('ADDRESS_IN_USE', `${field}: expected a free local TCP address, ${address} is already in use`, { cause, details: { field, address } })
+  }
+
+  static NAME_TAKEN(field: string, name: string, owner: string): HypernetError {
+    return new HypernetError('NAME_TAKEN', `${field}: expected a service name not used on this host, ${quote(name)} is taken by ${owner}`, { details: { field, name, owner } })
+  }
+
+  static KV_NOT_OWNER(address: string, why: string, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError('KV_NOT_OWNER', `${address}: only the record's owner may change or remove it; ${why}`, { details: { address, ...details } })
+  }
+
+  static KV_STALE(address: string, seq: number, current: number, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError('KV_STALE', `${address}: expected a sequence number above ${current}, got ${seq} (a newer version is stored)`, { details: { address, seq, current, ...details } })
+  }
+
+  static KV_REMOVED(address: string, owner: string, seq: number): HypernetError {
+    return new HypernetError('KV_REMOVED', `${address}: removed by its owner ${owner} (removal seq ${seq})`, { details: { address, owner, seq, removed: true } })
+  }
+
+  static KV_TOO_LARGE(field: string, bytes: number, max: number): HypernetError {
+    return new HypernetError('KV_TOO_LARGE', `${field}: expected at most ${max} bytes, got ${bytes}`, { details: { field, bytes, max } })
+  }
+
+  static KV_QUOTA(msg: string, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError('KV_QUOTA', msg, { details })
+  }
+
+  static KV_REFUSED(address: string, why: string, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError('KV_REFUSED', `${address}: the storing nodes refused it (${why})`, { details: { address, ...details } })
+  }
+
+  static KV_UNAVAILABLE(address: string, why: string, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError('KV_UNAVAILABLE', `${address}: ${why}`, { details: { address, ...details } })
+  }
+
+  /** A circuit could not be built or died; `details.reason` is the wire reason's name. */
+  static CIRCUIT_FAILED(msg: string, reason: string, cause?: unknown): HypernetError {
+    return new HypernetError('CIRCUIT_FAILED', msg, { cause, details: { reason } })
+  }
+
+  /** A cell failed its MAC (tampered, replayed or reordered): the circuit is torn down. */
+  static CIRCUIT_TAMPERED(where: string): HypernetError {
+    return new HypernetError('CIRCUIT_TAMPERED', `${where}: expected a cell that authenticates under the hop's key and next counter, got one that does not; circuit torn down`, { details: { reason: 'tampered' } })
+  }
+
+  static NO_RELAYS(wanted: number, found: number): HypernetError {
+    return new HypernetError('NO_RELAYS', `expected at least ${wanted} onion relays on distinct hosts, found ${found} usable (hosts offer one with: hypernet-host start --onion-relay)`, { details: { wanted, found } })
   }
 
   static INTERNAL(msg: string, cause?: unknown): HypernetError {

@@ -65,7 +65,7 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
     if (this.closing) throw HypernetError.USAGE('the plugin runtime is closed')
     await this.ready()
     const name = app.manifest.app.name
-    if (this.apps.has(name)) throw HypernetError.USAGE(`an app named ${JSON.stringify(name)} is already running; remove it first`)
+    if (this.apps.has(name)) throw HypernetError.USAGE(`an app named ${JSON.stringify(name)} is already added; remove it first`)
     const sup = new PluginSupervisor(app, {
       workerSource: () => this.source!,
       storageDir: this.init.storageDir ?? null,
@@ -103,6 +103,11 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
    * Hand an inbound stream for `service` of app `name` to its plugin. Never throws: a stream
    * the runtime cannot take is destroyed with the reason (APP_NOT_FOUND, PERMISSION_DENIED for
    * an undeclared service, PLUGIN_CLOSED when the plugin is not running) and the refusal logged.
+   *
+   * How a taken stream ends: cleanly (end()) when the plugin closes it or the app stops; but
+   * when the plugin crashes (trap, deadline, memory) every one of its streams is destroyed with
+   * the crash's HypernetError, so the remote sees the connection fail (a reset), never a
+   * clean end that could pass for a complete reply.
    */
   handleConnection(name: string, service: string, stream: DuplexLike): void {
     const sup = this.closing ? undefined : this.apps.get(name)
