@@ -65,6 +65,9 @@ export function silentLogger(): Logger {
 
 function replacer(_k: string, v: unknown): unknown {
   if (v instanceof Uint8Array) return Buffer.from(v).toString('hex')
+  // Buffer's toJSON runs before a replacer sees it
+  const b = v as { type?: unknown; data?: unknown }
+  if (b && b.type === 'Buffer' && Array.isArray(b.data)) return Buffer.from(b.data).toString('hex')
   if (typeof v === 'bigint') return v.toString()
   return v
 }
