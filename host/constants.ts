@@ -15,7 +15,35 @@ export const NAMESPACE = {
   /** Prefix of the bytes a host signs for its descriptor. */
   DESCRIPTOR: ns('descriptor/v1'),
   /** Topic under which an app is announced by code hash. */
-  APP_TOPIC: ns('app-topic/v1')
+  APP_TOPIC: ns('app-topic/v1'),
+  /** Prefix of an exposed TCP service's hash: SHA-256(BRIDGE_SERVICE || host key || utf8(name)). */
+  BRIDGE_SERVICE: ns('bridge-service/v1'),
+  /** Topic under which hosts that offer to relay (`start --relay`) announce their relay key. */
+  RELAY_TOPIC: ns('relay-topic/v1'),
+  /** Seed derivation for a relay's key pair: SHA-256(RELAY_KEY || host secret key). */
+  RELAY_KEY: ns('relay-key/v1'),
+  /** Seed derivation for a DHT store record's key pair: BLAKE2b-256(KV_KEY || owner secret key || utf8(key name)). */
+  KV_KEY: ns('kv-key/v1'),
+  /** Prefix of the bytes an owner signs for a DHT store record. */
+  KV_RECORD: ns('kv-record/v1'),
+  /** Code hash of the onion relay entry a relay host lists in its descriptor (host/onion/relay-directory.ts). */
+  ONION_RELAY: ns('onion-relay/v1'),
+  /** BLAKE2b key of the per-hop handshake's key derivation (host/onion/hop-handshake.ts). */
+  ONION_HANDSHAKE: ns('onion-handshake/v1')
+} as const
+
+/** Defaults of a host that relays for others (`start --relay`); the CLI may lower or raise them. */
+export const RELAY = {
+  /** Relayed connections (pairs of peers) at once; more are refused. */
+  maxConnections: 64,
+  /** Sessions (peer connections to the relay; each relayed connection takes two) from one peer key. */
+  maxSessionsPerPeer: 32,
+  /** Relayed bytes per second, all connections together; over it new pairings are refused. */
+  maxBytesPerSecond: 8 * 1024 * 1024,
+  /** Seconds in a row above maxBytesPerSecond before the busiest relayed connection is cut. */
+  overLimitSeconds: 5,
+  /** How often a host looks for relays in the DHT, in ms. */
+  lookupIntervalMs: 10 * 60_000
 } as const
 
 /** The manifest schema identifier every manifest carries in its `schema` field. */
@@ -56,3 +84,79 @@ export const RESTART: { readonly initialBackoffMs: number; readonly maxBackoffMs
   maxCrashes: 5,
   windowMs: 60_000
 }
+
+/** The DHT key-value store's policy (README: "The DHT key-value store"). */
+export const KV = {
+  /** Name and version of the HyperDHT plugin (`dht.register`) that stores records for others. */
+  plugin: 'hypernet-kv',
+  pluginVersion: 1,
+  /** Copies kept: the closest nodes to a record's target that answer, on each storage path. */
+  replicas: 8,
+  /** Longest key name, in UTF-8 bytes. */
+  maxKeyBytes: 64,
+  /** Largest value, in bytes: a whole record then fits one UDP datagram on any path. */
+  maxValueBytes: 1000,
+  /** How long a node keeps a record after its last put (HyperDHT's own records last 48 h). */
+  recordTtlMs: 48 * 60 * 60_000,
+  /** How often owners and pinners check each record's closest nodes and repair missing copies. */
+  repairIntervalMs: 10 * 60_000,
+  /** How often every copy is re-put even when present, resetting its TTL. */
+  refreshIntervalMs: 6 * 60 * 60_000,
+  /** How long an owner keeps a removal (tombstone) alive after removing. */
+  tombstoneKeepMs: 7 * 24 * 60 * 60_000,
+  /** Bytes a node stores for others through the plugin, all owners together. */
+  nodeQuotaBytes: 16 * 1024 * 1024,
+  /** Bytes a node stores for any one owner key. */
+  ownerQuotaBytes: 1024 * 1024,
+  /** Records one host may pin (keep alive for others). */
+  maxPins: 1024
+} as const
+
+/**
+ * Error numbers KV plugin nodes reply with (the dht-rpc reply's error field). HyperDHT's own
+ * mutable records answer 16 (SEQ_REUSED) and 17 (SEQ_TOO_LOW); ours start at 64.
+ */
+export const KV_WIRE_ERROR = {
+  BAD_RECORD: 64,
+  NOT_OWNER: 65,
+  SEQ_TOO_LOW: 66,
+  SEQ_REUSED: 67,
+  REMOVED: 68,
+  QUOTA: 69,
+  TOO_LARGE: 70,
+  NO_TOKEN: 71
+} as const
+
+/** Defaults of a host that offers itself as an onion relay (`start --onion-relay`). */
+export const ONION = {
+  /** Relays in a client's circuit (the cell format allows at most ONION_MAX_HOPS in messages.ts). */
+  hops: 3,
+  /** Circuits a relay carries at once; more are refused before the handshake. */
+  maxCircuits: 256,
+  /** Cell bytes per second a relay forwards, all circuits together; above it, reading pauses. */
+  maxBytesPerSecond: 8 * 1024 * 1024,
+  /** Bytes one circuit may carry through a relay before it is destroyed (LIMIT). */
+  maxCircuitBytes: 1024 * 1024 * 1024,
+  /** How long a relay waits for the next hop or the destination to answer, in ms. */
+  extendTimeoutMs: 10_000,
+  /** How long a client waits for a whole circuit and stream, in ms. */
+  buildTimeoutMs: 20_000,
+  /** How long a client avoids a relay that failed it, in ms. */
+  avoidMs: 5 * 60_000
+} as const
+
+/**
+ * Why a circuit or stream ended: the reason byte of DESTROY cells and END messages. Mapped to
+ * names and errors in host/onion/onion-reasons.ts; append-only.
+ */
+export const ONION_REASON = {
+  DONE: 0,
+  PROTOCOL: 1,
+  TAMPERED: 2,
+  HOP_LOST: 3,
+  UNREACHABLE: 4,
+  LIMIT: 5,
+  CLOSING: 6,
+  TIMEOUT: 7,
+  DESTINATION_CLOSED: 8
+} as const

@@ -220,8 +220,8 @@ export class HypernetError extends Error {
     return new HypernetError('BRIDGE_NOT_FOUND', `no bridge matches ${quote(ref)} (expected an exposed service name, or a listen bridge's host:port or port; see bridge list)`)
   }
 
-  static ADDRESS_IN_USE(field: string, address: string, cause?: unknown): HypernetError {
-    return new HypernetError('ADDRESS_IN_USE', `${field}: expected a free local TCP address, ${address} is already in use`, { cause, details: { field, address } })
+  static ADDRESS_IN_USE(field: string, address: string, by?: string, cause?: unknown): HypernetError {
+    return new HypernetError('ADDRESS_IN_USE', `${field}: expected a free local TCP address, ${address} is already in use${by ? ` by ${by}` : ''}`, { cause, details: { field, address } })
   }
 
   static NAME_TAKEN(field: string, name: string, owner: string): HypernetError {

@@ -24,7 +24,9 @@ export function homePaths(home: string) {
     store: join(home, 'store'),
     trust: join(home, 'trust.json'),
     firewall: join(home, 'firewall.json'),
+    bridges: join(home, 'bridges.json'),
     data: join(home, 'data'),
+    kv: join(home, 'kv'),
     identity: join(home, 'host.key'),
     socket: join(home, 'hypernet.sock'),
     logs: join(home, 'logs')

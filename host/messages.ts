@@ -1,5 +1,6 @@
 import c from 'compact-encoding'
 import type { Encoding, State } from 'compact-encoding'
+import { KV } from './constants.ts'
 import { HypernetError } from './errors.ts'
 
 /**
@@ -251,9 +252,24 @@ export interface HostDescriptorWire {
   /** Unix time in seconds when the host wrote it. */
   updated: number
   apps: DescriptorAppWire[]
+  /** TCP services this host exposes through bridges (flag bit 1); absent or empty: none. */
+  bridges?: DescriptorBridgeWire[]
+}
+
+/**
+ * An exposed TCP service (`bridge expose`): no code, so its service hash is
+ * SHA-256(NAMESPACE.BRIDGE_SERVICE || host key || UTF-8 name), recomputed by readers.
+ */
+export interface DescriptorBridgeWire {
+  name: string
+  /** The service's own connection key. */
+  key: Uint8Array
 }
 
 const DESCRIPTOR_VERSION = 1
+
+// flag bits of hostDescriptor, in order of addition
+const D_BRIDGES = 1
 
 const descriptorService: Encoding<DescriptorServiceWire> = {
   preencode(state, s) {
@@ -307,25 +323,437 @@ const descriptorApp: Encoding<DescriptorAppWire> = {
 
 const descriptorApps = checkedArray(descriptorApp, 256)
 
+const descriptorBridge: Encoding<DescriptorBridgeWire> = {
+  preencode(state, b) {
+    c.uint.preencode(state, 0)
+    str.preencode(state, b.name)
+    c.fixed32.preencode(state, b.key)
+  },
+  encode(state, b) {
+    c.uint.encode(state, 0)
+    str.encode(state, b.name)
+    c.fixed32.encode(state, b.key)
+  },
+  decode(state) {
+    c.uint.decode(state) // flags: none defined yet
+    return { name: str.decode(state), key: c.fixed32.decode(state) }
+  }
+}
+
+const descriptorBridges = checkedArray(descriptorBridge, 64)
+
+function descriptorFlags(d: HostDescriptorWire): number {
+  return d.bridges && d.bridges.length > 0 ? D_BRIDGES : 0
+}
+
 export const hostDescriptor: Encoding<HostDescriptorWire> = {
   preencode(state, d) {
     c.uint.preencode(state, DESCRIPTOR_VERSION)
-    c.uint.preencode(state, 0)
+    c.uint.preencode(state, descriptorFlags(d))
     c.fixed32.preencode(state, d.host)
     c.uint.preencode(state, d.updated)
     descriptorApps.preencode(state, d.apps)
+    if (descriptorFlags(d) & D_BRIDGES) descriptorBridges.preencode(state, d.bridges!)
   },
   encode(state, d) {
+    const flags = descriptorFlags(d)
     c.uint.encode(state, DESCRIPTOR_VERSION)
-    c.uint.encode(state, 0)
+    c.uint.encode(state, flags)
     c.fixed32.encode(state, d.host)
     c.uint.encode(state, d.updated)
     descriptorApps.encode(state, d.apps)
+    if (flags & D_BRIDGES) descriptorBridges.encode(state, d.bridges!)
   },
   decode(state) {
     const version = c.uint.decode(state)
     if (version !== DESCRIPTOR_VERSION) throw HypernetError.BAD_MESSAGE(`host descriptor version ${version} is not supported (expected ${DESCRIPTOR_VERSION})`)
-    c.uint.decode(state)
-    return { host: c.fixed32.decode(state), updated: c.uint.decode(state), apps: descriptorApps.decode(state) }
+    const flags = c.uint.decode(state)
+    const d: HostDescriptorWire = { host: c.fixed32.decode(state), updated: c.uint.decode(state), apps: descriptorApps.decode(state) }
+    if (flags & D_BRIDGES) d.bridges = descriptorBridges.decode(state)
+    return d
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The DHT key-value store (host/kv/): a record, the bytes its owner signs, and the envelope
+// that storing nodes keep. The envelope's fields are HyperDHT's own mutable record (key, seq,
+// value, signature), so the same signed bytes are stored by the Hypernet KV plugin and, as a
+// mirror, by any plain HyperDHT node.
+
+export interface KvRecordWire {
+  /** A removal: carries no value and outranks values of lower or equal seq. */
+  tombstone: boolean
+  /** The owner's public key (the host identity or a named key). */
+  owner: Uint8Array
+  /** The key name, 1-64 bytes of UTF-8. */
+  key: string
+  /** Absent (null) exactly when `tombstone`. */
+  value: Uint8Array | null
+  /** The owner's ed25519 signature over BLAKE2b-256(NAMESPACE.KV_RECORD || kvSignable). */
+  signature: Uint8Array
+}
+
+/** What a record's owner signs: the record bound to its address and sequence number. */
+export interface KvSignableWire {
+  address: Uint8Array
+  seq: number
+  tombstone: boolean
+  owner: Uint8Array
+  key: string
+  value: Uint8Array | null
+}
+
+export interface KvEnvelopeWire {
+  /** The record's own public key, derived from the owner's secret and the key name. */
+  address: Uint8Array
+  seq: number
+  /** An encoded kvRecord. */
+  record: Uint8Array
+  /** The address key's signature, as HyperDHT signs a mutable record (seq, value = record). */
+  signature: Uint8Array
+}
+
+const KV_VERSION = 1
+// flag bits of kvRecord and kvSignable
+const KV_TOMBSTONE = 1
+// a record is well under this; the envelope refuses more before decoding it
+const KV_MAX_RECORD = 2048
+
+function checkedBuffer(max: number): Encoding<Uint8Array> {
+  return {
+    preencode(state, b) {
+      c.buffer.preencode(state, b)
+    },
+    encode(state, b) {
+      c.buffer.encode(state, b)
+    },
+    decode(state) {
+      const start = state.start
+      const len = c.uint.decode(state)
+      if (len > max || len > state.end - state.start) throw badLength('buffer', len, state)
+      state.start = start
+      return c.buffer.decode(state)
+    }
+  }
+}
+
+const kvKey = checkedString(KV.maxKeyBytes)
+const kvValue = checkedBuffer(KV.maxValueBytes)
+const kvRecordBytes = checkedBuffer(KV_MAX_RECORD)
+
+function kvVersion(state: State, what: string): void {
+  const version = c.uint.decode(state)
+  if (version !== KV_VERSION) throw HypernetError.BAD_MESSAGE(`${what} version ${version} is not supported (expected ${KV_VERSION})`)
+}
+
+function kvFlags(tombstone: boolean, value: Uint8Array | null): number {
+  if (tombstone !== (value === null)) throw HypernetError.BAD_MESSAGE('a kv record carries a value exactly when it is not a tombstone')
+  return tombstone ? KV_TOMBSTONE : 0
+}
+
+export const kvRecord: Encoding<KvRecordWire> = {
+  preencode(state, r) {
+    c.uint.preencode(state, KV_VERSION)
+    c.uint.preencode(state, kvFlags(r.tombstone, r.value))
+    c.fixed32.preencode(state, r.owner)
+    kvKey.preencode(state, r.key)
+    if (r.value !== null) kvValue.preencode(state, r.value)
+    c.fixed64.preencode(state, r.signature)
+  },
+  encode(state, r) {
+    c.uint.encode(state, KV_VERSION)
+    c.uint.encode(state, kvFlags(r.tombstone, r.value))
+    c.fixed32.encode(state, r.owner)
+    kvKey.encode(state, r.key)
+    if (r.value !== null) kvValue.encode(state, r.value)
+    c.fixed64.encode(state, r.signature)
+  },
+  decode(state) {
+    kvVersion(state, 'kv record')
+    const flags = c.uint.decode(state)
+    const tombstone = (flags & KV_TOMBSTONE) !== 0
+    const owner = c.fixed32.decode(state)
+    const key = kvKey.decode(state)
+    const value = tombstone ? null : kvValue.decode(state)
+    return { tombstone, owner, key, value, signature: c.fixed64.decode(state) }
+  }
+}
+
+export const kvSignable: Encoding<KvSignableWire> = {
+  preencode(state, s) {
+    c.uint.preencode(state, KV_VERSION)
+    c.uint.preencode(state, kvFlags(s.tombstone, s.value))
+    c.fixed32.preencode(state, s.address)
+    c.uint.preencode(state, s.seq)
+    c.fixed32.preencode(state, s.owner)
+    kvKey.preencode(state, s.key)
+    if (s.value !== null) kvValue.preencode(state, s.value)
+  },
+  encode(state, s) {
+    c.uint.encode(state, KV_VERSION)
+    c.uint.encode(state, kvFlags(s.tombstone, s.value))
+    c.fixed32.encode(state, s.address)
+    c.uint.encode(state, s.seq)
+    c.fixed32.encode(state, s.owner)
+    kvKey.encode(state, s.key)
+    if (s.value !== null) kvValue.encode(state, s.value)
+  },
+  decode(state) {
+    kvVersion(state, 'kv signable')
+    const flags = c.uint.decode(state)
+    const tombstone = (flags & KV_TOMBSTONE) !== 0
+    const address = c.fixed32.decode(state)
+    const seq = c.uint.decode(state)
+    const owner = c.fixed32.decode(state)
+    const key = kvKey.decode(state)
+    return { address, seq, tombstone, owner, key, value: tombstone ? null : kvValue.decode(state) }
+  }
+}
+
+export const kvEnvelope: Encoding<KvEnvelopeWire> = {
+  preencode(state, e) {
+    c.uint.preencode(state, KV_VERSION)
+    c.uint.preencode(state, 0)
+    c.fixed32.preencode(state, e.address)
+    c.uint.preencode(state, e.seq)
+    kvRecordBytes.preencode(state, e.record)
+    c.fixed64.preencode(state, e.signature)
+  },
+  encode(state, e) {
+    c.uint.encode(state, KV_VERSION)
+    c.uint.encode(state, 0)
+    c.fixed32.encode(state, e.address)
+    c.uint.encode(state, e.seq)
+    kvRecordBytes.encode(state, e.record)
+    c.fixed64.encode(state, e.signature)
+  },
+  decode(state) {
+    kvVersion(state, 'kv envelope')
+    c.uint.decode(state) // flags: none defined yet
+    return { address: c.fixed32.decode(state), seq: c.uint.decode(state), record: kvRecordBytes.decode(state), signature: c.fixed64.decode(state) }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Onion cells (host/onion/). Every link of a circuit (client to relay, relay to relay) carries
+// only cells of ONION_CELL_BYTES, so an observer of a link learns how many cells pass, never
+// how long a message was. A cell is version, type, then a fixed body. Bodies of CREATE, CREATED
+// and DESTROY are small structs padded with zeros; a RELAY body is onion-encrypted (see
+// host/onion/onion-layers.ts) and, at the hop that reads it, holds one padded relay message.
+
+export const ONION_CELL_VERSION = 1
+export const ONION_CELL_BYTES = 1024
+export const ONION_BODY_BYTES = ONION_CELL_BYTES - 2
+/** One Poly1305 tag per hop, carried in the RELAY body. */
+export const ONION_TAG_BYTES = 16
+/** Longest circuit the cell geometry allows: each hop's layer costs the message one tag. */
+export const ONION_MAX_HOPS = 3
+/** Bytes of the relay message the last hop reads out of a RELAY body. */
+export const ONION_MESSAGE_BYTES = ONION_BODY_BYTES - ONION_TAG_BYTES * ONION_MAX_HOPS
+/** Largest `data` of one relay message: the message less version, flags, cmd and a u16 length. */
+export const ONION_MAX_DATA = ONION_MESSAGE_BYTES - 5
+
+/** Cell types: the second byte of every cell. */
+export const CELL = { CREATE: 1, CREATED: 2, RELAY: 3, DESTROY: 4 } as const
+/**
+ * Relay message commands, in order of addition. TRUNCATED comes from a middle hop whose next
+ * hop went away: that hop is then the circuit's last.
+ */
+export const RELAY_CMD = { EXTEND: 1, EXTENDED: 2, BEGIN: 3, CONNECTED: 4, DATA: 5, END: 6, TRUNCATED: 7 } as const
+
+export interface OnionCellWire {
+  type: number
+  /** Exactly ONION_BODY_BYTES. */
+  body: Uint8Array
+}
+
+const onionBody: Encoding<Uint8Array> = {
+  preencode(state) {
+    state.end += ONION_BODY_BYTES
+  },
+  encode(state, b) {
+    if (b.byteLength !== ONION_BODY_BYTES) throw HypernetError.INTERNAL(`onion cell body: expected ${ONION_BODY_BYTES} bytes, got ${b.byteLength}`)
+    state.buffer!.set(b, state.start)
+    state.start += ONION_BODY_BYTES
+  },
+  decode(state) {
+    if (state.end - state.start < ONION_BODY_BYTES) throw HypernetError.BAD_MESSAGE(`onion cell body: expected ${ONION_BODY_BYTES} bytes, got ${state.end - state.start}`)
+    const b = state.buffer!.subarray(state.start, state.start + ONION_BODY_BYTES)
+    state.start += ONION_BODY_BYTES
+    return b
+  }
+}
+
+export const onionCell: Encoding<OnionCellWire> = {
+  preencode(state, cell) {
+    state.end += 2
+    onionBody.preencode(state, cell.body)
+  },
+  encode(state, cell) {
+    c.uint8.encode(state, ONION_CELL_VERSION)
+    c.uint8.encode(state, cell.type)
+    onionBody.encode(state, cell.body)
+  },
+  decode(state) {
+    if (state.end - state.start !== ONION_CELL_BYTES) throw HypernetError.BAD_MESSAGE(`onion cell: expected ${ONION_CELL_BYTES} bytes, got ${state.end - state.start}`)
+    const version = c.uint8.decode(state)
+    if (version !== ONION_CELL_VERSION) throw HypernetError.BAD_MESSAGE(`onion cell version ${version} is not supported (expected ${ONION_CELL_VERSION})`)
+    const type = c.uint8.decode(state)
+    if (type < CELL.CREATE || type > CELL.DESTROY) throw HypernetError.BAD_MESSAGE(`onion cell type ${type} is unknown`)
+    return { type, body: onionBody.decode(state) }
+  }
+}
+
+/**
+ * `enc` encoded at the start of exactly `size` bytes, zero-filled after it. The decoder reads
+ * the struct from the start and skips the rest unread: a RELAY body's padding is not zeros once
+ * relays have peeled it.
+ */
+export function padded<T>(enc: Encoding<T>, size: number, what: string): Encoding<T> {
+  return {
+    preencode(state) {
+      state.end += size
+    },
+    encode(state, v) {
+      const start = state.start
+      const inner = c.encode(enc, v)
+      if (inner.byteLength > size) throw HypernetError.INTERNAL(`${what}: ${inner.byteLength} bytes do not fit ${size}`)
+      state.buffer!.set(inner, start)
+      state.buffer!.fill(0, start + inner.byteLength, start + size)
+      state.start = start + size
+    },
+    decode(state) {
+      const start = state.start
+      if (state.end - start < size) throw HypernetError.BAD_MESSAGE(`${what}: expected ${size} bytes, got ${state.end - start}`)
+      const v = enc.decode(c.state(start, start + size, state.buffer))
+      state.start = start + size
+      return v
+    }
+  }
+}
+
+/** CREATE (the client's ephemeral X25519 key), CREATED and EXTENDED (with the relay's proof). */
+export interface OnionHandshakeWire {
+  ephemeral: Uint8Array
+  /** Set in CREATED and EXTENDED (flag bit 1): proves the relay holds its key. */
+  auth: Uint8Array | null
+}
+
+const H_AUTH = 1
+
+export const onionHandshake: Encoding<OnionHandshakeWire> = {
+  preencode(state, h) {
+    state.end += 1
+    c.fixed32.preencode(state, h.ephemeral)
+    if (h.auth) c.fixed32.preencode(state, h.auth)
+  },
+  encode(state, h) {
+    c.uint8.encode(state, h.auth ? H_AUTH : 0)
+    c.fixed32.encode(state, h.ephemeral)
+    if (h.auth) c.fixed32.encode(state, h.auth)
+  },
+  decode(state) {
+    const flags = c.uint8.decode(state)
+    const ephemeral = c.fixed32.decode(state)
+    return { ephemeral, auth: flags & H_AUTH ? c.fixed32.decode(state) : null }
+  }
+}
+
+/** DESTROY body and END data: why (ONION_REASON in constants.ts). */
+export interface OnionReasonWire {
+  reason: number
+}
+
+export const onionReason: Encoding<OnionReasonWire> = {
+  preencode(state) {
+    state.end += 2
+  },
+  encode(state, r) {
+    c.uint8.encode(state, 0) // flags: none defined yet
+    c.uint8.encode(state, r.reason)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { reason: c.uint8.decode(state) }
+  }
+}
+
+/** EXTEND data: the next relay's key and the client's ephemeral key for it. */
+export interface OnionExtendWire {
+  relayKey: Uint8Array
+  ephemeral: Uint8Array
+}
+
+export const onionExtend: Encoding<OnionExtendWire> = {
+  preencode(state) {
+    state.end += 65
+  },
+  encode(state, e) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, e.relayKey)
+    c.fixed32.encode(state, e.ephemeral)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { relayKey: c.fixed32.decode(state), ephemeral: c.fixed32.decode(state) }
+  }
+}
+
+/** BEGIN data: the service key the last hop connects to. */
+export interface OnionBeginWire {
+  serviceKey: Uint8Array
+}
+
+export const onionBegin: Encoding<OnionBeginWire> = {
+  preencode(state) {
+    state.end += 33
+  },
+  encode(state, b) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, b.serviceKey)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { serviceKey: c.fixed32.decode(state) }
+  }
+}
+
+/** What the last hop of a circuit reads (and writes back): a command and its data. */
+export interface OnionMessageWire {
+  cmd: number
+  data: Uint8Array
+}
+
+const ONION_MESSAGE_VERSION = 1
+
+const onionMessageInner: Encoding<OnionMessageWire> = {
+  preencode(state, m) {
+    state.end += 5 + m.data.byteLength
+  },
+  encode(state, m) {
+    c.uint8.encode(state, ONION_MESSAGE_VERSION)
+    c.uint8.encode(state, 0) // flags: none defined yet
+    c.uint8.encode(state, m.cmd)
+    c.uint16.encode(state, m.data.byteLength)
+    state.buffer!.set(m.data, state.start)
+    state.start += m.data.byteLength
+  },
+  decode(state) {
+    const version = c.uint8.decode(state)
+    if (version !== ONION_MESSAGE_VERSION) throw HypernetError.BAD_MESSAGE(`onion message version ${version} is not supported (expected ${ONION_MESSAGE_VERSION})`)
+    c.uint8.decode(state)
+    const cmd = c.uint8.decode(state)
+    if (cmd < RELAY_CMD.EXTEND || cmd > RELAY_CMD.TRUNCATED) throw HypernetError.BAD_MESSAGE(`onion message command ${cmd} is unknown`)
+    const len = c.uint16.decode(state)
+    if (len > ONION_MAX_DATA || len > state.end - state.start) throw badLength('onion message data', len, state)
+    const data = state.buffer!.subarray(state.start, state.start + len)
+    state.start += len
+    return { cmd, data }
+  }
+}
+
+/** A relay message padded to ONION_MESSAGE_BYTES. */
+export const onionMessage = padded(onionMessageInner, ONION_MESSAGE_BYTES, 'onion message')
+/** Bodies of CREATE/CREATED and DESTROY cells. */
+export const onionHandshakeBody = padded(onionHandshake, ONION_BODY_BYTES, 'onion handshake body')
+export const onionReasonBody = padded(onionReason, ONION_BODY_BYTES, 'onion reason body')

@@ -2,6 +2,7 @@ import type { ControlHandler } from '../control/control-server.ts'
 import { lookupVerified } from '../dns/lookup.ts'
 import { HypernetError } from '../errors.ts'
 import { parseHash } from '../encoding/ids.ts'
+import { kvControlOps } from '../kv/kv-control.ts'
 import type { Host } from './host.ts'
 
 /**
@@ -11,6 +12,10 @@ import type { Host } from './host.ts'
  * - `restart { app }`: restart a plugin, also one marked failed
  * - `lookup { hash, limit?, timeoutMs?, all? }`: streams LookupPeer events, then ends
  * - `stop`: answer, then shut the daemon down
+ * - `bridge.add { kind, ... }`, `bridge.remove { ref }`, `bridge.list`: bridges, applied at once
+ *   and kept in `<home>/bridges.json` (see host/bridge/bridge-store.ts)
+ * - `kv.put`, `kv.get`, `kv.rm`, `kv.pin`, `kv.unpin`, `kv.ls`, `kv.repair`: the DHT key-value
+ *   store (see host/kv/kv-control.ts)
  */
 export function controlOps(host: Host, requestStop: () => void): Record<string, ControlHandler> {
   return {
@@ -33,9 +38,24 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
       }
       return { found: n }
     },
+    'bridge.add': async (args) => bridges(host).add(args),
+    'bridge.remove': async (args) => {
+      if (typeof args.ref !== 'string') throw HypernetError.USAGE('bridge remove: expected a bridge name, host:port or port')
+      return bridges(host).remove(args.ref)
+    },
+    'bridge.list': async () => bridges(host).status(),
+    ...kvControlOps(() => {
+      if (!host.kv) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
+      return host.kv
+    }),
     stop: async () => {
       setImmediate(requestStop)
       return { stopping: true }
     }
   }
+}
+
+function bridges(host: Host) {
+  if (!host.bridges) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
+  return host.bridges
 }

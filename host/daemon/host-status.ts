@@ -1,6 +1,11 @@
 import { formatId } from '../encoding/ids.ts'
 import type { PluginStatus } from '../plugins/types.ts'
 import type { Host } from './host.ts'
+import type { BridgeStatus } from '../bridge/bridge-manager.ts'
+import { relaysStatus, servicePaths } from './path-status.ts'
+import type { RelaysStatus, ServicePaths } from './path-status.ts'
+import type { KvSummary } from '../kv/kv-service.ts'
+import type { OnionRelayStatus } from '../onion/index.ts'
 
 /** What `status` shows: the host, its network, every app and every advertised service. */
 export interface HostStatus {
@@ -15,9 +20,16 @@ export interface HostStatus {
     localAddress: string | null
   }
   apps: Array<{ name: string; version: string; codeHash: string } & Partial<Omit<PluginStatus, 'state'>> & { state: string; error?: string }>
-  services: Array<{ app: string; service: string; port: number; hash: string; key: string; connections: number; lastRefresh: string | null }>
+  services: Array<{ app: string; service: string; port: number; hash: string; key: string; connections: number; lastRefresh: string | null; paths?: ServicePaths }>
   refused: Record<string, number>
   descriptorPublished: string | null
+  /** Listen and expose bridges, each with its open connections (and their paths) and bytes. */
+  bridges?: BridgeStatus[]
+  relays?: RelaysStatus
+  /** The DHT store: what this node stores for others, and the last repair round. */
+  kv?: KvSummary
+  /** The onion relay (`start --onion-relay`): circuits carried now, limits, refusals. */
+  onionRelay?: OnionRelayStatus
 }
 
 /** Snapshot a host's state. */
@@ -50,6 +62,7 @@ export function hostStatus(h: Host): HostStatus {
         hash: s.hash,
         key: formatId(h.serviceKeyPair(s.hash).publicKey),
         connections: conns[s.hash] ?? 0,
+        paths: servicePaths(h, s.hash),
         lastRefresh: advertised.get(s.hash)?.lastRefresh ?? null
       })
     }
@@ -68,6 +81,10 @@ export function hostStatus(h: Host): HostStatus {
     apps,
     services,
     refused: { ...(h.listener?.refused ?? {}) },
-    descriptorPublished: h.advertiser?.lastDescriptor ?? null
+    descriptorPublished: h.advertiser?.lastDescriptor ?? null,
+    bridges: h.bridges?.status() ?? [],
+    relays: relaysStatus(h),
+    kv: h.kv?.summary(),
+    ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {})
   }
 }

@@ -11,7 +11,7 @@ import { createLogger, silentLogger } from '../log/logger.ts'
 import type { Logger } from '../log/logger.ts'
 import { createDhtNode, startLocalNetwork } from '../net/dht-node.ts'
 import type { LocalNetwork } from '../net/dht-node.ts'
-import { connectKey, dialServiceHash } from '../net/dialer.ts'
+import { dialServiceHash } from '../net/dialer.ts'
 import { deriveServiceKeyPair } from '../net/service-keys.ts'
 import { DEFAULT_POLICY, ServiceListener } from '../net/service-listener.ts'
 import type { ConnectionPolicy } from '../net/service-listener.ts'
@@ -23,7 +23,21 @@ import type { AppStore } from '../store/app-store.ts'
 import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
 import type { LoadedApp } from './app-loader.ts'
 import { hostStatus } from './host-status.ts'
+import type { BridgeManager } from '../bridge/bridge-manager.ts'
+import { PathTracker } from '../net/connection-path.ts'
+import { connectWithRelay } from '../net/relay-connect.ts'
+import { RelayDirectory } from '../net/relay-directory.ts'
+import { RelayServer, relayKeyPair } from '../net/relay-server.ts'
+import type { RelayLimits } from '../net/relay-server.ts'
+import type { SecretStream } from 'hyperdht'
+import { createHostBridges } from './host-bridges.ts'
+import { registerKvPlugin } from '../kv/kv-plugin.ts'
+import { KvService } from '../kv/kv-service.ts'
+import type { KvServiceInit } from '../kv/kv-service.ts'
 import type { HostStatus } from './host-status.ts'
+import { OnionClient, OnionRelay, dialAnonymous, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
+import { ANONYMOUS_PREFIX } from '../plugins/dial-grants.ts'
+import type { OnionRelayInit } from '../onion/index.ts'
 
 /**
  * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
@@ -43,6 +57,14 @@ export interface HostInit {
   policy?: Partial<ConnectionPolicy>
   refreshMs?: number
   restart?: { initialBackoffMs?: number; maxBackoffMs?: number; maxCrashes?: number; windowMs?: number }
+  /** Offer this host as a blind relay for peers that cannot punch a hole (`start --relay`). */
+  relay?: { port?: number; limits?: Partial<RelayLimits> }
+  /** Relay keys (hex) to pair through before any found in the DHT. */
+  relays?: string[]
+  /** The DHT key-value store's options (replication, repair intervals, quotas). */
+  kv?: KvServiceInit
+  /** Offer this host as an onion relay (`start --onion-relay`), with these limits. */
+  onionRelay?: boolean | OnionRelayInit
 }
 
 export interface RunningApp extends LoadedApp {
@@ -59,6 +81,14 @@ export class Host {
   runtime: PluginRuntime | null = null
   listener: ServiceListener | null = null
   advertiser: Advertiser | null = null
+  pathTracker: PathTracker | null = null
+  relay: RelayServer | null = null
+  relays: RelayDirectory | null = null
+  bridges: BridgeManager | null = null
+  kv: KvService | null = null
+  onionRelay: OnionRelay | null = null
+  /** Made on a plugin's first anonymous dial. */
+  onionClient: OnionClient | null = null
   readonly apps = new Map<string, RunningApp>()
   readonly invalid = new Map<string, { code: string; message: string }>()
   /** service hash -> { app, service } */
@@ -90,16 +120,38 @@ export class Host {
     }
     this.dht = await createDhtNode({ bootstrap, port: this.init.port, host: this.init.local ? '127.0.0.1' : undefined })
     this.log.info('dht node ready', { host: formatId(this.identity.publicKey), firewalled: this.dht.firewalled })
+    this.pathTracker = new PathTracker(this.dht)
+    // the DHT store: its plugin on this node (and on an embedded network's), and the republisher
+    for (const node of this.network?.nodes ?? []) registerKvPlugin(node, this.init.kv)
+    this.kv = new KvService({ dht: this.dht, identity: this.identity, paths: this.paths, log: this.log }, this.init.kv)
+    await this.kv.ready()
+    if (this.init.relay) {
+      const { port, limits } = this.init.relay
+      this.relay = new RelayServer(relayKeyPair(this.identity.secretKey), this.log, { bootstrap, port, limits, host: this.init.local ? '127.0.0.1' : undefined, denied: () => this.listener?.policy.deny ?? new Set() })
+      await this.relay.ready()
+    }
+    this.relays = new RelayDirectory(this.dht, this.log, { exclude: this.relay ? [formatId(this.relay.keyPair.publicKey)] : [], pinned: this.init.relays })
+    await this.relays.ready()
     this.runtime = createPluginRuntime(
       { dial: (t, app) => this.dial(t, app.name), logger: (e) => this.onRuntimeLog(e) },
       { storageDir: this.paths.data, restart: this.init.restart }
     )
     this.runtime.on('state', () => void this.readvertise())
     await this.runtime.ready()
-    this.listener = new ServiceListener(this.dht, (hash, stream) => this.route(hash, stream), this.log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...this.init.policy })
+    this.listener = new ServiceListener(this.dht, (hash, stream) => this.route(hash, stream), this.log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...this.init.policy }, {
+      // a host whose NAT randomizes ports offers a relay to its clients at once (as Hyperswarm does)
+      relayThrough: () => (this.dht?.randomized ? (this.relays?.pickKnown() ?? null) : null)
+    })
+    if (this.init.onionRelay) {
+      const opts = typeof this.init.onionRelay === 'object' ? this.init.onionRelay : {}
+      this.onionRelay = new OnionRelay(this.dht, onionRelayKeyPair(this.identity.secretKey), { logger: this.log, ...opts })
+      await this.onionRelay.ready()
+    }
     this.advertiser = new Advertiser(this.dht, this.identity, this.log, { refreshMs: this.init.refreshMs })
     await this.advertiser.ready()
     await this.sync()
+    this.bridges = createHostBridges(this)
+    await this.bridges.ready()
   }
 
   /** Bring running apps in line with the store: start new or upgraded apps, stop removed ones. */
@@ -179,7 +231,9 @@ export class Host {
         return false
       }
     })
-    return this.advertiser.setApps(live.map((a) => descriptorEntry(a, (h) => this.serviceKeyPair(h).publicKey)))
+    const entries = live.map((a) => descriptorEntry(a, (h) => this.serviceKeyPair(h).publicKey))
+    if (this.onionRelay) entries.push(onionRelayEntry(this.identity!.publicKey, this.onionRelay.publicKey))
+    return this.advertiser.setApps(entries)
   }
 
   /** The key pair a service listens on: stable across restarts (see service-keys.ts). */
@@ -188,6 +242,7 @@ export class Host {
   }
 
   private route(serviceHash: string, stream: DuplexLike): void {
+    if (this.bridges?.has(serviceHash)) return this.bridges.accept(serviceHash, stream as SecretStream)
     const r = this.routes.get(serviceHash)
     if (!r) {
       stream.destroy(HypernetError.NOT_FOUND(`service ${serviceHash} is not running here`))
@@ -197,10 +252,21 @@ export class Host {
   }
 
   private async dial(target: DialTarget, app: string): Promise<DuplexLike> {
-    if (target.serviceKey) return connectKey(this.dht!, target.serviceKey)
+    if (target.raw.startsWith(ANONYMOUS_PREFIX)) return this.dialAnonymously(target, app)
+    if (target.serviceKey) return this.connect(target.serviceKey)
     const own = new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
-    const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { exclude: own })
+    const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { exclude: own, connect: (k, ms) => this.connect(k, ms) })
     this.log.info('plugin connected out', { app, target: target.raw, host: peer.hostKey })
+    return stream
+  }
+
+  /** A plugin's anonymous dial: a fresh onion circuit, never through this host's own relay. */
+  private async dialAnonymously(target: DialTarget, app: string): Promise<DuplexLike> {
+    this.onionClient ??= new OnionClient(this.dht!, { excludeHosts: [formatId(this.identity!.publicKey)] })
+    const own = new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
+    const stream = await dialAnonymous(this.dht!, this.onionClient, target, own)
+    stream.on('error', () => {}) // the runtime attaches its own listeners once this resolves
+    this.log.info('plugin connected out anonymously', { app })
     return stream
   }
 
@@ -215,6 +281,14 @@ export class Host {
     await this.readvertise()
   }
 
+  /**
+   * Open a stream to a service key: direct when a hole can be punched, else through a relay.
+   * @throws CONNECTION_FAILED
+   */
+  connect(serviceKey: Buffer, timeoutMs?: number): Promise<SecretStream> {
+    return connectWithRelay(this.dht!, serviceKey, { relays: this.relays, timeoutMs })
+  }
+
   status(): HostStatus {
     return hostStatus(this)
   }
@@ -223,9 +297,16 @@ export class Host {
     this.closing ??= (async () => {
       await this.opening?.catch(() => {})
       await this.syncing
+      await this.bridges?.close()
       await this.advertiser?.close()
       await this.listener?.close()
+      await this.onionClient?.close()
+      await this.onionRelay?.close()
       await this.runtime?.close()
+      this.relays?.close()
+      await this.relay?.close()
+      await this.kv?.close()
+      this.pathTracker?.close()
       await this.dht?.destroy()
       await this.network?.close()
       this.log.info('host stopped')

@@ -2,9 +2,10 @@ import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { serviceHash } from '../manifest/hashes.ts'
-import type { DescriptorAppWire } from '../messages.ts'
+import type { DescriptorAppWire, DescriptorBridgeWire } from '../messages.ts'
+import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
 import type { Logger } from '../log/logger.ts'
-import { publishDescriptor } from './descriptor.ts'
+import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
 
 /**
  * Keeps this host findable: announces each running service under its service hash and each app
@@ -16,7 +17,7 @@ import { publishDescriptor } from './descriptor.ts'
 
 export interface AdvertisedTopic {
   topic: string
-  kind: 'service' | 'app'
+  kind: 'service' | 'app' | 'bridge'
   app: string
   service: string | null
   lastRefresh: string | null
@@ -28,6 +29,7 @@ export interface AdvertiserInit {
 
 export class Advertiser {
   private apps: DescriptorAppWire[] = []
+  private bridges: DescriptorBridgeWire[] = []
   private topics = new Map<string, AdvertisedTopic>()
   private seq = 0
   private timer: NodeJS.Timeout | null = null
@@ -48,26 +50,50 @@ export class Advertiser {
     this.timer.unref()
   }
 
-  /** Replace what is advertised; resolves when the DHT has it. */
+  /** Replace the advertised apps; resolves when the DHT has it. */
   setApps(apps: DescriptorAppWire[]): Promise<void> {
-    return this.serial(async () => {
-      const before = new Map(this.topics)
+    return this.serial(() => {
       this.apps = apps
-      const next = new Map<string, AdvertisedTopic>()
-      for (const a of apps) {
-        const code = Buffer.from(a.codeHash)
-        next.set(formatId(code), before.get(formatId(code)) ?? { topic: formatId(code), kind: 'app', app: a.name, service: null, lastRefresh: null })
-        for (const s of a.services) {
-          const t = formatId(serviceHash(code, s.name))
-          next.set(t, before.get(t) ?? { topic: t, kind: 'service', app: a.name, service: s.name, lastRefresh: null })
-        }
-      }
-      this.topics = next
-      // the descriptor first: a lookup that finds an announcement must find it vouched for
-      await this.publish()
-      for (const [t, info] of next) if (!before.has(t)) await this.announce(info)
-      for (const t of before.keys()) if (!next.has(t)) await this.withdraw(t)
+      return this.apply()
     })
+  }
+
+  /** Replace the advertised bridges (exposed TCP services); resolves when the DHT has it. */
+  setBridges(bridges: DescriptorBridgeWire[]): Promise<void> {
+    return this.serial(() => {
+      this.bridges = bridges
+      return this.apply()
+    })
+  }
+
+  private async apply(): Promise<void> {
+    const before = new Map(this.topics)
+    const next = new Map<string, AdvertisedTopic>()
+    for (const b of this.bridges) {
+      const t = formatId(bridgeServiceHash(this.keyPair.publicKey, b.name))
+      next.set(t, before.get(t) ?? { topic: t, kind: 'bridge', app: 'bridge', service: b.name, lastRefresh: null })
+    }
+    for (const a of this.apps) {
+      const code = Buffer.from(a.codeHash)
+      next.set(formatId(code), before.get(formatId(code)) ?? { topic: formatId(code), kind: 'app', app: a.name, service: null, lastRefresh: null })
+      for (const s of a.services) {
+        const t = formatId(serviceHash(code, s.name))
+        next.set(t, before.get(t) ?? { topic: t, kind: 'service', app: a.name, service: s.name, lastRefresh: null })
+      }
+    }
+    this.topics = next
+    // the descriptor first: a lookup that finds an announcement must find it vouched for
+    await this.publish()
+    for (const [t, info] of next) if (!before.has(t)) await this.announce(info)
+    for (const t of before.keys()) if (!next.has(t)) await this.withdraw(t)
+  }
+
+  /**
+   * Check that a descriptor listing the current apps and these bridges fits one record.
+   * @throws USAGE when it would not
+   */
+  checkFits(bridges: DescriptorBridgeWire[]): void {
+    encodeDescriptor({ host: this.keyPair.publicKey, updated: Math.floor(Date.now() / 1000), apps: this.apps, bridges })
   }
 
   /** Re-announce every topic and re-publish the descriptor. */
@@ -89,13 +115,14 @@ export class Advertiser {
     this.closed = true
     if (this.timer) clearInterval(this.timer)
     await this.chain
-    await Promise.allSettled([...this.topics.keys()].map((t) => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair)))
+    // async: a destroyed node throws synchronously, and close() must not
+    await Promise.allSettled([...this.topics.keys()].map(async (t) => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair)))
     this.topics.clear()
   }
 
   private async publish(): Promise<void> {
     try {
-      this.seq = await publishDescriptor(this.dht, this.keyPair, this.apps, this.seq)
+      this.seq = await publishDescriptor(this.dht, this.keyPair, this.apps, this.seq, this.bridges)
       this.lastDescriptor = new Date().toISOString()
       this.log.debug('descriptor published', { seq: this.seq, apps: this.apps.length })
     } catch (err) {

@@ -4,7 +4,8 @@ import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { serviceHash } from '../manifest/hashes.ts'
 import { decodeExact, encode, hostDescriptor } from '../messages.ts'
-import type { DescriptorAppWire, HostDescriptorWire } from '../messages.ts'
+import type { DescriptorAppWire, DescriptorBridgeWire, HostDescriptorWire } from '../messages.ts'
+import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
 
 /**
  * The host descriptor: a HyperDHT mutable record under the host key listing every app and
@@ -25,10 +26,10 @@ export function encodeDescriptor(d: HostDescriptorWire): Buffer {
 }
 
 /** Publish the descriptor with a sequence number above `prevSeq`; returns the seq used. */
-export async function publishDescriptor(dht: DHT, keyPair: KeyPair, apps: DescriptorAppWire[], prevSeq: number): Promise<number> {
+export async function publishDescriptor(dht: DHT, keyPair: KeyPair, apps: DescriptorAppWire[], prevSeq: number, bridges: DescriptorBridgeWire[] = []): Promise<number> {
   const now = Math.floor(Date.now() / 1000)
   const seq = Math.max(prevSeq + 1, now)
-  const value = encodeDescriptor({ host: keyPair.publicKey, updated: now, apps })
+  const value = encodeDescriptor({ host: keyPair.publicKey, updated: now, apps, bridges })
   await dht.mutablePut(keyPair, value, { seq })
   return seq
 }
@@ -37,11 +38,15 @@ export type DescriptorResult =
   | { ok: true; descriptor: HostDescriptorWire; seq: number }
   | { ok: false; why: string }
 
-/** Fetch and decode a host's descriptor; never throws for what a remote sent. */
-export async function fetchDescriptor(dht: DHT, hostKey: Buffer): Promise<DescriptorResult> {
+/**
+ * Fetch and decode a host's descriptor; never throws for what a remote sent. By default the
+ * newest record (the whole DHT query); `latest: false` takes the first validly signed one
+ * found, `seq` only records from that sequence number on.
+ */
+export async function fetchDescriptor(dht: DHT, hostKey: Buffer, opts: { latest?: boolean; seq?: number } = {}): Promise<DescriptorResult> {
   let rec
   try {
-    rec = await dht.mutableGet(hostKey, { latest: true })
+    rec = await dht.mutableGet(hostKey, { latest: opts.latest ?? true, seq: opts.seq })
   } catch (err) {
     return { ok: false, why: `descriptor fetch failed (${(err as Error).message})` }
   }
@@ -64,11 +69,14 @@ export interface VouchedService {
   service: string | null
   port: number | null
   serviceKey: string | null
+  /** 'bridge' for a TCP service exposed through a bridge (no code hash, no publisher but the host). */
+  kind?: 'app' | 'bridge'
 }
 
 /**
  * The entries of a descriptor that vouch for `hash`, as a service hash (recomputed from the
- * entry's code hash and name, never read) or as a code hash (one entry per service).
+ * entry's code hash and name, never read), as a code hash (one entry per service), or as an
+ * exposed bridge's hash (recomputed from the descriptor's host key and the bridge's name).
  */
 export function entriesFor(d: HostDescriptorWire, hash: Buffer): VouchedService[] {
   const out: VouchedService[] = []
@@ -81,6 +89,12 @@ export function entriesFor(d: HostDescriptorWire, hash: Buffer): VouchedService[
       if (byCode || sh.equals(hash)) out.push({ ...base, serviceHash: formatId(sh), service: s.name, port: s.port, serviceKey: formatId(s.key) })
     }
     if (byCode && app.services.length === 0) out.push({ ...base, serviceHash: null, service: null, port: null, serviceKey: null })
+  }
+  for (const b of d.bridges ?? []) {
+    const sh = bridgeServiceHash(d.host, b.name)
+    if (sh.equals(hash)) {
+      out.push({ codeHash: '', serviceHash: formatId(sh), app: 'bridge', version: '', publisher: formatId(d.host), service: b.name, port: null, serviceKey: formatId(b.key), kind: 'bridge' })
+    }
   }
   return out
 }

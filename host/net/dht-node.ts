@@ -43,6 +43,8 @@ export interface LocalNetwork {
   bootstrap: NodeAddress[]
   /** `host:port` of the first node, for other hosts' `--bootstrap`. */
   address: string
+  /** Its nodes (persistent DHT nodes: the host runs the DHT store's plugin on them). */
+  nodes: DHT[]
   close(): Promise<void>
 }
 
@@ -54,6 +56,7 @@ export async function startLocalNetwork(size = 10, port?: number): Promise<Local
   return {
     bootstrap: testnet.bootstrap,
     address: `${first.host}:${first.port}`,
+    nodes: testnet.nodes,
     async close() {
       if (closed) return
       closed = true

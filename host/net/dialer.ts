@@ -1,5 +1,5 @@
 import type DHT from 'hyperdht'
-import type { SecretStream } from 'hyperdht'
+import type { ConnectOptions, SecretStream } from 'hyperdht'
 import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { lookupVerified } from '../dns/lookup.ts'
@@ -14,14 +14,17 @@ export interface DialOptions {
   /** Service keys (hex) never to dial, e.g. this host's own. */
   exclude?: ReadonlySet<string>
   timeoutMs?: number
+  /** How to open a stream to a peer's service key (default: connectKey; the host adds relays). */
+  connect?: (serviceKey: Buffer, timeoutMs: number) => Promise<SecretStream>
 }
 
 /**
  * Open an encrypted stream to a service key.
  * @throws CONNECTION_FAILED when it does not open
  */
-export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_000): Promise<SecretStream> {
-  const stream = dht.connect(serviceKey)
+export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_000, opts: ConnectOptions = {}): Promise<SecretStream> {
+  // always with an options object: PathTracker tells hyperdht's own relay connections by their having none
+  const stream = dht.connect(serviceKey, opts)
   // errors after open belong to whoever uses the stream; before open they reject below
   const onEarlyError = () => {}
   stream.on('error', onEarlyError)
@@ -55,7 +58,9 @@ export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialO
     if (!peer.serviceKey || opts.exclude?.has(peer.serviceKey)) continue
     tried++
     try {
-      const stream = await connectKey(dht, Buffer.from(peer.serviceKey, 'hex'), Math.max(1000, deadline - Date.now()))
+      const key = Buffer.from(peer.serviceKey, 'hex')
+      const left = Math.max(1000, deadline - Date.now())
+      const stream = await (opts.connect ? opts.connect(key, left) : connectKey(dht, key, left))
       return { stream, peer }
     } catch (err) {
       lastErr = err

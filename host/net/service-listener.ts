@@ -24,10 +24,16 @@ export const DEFAULT_POLICY: ConnectionPolicy = { maxPerPeer: 64, maxPerService:
 
 export type OnServiceConnection = (serviceHash: string, stream: SecretStream) => void
 
+export interface ServiceListenerOptions {
+  /** A relay to offer connecting clients (hyperdht's relayThrough), or null for none. */
+  relayThrough?: () => Buffer | null
+}
+
 interface Listening {
   server: Server
   keyPair: KeyPair
   open: number
+  streams: Set<SecretStream>
 }
 
 export class ServiceListener {
@@ -41,7 +47,8 @@ export class ServiceListener {
     private readonly dht: DHT,
     private readonly onConnection: OnServiceConnection,
     private readonly log: Logger,
-    readonly policy: ConnectionPolicy = DEFAULT_POLICY
+    readonly policy: ConnectionPolicy = DEFAULT_POLICY,
+    private readonly opts: ServiceListenerOptions = {}
   ) {}
 
   async ready(): Promise<void> {}
@@ -49,8 +56,9 @@ export class ServiceListener {
   /** Listen for a service on its key pair. Listening twice is a no-op. */
   async listen(serviceHash: string, keyPair: KeyPair): Promise<void> {
     if (this.closed || this.listening.has(serviceHash)) return
-    const entry: Listening = { server: null as unknown as Server, keyPair, open: 0 }
-    entry.server = this.dht.createServer({ firewall: (remote) => this.refuse(serviceHash, entry, remote) }, (stream) => this.accept(serviceHash, entry, stream))
+    const entry: Listening = { server: null as unknown as Server, keyPair, open: 0, streams: new Set() }
+    const relayThrough = this.opts.relayThrough ?? null
+    entry.server = this.dht.createServer({ firewall: (remote) => this.refuse(serviceHash, entry, remote), relayThrough }, (stream) => this.accept(serviceHash, entry, stream))
     this.listening.set(serviceHash, entry)
     try {
       await entry.server.listen(keyPair)
@@ -71,6 +79,11 @@ export class ServiceListener {
   /** Open connections per service hash. */
   connections(): Record<string, number> {
     return Object.fromEntries([...this.listening].map(([k, v]) => [k, v.open]))
+  }
+
+  /** The open connections of one service (for status: who, and by which path). */
+  streams(serviceHash: string): SecretStream[] {
+    return [...(this.listening.get(serviceHash)?.streams ?? [])]
   }
 
   async close(): Promise<void> {
@@ -97,6 +110,7 @@ export class ServiceListener {
   private accept(serviceHash: string, entry: Listening, stream: SecretStream): void {
     const peer = formatId(stream.remotePublicKey)
     entry.open++
+    entry.streams.add(stream)
     this.total++
     this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1)
     let counted = true
@@ -104,6 +118,7 @@ export class ServiceListener {
       if (!counted) return
       counted = false
       entry.open--
+      entry.streams.delete(stream)
       this.total--
       const n = (this.perPeer.get(peer) ?? 1) - 1
       if (n === 0) this.perPeer.delete(peer)

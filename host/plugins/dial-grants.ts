@@ -7,11 +7,18 @@ import type { DialTarget } from './types.ts'
 /**
  * Which `hn_connect` targets an app may reach: its manifest's `permissions.dial`.
  *
- * Accepted grant forms: `self/<service>` (a service this same app declares) and a service hash
- * (64 hex or 52 z32 characters). Accepted targets: `self/<service>`, `<service hash>`, and
- * `<service hash>@<service key>`. A target is allowed when its service hash is granted; a
- * `self/<name>` grant also grants that service's hash. Empty or absent list: deny all.
+ * Accepted grant forms: `self/<service>` (a service this same app declares), a service hash
+ * (64 hex or 52 z32 characters), and `anonymous/<service hash>`. Accepted targets:
+ * `self/<service>`, `<service hash>`, `<service hash>@<service key>`, and the same two behind
+ * `anonymous/` (the host dials through an onion circuit; see README "Anonymous routing"). A
+ * target is allowed when its service hash is granted in the same form: an anonymous grant
+ * allows only anonymous dials (the app asked never to be seen dialing it), a plain grant only
+ * plain ones; a `self/<name>` grant also grants that service's hash. Empty or absent list:
+ * deny all.
  */
+
+/** The target prefix that asks for an anonymous connection (the raw target keeps it). */
+export const ANONYMOUS_PREFIX = 'anonymous/'
 
 export type DialCheck =
   | { ok: true; target: DialTarget }
@@ -27,8 +34,12 @@ export function createDialGrants(manifest: ManifestBody, codeHashHex: string): D
   const services = new Set((manifest.services ?? []).map((s) => s.name))
   const selfGrants = new Set<string>()
   const allowed = new Set<string>()
+  const anonymous = new Set<string>()
   for (const entry of manifest.permissions?.dial ?? []) {
-    if (entry.startsWith('self/')) {
+    if (entry.startsWith(ANONYMOUS_PREFIX)) {
+      const h = decodeId(entry.slice(ANONYMOUS_PREFIX.length))
+      if (h) anonymous.add(formatId(h))
+    } else if (entry.startsWith('self/')) {
       const name = entry.slice(5)
       selfGrants.add(name)
       if (services.has(name)) allowed.add(formatId(serviceHash(code, name)))
@@ -48,13 +59,15 @@ export function createDialGrants(manifest: ManifestBody, codeHashHex: string): D
         if (hash === null) return { ok: false, rc: RC.ENOTFOUND, why: `"${raw}" names no service of this app` }
         return { ok: true, target: { raw, serviceHash: hash, serviceKey: null, self: name } }
       }
-      const at = raw.indexOf('@')
-      const hash = decodeId(at === -1 ? raw : raw.slice(0, at))
-      const key = at === -1 ? null : decodeId(raw.slice(at + 1))
+      const anon = raw.startsWith(ANONYMOUS_PREFIX)
+      const rest = anon ? raw.slice(ANONYMOUS_PREFIX.length) : raw
+      const at = rest.indexOf('@')
+      const hash = decodeId(at === -1 ? rest : rest.slice(0, at))
+      const key = at === -1 ? null : decodeId(rest.slice(at + 1))
       if (hash === null || (at !== -1 && key === null)) {
-        return { ok: false, rc: RC.EINVAL, why: `malformed target "${raw}" (expected self/<service>, <service hash> or <service hash>@<service key>)` }
+        return { ok: false, rc: RC.EINVAL, why: `malformed target "${raw}" (expected self/<service>, <service hash> or <service hash>@<service key>, optionally behind anonymous/)` }
       }
-      if (!allowed.has(formatId(hash))) return { ok: false, rc: RC.EDENIED, why: `dialing "${raw}"` }
+      if (!(anon ? anonymous : allowed).has(formatId(hash))) return { ok: false, rc: RC.EDENIED, why: `dialing "${raw}"` }
       return { ok: true, target: { raw, serviceHash: hash, serviceKey: key, self: null } }
     }
   }

@@ -25,7 +25,7 @@ declare module 'hyperdht' {
     remotePublicKey: Buffer
     publicKey: Buffer
     handshakeHash: Buffer
-    rawStream?: { remoteHost?: string; remotePort?: number; remoteFamily?: number } | null
+    rawStream?: { remoteHost?: string; remotePort?: number; remoteFamily?: number; socket?: unknown } | null
     opened: Promise<boolean>
     setKeepAlive(ms: number): void
   }
@@ -46,6 +46,17 @@ declare module 'hyperdht' {
     firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean
     holepunch?: boolean | ((...args: any[]) => boolean)
     shareLocalAddress?: boolean
+    /** A blind relay's key (or a function returning one, or null) to offer to connecting clients. */
+    relayThrough?: Buffer | null | (() => Buffer | null)
+  }
+
+  export interface ConnectOptions {
+    keyPair?: KeyPair
+    nodes?: NodeAddress[]
+    /** A blind relay's key (or a function returning one, or null) to pair through when punching fails. */
+    relayThrough?: Buffer | null | (() => Buffer | null)
+    holepunch?: (...args: any[]) => boolean
+    localConnection?: boolean
   }
 
   export interface QueryStream extends AsyncIterable<LookupReply> {
@@ -53,6 +64,28 @@ declare module 'hyperdht' {
     destroy(err?: Error): void
     on(event: string, fn: (...args: any[]) => void): this
     closestNodes: NodeAddress[]
+  }
+
+  /** A raw dht-rpc reply: what a query yields and a request resolves to (`error` 0 is success). */
+  export interface RpcReply {
+    from: NodeAddress & { id: Buffer | null }
+    to: NodeAddress
+    token: Buffer | null
+    value: Buffer | null
+    error: number
+    closerNodes: NodeAddress[] | null
+  }
+
+  /** A raw dht-rpc query; `commit` runs once per closest reply (closest first) after the walk. */
+  export interface RpcQuery extends AsyncIterable<RpcReply> {
+    finished(): Promise<void>
+    destroy(err?: Error): void
+    closestReplies: RpcReply[]
+  }
+
+  export interface RpcQueryOptions {
+    commit?: (reply: RpcReply, dht: DHT, query: RpcQuery) => Promise<unknown>
+    retries?: number
   }
 
   export interface DHTOptions {
@@ -86,7 +119,9 @@ declare module 'hyperdht' {
     toArray(): NodeAddress[]
     destroy(opts?: { force?: boolean }): Promise<void>
     createServer(opts?: ServerOptions, onconnection?: (socket: SecretStream) => void): Server
-    connect(publicKey: Buffer | string, opts?: { keyPair?: KeyPair; nodes?: NodeAddress[]; relayThrough?: unknown }): SecretStream
+    connect(publicKey: Buffer | string, opts?: ConnectOptions): SecretStream
+    createRawStream(opts?: Record<string, unknown>): unknown
+    udx: { bytesReceived: number; bytesTransmitted: number }
     lookup(topic: Buffer, opts?: unknown): QueryStream
     announce(topic: Buffer, keyPair: KeyPair, relayAddresses?: NodeAddress[], opts?: unknown): QueryStream
     unannounce(topic: Buffer, keyPair: KeyPair, opts?: unknown): Promise<void>
@@ -94,6 +129,11 @@ declare module 'hyperdht' {
     mutableGet(publicKey: Buffer, opts?: { seq?: number; latest?: boolean }): Promise<{ value: Buffer; seq: number; signature: Buffer; from: NodeAddress } | null>
     immutablePut(value: Buffer, opts?: unknown): Promise<{ hash: Buffer }>
     immutableGet(hash: Buffer, opts?: unknown): Promise<{ value: Buffer; from: NodeAddress } | null>
+    /** Custom DHT commands (hyperdht 6.31+): see hyperdht/lib/plugin.js. */
+    plugins: Map<string, unknown>
+    register(name: string, plugin: unknown): void
+    query(q: { target: Buffer; command: number; value?: Buffer | null }, opts?: RpcQueryOptions): RpcQuery
+    request(q: { token?: Buffer | null; command: number; target?: Buffer | null; value?: Buffer | null }, to: NodeAddress, opts?: { retry?: boolean }): Promise<RpcReply>
   }
 }
 

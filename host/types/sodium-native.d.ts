@@ -11,6 +11,17 @@ declare module 'sodium-native' {
   export function crypto_generichash(out: Uint8Array, input: Uint8Array, key?: Uint8Array): void
   export function randombytes_buf(buf: Uint8Array): void
   export function sodium_memzero(buf: Uint8Array): void
+  export function sodium_memcmp(a: Uint8Array, b: Uint8Array): boolean
+  export function sodium_is_zero(buf: Uint8Array): boolean
+  /** Throws when the result is all zeros (a low-order point). */
+  export function crypto_scalarmult(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
+  export function crypto_scalarmult_base(q: Uint8Array, n: Uint8Array): void
+  export function crypto_sign_ed25519_pk_to_curve25519(curvePk: Uint8Array, edPk: Uint8Array): void
+  export function crypto_sign_ed25519_sk_to_curve25519(curveSk: Uint8Array, edSk: Uint8Array): void
+  export function crypto_stream_xchacha20(c: Uint8Array, n: Uint8Array, k: Uint8Array): void
+  export function crypto_stream_xchacha20_xor_ic(c: Uint8Array, m: Uint8Array, n: Uint8Array, ic: number, k: Uint8Array): void
+  export function crypto_onetimeauth(out: Uint8Array, input: Uint8Array, k: Uint8Array): void
+  export function crypto_onetimeauth_verify(h: Uint8Array, input: Uint8Array, k: Uint8Array): boolean
   const sodium: {
     crypto_sign_PUBLICKEYBYTES: number
     crypto_sign_SECRETKEYBYTES: number
@@ -24,6 +35,16 @@ declare module 'sodium-native' {
     crypto_generichash: typeof crypto_generichash
     randombytes_buf: typeof randombytes_buf
     sodium_memzero: typeof sodium_memzero
+    sodium_memcmp: typeof sodium_memcmp
+    sodium_is_zero: typeof sodium_is_zero
+    crypto_scalarmult: typeof crypto_scalarmult
+    crypto_scalarmult_base: typeof crypto_scalarmult_base
+    crypto_sign_ed25519_pk_to_curve25519: typeof crypto_sign_ed25519_pk_to_curve25519
+    crypto_sign_ed25519_sk_to_curve25519: typeof crypto_sign_ed25519_sk_to_curve25519
+    crypto_stream_xchacha20: typeof crypto_stream_xchacha20
+    crypto_stream_xchacha20_xor_ic: typeof crypto_stream_xchacha20_xor_ic
+    crypto_onetimeauth: typeof crypto_onetimeauth
+    crypto_onetimeauth_verify: typeof crypto_onetimeauth_verify
   }
   export default sodium
 }

@@ -7,6 +7,7 @@ import type { Testnet } from 'hyperdht/testnet.js'
 import { ControlServer } from '../../host/control/control-server.ts'
 import { controlOps } from '../../host/daemon/control-ops.ts'
 import { Host } from '../../host/daemon/host.ts'
+import type { HostInit } from '../../host/daemon/host.ts'
 import { silentLogger } from '../../host/log/logger.ts'
 
 /**
@@ -21,10 +22,10 @@ export interface TestHost {
   close(): Promise<void>
 }
 
-/** Start a host in `home` (a new temp folder if absent) joined to `testnet`. */
-export async function startHost(testnet: Testnet, home?: string): Promise<TestHost> {
+/** Start a host in `home` (a new temp folder if absent) joined to `testnet`; `init` adds HostInit fields. */
+export async function startHost(testnet: Testnet, home?: string, init: Partial<HostInit> = {}): Promise<TestHost> {
   const dir = home ?? (await mkdtemp(join(tmpdir(), 'hn-host-')))
-  const host = new Host({ home: dir, bootstrap: testnet.bootstrap, logger: silentLogger(), restart: { initialBackoffMs: 20, maxBackoffMs: 200 } })
+  const host = new Host({ home: dir, bootstrap: testnet.bootstrap, logger: silentLogger(), restart: { initialBackoffMs: 20, maxBackoffMs: 200 }, ...init })
   const control = new ControlServer(host.paths.socket, controlOps(host, () => {}), host.log)
   await control.ready()
   await host.ready()

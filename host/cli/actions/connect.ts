@@ -1,6 +1,9 @@
 import { HypernetError, isHypernetError } from '../../errors.ts'
 import { formatId, parseHash } from '../../encoding/ids.ts'
-import { connectKey, dialServiceHash } from '../../net/dialer.ts'
+import { dialServiceHash } from '../../net/dialer.ts'
+import { connectWithRelay } from '../../net/relay-connect.ts'
+import { RelayDirectory } from '../../net/relay-directory.ts'
+import { silentLogger } from '../../log/logger.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
 
@@ -12,15 +15,18 @@ import { commandDht } from './network.ts'
 export async function connectCmd(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number }): Promise<void> {
   const id = parseHash(args.target, 'target')
   const dht = await commandDht(ctx, args.bootstrap)
+  // relays are looked up only if a hole cannot be punched
+  const relays = new RelayDirectory(dht, silentLogger())
+  const connect = (key: Buffer, timeoutMs: number) => connectWithRelay(dht, key, { relays, timeoutMs })
   try {
     let stream
     try {
-      const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000 })
+      const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000, connect })
       stream = r.stream
       if (!ctx.quiet) ctx.io.stderr.write(`connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey})\n`)
     } catch (err) {
       if (!isHypernetError(err, 'NOT_FOUND')) throw err
-      stream = await connectKey(dht, id, args.timeout * 1000)
+      stream = await connect(id, args.timeout * 1000)
       if (!ctx.quiet) ctx.io.stderr.write(`connected to service key ${formatId(id)}\n`)
     }
     await new Promise<void>((resolve, reject) => {

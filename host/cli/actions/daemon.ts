@@ -1,4 +1,5 @@
 import { callDaemon } from '../../control/control-client.ts'
+import { formatKvStatus } from './kv-format.ts'
 import { ControlServer, isLive } from '../../control/control-server.ts'
 import { controlOps } from '../../daemon/control-ops.ts'
 import { createHost } from '../../daemon/host.ts'
@@ -6,12 +7,16 @@ import type { HostStatus } from '../../daemon/host-status.ts'
 import { HypernetError } from '../../errors.ts'
 import { parseBootstrap } from '../../net/dht-node.ts'
 import type { CliContext } from '../context.ts'
+import { formatPaths, relayInit } from './relay-options.ts'
+import type { RelayArgs } from './relay-options.ts'
+import { formatOnion, onionInit } from './onion-options.ts'
+import type { OnionArgs } from './onion-options.ts'
 
 /**
  * Run the host until SIGINT, SIGTERM or `hypernet-host stop`.
  * @throws DAEMON_RUNNING, USAGE (bad --bootstrap), and startup failures
  */
-export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; port?: number; verbose?: boolean }): Promise<void> {
+export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
@@ -20,7 +25,9 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
     local: args.local ? 10 : undefined,
     port: args.port,
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
-    verbose: args.verbose
+    verbose: args.verbose,
+    ...relayInit(args),
+    ...onionInit(args)
   })
   let requestStop = () => {}
   const stopped = new Promise<string>((resolve) => {
@@ -46,6 +53,7 @@ function startBanner(st: HostStatus): string[] {
   const lines = [`host ${st.host.key} running (home ${st.host.home})`]
   if (st.network.local) lines.push(`embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}`)
   else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
+  if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
   for (const a of st.apps) lines.push(`app ${a.name} ${a.version}: ${a.state}${a.error ? ` (${a.error})` : ''}`)
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
   const home = JSON.stringify(st.host.home)
@@ -84,6 +92,9 @@ export function formatStatus(st: HostStatus): string[] {
   for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${s.hash}  key ${s.key}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
   const refused = Object.entries(st.refused).filter(([, v]) => v > 0)
   if (refused.length) lines.push(`refused   ${refused.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  lines.push(...formatKvStatus(st.kv))
+  lines.push(...formatPaths(st))
+  lines.push(...formatOnion(st))
   return lines
 }
 

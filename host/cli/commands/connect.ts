@@ -9,6 +9,9 @@ export const connectCommand: CommandDef = {
       .positional('target', { type: 'string', describe: 'service hash or service key (hex or z32)', demandOption: true })
       .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port' })
       .option('timeout', { type: 'number', default: 15, describe: 'seconds to find and reach a peer' })
-      .example('echo hello | $0 connect 2d7a…', 'talk to an echo service'),
-  run: async (ctx, args) => (await import('../actions/connect.ts')).connectCmd(ctx, args as any)
+      .option('anonymous', { type: 'boolean', describe: 'go through a three-hop onion circuit: the service sees a relay, never your key or address' })
+      .example('echo hello | $0 connect 2d7a…', 'talk to an echo service')
+      .example('echo hello | $0 connect --anonymous 2d7a…', 'the same, through onion relays'),
+  run: async (ctx, args) =>
+    args.anonymous ? (await import('../actions/connect-anonymous.ts')).connectAnonymous(ctx, args as any) : (await import('../actions/connect.ts')).connectCmd(ctx, args as any)
 }

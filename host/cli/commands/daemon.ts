@@ -10,7 +10,17 @@ export const startCommand: CommandDef = {
       .option('local', { type: 'boolean', describe: 'start an embedded local DHT network in-process and join it (no internet needed)' })
       .option('port', { type: 'number', describe: 'UDP port of the host\'s DHT node' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug lines on the terminal too' })
+      .option('relay', { type: 'boolean', describe: 'also relay for peers that cannot punch a hole to each other (best on a reachable address)' })
+      .option('relay-port', { type: 'number', describe: 'UDP port of the relay\'s own DHT node (default: any free port)' })
+      .option('relay-max-connections', { type: 'number', describe: 'relayed connections at once (default 64)' })
+      .option('relay-max-bandwidth', { type: 'string', describe: 'relayed bytes per second, all connections together, e.g. 8M (default 8M)' })
+      .option('use-relay', { type: 'string', array: true, describe: 'relay keys to pair through before any found in the DHT' })
+      .option('onion-relay', { type: 'boolean', describe: 'also carry anonymous circuits for others as an onion relay (advertised in the p2p DNS)' })
+      .option('onion-max-circuits', { type: 'number', describe: 'onion circuits at once (default 256)' })
+      .option('onion-max-bandwidth', { type: 'string', describe: 'onion cell bytes per second, all circuits together, e.g. 8M (default 8M)' })
       .example('$0 start --local', 'an isolated network on this machine; prints its bootstrap address')
+      .example('$0 start --relay --relay-max-bandwidth 2M', 'offer to relay, at most 2 MiB/s')
+      .example('$0 start --onion-relay --onion-max-circuits 64', 'carry up to 64 anonymous circuits for others')
       .example('$0 start --bootstrap 127.0.0.1:49737', 'join another host\'s network'),
   run: async (ctx, args) => (await import('../actions/daemon.ts')).start(ctx, args as any)
 }

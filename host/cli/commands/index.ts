@@ -1,5 +1,7 @@
 import type { CommandDef } from '../command.ts'
 import { auditCommand } from './audit.ts'
+import { bridgeCommand } from './bridge.ts'
+import { netcheckCommand } from './netcheck.ts'
 import { connectCommand } from './connect.ts'
 import { restartCommand, startCommand, statusCommand, stopCommand } from './daemon.ts'
 import { demoCommand } from './demo.ts'
@@ -8,6 +10,7 @@ import { lookupCommand } from './lookup.ts'
 import { newCommand } from './new.ts'
 import { installCommand } from './install.ts'
 import { keysCommand } from './keys.ts'
+import { kvCommand } from './kv.ts'
 import { listCommand } from './list.ts'
 import { signCommand } from './sign.ts'
 import { trustCommand } from './trust.ts'
@@ -22,6 +25,9 @@ export const commands: CommandDef[] = [
   restartCommand,
   lookupCommand,
   connectCommand,
+  kvCommand,
+  bridgeCommand,
+  netcheckCommand,
   newCommand,
   keysCommand,
   signCommand,

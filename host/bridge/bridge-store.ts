@@ -1,0 +1,123 @@
+import { mkdir, readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { formatId, parseHash } from '../encoding/ids.ts'
+import { HypernetError } from '../errors.ts'
+import { withLock } from '../store/lock.ts'
+import { atomicWrite } from '../util/atomic-write.ts'
+import { SERVICE_NAME } from './bridge-service-hash.ts'
+import { formatHostPort, parseHost, parseHostPort, parsePort } from './parse-address.ts'
+
+/**
+ * The host's bridges, kept in `<home>/bridges.json` (written atomically, under a lock):
+ * `{ "version": 1, "bridges": [ ... ] }`, each either
+ * - `{ "kind": "listen", "target": <service key or hash, hex>, "host": "127.0.0.1", "port": 8080 }`:
+ *   a local TCP port whose connections go to a Hypernet service, or
+ * - `{ "kind": "expose", "name": "web", "target": "127.0.0.1:3000" }`: a local TCP server
+ *   published as the Hypernet service `name` of this host.
+ * A listen bridge is named by its address (`127.0.0.1:8080`, or just `8080`), an exposed one by
+ * its service name. The daemon applies the file at start and on every change.
+ */
+
+export interface ListenBridgeConfig {
+  kind: 'listen'
+  target: string
+  host: string
+  port: number
+}
+
+export interface ExposeBridgeConfig {
+  kind: 'expose'
+  name: string
+  target: string
+}
+
+export type BridgeConfig = ListenBridgeConfig | ExposeBridgeConfig
+
+/** The name a bridge goes by in `bridge list` and `bridge remove`. */
+export function bridgeId(b: BridgeConfig): string {
+  return b.kind === 'expose' ? b.name : formatHostPort(b)
+}
+
+/** Whether `ref` (a name, host:port or port) names `b`. */
+export function bridgeMatches(b: BridgeConfig, ref: string): boolean {
+  if (b.kind === 'expose') return b.name === ref
+  return ref === bridgeId(b) || ref === `${b.host}:${b.port}` || ref === String(b.port)
+}
+
+/**
+ * Check and normalise a bridge from user input.
+ * @throws USAGE, BAD_HASH naming the field at fault
+ */
+export function validateBridge(input: Record<string, unknown>): BridgeConfig {
+  if (input.kind === 'listen') {
+    const target = formatId(parseHash(String(input.target ?? ''), 'target'))
+    return { kind: 'listen', target, host: parseHost(input.host ?? '127.0.0.1', '--host'), port: parsePort(input.port, '--port') }
+  }
+  if (input.kind === 'expose') {
+    const name = input.name
+    if (typeof name !== 'string' || !SERVICE_NAME.test(name)) {
+      throw HypernetError.USAGE(`--name: expected a service name (lowercase letters, digits, . _ -, at most 64), got ${JSON.stringify(name ?? null)}`)
+    }
+    return { kind: 'expose', name, target: formatHostPort(parseHostPort(input.target, 'address')) }
+  }
+  throw HypernetError.USAGE(`bridge: expected kind "listen" or "expose", got ${JSON.stringify(input.kind ?? null)}`)
+}
+
+export class BridgeStore {
+  constructor(readonly file: string) {}
+
+  /** Every configured bridge. @throws INTERNAL when the file is unreadable */
+  async read(): Promise<BridgeConfig[]> {
+    let raw: string
+    try {
+      raw = await readFile(this.file, 'utf8')
+    } catch (err: any) {
+      if (err.code === 'ENOENT') return []
+      throw err
+    }
+    try {
+      const f = JSON.parse(raw)
+      if (f.version !== 1 || !Array.isArray(f.bridges)) throw new Error('unknown version')
+      return f.bridges.map((b: Record<string, unknown>) => validateBridge(b))
+    } catch (err) {
+      throw HypernetError.INTERNAL(`${this.file}: the bridge list is unreadable (${(err as Error).message})`, err)
+    }
+  }
+
+  /**
+   * Add a bridge, refusing a clash with one already there.
+   * @throws NAME_TAKEN, ADDRESS_IN_USE
+   */
+  async add(b: BridgeConfig): Promise<BridgeConfig[]> {
+    return this.update((all) => {
+      for (const o of all) {
+        if (b.kind === 'expose' && o.kind === 'expose' && o.name === b.name) throw HypernetError.NAME_TAKEN('--name', b.name, `the bridge exposing ${o.target}`)
+        if (b.kind === 'listen' && o.kind === 'listen' && o.port === b.port && (o.host === b.host || o.host === '0.0.0.0' || b.host === '0.0.0.0')) {
+          throw HypernetError.ADDRESS_IN_USE('--port', formatHostPort(b), `the bridge to ${o.target}`)
+        }
+      }
+      all.push(b)
+    })
+  }
+
+  /** Remove the bridge `ref` names. @throws BRIDGE_NOT_FOUND */
+  async remove(ref: string): Promise<BridgeConfig> {
+    let removed: BridgeConfig | null = null
+    await this.update((all) => {
+      const i = all.findIndex((b) => bridgeMatches(b, ref))
+      if (i === -1) throw HypernetError.BRIDGE_NOT_FOUND(ref)
+      removed = all.splice(i, 1)[0]
+    })
+    return removed!
+  }
+
+  private async update(fn: (all: BridgeConfig[]) => void): Promise<BridgeConfig[]> {
+    await mkdir(dirname(this.file), { recursive: true })
+    return withLock(`${this.file}.lock`, async () => {
+      const all = await this.read()
+      fn(all)
+      await atomicWrite(this.file, JSON.stringify({ version: 1, bridges: all }, null, 2) + '\n')
+      return all
+    })
+  }
+}

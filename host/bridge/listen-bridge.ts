@@ -1,0 +1,92 @@
+import { createServer } from 'node:net'
+import type { Server, Socket } from 'node:net'
+import type { SecretStream } from 'hyperdht'
+import { HypernetError } from '../errors.ts'
+import type { Logger } from '../log/logger.ts'
+import { BridgeLedger } from './bridge-ledger.ts'
+import type { ListenBridgeConfig } from './bridge-store.ts'
+import { formatHostPort } from './parse-address.ts'
+import { spliceStreams } from './splice-streams.ts'
+
+/**
+ * Out of Hypernet: a local TCP port whose every connection becomes a connection to a Hypernet
+ * service, so any TCP program (curl, a browser, ssh) can use it. The TCP socket is paused
+ * until the service answers (the kernel holds what the program sends meanwhile); when no peer
+ * answers, the program gets a TCP reset.
+ */
+
+/** Opens a stream to the bridge's target (a service hash picks a verified peer). */
+export type BridgeDial = (target: Buffer) => Promise<SecretStream>
+
+export class ListenBridge {
+  readonly ledger = new BridgeLedger()
+  private server: Server | null = null
+  private readonly sockets = new Set<Socket>()
+  private closed = false
+
+  constructor(
+    readonly config: ListenBridgeConfig,
+    private readonly dial: BridgeDial,
+    private readonly log: Logger
+  ) {}
+
+  /**
+   * Open the TCP port.
+   * @throws ADDRESS_IN_USE when the port is taken; USAGE when the host is not an address of this machine
+   */
+  async ready(): Promise<void> {
+    if (this.server || this.closed) return
+    const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => this.onSocket(s))
+    const where = formatHostPort(this.config)
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'EADDRINUSE') reject(HypernetError.ADDRESS_IN_USE('--port', where, undefined, err))
+        else if (err.code === 'EADDRNOTAVAIL') reject(HypernetError.USAGE(`--host: expected an address of this machine, got ${this.config.host}`))
+        else if (err.code === 'EACCES') reject(HypernetError.USAGE(`--port: expected a port this user may open, ${this.config.port} needs privileges`))
+        else reject(HypernetError.INTERNAL(`${where}: could not listen (${err.message})`, err))
+      })
+      server.listen(this.config.port, this.config.host, () => resolve())
+    })
+    server.on('error', (err) => this.log.warn('bridge listener error', { bridge: where, error: err.message }))
+    this.server = server
+  }
+
+  /** The local address, as `host:port`. */
+  address(): string {
+    return formatHostPort(this.config)
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    const server = this.server
+    this.server = null
+    for (const s of this.sockets) s.destroy()
+    this.ledger.destroyAll()
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
+  }
+
+  private async onSocket(socket: Socket): Promise<void> {
+    this.sockets.add(socket)
+    socket.once('close', () => this.sockets.delete(socket))
+    socket.on('error', () => {})
+    let stream: SecretStream
+    try {
+      stream = await this.dial(Buffer.from(this.config.target, 'hex'))
+    } catch (err) {
+      const why = (err as Error).message
+      this.ledger.failed(why)
+      this.log.info('bridge connection failed', { bridge: this.address(), error: why })
+      if (!socket.destroyed) socket.resetAndDestroy()
+      return
+    }
+    if (this.closed || socket.destroyed) {
+      stream.destroy()
+      return
+    }
+    const { counters, closed } = this.ledger.add(stream)
+    socket.resume()
+    await spliceStreams(socket, stream, counters)
+    closed()
+  }
+}

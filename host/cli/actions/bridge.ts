@@ -1,0 +1,102 @@
+import { createServer } from 'node:net'
+import { stat } from 'node:fs/promises'
+import { callDaemon, daemonRunning } from '../../control/control-client.ts'
+import type { BridgeStatus } from '../../bridge/bridge-manager.ts'
+import { bridgeServiceHash } from '../../bridge/bridge-service-hash.ts'
+import { BridgeStore, bridgeId, validateBridge } from '../../bridge/bridge-store.ts'
+import type { BridgeConfig } from '../../bridge/bridge-store.ts'
+import { formatHostPort } from '../../bridge/parse-address.ts'
+import { formatId } from '../../encoding/ids.ts'
+import { HypernetError } from '../../errors.ts'
+import { readKeyFile } from '../../keys/key-file.ts'
+import type { CliContext } from '../context.ts'
+
+/**
+ * Add, remove and show bridges. With a daemon running, each change goes through its control
+ * socket and applies at once (the daemon opens the port or starts listening before it saves);
+ * without one, the change is checked and saved to `<home>/bridges.json` for the next start.
+ * @throws USAGE, BAD_HASH, NAME_TAKEN, ADDRESS_IN_USE, BRIDGE_NOT_FOUND
+ */
+export async function bridge(ctx: CliContext, args: { action: 'listen' | 'expose' | 'remove' | 'list'; target?: string; port?: string; host?: string; name?: string }): Promise<void> {
+  const daemon = await daemonRunning(ctx.paths.socket)
+  const store = new BridgeStore(ctx.paths.bridges)
+  if (args.action === 'list') {
+    const list = daemon ? await callDaemon<BridgeStatus[]>(ctx.paths.socket, 'bridge.list') : (await store.read()).map(offline)
+    ctx.data(list, () => (list.length ? list.flatMap(formatBridge) : ['no bridges (add one with: bridge listen | bridge expose)']))
+    return
+  }
+  if (args.action === 'remove') {
+    if (!args.target) throw HypernetError.USAGE('bridge remove: expected a bridge name, host:port or port (see bridge list)')
+    const removed = daemon ? await callDaemon<BridgeConfig & { id: string }>(ctx.paths.socket, 'bridge.remove', { ref: args.target }) : await store.remove(args.target)
+    ctx.data({ removed, daemon: daemon ? 'applied' : 'no-daemon' }, () => [`removed bridge ${bridgeId(removed)}${daemon ? ' (the running daemon stopped it)' : ''}`])
+    return
+  }
+  if (!args.target) {
+    throw HypernetError.USAGE(args.action === 'listen' ? 'bridge listen: expected a service key or service hash' : 'bridge expose: expected the host:port of a TCP server')
+  }
+  const input =
+    args.action === 'listen'
+      ? { kind: 'listen', target: args.target, host: args.host ?? '127.0.0.1', port: args.port }
+      : { kind: 'expose', target: args.target, name: args.name }
+  const config = validateBridge(input)
+  if (daemon) {
+    const st = await callDaemon<BridgeStatus>(ctx.paths.socket, 'bridge.add', { ...config })
+    ctx.data({ ...st, daemon: 'applied' }, () => formatAdded(st))
+    return
+  }
+  if (config.kind === 'listen') await checkFree(config.host, config.port)
+  await store.add(config)
+  const st = offline(config)
+  if (config.kind === 'expose') Object.assign(st, await exposedIds(ctx, config.name))
+  ctx.data({ ...st, daemon: 'no-daemon' }, () => [...formatAdded(st), 'no daemon runs: it starts with the next `hypernet-host start`'])
+}
+
+/** A configured bridge as status shows it when no daemon runs it. */
+function offline(b: BridgeConfig): BridgeStatus {
+  const base = { id: bridgeId(b), target: b.target, state: 'failed' as const, error: 'no daemon is running', connections: 0, bytesIn: 0, bytesOut: 0, failed: 0, lastError: null, open: [] }
+  return b.kind === 'listen' ? { ...base, kind: 'listen', local: formatHostPort(b), name: null, hash: null, key: null } : { ...base, kind: 'expose', local: null, name: b.name, hash: null, key: null }
+}
+
+/** The exposed service's hash, when the host identity exists already. */
+async function exposedIds(ctx: CliContext, name: string): Promise<{ hash: string } | {}> {
+  try {
+    await stat(ctx.paths.identity)
+    const id = await readKeyFile(ctx.paths.identity)
+    return { hash: formatId(bridgeServiceHash(id.publicKey, name)) }
+  } catch {
+    return {}
+  }
+}
+
+/** @throws ADDRESS_IN_USE when something already listens there */
+function checkFree(host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') reject(HypernetError.ADDRESS_IN_USE('--port', formatHostPort({ host, port })))
+      else if (err.code === 'EADDRNOTAVAIL') reject(HypernetError.USAGE(`--host: expected an address of this machine, got ${host}`))
+      else resolve()
+    })
+    s.listen(port, host, () => s.close(() => resolve()))
+  })
+}
+
+function formatAdded(b: BridgeStatus): string[] {
+  if (b.kind === 'listen') return [`bridge ${b.local} -> service ${b.target}`, `  TCP programs connect to ${b.local}, e.g. curl http://${b.local}/`]
+  const lines = [`exposed ${b.target} as service "${b.name}" of this host`]
+  if (b.hash) lines.push(`  hash ${b.hash}   (lookup / connect / bridge listen by hash)`)
+  if (b.key) lines.push(`  key  ${b.key}   (any HyperDHT client: dht.connect(key))`)
+  return lines
+}
+
+/** One bridge for people: what it joins, its state, connections and bytes, and each open connection's path. */
+export function formatBridge(b: BridgeStatus): string[] {
+  const what = b.kind === 'listen' ? `listen ${b.local} -> ${b.target}` : `expose ${b.name} -> ${b.target}`
+  const lines = [
+    `  ${what}`,
+    `    ${b.state}${b.error ? ` (${b.error})` : ''}; open ${b.open.length}, total ${b.connections}, failed ${b.failed}; in ${b.bytesIn} B, out ${b.bytesOut} B${b.lastError ? `; last error ${b.lastError}` : ''}`
+  ]
+  if (b.hash) lines.push(`    hash ${b.hash}${b.key ? `  key ${b.key}` : ''}`)
+  for (const c of b.open) lines.push(`    peer ${c.peer.slice(0, 16)}…  ${c.path}${c.relay ? ` via relay ${c.relay.slice(0, 16)}…` : ''}  ${c.remote ?? ''}  in ${c.bytesIn} B, out ${c.bytesOut} B`)
+  return lines
+}

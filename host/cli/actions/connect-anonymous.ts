@@ -1,0 +1,48 @@
+import { lookupVerified } from '../../dns/lookup.ts'
+import { formatId, parseHash } from '../../encoding/ids.ts'
+import { HypernetError } from '../../errors.ts'
+import { OnionClient } from '../../onion/index.ts'
+import type { OnionStream } from '../../onion/index.ts'
+import type { CliContext } from '../context.ts'
+import { commandDht } from './network.ts'
+
+/**
+ * `connect --anonymous`: join a service to stdin/stdout through a three-hop onion circuit, from
+ * a DHT node made for this command (so not even the first relay sees a host key). A service
+ * hash is resolved with a verified lookup from this machine first: DHT nodes near the hash see
+ * that lookup come from this address, so a service key keeps even that off the wire.
+ * @throws BAD_HASH, NO_RELAYS, CIRCUIT_FAILED, CIRCUIT_TAMPERED
+ */
+export async function connectAnonymous(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number; hops?: number }): Promise<void> {
+  const id = parseHash(args.target, 'target')
+  const dht = await commandDht(ctx, args.bootstrap)
+  const client = new OnionClient(dht, { timeoutMs: args.timeout * 1000, hops: args.hops })
+  try {
+    let key = id
+    for await (const p of lookupVerified(dht, id, { limit: 1, timeoutMs: Math.min(5000, args.timeout * 1000) })) {
+      if (p.serviceKey) key = Buffer.from(p.serviceKey, 'hex')
+    }
+    const stream = await client.connect(key)
+    if (!ctx.quiet) {
+      const via = stream.path.map((r) => r.relayKey.slice(0, 8)).join(' -> ')
+      ctx.io.stderr.write(`connected anonymously to service key ${formatId(key)} via relays ${via}\n`)
+    }
+    await pipeStdio(ctx, stream)
+  } finally {
+    await client.close()
+    await dht.destroy()
+  }
+}
+
+function pipeStdio(ctx: CliContext, stream: OnionStream): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const input = ctx.io.stdin
+    input.on('data', (d: Buffer) => stream.write(d))
+    input.on('end', () => stream.end())
+    stream.on('data', (d: Buffer) => ctx.io.stdout.write(d))
+    stream.on('end', () => resolve())
+    // circuit errors keep their code (CIRCUIT_FAILED, CIRCUIT_TAMPERED): they say what to do
+    stream.on('error', (err: Error) => reject(err instanceof HypernetError ? err : HypernetError.CONNECTION_FAILED(`the connection failed: ${err.message}`, err)))
+    stream.on('close', () => resolve())
+  })
+}

@@ -1,0 +1,33 @@
+import type { HostInit } from '../../daemon/host.ts'
+import type { HostStatus } from '../../daemon/host-status.ts'
+import { HypernetError } from '../../errors.ts'
+import { parseByteRate } from './relay-options.ts'
+
+/** `start`'s onion relay options, and the status line about the relay. */
+
+export interface OnionArgs {
+  onionRelay?: boolean
+  onionMaxCircuits?: number
+  onionMaxBandwidth?: string
+}
+
+/** The HostInit field the onion options ask for. @throws USAGE */
+export function onionInit(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
+  const limitsOnly = args.onionMaxCircuits !== undefined || args.onionMaxBandwidth !== undefined
+  if (limitsOnly && !args.onionRelay) throw HypernetError.USAGE('--onion-max-circuits, --onion-max-bandwidth: these need --onion-relay')
+  if (!args.onionRelay) return {}
+  const init: Exclude<NonNullable<HostInit['onionRelay']>, boolean> = {}
+  if (args.onionMaxCircuits !== undefined) {
+    if (!Number.isInteger(args.onionMaxCircuits) || args.onionMaxCircuits < 1) throw HypernetError.USAGE(`--onion-max-circuits: expected a positive whole number, got ${args.onionMaxCircuits}`)
+    init.maxCircuits = args.onionMaxCircuits
+  }
+  if (args.onionMaxBandwidth !== undefined) init.maxBytesPerSecond = parseByteRate(args.onionMaxBandwidth, '--onion-max-bandwidth')
+  return { onionRelay: init }
+}
+
+/** Status line for people: the onion relay's key and load, when it runs. */
+export function formatOnion(st: HostStatus): string[] {
+  const o = st.onionRelay
+  if (!o) return []
+  return [`onion     relay ${o.key}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}`]
+}

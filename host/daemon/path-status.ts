@@ -1,0 +1,41 @@
+import { formatId } from '../encoding/ids.ts'
+import type { PathInfo } from '../net/connection-path.ts'
+import type { KnownRelay } from '../net/relay-directory.ts'
+import type { RelayStatus } from '../net/relay-server.ts'
+import type { Host } from './host.ts'
+
+/** The parts of `status` about paths: how each connection travels, and the host's relays. */
+
+/** Listed connections per service at most; counts are always complete. */
+const MAX_LISTED = 64
+
+export interface ServicePaths {
+  direct: number
+  relayed: number
+  open: Array<PathInfo & { peer: string }>
+}
+
+export interface RelaysStatus {
+  /** This host's own relay (`start --relay`), or null. */
+  offering: RelayStatus | null
+  /** Relays this host may pair through, found in the DHT or pinned. */
+  known: KnownRelay[]
+  lastLookup: string | null
+}
+
+/** How the open connections of one service travel. */
+export function servicePaths(h: Host, serviceHash: string): ServicePaths {
+  const out: ServicePaths = { direct: 0, relayed: 0, open: [] }
+  if (!h.listener || !h.pathTracker) return out
+  for (const s of h.listener.streams(serviceHash)) {
+    const p = h.pathTracker.pathOf(s)
+    out[p.path]++
+    if (out.open.length < MAX_LISTED) out.open.push({ peer: formatId(s.remotePublicKey), ...p })
+  }
+  return out
+}
+
+/** The relay this host offers and the relays it knows. */
+export function relaysStatus(h: Host): RelaysStatus {
+  return { offering: h.relay?.status() ?? null, known: h.relays?.list() ?? [], lastLookup: h.relays?.lastLookup ?? null }
+}

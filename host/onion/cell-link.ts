@@ -1,0 +1,138 @@
+import { EventEmitter } from 'node:events'
+import { ONION_REASON } from '../constants.ts'
+import { HypernetError } from '../errors.ts'
+import { CELL, ONION_CELL_BYTES, decodeExact, encode, onionCell, onionReasonBody } from '../messages.ts'
+import type { OnionCellWire } from '../messages.ts'
+import type { DuplexLike } from '../plugins/types.ts'
+
+const FLUSH_CELLS = 64
+
+/**
+ * One link of a circuit: a HyperDHT stream cut into fixed-size cells. Cells sent in one turn
+ * of the event loop leave in one write (a secret stream frames and encrypts per write).
+ * Malformed bytes end this link with BAD_MESSAGE, never the process.
+ *
+ * Events: `cell` (OnionCellWire), `drain`, `close` (err: HypernetError | null, reason: the
+ * DESTROY reason the peer sent, or null when the link just went away).
+ */
+export class CellLink extends EventEmitter {
+  private pending: Buffer[] = []
+  private inbuf: Buffer = Buffer.alloc(0)
+  private flushing = false
+  private full = false
+  private ended = false
+  /** Cells in and out, for status and tests. */
+  cellsIn = 0
+  cellsOut = 0
+
+  constructor(readonly stream: DuplexLike & { remotePublicKey?: Uint8Array | null; rawStream?: { remoteHost?: string; remotePort?: number } | null }) {
+    super()
+    stream.on('data', (d: Buffer) => this.onData(d))
+    stream.on('drain', () => {
+      this.full = false
+      this.emit('drain')
+    })
+    stream.on('error', (err: Error) => this.finish(HypernetError.CONNECTION_FAILED(`link failed: ${err.message}`, err), null))
+    stream.on('end', () => this.finish(null, null))
+    stream.on('close', () => this.finish(null, null))
+  }
+
+  /** `host:port` the link's stream comes from, as far as this side can tell. */
+  get remoteAddress(): string | null {
+    const r = this.stream.rawStream
+    return r?.remoteHost ? `${r.remoteHost}:${r.remotePort}` : null
+  }
+
+  get closed(): boolean {
+    return this.ended
+  }
+
+  /** Queue a cell; false when the stream is above its high-water mark (wait for `drain`). */
+  send(type: number, body: Uint8Array): boolean {
+    if (this.ended) return false
+    this.pending.push(encode(onionCell, { type, body }))
+    this.cellsOut++
+    // a big burst goes out in 64-cell writes, so `full` (and backpressure) stays current
+    if (this.pending.length >= FLUSH_CELLS) this.flush()
+    else if (!this.flushing) {
+      this.flushing = true
+      queueMicrotask(() => {
+        this.flushing = false
+        this.flush()
+      })
+    }
+    return !this.full
+  }
+
+  /** Send DESTROY with `reason`, then close the link. Idempotent. */
+  destroy(reason: number = ONION_REASON.DONE): void {
+    if (this.ended) return
+    this.send(CELL.DESTROY, encode(onionReasonBody, { reason }))
+    this.flush()
+    this.ended = true
+    this.stream.end()
+    // a peer that never reads must not keep the stream: destroy it shortly after
+    setTimeout(() => this.stream.destroy(), 2000).unref()
+    this.emit('close', null, null)
+  }
+
+  /** Close without a word (the peer sees the stream end). Idempotent. */
+  abort(err?: Error): void {
+    if (this.ended) return
+    this.stream.destroy(err)
+    this.finish(null, null)
+  }
+
+  pause(): void {
+    this.stream.pause()
+  }
+
+  resume(): void {
+    this.stream.resume()
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0 || this.stream.destroyed) return
+    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending)
+    this.pending = []
+    if (!this.stream.write(buf)) this.full = true
+  }
+
+  private onData(d: Buffer): void {
+    if (this.ended) return
+    this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d])
+    let off = 0
+    while (this.inbuf.length - off >= ONION_CELL_BYTES && !this.ended) {
+      let cell: OnionCellWire
+      try {
+        cell = decodeExact(onionCell, this.inbuf.subarray(off, off + ONION_CELL_BYTES), 'onion cell')
+      } catch (err) {
+        this.stream.destroy()
+        this.finish(err as HypernetError, null)
+        return
+      }
+      off += ONION_CELL_BYTES
+      this.cellsIn++
+      if (cell.type === CELL.DESTROY) {
+        let reason: number = ONION_REASON.PROTOCOL
+        try {
+          reason = decodeExact(onionReasonBody, cell.body, 'destroy').reason
+        } catch {
+          // a garbled DESTROY still ends the link
+        }
+        this.stream.end()
+        this.finish(null, reason)
+        return
+      }
+      this.emit('cell', cell)
+    }
+    this.inbuf = off === this.inbuf.length ? Buffer.alloc(0) : this.inbuf.subarray(off)
+  }
+
+  private finish(err: HypernetError | null, reason: number | null): void {
+    if (this.ended) return
+    this.ended = true
+    this.pending = []
+    this.emit('close', err, reason)
+  }
+}

@@ -1,0 +1,225 @@
+import DHT from 'hyperdht'
+import { ONION, ONION_REASON } from '../constants.ts'
+import { HypernetError, isHypernetError } from '../errors.ts'
+import { CELL, ONION_MAX_DATA, RELAY_CMD, decodeExact, encode, onionBegin, onionExtend, onionHandshake, onionHandshakeBody, onionMessage, onionReason } from '../messages.ts'
+import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
+import { connectKey } from '../net/dialer.ts'
+import { CellLink } from './cell-link.ts'
+import { clientHandshake } from './hop-handshake.ts'
+import { HopCipher, openOnion, sealOnion } from './onion-layers.ts'
+import type { RelayInfo } from './onion-directory.ts'
+import { errorForReason, reasonName } from './onion-reasons.ts'
+import { OnionStream } from './onion-stream.ts'
+
+/**
+ * A client's circuit: a link to the first relay (opened with a fresh key pair, so the relay
+ * sees a random key and this machine's address, never a host key), then one hop at a time,
+ * CREATE to the first relay and EXTEND through the circuit to each next one, each hop keyed by
+ * its own handshake; then BEGIN at the last hop opens one stream to a service key. One circuit
+ * carries one stream. Failures name the hop (details.hop, 1-based) and its relay
+ * (details.relay) when one is to blame, so the caller can avoid it next time.
+ */
+export class ClientCircuit {
+  private readonly hops: HopCipher[] = []
+  private link: CellLink | null = null
+  private waiter: { cmds: number[]; resolve: (m: OnionMessageWire | OnionCellWire) => void; reject: (e: Error) => void } | null = null
+  private stream: OnionStream | null = null
+  private ended = false
+  private closedByUs = false
+  error: HypernetError | null = null
+
+  /**
+   * @param onError told of the error that ends the circuit, once; details.relay names the relay
+   *   to blame when one is known (OnionClient avoids it)
+   */
+  constructor(
+    private readonly dht: DHT,
+    readonly path: readonly RelayInfo[],
+    private readonly timeoutMs: number = ONION.buildTimeoutMs,
+    private onError?: (err: HypernetError) => void
+  ) {}
+
+  /** @throws CIRCUIT_FAILED, CIRCUIT_TAMPERED */
+  async build(): Promise<void> {
+    const deadline = Date.now() + this.timeoutMs
+    const first = this.path[0]
+    let stream
+    try {
+      stream = await connectKey(this.dht, Buffer.from(first.relayKey, 'hex'), this.timeoutMs, { keyPair: DHT.keyPair() })
+    } catch (err) {
+      throw blame(HypernetError.CIRCUIT_FAILED(`relay 1 (${first.relayKey.slice(0, 16)}…) did not answer: ${(err as Error).message}`, 'unreachable', err), 1, first)
+    }
+    const link = new CellLink(stream)
+    this.link = link
+    link.on('cell', (cell: OnionCellWire) => this.onCell(cell))
+    link.on('close', (err: HypernetError | null, reason: number | null) => this.onClose(err, reason))
+    for (let i = 0; i < this.path.length; i++) {
+      const relay = this.path[i]
+      const hs = clientHandshake(Buffer.from(relay.relayKey, 'hex'))
+      let answer: { ephemeral: Uint8Array; auth: Uint8Array | null }
+      try {
+        if (i === 0) {
+          link.send(CELL.CREATE, encode(onionHandshakeBody, { ephemeral: hs.ephemeral, auth: null }))
+          const cell = (await this.expect([-CELL.CREATED], deadline)) as OnionCellWire
+          answer = decodeExact(onionHandshakeBody, cell.body, 'created')
+        } else {
+          this.sendMessage(RELAY_CMD.EXTEND, encode(onionExtend, { relayKey: Buffer.from(relay.relayKey, 'hex'), ephemeral: hs.ephemeral }))
+          const msg = (await this.expect([RELAY_CMD.EXTENDED, RELAY_CMD.END], deadline)) as OnionMessageWire
+          if (msg.cmd === RELAY_CMD.END) throw this.refusal(msg, `relay ${i} could not extend to relay ${i + 1}`)
+          answer = decodeExact(onionHandshake, msg.data, 'extended')
+        }
+        if (!answer.auth) throw HypernetError.CIRCUIT_FAILED(`relay ${i + 1} answered without its proof`, 'handshake')
+        this.hops.push(new HopCipher(hs.finish({ ephemeral: answer.ephemeral, auth: answer.auth })))
+      } catch (err) {
+        const e = isHypernetError(err) ? err : HypernetError.CIRCUIT_FAILED(`relay ${i + 1}: ${(err as Error).message}`, 'protocol', err)
+        this.close(ONION_REASON.DONE)
+        // a lost link or a destroy from upstream blames nobody in particular
+        throw e.details?.reason === 'hop-lost' || e.details?.reason === 'closing' ? e : blame(e, i + 1, relay)
+      }
+    }
+  }
+
+  /**
+   * Open the circuit's stream to `serviceKey` at the last hop.
+   * @throws CIRCUIT_FAILED (reason `unreachable` when the exit could not reach it)
+   */
+  async begin(serviceKey: Buffer): Promise<OnionStream> {
+    this.sendMessage(RELAY_CMD.BEGIN, encode(onionBegin, { serviceKey }))
+    let msg: OnionMessageWire
+    try {
+      msg = (await this.expect([RELAY_CMD.CONNECTED, RELAY_CMD.END], Date.now() + this.timeoutMs)) as OnionMessageWire
+    } catch (err) {
+      this.close(ONION_REASON.DONE)
+      throw err
+    }
+    if (msg.cmd === RELAY_CMD.END) {
+      const err = this.refusal(msg, `the exit could not reach service key ${serviceKey.toString('hex').slice(0, 16)}…`)
+      this.close(ONION_REASON.DONE)
+      throw err
+    }
+    this.stream = new OnionStream(this, serviceKey)
+    return this.stream
+  }
+
+  /** Send a relay message to the last hop; false when the link wants a `drain`. */
+  sendMessage(cmd: number, data: Uint8Array): boolean {
+    if (!this.link || this.link.closed) return false
+    return this.link.send(CELL.RELAY, sealOnion(this.hops, encode(onionMessage, { cmd, data })))
+  }
+
+  /** Send `data` as DATA messages; `cb` once the link can take more. */
+  write(data: Buffer, cb: (err?: Error | null) => void): void {
+    if (!this.link || this.link.closed) return cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit is closed', 'done'))
+    let ok = true
+    for (let off = 0; off < data.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, data.subarray(off, off + ONION_MAX_DATA))
+    if (ok) return cb()
+    // the Duplex calls write() again only after cb: one drain listener at a time
+    this.link.once('drain', () => cb())
+  }
+
+  pauseReading(): void {
+    this.link?.pause()
+  }
+
+  resumeReading(): void {
+    this.link?.resume()
+  }
+
+  /** Tear the circuit down (DESTROY to the first relay). Idempotent. */
+  close(reason: number = ONION_REASON.DONE): void {
+    this.closedByUs = true
+    this.link?.destroy(reason)
+  }
+
+  private expect(cmds: number[], deadline: number): Promise<OnionMessageWire | OnionCellWire> {
+    if (this.error) return Promise.reject(this.error)
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiter = null
+        reject(HypernetError.CIRCUIT_FAILED(`no answer within ${this.timeoutMs} ms`, 'timeout'))
+      }, Math.max(1, deadline - Date.now()))
+      const done = (fn: () => void) => {
+        clearTimeout(timer)
+        this.waiter = null
+        fn()
+      }
+      this.waiter = { cmds, resolve: (m) => done(() => resolve(m)), reject: (e) => done(() => reject(e)) }
+    })
+  }
+
+  private onCell(cell: OnionCellWire): void {
+    if (cell.type === CELL.CREATED && this.waiter?.cmds.includes(-CELL.CREATED)) return this.waiter.resolve(cell)
+    if (cell.type !== CELL.RELAY || this.hops.length === 0) return this.fail(HypernetError.CIRCUIT_FAILED(`relay 1 sent cell type ${cell.type} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
+    let msg: OnionMessageWire
+    let hop: number
+    try {
+      const opened = openOnion(this.hops, cell.body)
+      hop = opened.hop
+      msg = decodeExact(onionMessage, opened.message, 'onion message')
+    } catch (err) {
+      const e = isHypernetError(err, 'CIRCUIT_TAMPERED') ? err : HypernetError.CIRCUIT_FAILED(`the last hop sent a malformed message: ${(err as Error).message}`, 'protocol')
+      return this.fail(e, e.code === 'CIRCUIT_TAMPERED' ? ONION_REASON.TAMPERED : ONION_REASON.PROTOCOL)
+    }
+    if (hop < this.hops.length || msg.cmd === RELAY_CMD.TRUNCATED) {
+      // only a middle hop that lost its next one may speak: it blames that next relay
+      if (msg.cmd !== RELAY_CMD.TRUNCATED || hop >= this.hops.length) return this.fail(HypernetError.CIRCUIT_FAILED(`hop ${hop} sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
+      const err = this.refusal(msg, `relay ${hop + 1} went away mid-circuit (reported by relay ${hop})`)
+      return this.fail(blame(err, hop + 1, this.path[hop]), ONION_REASON.DONE)
+    }
+    if (this.waiter?.cmds.includes(msg.cmd)) return this.waiter.resolve(msg)
+    if (this.stream && msg.cmd === RELAY_CMD.DATA) {
+      if (!this.stream.push(Buffer.from(msg.data))) this.pauseReading()
+      return
+    }
+    if (this.stream && msg.cmd === RELAY_CMD.END) {
+      this.ended = true
+      this.stream.push(null)
+      return
+    }
+    this.fail(HypernetError.CIRCUIT_FAILED(`the last hop sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
+  }
+
+  private fail(err: HypernetError, reason: number): void {
+    this.error ??= err
+    this.close(reason)
+  }
+
+  /** Tell the owner once, when the circuit ends in an error. */
+  private report(): void {
+    const onError = this.onError
+    if (!this.error || !onError) return
+    this.onError = undefined
+    onError(this.error)
+  }
+
+  private onClose(err: HypernetError | null, reason: number | null): void {
+    // the exit closes the circuit after its END: data already pushed must stay readable
+    const quiet = (this.closedByUs && reason === null) || (reason === ONION_REASON.DONE && (this.ended || !this.stream))
+    if (!this.error && !quiet) {
+      this.error =
+        reason !== null
+          ? errorForReason(reason, 'the circuit was destroyed')
+          : blame(HypernetError.CIRCUIT_FAILED(`relay 1 went away: the link closed${err ? ` (${err.message})` : ''}`, 'hop-lost', err ?? undefined), 1, this.path[0])
+    }
+    this.report()
+    this.waiter?.reject(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed', reasonName(reason ?? ONION_REASON.DONE)))
+    if (!this.stream || this.stream.destroyed) return
+    if (this.error) this.stream.destroy(this.error)
+    else if (!this.stream.writableEnded) this.stream.end()
+  }
+
+  private refusal(msg: OnionMessageWire, what: string): HypernetError {
+    let reason: number = ONION_REASON.PROTOCOL
+    try {
+      reason = decodeExact(onionReason, msg.data, 'end').reason
+    } catch {
+      // keep PROTOCOL
+    }
+    return HypernetError.CIRCUIT_FAILED(`${what}: ${reasonName(reason)}`, reasonName(reason))
+  }
+}
+
+function blame(err: HypernetError, hop: number, relay: RelayInfo): HypernetError {
+  if (err.details) Object.assign(err.details, { hop, relay: relay.relayKey, host: relay.hostKey })
+  return err
+}

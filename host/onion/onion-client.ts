@@ -1,0 +1,119 @@
+import type DHT from 'hyperdht'
+import { ONION } from '../constants.ts'
+import { HypernetError, isHypernetError } from '../errors.ts'
+import { ONION_MAX_HOPS } from '../messages.ts'
+import { ClientCircuit } from './client-circuit.ts'
+import { findOnionRelays, pickPath } from './onion-directory.ts'
+import type { RelayInfo } from './onion-directory.ts'
+import type { OnionStream } from './onion-stream.ts'
+
+/**
+ * Anonymous connections: each `connect` builds a fresh circuit through `hops` relays on
+ * distinct hosts, picked at random from a verified lookup of the relay service hash, and opens
+ * one stream through it. A relay that fails a build is avoided for `avoidMs` and the build is
+ * retried on another path, so a circuit that dies (a relay went away) is replaced by the next
+ * `connect`. The client's own relays are never used (`excludeHosts`).
+ */
+
+export interface OnionClientInit {
+  hops?: number
+  /** Builds tried per connect before giving up. */
+  attempts?: number
+  timeoutMs?: number
+  avoidMs?: number
+  /** Host keys (hex) never to route through, e.g. this host's own. */
+  excludeHosts?: Iterable<string>
+  /** How long a relay lookup may take, in ms. */
+  lookupTimeoutMs?: number
+  /** How long found relays are reused before looking again, in ms. */
+  relayCacheMs?: number
+}
+
+export class OnionClient {
+  private cache: { relays: RelayInfo[]; at: number } | null = null
+  private readonly avoided = new Map<string, number>()
+  private readonly open = new Set<OnionStream>()
+  private readonly exclude: Set<string>
+  private closed = false
+
+  constructor(
+    private readonly dht: DHT,
+    private readonly init: OnionClientInit = {}
+  ) {
+    this.exclude = new Set(init.excludeHosts ?? [])
+    const hops = this.hops
+    if (!Number.isInteger(hops) || hops < 1 || hops > ONION_MAX_HOPS) throw HypernetError.USAGE(`hops: expected 1 to ${ONION_MAX_HOPS}, got ${hops}`)
+  }
+
+  private get hops(): number {
+    return this.init.hops ?? ONION.hops
+  }
+
+  async ready(): Promise<void> {}
+
+  /** Relays currently known (looked up when the cache is stale or `refresh`). */
+  async relays(refresh = false): Promise<RelayInfo[]> {
+    const fresh = this.cache && Date.now() - this.cache.at < (this.init.relayCacheMs ?? 60_000)
+    if (refresh || !fresh) this.cache = { relays: await findOnionRelays(this.dht, { timeoutMs: this.init.lookupTimeoutMs }), at: Date.now() }
+    return this.cache!.relays
+  }
+
+  /** Relay keys and host keys avoided now, after failing a build. */
+  avoiding(): string[] {
+    const now = Date.now()
+    for (const [k, until] of this.avoided) if (until <= now) this.avoided.delete(k)
+    return [...this.avoided.keys()]
+  }
+
+  /**
+   * Open an anonymous stream to `serviceKey`.
+   * @throws NO_RELAYS when fewer than `hops` usable relays on distinct hosts are known;
+   *   CIRCUIT_FAILED when every attempt failed (the last failure's reason); CIRCUIT_TAMPERED
+   */
+  async connect(serviceKey: Buffer): Promise<OnionStream> {
+    if (this.closed) throw HypernetError.CIRCUIT_FAILED('the onion client is closed', 'closing')
+    const attempts = this.init.attempts ?? 4
+    let last: unknown = null
+    for (let i = 0; i < attempts; i++) {
+      const avoid = new Set([...this.exclude, ...this.avoiding()])
+      let path = pickPath(await this.relays(i > 0 && last !== null), this.hops, avoid)
+      if (path.length < this.hops) path = pickPath(await this.relays(true), this.hops, avoid)
+      if (path.length < this.hops) throw HypernetError.NO_RELAYS(this.hops, path.length)
+      // a circuit that dies later (a relay went away) steers the next build around that relay
+      const circuit = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
+      try {
+        await circuit.build()
+        const stream = await circuit.begin(serviceKey)
+        this.open.add(stream)
+        stream.once('close', () => this.open.delete(stream))
+        return stream
+      } catch (err) {
+        last = err
+        circuit.close()
+        // tampering is an attack, not bad luck: say so at once
+        if (isHypernetError(err, 'CIRCUIT_TAMPERED')) throw err
+        this.blamed(err)
+        const d = isHypernetError(err) ? err.details : undefined
+        // the destination itself is unreachable: another path will not help
+        if (d?.reason === 'unreachable' && d.relay === undefined) throw err
+      }
+    }
+    throw isHypernetError(last) ? last : HypernetError.CIRCUIT_FAILED(`no circuit after ${attempts} attempts`, 'unreachable', last)
+  }
+
+  /** Destroy every open anonymous stream. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    for (const s of [...this.open]) s.destroy()
+  }
+
+  /** Avoid the relay (and its host) an error blames, for avoidMs. */
+  private blamed(err: unknown): void {
+    const d = isHypernetError(err) ? err.details : undefined
+    if (typeof d?.relay !== 'string') return
+    const until = Date.now() + (this.init.avoidMs ?? ONION.avoidMs)
+    this.avoided.set(d.relay, until)
+    if (typeof d.host === 'string') this.avoided.set(d.host, until)
+  }
+}

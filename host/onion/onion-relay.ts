@@ -1,0 +1,137 @@
+import type DHT from 'hyperdht'
+import type { KeyPair, Server, SecretStream } from 'hyperdht'
+import { ONION, ONION_REASON } from '../constants.ts'
+import { formatId } from '../encoding/ids.ts'
+import { silentLogger } from '../log/logger.ts'
+import type { Logger } from '../log/logger.ts'
+import { CellLink } from './cell-link.ts'
+import { RelayCircuit } from './relay-circuit.ts'
+import type { RelayObservation } from './relay-circuit.ts'
+import { TokenBucket } from './token-bucket.ts'
+
+/**
+ * An onion relay (`start --onion-relay`): a HyperDHT server on the host's relay key that
+ * carries circuits for anyone, within limits: circuits at once (one over the limit is answered
+ * DESTROY(LIMIT) at once, so its client hears why; past twice the limit, connections are
+ * refused in the firewall before any handshake, which a client only sees as a slow timeout),
+ * cell bytes per second for all circuits together (reading pauses), and bytes per circuit
+ * (destroyed with LIMIT). It logs counts and reasons, never keys or
+ * addresses: a relay's log is what an observer of that relay would want.
+ */
+
+export interface OnionRelayInit {
+  maxCircuits?: number
+  maxBytesPerSecond?: number
+  maxCircuitBytes?: number
+  extendTimeoutMs?: number
+  logger?: Logger
+  /** Test instrumentation: everything the relay learns about its neighbours. */
+  observe?: (o: RelayObservation) => void
+}
+
+export interface OnionRelayStatus {
+  key: string
+  circuits: number
+  maxCircuits: number
+  maxBytesPerSecond: number
+  /** Circuits accepted and refused since start. */
+  accepted: number
+  refused: number
+}
+
+export class OnionRelay {
+  private server: Server | null = null
+  private readonly circuits = new Set<RelayCircuit>()
+  private readonly limiter: TokenBucket
+  private readonly log: Logger
+  private nextId = 1
+  private accepted = 0
+  private refused = 0
+  private opening: Promise<void> | null = null
+  private closing: Promise<void> | null = null
+
+  constructor(
+    private readonly dht: DHT,
+    readonly keyPair: KeyPair,
+    private readonly init: OnionRelayInit = {}
+  ) {
+    this.log = init.logger ?? silentLogger()
+    this.limiter = new TokenBucket(this.maxBytesPerSecond)
+  }
+
+  get publicKey(): Buffer {
+    return this.keyPair.publicKey
+  }
+
+  private get maxCircuits(): number {
+    return this.init.maxCircuits ?? ONION.maxCircuits
+  }
+
+  private get maxBytesPerSecond(): number {
+    return this.init.maxBytesPerSecond ?? ONION.maxBytesPerSecond
+  }
+
+  /** Listen on the relay key. */
+  ready(): Promise<void> {
+    this.opening ??= (async () => {
+      const server = this.dht.createServer({ firewall: () => this.refuse() }, (stream) => this.accept(stream))
+      this.server = server
+      await server.listen(this.keyPair)
+      this.log.info('onion relay listening', { key: formatId(this.keyPair.publicKey), maxCircuits: this.maxCircuits })
+    })()
+    return this.opening
+  }
+
+  status(): OnionRelayStatus {
+    return {
+      key: formatId(this.keyPair.publicKey),
+      circuits: this.circuits.size,
+      maxCircuits: this.maxCircuits,
+      maxBytesPerSecond: this.maxBytesPerSecond,
+      accepted: this.accepted,
+      refused: this.refused
+    }
+  }
+
+  /** Destroy every circuit (DESTROY CLOSING both ways) and stop listening. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await this.opening?.catch(() => {})
+      for (const c of [...this.circuits]) c.close(ONION_REASON.CLOSING)
+      await this.server?.close()
+    })()
+    return this.closing
+  }
+
+  private refuse(): boolean {
+    if (!this.closing && this.circuits.size < 2 * this.maxCircuits) return false
+    this.refused++
+    this.log.debug('onion circuit refused', { circuits: this.circuits.size })
+    return true
+  }
+
+  private accept(stream: SecretStream): void {
+    if (this.closing) return void stream.destroy()
+    stream.on('error', () => {})
+    if (this.circuits.size >= this.maxCircuits) {
+      this.refused++
+      return new CellLink(stream).destroy(ONION_REASON.LIMIT)
+    }
+    this.accepted++
+    const circuit = new RelayCircuit(
+      {
+        dht: this.dht,
+        keyPair: this.keyPair,
+        limiter: this.limiter,
+        maxCircuitBytes: this.init.maxCircuitBytes ?? ONION.maxCircuitBytes,
+        extendTimeoutMs: this.init.extendTimeoutMs ?? ONION.extendTimeoutMs,
+        log: this.log,
+        observe: this.init.observe
+      },
+      this.nextId++,
+      stream,
+      (c) => this.circuits.delete(c)
+    )
+    this.circuits.add(circuit)
+  }
+}

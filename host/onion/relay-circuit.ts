@@ -1,0 +1,270 @@
+import DHT from 'hyperdht'
+import type { KeyPair, SecretStream } from 'hyperdht'
+import { ONION_REASON } from '../constants.ts'
+import { formatId } from '../encoding/ids.ts'
+import { HypernetError } from '../errors.ts'
+import type { Logger } from '../log/logger.ts'
+import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, ONION_MESSAGE_BYTES, RELAY_CMD, decodeExact, encode, onionBegin, onionExtend, onionHandshake, onionHandshakeBody, onionMessage, onionReason } from '../messages.ts'
+import type { OnionCellWire } from '../messages.ts'
+import { CellLink } from './cell-link.ts'
+import { relayHandshake } from './hop-handshake.ts'
+import { HopCipher } from './onion-layers.ts'
+import type { TokenBucket } from './token-bucket.ts'
+
+/**
+ * One circuit as a relay sees it: the link it came in on (`prev`), this hop's layer, and at
+ * most one of: the link to the next relay (after EXTEND), or the stream to a destination
+ * service (after BEGIN, when this relay is the exit). Every outbound connection uses a fresh
+ * key pair, so the next hop or the destination sees a random key, never this host's key nor
+ * its relay key, and nothing links two circuits through the same relay.
+ */
+
+/** What a relay learns about who is next to it: the instrumentation tests check. */
+export interface RelayObservation {
+  circuit: number
+  /** `prev`: a link came in; `next`: extended to a relay; `destination`: opened a stream. */
+  kind: 'prev' | 'next' | 'destination'
+  /** Hex key: the peer's proven key for `prev`, the key dialled otherwise. */
+  key: string
+  /** `host:port` of the peer, when known. */
+  address: string | null
+}
+
+export interface RelayContext {
+  dht: DHT
+  keyPair: KeyPair
+  limiter: TokenBucket
+  maxCircuitBytes: number
+  extendTimeoutMs: number
+  log: Logger
+  observe?: (o: RelayObservation) => void
+}
+
+type State = 'new' | 'open' | 'extending' | 'extended' | 'connecting' | 'stream' | 'closed'
+
+export class RelayCircuit {
+  private state: State = 'new'
+  private hop: HopCipher | null = null
+  private next: CellLink | null = null
+  private dest: SecretStream | null = null
+  private bytes = 0
+  private endSent = false
+  private pending: SecretStream | null = null
+  private readonly waiting = new Set<object>()
+  private readonly prev: CellLink
+
+  constructor(
+    private readonly ctx: RelayContext,
+    readonly id: number,
+    stream: SecretStream,
+    private readonly onClosed: (c: RelayCircuit) => void
+  ) {
+    this.prev = new CellLink(stream)
+    ctx.observe?.({ circuit: id, kind: 'prev', key: formatId(stream.remotePublicKey), address: this.prev.remoteAddress })
+    this.prev.on('cell', (cell: OnionCellWire) => this.onPrevCell(cell))
+    this.prev.on('close', (_err: unknown, reason: number | null) => this.teardown(reason ?? ONION_REASON.HOP_LOST))
+  }
+
+  /** Tear the circuit down, telling both neighbours why. Idempotent. */
+  close(reason: number = ONION_REASON.CLOSING): void {
+    this.teardown(reason)
+  }
+
+  private onPrevCell(cell: OnionCellWire): void {
+    if (!this.account(this.prev)) return
+    try {
+      if (this.state === 'new') return this.create(cell)
+      if (cell.type !== CELL.RELAY || !this.hop) return this.teardown(ONION_REASON.PROTOCOL)
+      let body: Buffer
+      try {
+        body = this.hop.peel(cell.body, `relay circuit ${this.id}`)
+      } catch {
+        this.ctx.log.debug('onion cell failed its MAC', { circuit: this.id })
+        return this.teardown(ONION_REASON.TAMPERED)
+      }
+      if (this.state === 'extended') return this.forward(this.next!, this.prev, CELL.RELAY, body)
+      if (this.state !== 'open' && this.state !== 'stream') return this.teardown(ONION_REASON.PROTOCOL)
+      const msg = decodeExact(onionMessage, body.subarray(0, ONION_MESSAGE_BYTES), 'onion message')
+      if (this.state === 'open' && msg.cmd === RELAY_CMD.EXTEND) return this.extend(decodeExact(onionExtend, msg.data, 'extend'))
+      if (this.state === 'open' && msg.cmd === RELAY_CMD.BEGIN) return this.begin(decodeExact(onionBegin, msg.data, 'begin').serviceKey)
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) {
+        if (!this.dest!.write(msg.data)) this.waitDrain(this.dest!, this.prev)
+        return
+      }
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.END) {
+        this.dest!.end()
+        return
+      }
+      this.teardown(ONION_REASON.PROTOCOL)
+    } catch (err) {
+      // malformed bytes from a peer end this circuit, never the relay
+      this.ctx.log.debug('onion circuit protocol error', { circuit: this.id, error: (err as Error).message })
+      this.teardown(ONION_REASON.PROTOCOL)
+    }
+  }
+
+  private create(cell: OnionCellWire): void {
+    if (cell.type !== CELL.CREATE) return this.teardown(ONION_REASON.PROTOCOL)
+    const { ephemeral } = decodeExact(onionHandshakeBody, cell.body, 'create')
+    const answer = relayHandshake(this.ctx.keyPair, ephemeral)
+    this.hop = new HopCipher(answer.keys)
+    this.state = 'open'
+    this.prev.send(CELL.CREATED, encode(onionHandshakeBody, { ephemeral: answer.ephemeral, auth: answer.auth }))
+  }
+
+  private extend(e: { relayKey: Uint8Array; ephemeral: Uint8Array }): void {
+    this.state = 'extending'
+    this.ctx.observe?.({ circuit: this.id, kind: 'next', key: formatId(e.relayKey), address: null })
+    this.dial(Buffer.from(e.relayKey), (stream) => {
+      const next = new CellLink(stream)
+      this.next = next
+      next.on('close', (_err: unknown, reason: number | null) => {
+        if (this.next !== next) return
+        if (this.state === 'extending') this.refuse(reason ?? ONION_REASON.UNREACHABLE)
+        else if (reason === null || reason === ONION_REASON.CLOSING) this.truncate(reason ?? ONION_REASON.HOP_LOST)
+        else this.teardown(reason)
+      })
+      next.on('cell', (cell: OnionCellWire) => this.onNextCell(cell))
+      next.send(CELL.CREATE, encode(onionHandshakeBody, { ephemeral: e.ephemeral, auth: null }))
+    })
+  }
+
+  private onNextCell(cell: OnionCellWire): void {
+    if (!this.account(this.next!)) return
+    if (this.state === 'extending' && cell.type === CELL.CREATED) {
+      try {
+        const h = decodeExact(onionHandshakeBody, cell.body, 'created')
+        if (!h.auth) throw HypernetError.BAD_MESSAGE('CREATED without its proof')
+        this.state = 'extended'
+        this.sendMessage(RELAY_CMD.EXTENDED, encode(onionHandshake, h))
+      } catch {
+        this.teardown(ONION_REASON.PROTOCOL)
+      }
+      return
+    }
+    if (this.state === 'extended' && cell.type === CELL.RELAY) return this.forward(this.prev, this.next!, CELL.RELAY, this.hop!.wrap(cell.body))
+    this.teardown(ONION_REASON.PROTOCOL)
+  }
+
+  private begin(serviceKey: Uint8Array): void {
+    this.state = 'connecting'
+    this.ctx.observe?.({ circuit: this.id, kind: 'destination', key: formatId(serviceKey), address: null })
+    this.dial(Buffer.from(serviceKey), (stream) => {
+      this.dest = stream
+      this.state = 'stream'
+      this.sendMessage(RELAY_CMD.CONNECTED, Buffer.alloc(0))
+      stream.on('data', (d: Buffer) => {
+        if (!this.account(null, d.byteLength)) return
+        let ok = true
+        for (let off = 0; off < d.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, d.subarray(off, off + ONION_MAX_DATA))
+        if (!ok) this.waitDrain(this.prev, stream)
+      })
+      stream.on('end', () => this.endStream(ONION_REASON.DONE))
+      stream.on('error', () => {})
+      stream.on('close', () => {
+        this.endStream(ONION_REASON.DESTINATION_CLOSED)
+        this.teardown(ONION_REASON.DONE)
+      })
+    })
+  }
+
+  /** Connect with a fresh key pair; on failure answer END(UNREACHABLE) and go back to `open`. */
+  private dial(key: Buffer, onOpen: (s: SecretStream) => void): void {
+    const stream = this.ctx.dht.connect(key, { keyPair: DHT.keyPair() })
+    this.pending = stream
+    const timer = setTimeout(() => stream.destroy(HypernetError.TIMEOUT('no answer')), this.ctx.extendTimeoutMs)
+    const fail = () => {
+      clearTimeout(timer)
+      if (this.pending !== stream) return
+      this.pending = null
+      this.refuse(ONION_REASON.UNREACHABLE)
+    }
+    stream.on('error', fail)
+    stream.once('close', fail)
+    stream.once('open', () => {
+      clearTimeout(timer)
+      stream.removeListener('error', fail)
+      stream.removeListener('close', fail)
+      stream.on('error', () => {})
+      this.pending = null
+      if (this.state === 'closed') return void stream.destroy()
+      onOpen(stream)
+    })
+  }
+
+  /**
+   * The next hop went away (or is shutting down): this hop becomes the circuit's last and says
+   * so with TRUNCATED, authenticated by its own layer, so the client learns which relay is gone.
+   */
+  private truncate(reason: number): void {
+    if (this.state !== 'extended') return
+    this.next = null
+    this.state = 'open'
+    this.prev.resume()
+    this.waiting.clear()
+    this.sendMessage(RELAY_CMD.TRUNCATED, encode(onionReason, { reason }))
+  }
+
+  /** EXTEND or BEGIN failed: say why with END and accept another EXTEND or BEGIN. */
+  private refuse(reason: number): void {
+    if (this.state === 'closed') return
+    const next = this.next
+    this.next = null
+    next?.destroy(ONION_REASON.DONE)
+    this.state = 'open'
+    this.sendMessage(RELAY_CMD.END, encode(onionReason, { reason }))
+  }
+
+  /** The destination ended or closed: one END to the client. */
+  private endStream(reason: number): void {
+    if (this.endSent) return
+    this.endSent = true
+    this.sendMessage(RELAY_CMD.END, encode(onionReason, { reason }))
+  }
+
+  private sendMessage(cmd: number, data: Uint8Array): boolean {
+    if (this.state === 'closed' || !this.hop) return false
+    return this.prev.send(CELL.RELAY, this.hop.wrap(encode(onionMessage, { cmd, data })))
+  }
+
+  private forward(to: CellLink, from: CellLink, type: number, body: Buffer): void {
+    if (!to.send(type, body)) this.waitDrain(to, from)
+  }
+
+  /** Stop reading `from` until `to` drains (one wait per pair at a time). */
+  private waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void {
+    if (this.waiting.has(from)) return
+    this.waiting.add(from)
+    from.pause()
+    to.once('drain', () => {
+      this.waiting.delete(from)
+      from.resume()
+    })
+  }
+
+  /** Count a cell (or destination bytes) against the circuit's limit and the relay's rate. */
+  private account(from: CellLink | null, n = ONION_CELL_BYTES): boolean {
+    this.bytes += n
+    if (this.bytes > this.ctx.maxCircuitBytes) {
+      this.teardown(ONION_REASON.LIMIT)
+      return false
+    }
+    const wait = this.ctx.limiter.take(n)
+    const source = from ?? this.dest
+    if (wait > 0 && source) {
+      source.pause()
+      setTimeout(() => source.resume(), wait).unref()
+    }
+    return true
+  }
+
+  private teardown(reason: number): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.prev.destroy(reason)
+    this.next?.destroy(reason)
+    this.dest?.destroy()
+    this.pending?.destroy()
+    this.onClosed(this)
+  }
+}

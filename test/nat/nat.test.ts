@@ -1,0 +1,167 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { execFile, spawn } from 'node:child_process'
+import { promisify } from 'node:util'
+import type { ChildProcess } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { teardown } from '../helpers/teardown.ts'
+import { Internet, ensureTools, sweep, unavailable } from './netns.ts'
+
+/**
+ * Hosts behind real NATs, on real network stacks: a small internet of network namespaces
+ * (netns.ts) with the DHT bootstrap, a relay-capable host and a host with no NAT on the public
+ * segment, and hosts behind two cone NATs and two port-randomizing NATs. Each host is a child
+ * process (agent.ts) inside its namespace; each case asserts the path both ends see and that
+ * bytes flow both ways. Needs root and `ip netns` (CI has both); installs iptables and
+ * conntrack with apt-get when missing; skips with one line otherwise.
+ */
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url))
+const execFileP = promisify(execFile)
+const STEM = 'hnnat'
+
+interface Agent {
+  ready: Record<string, any>
+  ask(op: string, args?: Record<string, unknown>): Promise<Record<string, any>>
+  stop(): Promise<void>
+}
+
+/** Start an agent inside `ns`, stopped by `defer` whatever happens, and wait for its ready line. */
+async function agent(ns: string, args: string[], defer: (fn: () => unknown) => void): Promise<Agent> {
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/nat/agent.ts', ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] })
+  const stop = async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return
+    const exited = new Promise((resolve) => child.once('exit', resolve))
+    child.stdin!.end()
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5000)
+    await exited
+    clearTimeout(timer)
+  }
+  defer(stop)
+  let stderr = ''
+  child.stderr!.on('data', (d) => (stderr = (stderr + d).slice(-4000)))
+  const waiting = new Map<number, (m: Record<string, any>) => void>()
+  let onReady: (m: Record<string, any>) => void = () => {}
+  let onExit: (code: number | null) => void = () => {}
+  child.once('exit', (code) => onExit(code))
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    let m: Record<string, any>
+    try {
+      m = JSON.parse(line)
+    } catch {
+      return
+    }
+    if (m.ready) onReady(m)
+    else waiting.get(m.id)?.(m)
+  })
+  let timer: NodeJS.Timeout | undefined
+  const ready = await new Promise<Record<string, any>>((resolve, reject) => {
+    onReady = resolve
+    onExit = (code) => reject(new Error(`agent ${args.join(' ')} in ${ns} exited ${code}: ${stderr}`))
+    timer = setTimeout(() => reject(new Error(`agent ${args.join(' ')} in ${ns} not ready in 60 s: ${stderr}`)), 60_000)
+  }).finally(() => clearTimeout(timer))
+  let next = 1
+  return {
+    ready,
+    ask(op, extra = {}) {
+      const id = next++
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`agent in ${ns}: no answer to ${op} in 40 s`)), 40_000)
+        waiting.set(id, (m) => {
+          clearTimeout(t)
+          waiting.delete(id)
+          resolve(m)
+        })
+        child.stdin!.write(JSON.stringify({ id, op, ...extra }) + '\n')
+      })
+    },
+    stop
+  }
+}
+
+test('hosts behind NATs connect directly when a hole can be punched, and through a relay when not', async (t) => {
+  const why = (await unavailable()) ?? (await ensureTools())
+  if (why) {
+    t.skip(`NAT testbed skipped: ${why}`)
+    return
+  }
+  const defer = teardown(t)
+  await sweep(STEM)
+  const net = new Internet(`${STEM}${process.pid}`)
+  defer(() => net.destroy())
+  await net.create()
+  const bootNs = await net.addPublic('boot')
+  const relayNs = await net.addPublic('relay')
+  const openNs = await net.addPublic('open')
+  const cone1 = await net.addSite('c1', 'cone')
+  const cone2 = await net.addSite('c2', 'cone')
+  const rand1 = await net.addSite('r1', 'random')
+  const rand2 = await net.addSite('r2', 'random')
+
+  const boot = await agent(bootNs.ns, ['boot', bootNs.ip], defer)
+  const bs = boot.ready.bootstrap as string
+  const hosts = await Promise.all([cone1.host, cone2.host, rand1.host, rand2.host, openNs.ns].map((ns) => agent(ns, ['host', bs], defer)))
+  const [c1, c2, r1, r2, open] = hosts
+
+  const results: string[] = []
+  defer(() => t.diagnostic(`measured: ${results.join('; ')}`))
+
+  /** Dial `to`'s echo service from `from`: assert the path seen at both ends and the echo. */
+  async function connects(name: string, from: Agent, to: Agent, path: 'direct' | 'relayed', relayKey?: string) {
+    const r = await from.ask('dial', { key: to.ready.key })
+    assert.equal(r.ok, true, `${name}: ${r.code} ${r.error}`)
+    assert.equal(r.echoed, true, `${name}: 64 KiB went there and back intact`)
+    assert.equal(r.path, path, `${name}: the client sees the connection ${path} (remote ${r.remote})`)
+    if (relayKey) assert.equal(r.relay, relayKey, `${name}: through the relay host`)
+    const seen = await to.ask('paths')
+    assert.equal(seen.open.length, 1, `${name}: the server has the connection open`)
+    assert.equal(seen.open[0].path, path, `${name}: the server sees it ${path} too (remote ${seen.open[0].remote})`)
+    await from.ask('close')
+    results.push(`${name} ${r.path} in ${r.ms} ms`)
+  }
+
+  await t.test('netcheck tells each network apart: open, a consistent NAT, a randomizing NAT', async () => {
+    const check = async (ns: string) => {
+      const { stdout } = await execFileP('ip', ['netns', 'exec', ns, process.execPath, 'bin/hypernet-host.js', 'netcheck', '--bootstrap', bs, '--json', '--home', `/tmp/${STEM}-netcheck-${process.pid}`], { cwd: REPO, timeout: 60_000 })
+      return JSON.parse(stdout)
+    }
+    const [o, c, r] = await Promise.all([check(openNs.ns), check(cone1.host), check(rand1.host)])
+    assert.equal(o.reachable, true)
+    assert.equal(o.nat, 'open')
+    assert.equal(o.holepunch, 'not needed')
+    assert.equal(c.reachable, false)
+    assert.equal(c.nat, 'consistent')
+    assert.equal(c.holepunch, 'likely')
+    assert.equal(c.publicAddress.split(':')[0], cone1.publicIp)
+    assert.equal(r.reachable, false)
+    assert.equal(r.nat, 'randomizing')
+    assert.equal(r.holepunch, 'unlikely')
+    results.push(`netcheck: open ${o.nat}, cone ${c.nat}, random ${r.nat}`)
+  })
+
+  await t.test('cone NAT to cone NAT connects directly: the hole is punched', async () => {
+    await connects('cone x cone', c1, c2, 'direct')
+  })
+
+  await t.test('a host with no NAT accepts a connection from a host behind a NAT, directly', async () => {
+    await connects('cone x open', c1, open, 'direct')
+  })
+
+  await t.test('randomizing NAT to randomizing NAT fails fast with a clear reason when no relay exists', async () => {
+    const r = await r1.ask('dial', { key: r2.ready.key })
+    assert.equal(r.ok, false)
+    assert.equal(r.code, 'CONNECTION_FAILED')
+    assert.match(r.error, /no relay is known/)
+    results.push(`random x random without a relay: refused in ${r.ms} ms`)
+  })
+
+  await t.test('randomizing NAT to randomizing NAT falls back to the relay', async () => {
+    const relay = await agent(relayNs.ns, ['host', bs, 'relay'], defer)
+    const relayKey = relay.ready.relay as string
+    assert.match(relayKey, /^[0-9a-f]{64}$/)
+    await connects('random x random', r1, r2, 'relayed', relayKey)
+    const info = await relay.ask('info')
+    assert.ok(info.relay.paired >= 1, 'the relay paired the two ends')
+  })
+})

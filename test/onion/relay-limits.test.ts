@@ -1,0 +1,134 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import DHT from 'hyperdht'
+import type { SecretStream } from 'hyperdht'
+import { ONION_REASON } from '../../host/constants.ts'
+import { formatId } from '../../host/encoding/ids.ts'
+import { CELL, ONION_CELL_BYTES, decodeExact, encode, onionCell, onionReasonBody } from '../../host/messages.ts'
+import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
+import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
+import { TokenBucket } from '../../host/onion/token-bucket.ts'
+import { openStream, plainClient, readBytes } from '../helpers/hosts.ts'
+import { until } from '../helpers/plugin-apps.ts'
+import { teardown } from '../helpers/teardown.ts'
+import { startTestnet } from '../helpers/testnet.ts'
+
+/**
+ * Relays without hosts (a DHT node and an OnionRelay each), driven by hand-made paths: the
+ * limits, and what malformed input does to a relay (ends that link, nothing else).
+ */
+
+test('onion relay limits and malformed input', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+
+  async function relay(init: OnionRelayInit = {}): Promise<{ relay: OnionRelay; info: RelayInfo }> {
+    const dht = plainClient(testnet)
+    defer(() => dht.destroy())
+    const r = new OnionRelay(dht, DHT.keyPair(), { extendTimeoutMs: 3000, ...init })
+    await r.ready()
+    defer(() => r.close())
+    const key = formatId(r.publicKey)
+    return { relay: r, info: { hostKey: key, relayKey: key } }
+  }
+
+  // an echo destination with a known key, and a client node
+  const destDht = plainClient(testnet)
+  defer(() => destDht.destroy())
+  const destKey = DHT.keyPair()
+  const server = destDht.createServer({}, (s) => {
+    s.on('error', () => {})
+    s.pipe(s)
+  })
+  await server.listen(destKey)
+  defer(() => server.close())
+  const dht = plainClient(testnet)
+  defer(() => dht.destroy())
+  await dht.ready()
+
+  async function open(path: RelayInfo[]) {
+    const c = new ClientCircuit(dht, path, 5000)
+    await c.build()
+    return c.begin(destKey.publicKey)
+  }
+
+  await t.test('a relay full of circuits turns the next one away with a clear reason', async () => {
+    const { relay: r, info } = await relay({ maxCircuits: 1 })
+    const first = await open([info])
+    await assert.rejects(open([info]), (err: Error & { code?: string; details?: Record<string, unknown> }) => {
+      assert.equal(err.code, 'CIRCUIT_FAILED')
+      assert.match(err.message, /over its circuit or byte limit/)
+      assert.equal(err.details?.reason, 'limit')
+      assert.equal(err.details?.relay, info.relayKey, 'the full relay is named, so the client avoids it')
+      return true
+    })
+    assert.equal(r.status().refused, 1)
+    first.destroy()
+    await until(() => r.status().circuits === 0, 'the first circuit gone')
+    ;(await open([info])).destroy()
+  })
+
+  await t.test('a circuit over its byte limit is destroyed with a clear reason', async () => {
+    const { info } = await relay({ maxCircuitBytes: 64 * 1024 })
+    const s = await open([info])
+    const failed = new Promise<Error & { code?: string; details?: Record<string, unknown> }>((resolve) => s.once('error', resolve))
+    s.on('data', () => {})
+    s.write(Buffer.alloc(200 * 1024))
+    const err = await failed
+    assert.equal(err.code, 'CIRCUIT_FAILED')
+    assert.equal(err.details?.reason, 'limit')
+  })
+
+  await t.test('an exit that cannot reach the destination says so', async () => {
+    const { info } = await relay()
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    await assert.rejects(c.begin(DHT.keyPair().publicKey), { code: 'CIRCUIT_FAILED', details: { reason: 'unreachable' } })
+  })
+
+  await t.test('garbage on a link ends that link only; the relay serves the next circuit', async () => {
+    const { relay: r, info } = await relay()
+    const raw = await openStream(dht, info.relayKey, DHT.keyPair())
+    const closed = new Promise((resolve) => raw.once('close', resolve))
+    raw.on('error', () => {})
+    raw.write(Buffer.alloc(ONION_CELL_BYTES, 0x09))
+    await closed
+    const s = await open([info])
+    s.write('still relaying')
+    assert.equal((await readBytes(s as unknown as SecretStream, 14)).toString(), 'still relaying')
+    s.destroy()
+    assert.equal(r.status().accepted, 2)
+  })
+
+  await t.test('a first cell that is not CREATE is answered with DESTROY(PROTOCOL)', async () => {
+    const { info } = await relay()
+    const raw = await openStream(dht, info.relayKey, DHT.keyPair())
+    raw.on('error', () => {})
+    raw.write(encode(onionCell, { type: CELL.RELAY, body: Buffer.alloc(1022) }))
+    const cell = decodeExact(onionCell, (await readBytes(raw, ONION_CELL_BYTES)).subarray(0, ONION_CELL_BYTES), 'cell')
+    assert.equal(cell.type, CELL.DESTROY)
+    assert.equal(decodeExact(onionReasonBody, cell.body, 'destroy').reason, ONION_REASON.PROTOCOL)
+  })
+
+  await t.test('a relay shutting down ends its circuits with a clear reason', async () => {
+    const { relay: r, info } = await relay()
+    const s = await open([info])
+    const failed = new Promise<Error & { code?: string; details?: Record<string, unknown> }>((resolve) => s.once('error', resolve))
+    await r.close()
+    const err = await failed
+    assert.equal(err.code, 'CIRCUIT_FAILED')
+    assert.equal(err.details?.reason, 'closing')
+  })
+})
+
+test('the token bucket answers how long to pause, never refuses', () => {
+  let now = 1_000_000
+  const b = new TokenBucket(1000, 1000, () => now)
+  assert.equal(b.take(500), 0)
+  assert.equal(b.take(500), 0)
+  assert.equal(b.take(500), 500, 'half a second of debt')
+  now += 1000
+  assert.equal(b.take(250), 0, 'a second later the debt is paid and 250 bytes are free')
+  assert.equal(new TokenBucket(Infinity).take(1e12), 0)
+})
