@@ -165,7 +165,9 @@ export class HypernetError extends Error {
   }
 
   static KEY_NOT_FOUND(file: string): HypernetError {
-    return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (create one with: hypernet-host keys generate)`)
+    const name = /([^/\\]+)\.key$/.exec(file)?.[1]
+    const flag = name && name !== 'publisher' ? ` --name ${name}` : ''
+    return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (create one with: hypernet-host keys generate${flag})`)
   }
 
   static KEY_INVALID(file: string, why: string): HypernetError {
