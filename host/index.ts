@@ -32,3 +32,10 @@ export type { HostStatus } from './daemon/host-status.ts'
 export { lookupVerified } from './dns/lookup.ts'
 export type { LookupPeer } from './dns/lookup.ts'
 export { startLocalNetwork } from './net/dht-node.ts'
+
+// bridges, NAT traversal and relays
+export { bridgeServiceHash } from './bridge/bridge-service-hash.ts'
+export type { BridgeStatus } from './bridge/bridge-manager.ts'
+export { connectWithRelay } from './net/relay-connect.ts'
+export { netcheck } from './net/netcheck.ts'
+export type { NetcheckReport } from './net/netcheck.ts'

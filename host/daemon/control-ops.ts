@@ -8,7 +8,7 @@ import type { Host } from './host.ts'
 /**
  * What the CLI may ask a running daemon, by operation name:
  * - `status`: the HostStatus snapshot
- * - `reload`: re-read the store (after install/uninstall), start and stop apps to match
+ * - `reload`: re-read the store (after install/uninstall) and bridges.json, start and stop apps and bridges to match
  * - `restart { app }`: restart a plugin, also one marked failed
  * - `lookup { hash, limit?, timeoutMs?, all? }`: streams LookupPeer events, then ends
  * - `stop`: answer, then shut the daemon down
@@ -22,6 +22,7 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
     status: async () => host.status(),
     reload: async () => {
       await host.sync()
+      await host.bridges?.reload()
       return host.status().apps.map((a) => ({ name: a.name, state: a.state }))
     },
     restart: async (args) => {

@@ -39,6 +39,16 @@ export function natKind(dht: DHT): NatKind {
   return 'unknown'
 }
 
+/**
+ * Ask DHT nodes to ping this node's port back, and mark it reachable if they can. dht-rpc runs
+ * this same probe during bootstrap only when a quick ping wins a race with the bootstrap query
+ * (else minutes later), so a fresh node may call itself firewalled when it is not.
+ */
+export async function probeReachability(dht: DHT): Promise<void> {
+  const probe = (dht as unknown as { _updateNetworkState?: (onlyFirewall: boolean) => Promise<boolean> })._updateNetworkState
+  if (dht.firewalled && typeof probe === 'function') await probe.call(dht, true).catch(() => false)
+}
+
 /** Count relays announced under the relay topic (bounded by `timeoutMs`). */
 export async function countRelays(dht: DHT, timeoutMs = 3000): Promise<number> {
   const keys = new Set<string>()
@@ -62,11 +72,7 @@ export async function netcheck(dht: DHT, opts: { timeoutMs?: number } = {}): Pro
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), opts.timeoutMs ?? 15_000)))
   ])
   clearTimeout(timer)
-  // dht-rpc runs its reachability probe during bootstrap only when a quick ping wins a race
-  // with the bootstrap query (else minutes later): run that same probe once more, so the answer
-  // does not depend on the race
-  const probe = (dht as unknown as { _updateNetworkState?: (onlyFirewall: boolean) => Promise<boolean> })._updateNetworkState
-  if (bootstrapped && dht.firewalled && typeof probe === 'function') await probe.call(dht, true).catch(() => false)
+  if (bootstrapped) await probeReachability(dht)
   const nat = natKind(dht)
   const remote = dht.remoteAddress()
   const nat_ = (dht as unknown as { _nat?: { host: string | null; port: number; size?: number } })._nat

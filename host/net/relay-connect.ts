@@ -25,10 +25,13 @@ const PUNCH_FAILURES = new Set([
   'REMOTE_NOT_HOLEPUNCHING'
 ])
 
-/** Whether a failed connect (a CONNECTION_FAILED from connectKey) could succeed through a relay. */
+/** hyperdht's and blind-relay's codes for a relay that would not or could not pair: try another. */
+const RELAY_FAILURES = new Set(['RELAY_ABORTED', 'CHANNEL_CLOSED', 'CHANNEL_DESTROYED', 'PAIRING_CANCELLED'])
+
+/** Whether a failed connect (a CONNECTION_FAILED from connectKey) could succeed through a (another) relay. */
 export function isPunchFailure(err: unknown): boolean {
   const cause = (err as { cause?: { code?: string } })?.cause
-  return typeof cause?.code === 'string' && (PUNCH_FAILURES.has(cause.code) || cause.code === 'RELAY_ABORTED')
+  return typeof cause?.code === 'string' && (PUNCH_FAILURES.has(cause.code) || RELAY_FAILURES.has(cause.code))
 }
 
 export interface RelayConnectOptions {
@@ -56,10 +59,11 @@ export async function connectWithRelay(dht: DHT, serviceKey: Buffer, opts: Relay
       if (relay) relays.failed(relay)
       relay = await relays.pick()
       if (!relay) {
-        throw HypernetError.CONNECTION_FAILED(
-          `could not connect to service key ${formatId(serviceKey)}: hole punching is impossible between these two networks and no relay is known (a host started with --relay on a reachable address carries such connections)`,
-          (err as Error).cause ?? err
-        )
+        const known = relays.list().length
+        const why = known
+          ? `every relay known (${known}) failed to carry it or refused it`
+          : 'no relay is known (a host started with --relay on a reachable address carries such connections)'
+        throw HypernetError.CONNECTION_FAILED(`could not connect to service key ${formatId(serviceKey)}: hole punching is impossible between these two networks and ${why}`, (err as Error).cause ?? err)
       }
     }
   }

@@ -7,6 +7,7 @@ import { NAMESPACE, RELAY } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import type { Logger } from '../log/logger.ts'
 import { createDhtNode } from './dht-node.ts'
+import { probeReachability } from './netcheck.ts'
 
 /**
  * A host's offer to relay for others (`start --relay`): a blind relay (the `blind-relay`
@@ -89,7 +90,8 @@ export class RelayServer {
     private readonly log: Logger,
     private readonly init: RelayServerInit = {}
   ) {
-    this.limits = { ...RELAY, ...init.limits }
+    const { maxConnections, maxSessionsPerPeer, maxBytesPerSecond, overLimitSeconds } = RELAY
+    this.limits = { maxConnections, maxSessionsPerPeer, maxBytesPerSecond, overLimitSeconds, ...init.limits }
   }
 
   ready(): Promise<void> {
@@ -110,6 +112,8 @@ export class RelayServer {
     announce.unref()
     this.timers.push(sample, announce)
     await this.announce()
+    await dht.fullyBootstrapped()
+    await probeReachability(dht)
     this.log.info('relay offered', { relay: formatId(this.keyPair.publicKey), firewalled: dht.firewalled, limits: this.limits })
     if (dht.firewalled) this.log.warn('the relay is behind a firewall or NAT: only peers that can reach it will use it')
   }

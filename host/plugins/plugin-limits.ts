@@ -26,6 +26,12 @@ export const RUNTIME_LIMITS = {
   connInboundBytes: 1024 * 1024,
   /** Largest single hn_on_data delivery (sdk/ABI.md "Limits"). */
   maxDataBytes: 256 * 1024,
+  /**
+   * Bytes a paused stream may buffer on the host before the connection is cut. Pausing holds
+   * back TCP and in-memory peers, but UDX (HyperDHT) has no receive window: a peer that keeps
+   * writing into a paused stream would otherwise grow host memory without bound.
+   */
+  maxPausedBufferBytes: 8 * 1024 * 1024,
   maxSendBytes: 1024 * 1024,
   maxKeyBytes: 256,
   maxValueBytes: 64 * 1024,

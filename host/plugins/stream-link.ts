@@ -30,6 +30,8 @@ export interface LinkOwner {
 
 /** After our side ended, how long the peer gets to end its side before the stream is destroyed. */
 const LINGER_MS = 5_000
+/** How often a paused stream's host-side buffer is measured. */
+const PAUSED_CHECK_MS = 100
 
 export class StreamLink {
   /** Bytes sent to the worker and not yet acknowledged. */
@@ -44,6 +46,7 @@ export class StreamLink {
   private finished = false
   private closeSent = false
   private linger: NodeJS.Timeout | null = null
+  private pausedCheck: NodeJS.Timeout | null = null
 
   constructor(readonly id: number, readonly stream: DuplexLike, private readonly owner: LinkOwner) {}
 
@@ -90,8 +93,27 @@ export class StreamLink {
     const want = this.pluginPaused || this.windowPaused
     if (want === this.paused || this.closed) return
     this.paused = want
-    if (want) this.stream.pause()
-    else this.stream.resume()
+    if (want) {
+      this.stream.pause()
+      this.pausedCheck = setInterval(() => this.checkPausedBuffer(), PAUSED_CHECK_MS)
+      this.pausedCheck.unref()
+    } else {
+      this.stopPausedCheck()
+      this.stream.resume()
+    }
+  }
+
+  /** A peer that ignores the pause (UDX has no receive window) is cut before it costs us memory. */
+  private checkPausedBuffer(): void {
+    const buffered = bufferedBytes(this.stream)
+    if (buffered <= RUNTIME_LIMITS.maxPausedBufferBytes || this.closed) return
+    this.stopPausedCheck()
+    this.stream.destroy(new Error(`the peer kept sending ${buffered} bytes into a paused connection (limit ${RUNTIME_LIMITS.maxPausedBufferBytes})`))
+  }
+
+  private stopPausedCheck(): void {
+    if (this.pausedCheck) clearInterval(this.pausedCheck)
+    this.pausedCheck = null
   }
 
   /** Tear down without telling the plugin (it is gone): the peer sees an error, not an end. */
@@ -111,6 +133,7 @@ export class StreamLink {
   }
 
   private detach(): void {
+    this.stopPausedCheck()
     const s = this.stream
     s.removeListener('data', this.onData)
     s.removeListener('end', this.onEnd)
@@ -148,6 +171,7 @@ export class StreamLink {
 
   private readonly onClose = (): void => {
     this.closed = true
+    this.stopPausedCheck()
     if (this.linger) clearTimeout(this.linger)
     this.sendClose(this.remoteEnded || this.localEnded ? CLOSE_REASON.END : CLOSE_REASON.ERROR)
     if (this.finished) this.owner.forget(this)
@@ -161,3 +185,10 @@ export class StreamLink {
 }
 
 function noop(): void {}
+
+/** Bytes waiting in a stream's readable buffer: Node streams and streamx (HyperDHT) alike. */
+function bufferedBytes(stream: DuplexLike): number {
+  const s = stream as unknown as { readableLength?: number; _readableState?: { buffered?: number } }
+  if (typeof s.readableLength === 'number') return s.readableLength
+  return s._readableState?.buffered ?? 0
+}

@@ -13,9 +13,9 @@ import { echo, tcpServer } from '../helpers/tcp.ts'
 /**
  * One node of the NAT testbed, run inside a namespace by nat.test.ts:
  *   node --import tsx test/nat/agent.ts boot <ip>            a 10-node DHT bootstrap on <ip>:49737
- *   node --import tsx test/nat/agent.ts host <bootstrap> [relay]
+ *   node --import tsx test/nat/agent.ts host <bootstrap> [relay [<limits JSON>]]
  *     a real Host that exposes a TCP echo server as service "echo" through a bridge
- *     (and, with `relay`, offers itself as a relay)
+ *     (and, with `relay`, offers itself as a relay with those limits)
  * It prints JSON lines: first `{ ready, ... }`, then one answer per request read on stdin:
  *   { id, op: 'dial', key }    connect through the host (relays when punching fails), send
  *                              64 KiB, check the echo; keeps the stream open and answers
@@ -26,7 +26,7 @@ import { echo, tcpServer } from '../helpers/tcp.ts'
  * and exits when stdin ends.
  */
 
-const [role, arg, flag] = process.argv.slice(2)
+const [role, arg, flag, limits] = process.argv.slice(2)
 const say = (m: unknown) => process.stdout.write(JSON.stringify(m) + '\n')
 
 async function boot(ip: string): Promise<() => Promise<void>> {
@@ -35,11 +35,11 @@ async function boot(ip: string): Promise<() => Promise<void>> {
   return () => testnet.destroy()
 }
 
-async function host(bootstrap: string, relay: boolean): Promise<() => Promise<void>> {
+async function host(bootstrap: string, relay: boolean, relayLimits?: Record<string, number>): Promise<() => Promise<void>> {
   const home = await mkdtemp(join(tmpdir(), 'hn-nat-'))
   const [h, p] = bootstrap.split(':')
   const server = await tcpServer(echo)
-  const node = new Host({ home, bootstrap: [{ host: h, port: Number(p) }], logger: silentLogger(), relay: relay ? {} : undefined })
+  const node = new Host({ home, bootstrap: [{ host: h, port: Number(p) }], logger: silentLogger(), relay: relay ? { limits: relayLimits } : undefined })
   await node.ready()
   await node.dht!.fullyBootstrapped()
   const st = await node.bridges!.add({ kind: 'expose', name: 'echo', target: `127.0.0.1:${server.port}` })
@@ -76,6 +76,12 @@ async function host(bootstrap: string, relay: boolean): Promise<() => Promise<vo
           answer({ ok: true, ms: Math.round(ms * 10) / 10, echoed, ...node.pathTracker!.pathOf(s) })
         } else if (req.op === 'paths') {
           answer({ ok: true, open: node.status().bridges!.find((b) => b.name === 'echo')!.open })
+        } else if (req.op === 'open') {
+          // connect and keep the stream, nothing more (to hold a relay slot)
+          const s = await node.connect(Buffer.from(req.key, 'hex'), 15_000)
+          s.on('error', () => {})
+          streams.push(s)
+          answer({ ok: true, ...node.pathTracker!.pathOf(s) })
         } else if (req.op === 'close') {
           for (const s of streams.splice(0)) s.destroy()
           answer({ ok: true })
@@ -95,7 +101,7 @@ async function host(bootstrap: string, relay: boolean): Promise<() => Promise<vo
   }
 }
 
-const stop = role === 'boot' ? await boot(arg) : await host(arg, flag === 'relay')
+const stop = role === 'boot' ? await boot(arg) : await host(arg, flag === 'relay', limits ? JSON.parse(limits) : undefined)
 const quit = async () => {
   await stop().catch(() => {})
   process.exit(0)

@@ -105,6 +105,7 @@ test('hosts behind NATs connect directly when a hole can be punched, and through
   const [c1, c2, r1, r2, open] = hosts
 
   const results: string[] = []
+  let relay: Agent | null = null
   defer(() => t.diagnostic(`measured: ${results.join('; ')}`))
 
   /** Dial `to`'s echo service from `from`: assert the path seen at both ends and the echo. */
@@ -157,11 +158,29 @@ test('hosts behind NATs connect directly when a hole can be punched, and through
   })
 
   await t.test('randomizing NAT to randomizing NAT falls back to the relay', async () => {
-    const relay = await agent(relayNs.ns, ['host', bs, 'relay'], defer)
+    relay = await agent(relayNs.ns, ['host', bs, 'relay', JSON.stringify({ maxConnections: 1 })], defer)
     const relayKey = relay.ready.relay as string
     assert.match(relayKey, /^[0-9a-f]{64}$/)
     await connects('random x random', r1, r2, 'relayed', relayKey)
     const info = await relay.ask('info')
     assert.ok(info.relay.paired >= 1, 'the relay paired the two ends')
+  })
+
+  await t.test('a relay refuses relayed connections past its limit, and the client is told why', async () => {
+    if (!relay) throw new Error('the relay did not start')
+    // the previous connection's pair goes away when its streams close
+    for (let i = 0; i < 50 && (await relay.ask('info')).relay.connections > 0; i++) await new Promise((r) => setTimeout(r, 100))
+    const first = await r1.ask('open', { key: r2.ready.key })
+    assert.equal(first.ok, true, `${first.code} ${first.error}`)
+    assert.equal(first.path, 'relayed')
+    const second = await r1.ask('dial', { key: r2.ready.key })
+    assert.equal(second.ok, false, 'the relay is full (1 connection)')
+    assert.equal(second.code, 'CONNECTION_FAILED')
+    assert.match(second.error, /every relay known \(1\) failed to carry it or refused it/)
+    const info = await relay.ask('info')
+    assert.equal(info.relay.connections, 1)
+    assert.ok(info.relay.refused.connections >= 1, 'counted as refused')
+    await r1.ask('close')
+    results.push(`relay limit 1: second relayed connection refused in ${second.ms} ms`)
   })
 })

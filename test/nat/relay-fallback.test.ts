@@ -30,6 +30,7 @@ function directory(keys: Buffer[]): RelayDirectory & { failedKeys: string[] } {
   return {
     failedKeys,
     pick: async () => keys[i++] ?? null,
+    list: () => keys.map((k) => ({ key: k.toString('hex'), source: 'dht', failedAt: null })),
     failed: (k: Buffer) => failedKeys.push(k.toString('hex'))
   } as unknown as RelayDirectory & { failedKeys: string[] }
 }
