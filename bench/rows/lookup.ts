@@ -1,0 +1,74 @@
+import { lookupVerified } from '../../host/dns/lookup.ts'
+import type DHT from 'hyperdht'
+import type { BenchOptions } from '../args.ts'
+import { startNetFixture } from '../net-fixture.ts'
+import { median, now, paired, pairedStats, withTimeout } from '../stats.ts'
+import { row } from '../table.ts'
+import type { Row } from '../table.ts'
+
+/**
+ * Row 4: the project's verified lookup of a service hash (DHT lookup, then each announcing
+ * host's signed descriptor fetched and checked) versus a raw `dht.lookup` of the same topic,
+ * both run to completion, in testnets of each size. Also kept: time to the first verified
+ * peer versus the first raw reply that names a peer.
+ */
+
+export async function lookupRows(o: BenchOptions): Promise<Row[]> {
+  const rows: Row[] = []
+  const perRound = o.quick ? 3 : 10
+  for (const [i, size] of o.sizes.entries()) {
+    const f = await startNetFixture(size)
+    try {
+      const hash = f.echoHash
+      const dht = f.client
+      const verified = async () => {
+        const start = now()
+        let first = NaN
+        let found = 0
+        for await (const p of lookupVerified(dht, hash, { timeoutMs: 10_000 })) {
+          if (p.verified && found++ === 0) first = now() - start
+        }
+        if (found === 0) throw new Error(`verified lookup in a ${size}-node DHT found nobody`)
+        return { all: now() - start, first }
+      }
+      const raw = () => rawLookup(dht, hash)
+      await verified() // warm routing tables and JIT
+      await raw()
+      const r = await paired(o.rounds, () => many(perRound, verified), () => many(perRound, raw))
+      rows.push(row({
+        id: `4${String.fromCharCode(97 + i)}`,
+        measure: `verified lookup, ${size}-node DHT`,
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(r.a.map((x) => x.all)),
+        raw: median(r.b.map((x) => x.all)),
+        ...pairedStats(r.a.map((x) => x.all), r.b.map((x) => x.all)),
+        target: { kind: 'ratio-max', value: 1.5 },
+        detail: `to completion, ${perRound} lookups per round; first result: verified ${median(r.a.map((x) => x.first)).toFixed(2)} ms, raw ${median(r.b.map((x) => x.first)).toFixed(2)} ms`,
+        extra: { nodes: size, verified: r.a, raw: r.b }
+      }))
+    } finally {
+      await f.close()
+    }
+  }
+  return rows
+}
+
+/** A raw lookup drained to completion; ms in all and to the first reply naming a peer. */
+async function rawLookup(dht: DHT, topic: Buffer): Promise<{ all: number; first: number }> {
+  const start = now()
+  let first = NaN
+  const q = dht.lookup(topic)
+  await withTimeout((async () => {
+    for await (const reply of q) if (reply.peers.length > 0 && Number.isNaN(first)) first = now() - start
+  })(), 10_000, 'raw lookup')
+  if (Number.isNaN(first)) throw new Error('raw lookup found nobody')
+  return { all: now() - start, first }
+}
+
+/** Median of `n` runs of `fn`, per field. */
+async function many(n: number, fn: () => Promise<{ all: number; first: number }>): Promise<{ all: number; first: number }> {
+  const xs: Array<{ all: number; first: number }> = []
+  for (let i = 0; i < n; i++) xs.push(await fn())
+  return { all: median(xs.map((x) => x.all)), first: median(xs.map((x) => x.first)) }
+}
