@@ -29,12 +29,21 @@ export interface ServiceListenerOptions {
   relayThrough?: () => Buffer | null
 }
 
+interface Reservation {
+  timer: NodeJS.Timeout
+}
+
 interface Listening {
   server: Server
   keyPair: KeyPair
+  /** Connections open or admitted by the firewall and on their way. */
   open: number
   streams: Set<SecretStream>
+  reservations: Map<string, Reservation[]>
 }
+
+/** How long a slot admitted by the firewall waits for its connection. */
+const RESERVATION_MS = 20_000
 
 export class ServiceListener {
   private readonly listening = new Map<string, Listening>()
@@ -56,7 +65,7 @@ export class ServiceListener {
   /** Listen for a service on its key pair. Listening twice is a no-op. */
   async listen(serviceHash: string, keyPair: KeyPair): Promise<void> {
     if (this.closed || this.listening.has(serviceHash)) return
-    const entry: Listening = { server: null as unknown as Server, keyPair, open: 0, streams: new Set() }
+    const entry: Listening = { server: null as unknown as Server, keyPair, open: 0, streams: new Set(), reservations: new Map() }
     const relayThrough = this.opts.relayThrough ?? null
     entry.server = this.dht.createServer({ firewall: (remote) => this.refuse(serviceHash, entry, remote), relayThrough }, (stream) => this.accept(serviceHash, entry, stream))
     this.listening.set(serviceHash, entry)
@@ -73,12 +82,16 @@ export class ServiceListener {
     const entry = this.listening.get(serviceHash)
     if (!entry) return
     this.listening.delete(serviceHash)
+    for (const [peer, list] of entry.reservations) for (const r of [...list]) {
+      clearTimeout(r.timer)
+      this.release(entry, peer, r)
+    }
     await entry.server.close()
   }
 
   /** Open connections per service hash. */
   connections(): Record<string, number> {
-    return Object.fromEntries([...this.listening].map(([k, v]) => [k, v.open]))
+    return Object.fromEntries([...this.listening].map(([k, v]) => [k, v.streams.size]))
   }
 
   /** The open connections of one service (for status: who, and by which path). */
@@ -92,7 +105,12 @@ export class ServiceListener {
     await Promise.allSettled([...this.listening.keys()].map((k) => this.unlisten(k)))
   }
 
-  /** hyperdht's firewall: return true to refuse. */
+  /**
+   * hyperdht's firewall: return true to refuse. An admitted handshake reserves its slot at
+   * once: the server's 'connection' event can come after the client already sees the stream
+   * open, and a second handshake in between must count the first. A reservation that never
+   * becomes a connection (the punch failed) is released after RESERVATION_MS.
+   */
   private refuse(serviceHash: string, entry: Listening, remote: Buffer): boolean {
     const peer = formatId(remote)
     const p = this.policy
@@ -101,28 +119,61 @@ export class ServiceListener {
     else if ((this.perPeer.get(peer) ?? 0) >= p.maxPerPeer) why = 'perPeer'
     else if (entry.open >= p.maxPerService) why = 'perService'
     else if (this.total >= p.maxTotal) why = 'total'
-    if (why === null) return false
+    if (why === null) {
+      this.take(entry, peer)
+      const r = { timer: setTimeout(() => this.release(entry, peer, r), RESERVATION_MS) }
+      r.timer.unref()
+      const list = entry.reservations.get(peer) ?? []
+      list.push(r)
+      entry.reservations.set(peer, list)
+      return false
+    }
     this.refused[why]++
     this.log.info('connection refused', { service: serviceHash, peer, why })
     return true
   }
 
-  private accept(serviceHash: string, entry: Listening, stream: SecretStream): void {
-    const peer = formatId(stream.remotePublicKey)
+  private take(entry: Listening, peer: string): void {
     entry.open++
-    entry.streams.add(stream)
     this.total++
     this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1)
+  }
+
+  private give(entry: Listening, peer: string): void {
+    entry.open--
+    this.total--
+    const n = (this.perPeer.get(peer) ?? 1) - 1
+    if (n === 0) this.perPeer.delete(peer)
+    else this.perPeer.set(peer, n)
+  }
+
+  private release(entry: Listening, peer: string, r: Reservation): void {
+    const list = entry.reservations.get(peer)
+    const i = list ? list.indexOf(r) : -1
+    if (i === -1) return
+    list!.splice(i, 1)
+    if (list!.length === 0) entry.reservations.delete(peer)
+    this.give(entry, peer)
+  }
+
+  private accept(serviceHash: string, entry: Listening, stream: SecretStream): void {
+    const peer = formatId(stream.remotePublicKey)
+    // the slot was reserved by the firewall; the connection now holds it until it closes
+    const list = entry.reservations.get(peer)
+    const r = list?.shift()
+    if (r) {
+      clearTimeout(r.timer)
+      if (list!.length === 0) entry.reservations.delete(peer)
+    } else {
+      this.take(entry, peer)
+    }
+    entry.streams.add(stream)
     let counted = true
     stream.on('close', () => {
       if (!counted) return
       counted = false
-      entry.open--
       entry.streams.delete(stream)
-      this.total--
-      const n = (this.perPeer.get(peer) ?? 1) - 1
-      if (n === 0) this.perPeer.delete(peer)
-      else this.perPeer.set(peer, n)
+      this.give(entry, peer)
     })
     // a peer's stream error is that connection's problem only
     stream.on('error', (err: Error) => this.log.debug('service stream error', { service: serviceHash, peer, error: err.message }))

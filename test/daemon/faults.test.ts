@@ -69,14 +69,14 @@ test('connection limits and the firewall deny list refuse peers, and the refusal
   defer(() => dht.destroy())
   const first = await openStream(dht, key, kp)
   // a refused peer hears nothing (hyperdht's firewall stays silent): watch the counter
-  await refusedBy(() => h.host.status().refused.perPeer === 1, dht.connect(Buffer.from(key, 'hex'), { keyPair: kp }))
+  await refusedBy(() => h.host.status().refused.perPeer >= 1, () => dht.connect(Buffer.from(key, 'hex'), { keyPair: kp }))
   first.write(Buffer.from('still served'))
   assert.equal((await readBytes(first, 12)).toString(), 'still served')
   first.destroy()
   const banned = DHT.keyPair()
   const fw = await cli(tmp.dir, ['firewall', 'deny', banned.publicKey.toString('hex'), '--json'])
   assert.equal(JSON.parse(fw.stdout).daemon, 'applied')
-  await refusedBy(() => h.host.status().refused.denied === 1, dht.connect(Buffer.from(key, 'hex'), { keyPair: banned }))
+  await refusedBy(() => h.host.status().refused.denied >= 1, () => dht.connect(Buffer.from(key, 'hex'), { keyPair: banned }))
 })
 
 test('an app that no longer verifies on disk is not started, and status says why', async (t) => {
@@ -125,12 +125,19 @@ test('chat rooms on two hosts federate through the host, each dialing the other 
   bob.destroy()
 })
 
-async function refusedBy(counted: () => boolean, attempt: { on(e: string, f: () => void): unknown; destroy(): void }): Promise<void> {
+/**
+ * Attempt connections until the host counts a refusal. A handshake can be lost on a loaded
+ * machine (UDP on loopback still drops), so a silent attempt is retried a few times.
+ */
+async function refusedBy(counted: () => boolean, attempt: () => { on(e: string, f: () => void): unknown; destroy(): void }): Promise<void> {
   let opened = false
-  attempt.on('error', () => {})
-  attempt.on('open', () => (opened = true))
-  for (let i = 0; i < 600 && !counted(); i++) await new Promise((r) => setTimeout(r, 25))
-  attempt.destroy()
+  for (let tries = 0; tries < 4 && !counted(); tries++) {
+    const a = attempt()
+    a.on('error', () => {})
+    a.on('open', () => (opened = true))
+    for (let i = 0; i < 200 && !counted(); i++) await new Promise((r) => setTimeout(r, 25))
+    a.destroy()
+  }
   assert.ok(counted(), 'the refusal was counted')
   assert.equal(opened, false, 'the refused connection never opened')
 }
