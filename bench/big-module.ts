@@ -6,6 +6,8 @@
  * new functions last in the function and code sections.
  */
 
+import { uleb } from '../host/util/leb128.ts'
+
 const SECTION = { type: 1, function: 3, code: 10 } as const
 const I32 = 0x7f
 
@@ -106,17 +108,6 @@ function readU32(bytes: Uint8Array, pos: number): { value: number; length: numbe
     if ((b & 0x80) === 0) return { value, length: i - pos }
     shift += 7
   }
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n = Math.floor(n / 128)
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
 }
 
 function sleb(n: number): number[] {

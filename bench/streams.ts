@@ -27,7 +27,8 @@ export function open(dht: DHT, key: Buffer, keyPair?: KeyPair, timeoutMs = 15_00
 }
 
 /** Resolves when every byte counted by `onBytes` reached `total`; rejects if the stream closes first. */
-function readUntil(s: SecretStream, total: number, count: (d: Buffer) => number = (d) => d.byteLength): Promise<void> {
+/** Resolve once `total` (as counted by `count`) has arrived; reject if the stream closes first. */
+export function readUntil(s: SecretStream, total: number, count: (d: Buffer) => number = (d) => d.byteLength): Promise<void> {
   return new Promise((resolve, reject) => {
     let got = 0
     const onData = (d: Buffer) => {

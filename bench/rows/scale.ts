@@ -4,7 +4,7 @@ import type { SecretStream } from 'hyperdht'
 import type { BenchOptions } from '../args.ts'
 import type { NetFixture } from '../net-fixture.ts'
 import { now, percentile, sleep, withTimeout } from '../stats.ts'
-import { open } from '../streams.ts'
+import { open, readUntil } from '../streams.ts'
 import { row } from '../table.ts'
 import type { Row } from '../table.ts'
 
@@ -145,21 +145,7 @@ function openFds(): number {
 }
 
 function echoOnce(s: SecretStream, msg: Buffer): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let got = 0
-    const onData = (d: Buffer) => {
-      got += d.byteLength
-      if (got >= msg.byteLength) done()
-    }
-    const onClose = () => done(new Error('stream closed mid-echo'))
-    const done = (err?: Error) => {
-      s.removeListener('data', onData)
-      s.removeListener('close', onClose)
-      if (err) reject(err)
-      else resolve()
-    }
-    s.on('data', onData)
-    s.on('close', onClose)
-    s.write(msg)
-  })
+  const back = readUntil(s, msg.byteLength)
+  s.write(msg)
+  return back
 }

@@ -1,5 +1,6 @@
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
+import { uleb } from '../util/leb128.ts'
 
 /**
  * The host's own memory cap. Extism's `memory.maxPages` does not bound a plugin's linear
@@ -115,17 +116,6 @@ function limitsSkip(r: Reader): void {
 
 function mib(pages: number): number {
   return (pages * PAGE) / (1024 * 1024)
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = []
-  do {
-    let b = n & 0x7f
-    n = Math.floor(n / 128)
-    if (n !== 0) b |= 0x80
-    out.push(b)
-  } while (n !== 0)
-  return out
 }
 
 class Reader {

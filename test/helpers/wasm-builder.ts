@@ -1,3 +1,5 @@
+import { uleb } from '../../host/util/leb128.ts'
+
 /**
  * Builds tiny, valid wasm modules byte by byte, so manifest, audit and store tests control
  * exactly what a module imports, exports and declares, without a compiler. Every function
@@ -55,15 +57,4 @@ function section(out: number[], id: number, body: number[]): void {
 function str(s: string): number[] {
   const b = Buffer.from(s, 'utf8')
   return [...uleb(b.length), ...b]
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = []
-  do {
-    let byte = n & 0x7f
-    n >>>= 7
-    if (n !== 0) byte |= 0x80
-    out.push(byte)
-  } while (n !== 0)
-  return out
 }
