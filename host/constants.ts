@@ -29,7 +29,11 @@ export const NAMESPACE = {
   /** Code hash of the onion relay entry a relay host lists in its descriptor (host/onion/relay-directory.ts). */
   ONION_RELAY: ns('onion-relay/v1'),
   /** BLAKE2b key of the per-hop handshake's key derivation (host/onion/hop-handshake.ts). */
-  ONION_HANDSHAKE: ns('onion-handshake/v1')
+  ONION_HANDSHAKE: ns('onion-handshake/v1'),
+  /** Seed derivation for a hidden service's key pair: SHA-256(HIDDEN_KEY || host secret key || service hash). */
+  HIDDEN_KEY: ns('hidden-key/v1'),
+  /** Prefix of what a hidden service signs to make a relay its introduction point. */
+  ONION_INTRO: ns('onion-intro/v1')
 } as const
 
 /** Defaults of a host that relays for others (`start --relay`); the CLI may lower or raise them. */
@@ -158,5 +162,23 @@ export const ONION_REASON = {
   LIMIT: 5,
   CLOSING: 6,
   TIMEOUT: 7,
-  DESTINATION_CLOSED: 8
+  DESTINATION_CLOSED: 8,
+  /** An introduction point has no service under the key asked for. */
+  NO_SUCH_SERVICE: 9
+} as const
+
+/** Defaults of hidden services (`start --hidden`) and of clients reaching them (`connect --hidden`). */
+export const HIDDEN = {
+  /** Introduction points a hidden service keeps, on distinct relay hosts. */
+  introPoints: 3,
+  /** How often the service republishes its descriptor (HyperDHT drops records after ~20 min). */
+  publishIntervalMs: 10 * 60_000,
+  /** How long a client waits for the service to meet it at the rendezvous point, in ms. */
+  rendezvousTimeoutMs: 20_000,
+  /** Cookies a service remembers, so a replayed introduction is not answered twice. */
+  replayCacheSize: 4096,
+  /** Longest wait before a service retries intro points after a failure, in ms. */
+  maxRetryMs: 30_000,
+  /** Introductions a service answers at once; more are dropped (each costs a circuit). */
+  maxPendingIntroductions: 32
 } as const

@@ -556,10 +556,39 @@ export const ONION_MAX_DATA = ONION_MESSAGE_BYTES - 5
 /** Cell types: the second byte of every cell. */
 export const CELL = { CREATE: 1, CREATED: 2, RELAY: 3, DESTROY: 4 } as const
 /**
- * Relay message commands, in order of addition. TRUNCATED comes from a middle hop whose next
- * hop went away: that hop is then the circuit's last.
+ * Relay message commands, in order of addition (append-only: the number is the wire value).
+ * TRUNCATED comes from a middle hop whose next hop went away: that hop is then the circuit's
+ * last. 8 and on are hidden services (host/onion/hidden-*.ts, README "Hidden services"):
+ * a service makes the last hop of a circuit its introduction point (ESTABLISH_INTRO), a client
+ * makes another its rendezvous point (ESTABLISH_RENDEZVOUS), asks an introduction point to
+ * pass on where that is (INTRODUCE1, seen by the service as INTRODUCE2), and the service meets
+ * it there (RENDEZVOUS1; the client hears RENDEZVOUS2), after which the rendezvous point
+ * splices DATA and END between the two circuits. PUBLISH and FETCH ask the last hop to store or
+ * read a hidden service's signed descriptor in the DHT, so neither end touches the DHT itself.
  */
-export const RELAY_CMD = { EXTEND: 1, EXTENDED: 2, BEGIN: 3, CONNECTED: 4, DATA: 5, END: 6, TRUNCATED: 7 } as const
+export const RELAY_CMD = {
+  EXTEND: 1,
+  EXTENDED: 2,
+  BEGIN: 3,
+  CONNECTED: 4,
+  DATA: 5,
+  END: 6,
+  TRUNCATED: 7,
+  ESTABLISH_INTRO: 8,
+  INTRO_ESTABLISHED: 9,
+  ESTABLISH_RENDEZVOUS: 10,
+  RENDEZVOUS_ESTABLISHED: 11,
+  INTRODUCE1: 12,
+  INTRODUCE2: 13,
+  INTRODUCE_ACK: 14,
+  RENDEZVOUS1: 15,
+  RENDEZVOUS2: 16,
+  PUBLISH: 17,
+  PUBLISHED: 18,
+  FETCH: 19,
+  FETCHED: 20
+} as const
+const RELAY_CMD_MAX = RELAY_CMD.FETCHED
 
 export interface OnionCellWire {
   type: number
@@ -743,7 +772,7 @@ const onionMessageInner: Encoding<OnionMessageWire> = {
     if (version !== ONION_MESSAGE_VERSION) throw HypernetError.BAD_MESSAGE(`onion message version ${version} is not supported (expected ${ONION_MESSAGE_VERSION})`)
     c.uint8.decode(state)
     const cmd = c.uint8.decode(state)
-    if (cmd < RELAY_CMD.EXTEND || cmd > RELAY_CMD.TRUNCATED) throw HypernetError.BAD_MESSAGE(`onion message command ${cmd} is unknown`)
+    if (cmd < RELAY_CMD.EXTEND || cmd > RELAY_CMD_MAX) throw HypernetError.BAD_MESSAGE(`onion message command ${cmd} is unknown`)
     const len = c.uint16.decode(state)
     if (len > ONION_MAX_DATA || len > state.end - state.start) throw badLength('onion message data', len, state)
     const data = state.buffer!.subarray(state.start, state.start + len)
@@ -757,3 +786,187 @@ export const onionMessage = padded(onionMessageInner, ONION_MESSAGE_BYTES, 'onio
 /** Bodies of CREATE/CREATED and DESTROY cells. */
 export const onionHandshakeBody = padded(onionHandshake, ONION_BODY_BYTES, 'onion handshake body')
 export const onionReasonBody = padded(onionReason, ONION_BODY_BYTES, 'onion reason body')
+
+// Hidden services (host/onion/hidden-*.ts). Each struct is the `data` of one relay message, so
+// it fits ONION_MAX_DATA; each starts with a flags byte (none defined yet) for appending.
+
+/** ESTABLISH_INTRO: the hidden service's key, and its signature binding it to this hop. */
+export interface OnionEstablishIntroWire {
+  serviceKey: Uint8Array
+  /** ed25519 over BLAKE2b-256(NAMESPACE.ONION_INTRO || hop binding || serviceKey). */
+  signature: Uint8Array
+}
+
+export const onionEstablishIntro: Encoding<OnionEstablishIntroWire> = {
+  preencode(state) {
+    state.end += 1 + 32 + 64
+  },
+  encode(state, e) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, e.serviceKey)
+    c.fixed64.encode(state, e.signature)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { serviceKey: c.fixed32.decode(state), signature: c.fixed64.decode(state) }
+  }
+}
+
+/** ESTABLISH_RENDEZVOUS and RENDEZVOUS1: the one-time cookie that pairs two circuits. */
+export interface OnionCookieWire {
+  cookie: Uint8Array
+}
+
+export const onionCookie: Encoding<OnionCookieWire> = {
+  preencode(state) {
+    state.end += 33
+  },
+  encode(state, r) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, r.cookie)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { cookie: c.fixed32.decode(state) }
+  }
+}
+
+/** Largest sealed introduction (sodium crypto_box_seal of an OnionIntroductionWire, with room). */
+export const ONION_MAX_SEALED = 256
+
+/** INTRODUCE1 (client to introduction point) and INTRODUCE2 (introduction point to service). */
+export interface OnionIntroduceWire {
+  serviceKey: Uint8Array
+  /** An OnionIntroductionWire sealed to the service key: the introduction point cannot read it. */
+  sealed: Uint8Array
+}
+
+const sealedBytes = checkedBuffer(ONION_MAX_SEALED)
+
+export const onionIntroduce: Encoding<OnionIntroduceWire> = {
+  preencode(state, i) {
+    state.end += 33
+    sealedBytes.preencode(state, i.sealed)
+  },
+  encode(state, i) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, i.serviceKey)
+    sealedBytes.encode(state, i.sealed)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { serviceKey: c.fixed32.decode(state), sealed: sealedBytes.decode(state) }
+  }
+}
+
+/** What only the service reads of an introduction: where to meet the client, and how to prove it. */
+export interface OnionIntroductionWire {
+  /** The rendezvous point's relay key. */
+  rendezvousKey: Uint8Array
+  cookie: Uint8Array
+}
+
+export const onionIntroduction: Encoding<OnionIntroductionWire> = {
+  preencode(state) {
+    state.end += 65
+  },
+  encode(state, i) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, i.rendezvousKey)
+    c.fixed32.encode(state, i.cookie)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { rendezvousKey: c.fixed32.decode(state), cookie: c.fixed32.decode(state) }
+  }
+}
+
+/** Largest hidden service descriptor a relay stores or returns. */
+export const HIDDEN_DESCRIPTOR_MAX = 512
+
+const descriptorValue = checkedBuffer(HIDDEN_DESCRIPTOR_MAX)
+
+/** PUBLISH (service to last hop) and FETCHED (last hop to client, when found): a signed DHT record. */
+export interface OnionRecordWire {
+  /** The hidden service key the record is stored under. */
+  key: Uint8Array
+  seq: number
+  /** hyperdht's mutable-record signature over (seq, value) by `key`. */
+  signature: Uint8Array
+  value: Uint8Array
+}
+
+export const onionRecord: Encoding<OnionRecordWire> = {
+  preencode(state, r) {
+    state.end += 1 + 32
+    c.uint.preencode(state, r.seq)
+    state.end += 64
+    descriptorValue.preencode(state, r.value)
+  },
+  encode(state, r) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, r.key)
+    c.uint.encode(state, r.seq)
+    c.fixed64.encode(state, r.signature)
+    descriptorValue.encode(state, r.value)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { key: c.fixed32.decode(state), seq: c.uint.decode(state), signature: c.fixed64.decode(state), value: descriptorValue.decode(state) }
+  }
+}
+
+/** FETCH: the hidden service key whose descriptor the last hop looks up. */
+export interface OnionFetchWire {
+  key: Uint8Array
+}
+
+export const onionFetch: Encoding<OnionFetchWire> = {
+  preencode(state) {
+    state.end += 33
+  },
+  encode(state, f) {
+    c.uint8.encode(state, 0)
+    c.fixed32.encode(state, f.key)
+  },
+  decode(state) {
+    c.uint8.decode(state)
+    return { key: c.fixed32.decode(state) }
+  }
+}
+
+export const HIDDEN_DESCRIPTOR_VERSION = 1
+
+/**
+ * A hidden service descriptor: the value of a HyperDHT mutable record under the hidden service
+ * key (so hyperdht's signature by that key covers it), naming the relays that introduce it.
+ * It names no host, no address and no service hash.
+ */
+export interface HiddenDescriptorWire {
+  /** Unix seconds when it was made. */
+  updated: number
+  /** Relay keys of the introduction points. */
+  intros: Uint8Array[]
+}
+
+const introKeys = checkedArray(c.fixed32, 8)
+
+export const hiddenDescriptor: Encoding<HiddenDescriptorWire> = {
+  preencode(state, d) {
+    state.end += 2
+    c.uint.preencode(state, d.updated)
+    introKeys.preencode(state, d.intros)
+  },
+  encode(state, d) {
+    c.uint8.encode(state, HIDDEN_DESCRIPTOR_VERSION)
+    c.uint8.encode(state, 0)
+    c.uint.encode(state, d.updated)
+    introKeys.encode(state, d.intros)
+  },
+  decode(state) {
+    const version = c.uint8.decode(state)
+    if (version !== HIDDEN_DESCRIPTOR_VERSION) throw HypernetError.BAD_MESSAGE(`hidden service descriptor version ${version} is not supported (expected ${HIDDEN_DESCRIPTOR_VERSION})`)
+    c.uint8.decode(state)
+    return { updated: c.uint.decode(state), intros: introKeys.decode(state) }
+  }
+}

@@ -6,6 +6,7 @@ import { relaysStatus, servicePaths } from './path-status.ts'
 import type { RelaysStatus, ServicePaths } from './path-status.ts'
 import type { KvSummary } from '../kv/kv-service.ts'
 import type { OnionRelayStatus } from '../onion/index.ts'
+import type { HiddenStatus } from './host-hidden.ts'
 
 /** What `status` shows: the host, its network, every app and every advertised service. */
 export interface HostStatus {
@@ -30,6 +31,8 @@ export interface HostStatus {
   kv?: KvSummary
   /** The onion relay (`start --onion-relay`): circuits carried now, limits, refusals. */
   onionRelay?: OnionRelayStatus
+  /** Hidden services (`start --hidden`): their keys, introduction points and connections. */
+  hidden?: HiddenStatus[]
 }
 
 /** Snapshot a host's state. */
@@ -55,6 +58,7 @@ export function hostStatus(h: Host): HostStatus {
   const services: HostStatus['services'] = []
   for (const a of h.apps.values()) {
     for (const s of a.services) {
+      if (h.hidden?.isHidden(a.manifest.app.name, s.name)) continue
       services.push({
         app: a.manifest.app.name,
         service: s.name,
@@ -85,6 +89,7 @@ export function hostStatus(h: Host): HostStatus {
     bridges: h.bridges?.status() ?? [],
     relays: relaysStatus(h),
     kv: h.kv?.summary(),
-    ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {})
+    ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {}),
+    ...(h.init.hidden?.length ? { hidden: h.hidden?.status() ?? [] } : {})
   }
 }

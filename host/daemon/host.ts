@@ -37,7 +37,9 @@ import type { KvServiceInit } from '../kv/kv-service.ts'
 import type { HostStatus } from './host-status.ts'
 import { OnionClient, OnionRelay, dialAnonymous, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
 import { ANONYMOUS_PREFIX } from '../plugins/dial-grants.ts'
-import type { OnionRelayInit } from '../onion/index.ts'
+import type { HiddenServiceInit, OnionRelayInit } from '../onion/index.ts'
+import { HostHiddenServices } from './host-hidden.ts'
+import type { HiddenSpec } from './host-hidden.ts'
 
 /**
  * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
@@ -65,6 +67,10 @@ export interface HostInit {
   kv?: KvServiceInit
   /** Offer this host as an onion relay (`start --onion-relay`), with these limits. */
   onionRelay?: boolean | OnionRelayInit
+  /** Services reachable only anonymously, by a hidden key (`start --hidden`); see host-hidden.ts. */
+  hidden?: HiddenSpec[]
+  /** Options of those hidden services (intro points, publish interval). */
+  hiddenInit?: HiddenServiceInit
 }
 
 export interface RunningApp extends LoadedApp {
@@ -87,8 +93,9 @@ export class Host {
   bridges: BridgeManager | null = null
   kv: KvService | null = null
   onionRelay: OnionRelay | null = null
-  /** Made on a plugin's first anonymous dial. */
+  /** Made on first use: a plugin's anonymous dial, a hidden service. */
   onionClient: OnionClient | null = null
+  hidden: HostHiddenServices | null = null
   readonly apps = new Map<string, RunningApp>()
   readonly invalid = new Map<string, { code: string; message: string }>()
   /** service hash -> { app, service } */
@@ -147,6 +154,13 @@ export class Host {
       this.onionRelay = new OnionRelay(this.dht, onionRelayKeyPair(this.identity.secretKey), { logger: this.log, ...opts })
       await this.onionRelay.ready()
     }
+    const identity = this.identity
+    this.hidden = new HostHiddenServices(this.init.hidden ?? [], {
+      identity,
+      log: this.log,
+      onion: () => this.onion(),
+      route: (app, service, stream) => this.runtime!.handleConnection(app, service, stream)
+    }, this.init.hiddenInit)
     this.advertiser = new Advertiser(this.dht, this.identity, this.log, { refreshMs: this.init.refreshMs })
     await this.advertiser.ready()
     await this.sync()
@@ -204,7 +218,10 @@ export class Host {
       // the runtime keeps it (restarting or failed); status shows why
       this.log.warn('app did not start cleanly', { app: name, error: (err as Error).message })
     }
-    for (const s of app.services) await this.listener!.listen(s.hash, this.serviceKeyPair(s.hash))
+    for (const s of app.services) {
+      if (this.hidden!.isHidden(name, s.name)) await this.hidden!.start(name, s.name, s.hash)
+      else await this.listener!.listen(s.hash, this.serviceKeyPair(s.hash))
+    }
   }
 
   private async stopApp(name: string): Promise<void> {
@@ -214,6 +231,7 @@ export class Host {
     await this.readvertise()
     for (const s of app.services) {
       this.routes.delete(s.hash)
+      await this.hidden!.stop(s.hash)
       await this.listener!.unlisten(s.hash)
     }
     await this.runtime!.remove(name).catch(() => {})
@@ -231,7 +249,13 @@ export class Host {
         return false
       }
     })
-    const entries = live.map((a) => descriptorEntry(a, (h) => this.serviceKeyPair(h).publicKey))
+    // hidden services are not listed; an app with only hidden services is not named at all
+    const entries = live
+      .map((a) => {
+        const e = descriptorEntry(a, (h) => this.serviceKeyPair(h).publicKey)
+        return { ...e, services: e.services.filter((s) => !this.hidden!.isHidden(e.name, s.name)) }
+      })
+      .filter((e) => e.services.length > 0)
     if (this.onionRelay) entries.push(onionRelayEntry(this.identity!.publicKey, this.onionRelay.publicKey))
     return this.advertiser.setApps(entries)
   }
@@ -262,12 +286,17 @@ export class Host {
 
   /** A plugin's anonymous dial: a fresh onion circuit, never through this host's own relay. */
   private async dialAnonymously(target: DialTarget, app: string): Promise<DuplexLike> {
-    this.onionClient ??= new OnionClient(this.dht!, { excludeHosts: [formatId(this.identity!.publicKey)] })
     const own = new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
-    const stream = await dialAnonymous(this.dht!, this.onionClient, target, own)
+    const stream = await dialAnonymous(this.dht!, this.onion(), target, own)
     stream.on('error', () => {}) // the runtime attaches its own listeners once this resolves
     this.log.info('plugin connected out anonymously', { app })
     return stream
+  }
+
+  /** The host's onion client: circuits never run through this host's own relay. */
+  onion(): OnionClient {
+    this.onionClient ??= new OnionClient(this.dht!, { excludeHosts: [formatId(this.identity!.publicKey)] })
+    return this.onionClient
   }
 
   private onRuntimeLog(e: RuntimeLogEntry): void {
@@ -300,6 +329,7 @@ export class Host {
       await this.bridges?.close()
       await this.advertiser?.close()
       await this.listener?.close()
+      await this.hidden?.close()
       await this.onionClient?.close()
       await this.onionRelay?.close()
       await this.runtime?.close()

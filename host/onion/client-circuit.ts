@@ -21,12 +21,20 @@ import { OnionStream } from './onion-stream.ts'
  */
 export class ClientCircuit {
   private readonly hops: HopCipher[] = []
+  private readonly bindings: Buffer[] = []
   private link: CellLink | null = null
   private waiter: { cmds: number[]; resolve: (m: OnionMessageWire | OnionCellWire) => void; reject: (e: Error) => void } | null = null
   private stream: OnionStream | null = null
   private ended = false
   private closedByUs = false
   error: HypernetError | null = null
+  /**
+   * Told of messages from the last hop that answer nothing asked (INTRODUCE2 on a hidden
+   * service's introduction circuit, RENDEZVOUS2 on a client's waiting circuit); true when taken.
+   */
+  onMessage: ((msg: OnionMessageWire) => boolean) | null = null
+  /** Told once when the link closes, for whatever reason (after `error` is set, if any). */
+  onEnd: (() => void) | null = null
 
   /**
    * @param onError told of the error that ends the circuit, once; details.relay names the relay
@@ -69,7 +77,9 @@ export class ClientCircuit {
           answer = decodeExact(onionHandshake, msg.data, 'extended')
         }
         if (!answer.auth) throw HypernetError.CIRCUIT_FAILED(`relay ${i + 1} answered without its proof`, 'handshake')
-        this.hops.push(new HopCipher(hs.finish({ ephemeral: answer.ephemeral, auth: answer.auth })))
+        const keys = hs.finish({ ephemeral: answer.ephemeral, auth: answer.auth })
+        this.hops.push(new HopCipher(keys))
+        this.bindings.push(keys.binding)
       } catch (err) {
         const e = isHypernetError(err) ? err : HypernetError.CIRCUIT_FAILED(`relay ${i + 1}: ${(err as Error).message}`, 'protocol', err)
         this.close(ONION_REASON.DONE)
@@ -84,21 +94,45 @@ export class ClientCircuit {
    * @throws CIRCUIT_FAILED (reason `unreachable` when the exit could not reach it)
    */
   async begin(serviceKey: Buffer): Promise<OnionStream> {
-    this.sendMessage(RELAY_CMD.BEGIN, encode(onionBegin, { serviceKey }))
+    await this.request(RELAY_CMD.BEGIN, encode(onionBegin, { serviceKey }), RELAY_CMD.CONNECTED, `the exit could not reach service key ${serviceKey.toString('hex').slice(0, 16)}…`)
+    return this.openStream(serviceKey)
+  }
+
+  /**
+   * Send a message to the last hop and wait for `answer`; an END instead closes the circuit.
+   * @throws CIRCUIT_FAILED (reason: the END's reason name, or `timeout`)
+   */
+  async request(cmd: number, data: Uint8Array, answer: number, what: string): Promise<OnionMessageWire> {
+    this.sendMessage(cmd, data)
     let msg: OnionMessageWire
     try {
-      msg = (await this.expect([RELAY_CMD.CONNECTED, RELAY_CMD.END], Date.now() + this.timeoutMs)) as OnionMessageWire
+      msg = (await this.expect([answer, RELAY_CMD.END], Date.now() + this.timeoutMs)) as OnionMessageWire
     } catch (err) {
       this.close(ONION_REASON.DONE)
       throw err
     }
     if (msg.cmd === RELAY_CMD.END) {
-      const err = this.refusal(msg, `the exit could not reach service key ${serviceKey.toString('hex').slice(0, 16)}…`)
+      const err = this.refusal(msg, what)
       this.close(ONION_REASON.DONE)
       throw err
     }
-    this.stream = new OnionStream(this, serviceKey)
+    return msg
+  }
+
+  /** Carry a byte stream on this circuit from now on (after CONNECTED, or once joined at a rendezvous). */
+  openStream(remoteKey: Buffer): OnionStream {
+    this.stream = new OnionStream(this, remoteKey)
     return this.stream
+  }
+
+  /** Whether the circuit's link is gone (or was never opened). */
+  get closed(): boolean {
+    return !this.link || this.link.closed
+  }
+
+  /** The last hop's handshake binding (what ESTABLISH_INTRO signs). */
+  get lastBinding(): Buffer {
+    return this.bindings[this.bindings.length - 1]
   }
 
   /** Send a relay message to the last hop; false when the link wants a `drain`. */
@@ -167,6 +201,7 @@ export class ClientCircuit {
       return this.fail(blame(err, hop + 1, this.path[hop]), ONION_REASON.DONE)
     }
     if (this.waiter?.cmds.includes(msg.cmd)) return this.waiter.resolve(msg)
+    if (!this.stream && this.onMessage?.(msg)) return
     if (this.stream && msg.cmd === RELAY_CMD.DATA) {
       if (!this.stream.push(Buffer.from(msg.data))) this.pauseReading()
       return
@@ -202,6 +237,9 @@ export class ClientCircuit {
           : blame(HypernetError.CIRCUIT_FAILED(`relay 1 went away: the link closed${err ? ` (${err.message})` : ''}`, 'hop-lost', err ?? undefined), 1, this.path[0])
     }
     this.report()
+    const onEnd = this.onEnd
+    this.onEnd = null
+    onEnd?.()
     this.waiter?.reject(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed', reasonName(reason ?? ONION_REASON.DONE)))
     if (!this.stream || this.stream.destroyed) return
     if (this.error) this.stream.destroy(this.error)

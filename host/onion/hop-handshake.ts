@@ -13,6 +13,10 @@ import { HypernetError } from '../errors.ts'
  *   forward  = BLAKE2b-256(key = m, "forward")     client -> relay layer
  *   backward = BLAKE2b-256(key = m, "backward")    relay -> client layer
  *   auth     = BLAKE2b-256(key = m, "auth")        sent by the relay, checked by the client
+ *   binding  = BLAKE2b-256(key = m, "binding")     names this hop of this circuit; a hidden
+ *                                                  service signs it to make the relay its
+ *                                                  introduction point, so the signature cannot
+ *                                                  be replayed on another circuit
  *
  * The client trusts a hop only after checking `auth`: a relay two hops away is reached through
  * other relays, and this proof is all that says the right key answered.
@@ -21,6 +25,8 @@ import { HypernetError } from '../errors.ts'
 export interface HopKeys {
   forward: Buffer
   backward: Buffer
+  /** Known to the client and this relay only: what ESTABLISH_INTRO signs. */
+  binding: Buffer
 }
 
 /** The client's half, waiting for the relay's answer. */
@@ -112,7 +118,7 @@ function derive(s1: Buffer, s2: Buffer, relayKey: Uint8Array, X: Uint8Array, Y: 
     sodium.crypto_generichash(out, Buffer.from(label), m)
     return out
   }
-  const keys = { forward: sub('forward'), backward: sub('backward') }
+  const keys = { forward: sub('forward'), backward: sub('backward'), binding: sub('binding') }
   const auth = sub('auth')
   sodium.sodium_memzero(m)
   sodium.sodium_memzero(s1)

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream'
 import type DHT from 'hyperdht'
 import { ONION } from '../constants.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
@@ -32,7 +33,7 @@ export interface OnionClientInit {
 export class OnionClient {
   private cache: { relays: RelayInfo[]; at: number } | null = null
   private readonly avoided = new Map<string, number>()
-  private readonly open = new Set<OnionStream>()
+  private readonly open = new Set<Duplex>()
   private readonly exclude: Set<string>
   private closed = false
 
@@ -71,34 +72,72 @@ export class OnionClient {
    *   CIRCUIT_FAILED when every attempt failed (the last failure's reason); CIRCUIT_TAMPERED
    */
   async connect(serviceKey: Buffer): Promise<OnionStream> {
+    return this.withCircuit(undefined, async (circuit) => {
+      const stream = await circuit.begin(serviceKey)
+      this.track(stream)
+      return stream
+    })
+  }
+
+  /**
+   * Build a circuit (ending at `last` when given, e.g. an introduction or rendezvous point) and
+   * run `use` on it; a build or a `use` that fails for a relay's fault is retried on another
+   * path. The circuit is closed when `use` throws; otherwise it is the caller's.
+   * @throws NO_RELAYS, CIRCUIT_FAILED, CIRCUIT_TAMPERED, or what `use` throws
+   */
+  async withCircuit<T>(last: RelayInfo | undefined, use: (circuit: ClientCircuit) => Promise<T>): Promise<T> {
     if (this.closed) throw HypernetError.CIRCUIT_FAILED('the onion client is closed', 'closing')
     const attempts = this.init.attempts ?? 4
-    let last: unknown = null
+    const hops = last ? this.hops - 1 : this.hops
+    let failed: unknown = null
     for (let i = 0; i < attempts; i++) {
       const avoid = new Set([...this.exclude, ...this.avoiding()])
-      let path = pickPath(await this.relays(i > 0 && last !== null), this.hops, avoid)
-      if (path.length < this.hops) path = pickPath(await this.relays(true), this.hops, avoid)
-      if (path.length < this.hops) throw HypernetError.NO_RELAYS(this.hops, path.length)
+      if (last) avoid.add(last.hostKey).add(last.relayKey)
+      let path = pickPath(await this.relays(i > 0 && failed !== null), hops, avoid)
+      if (path.length < hops) path = pickPath(await this.relays(true), hops, avoid)
+      if (path.length < hops) throw HypernetError.NO_RELAYS(this.hops, path.length + (last ? 1 : 0))
+      if (last) path = [...path, last]
       // a circuit that dies later (a relay went away) steers the next build around that relay
       const circuit = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
       try {
         await circuit.build()
-        const stream = await circuit.begin(serviceKey)
-        this.open.add(stream)
-        stream.once('close', () => this.open.delete(stream))
-        return stream
+        return await use(circuit)
       } catch (err) {
-        last = err
+        failed = err
         circuit.close()
         // tampering is an attack, not bad luck: say so at once
         if (isHypernetError(err, 'CIRCUIT_TAMPERED')) throw err
         this.blamed(err)
         const d = isHypernetError(err) ? err.details : undefined
-        // the destination itself is unreachable: another path will not help
+        // the destination itself is unreachable, or the chosen last hop failed: another path will not help
         if (d?.reason === 'unreachable' && d.relay === undefined) throw err
+        if (last && (!isHypernetError(err) || d?.relay === undefined || d.relay === last.relayKey)) throw err
       }
     }
-    throw isHypernetError(last) ? last : HypernetError.CIRCUIT_FAILED(`no circuit after ${attempts} attempts`, 'unreachable', last)
+    throw isHypernetError(failed) ? failed : HypernetError.CIRCUIT_FAILED(`no circuit after ${attempts} attempts`, 'unreachable', failed)
+  }
+
+  /**
+   * Up to `count` relays on distinct hosts for single-relay roles (introduction points), never
+   * on an excluded host, one that failed lately, or one in `avoid` (host or relay keys, hex).
+   */
+  async pickRelays(count: number, avoid: Iterable<string> = []): Promise<RelayInfo[]> {
+    const skip = new Set([...this.exclude, ...this.avoiding(), ...avoid])
+    let picked = pickPath(await this.relays(), count, skip)
+    if (picked.length < count) picked = pickPath(await this.relays(true), count, skip)
+    return picked
+  }
+
+  /** The relay with key `relayKey` as last looked up; its host unknown (the key stands in) if not found. */
+  async relayInfo(relayKey: string): Promise<RelayInfo> {
+    const known = (await this.relays()).find((r) => r.relayKey === relayKey)
+    return known ?? { relayKey, hostKey: relayKey }
+  }
+
+  /** Destroy `stream` with the client. */
+  track(stream: Duplex): void {
+    this.open.add(stream)
+    stream.once('close', () => this.open.delete(stream))
   }
 
   /** Destroy every open anonymous stream. Idempotent. */

@@ -15,7 +15,8 @@ const NAMES: Record<number, string> = {
   [ONION_REASON.LIMIT]: 'limit',
   [ONION_REASON.CLOSING]: 'closing',
   [ONION_REASON.TIMEOUT]: 'timeout',
-  [ONION_REASON.DESTINATION_CLOSED]: 'destination-closed'
+  [ONION_REASON.DESTINATION_CLOSED]: 'destination-closed',
+  [ONION_REASON.NO_SUCH_SERVICE]: 'no-such-service'
 }
 
 const WHY: Record<number, string> = {
@@ -27,7 +28,8 @@ const WHY: Record<number, string> = {
   [ONION_REASON.LIMIT]: 'a relay refused it: over its circuit or byte limit',
   [ONION_REASON.CLOSING]: 'a relay on the circuit is shutting down',
   [ONION_REASON.TIMEOUT]: 'a relay gave up waiting for the next hop',
-  [ONION_REASON.DESTINATION_CLOSED]: 'the destination closed the stream'
+  [ONION_REASON.DESTINATION_CLOSED]: 'the destination closed the stream',
+  [ONION_REASON.NO_SUCH_SERVICE]: 'the introduction point serves no hidden service under that key'
 }
 
 /** The name of a reason byte; unknown numbers read as `reason-<n>`. */

@@ -8,6 +8,7 @@ import { CellLink } from './cell-link.ts'
 import { RelayCircuit } from './relay-circuit.ts'
 import type { RelayObservation } from './relay-circuit.ts'
 import { TokenBucket } from './token-bucket.ts'
+import { HiddenRelay } from './hidden-relay.ts'
 
 /**
  * An onion relay (`start --onion-relay`): a HyperDHT server on the host's relay key that
@@ -37,6 +38,9 @@ export interface OnionRelayStatus {
   /** Circuits accepted and refused since start. */
   accepted: number
   refused: number
+  /** Hidden services this relay introduces, and clients waiting at it for a rendezvous. */
+  intros: number
+  rendezvous: number
 }
 
 export class OnionRelay {
@@ -44,6 +48,7 @@ export class OnionRelay {
   private readonly circuits = new Set<RelayCircuit>()
   private readonly limiter: TokenBucket
   private readonly log: Logger
+  private readonly hidden: HiddenRelay
   private nextId = 1
   private accepted = 0
   private refused = 0
@@ -57,6 +62,7 @@ export class OnionRelay {
   ) {
     this.log = init.logger ?? silentLogger()
     this.limiter = new TokenBucket(this.maxBytesPerSecond)
+    this.hidden = new HiddenRelay({ dht, log: this.log, timeoutMs: init.extendTimeoutMs ?? ONION.extendTimeoutMs, observe: init.observe })
   }
 
   get publicKey(): Buffer {
@@ -89,7 +95,8 @@ export class OnionRelay {
       maxCircuits: this.maxCircuits,
       maxBytesPerSecond: this.maxBytesPerSecond,
       accepted: this.accepted,
-      refused: this.refused
+      refused: this.refused,
+      ...this.hidden.status()
     }
   }
 
@@ -126,11 +133,15 @@ export class OnionRelay {
         maxCircuitBytes: this.init.maxCircuitBytes ?? ONION.maxCircuitBytes,
         extendTimeoutMs: this.init.extendTimeoutMs ?? ONION.extendTimeoutMs,
         log: this.log,
+        hidden: this.hidden,
         observe: this.init.observe
       },
       this.nextId++,
       stream,
-      (c) => this.circuits.delete(c)
+      (c) => {
+        this.circuits.delete(c)
+        this.hidden.forget(c)
+      }
     )
     this.circuits.add(circuit)
   }

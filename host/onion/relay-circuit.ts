@@ -10,6 +10,7 @@ import { CellLink } from './cell-link.ts'
 import { relayHandshake } from './hop-handshake.ts'
 import { HopCipher } from './onion-layers.ts'
 import type { TokenBucket } from './token-bucket.ts'
+import type { HiddenRelay } from './hidden-relay.ts'
 
 /**
  * One circuit as a relay sees it: the link it came in on (`prev`), this hop's layer, and at
@@ -22,9 +23,14 @@ import type { TokenBucket } from './token-bucket.ts'
 /** What a relay learns about who is next to it: the instrumentation tests check. */
 export interface RelayObservation {
   circuit: number
-  /** `prev`: a link came in; `next`: extended to a relay; `destination`: opened a stream. */
-  kind: 'prev' | 'next' | 'destination'
-  /** Hex key: the peer's proven key for `prev`, the key dialled otherwise. */
+  /**
+   * `prev`: a link came in; `next`: extended to a relay; `destination`: opened a stream;
+   * `intro`: became the introduction point of a hidden service key; `publish`, `fetch`: stored
+   * or looked up a hidden service's descriptor; `rendezvous`: joined two circuits (key: the
+   * other circuit's number).
+   */
+  kind: 'prev' | 'next' | 'destination' | 'intro' | 'publish' | 'fetch' | 'rendezvous'
+  /** Hex key: the peer's proven key for `prev`, the key dialled or named otherwise. */
   key: string
   /** `host:port` of the peer, when known. */
   address: string | null
@@ -37,14 +43,23 @@ export interface RelayContext {
   maxCircuitBytes: number
   extendTimeoutMs: number
   log: Logger
+  /** Introduction and rendezvous points, descriptor storage: shared by the relay's circuits. */
+  hidden: HiddenRelay
   observe?: (o: RelayObservation) => void
 }
 
-type State = 'new' | 'open' | 'extending' | 'extended' | 'connecting' | 'stream' | 'closed'
+/**
+ * `intro`: a hidden service's introduction circuit; `waiting`: a client's rendezvous circuit
+ * before the service arrives; `joined`: spliced to `peer` at a rendezvous; `busy`: a DHT
+ * request for the last hop is under way.
+ */
+export type RelayCircuitState = 'new' | 'open' | 'extending' | 'extended' | 'connecting' | 'stream' | 'intro' | 'waiting' | 'joined' | 'busy' | 'closed'
 
 export class RelayCircuit {
-  private state: State = 'new'
+  private state: RelayCircuitState = 'new'
   private hop: HopCipher | null = null
+  private hopBinding: Buffer | null = null
+  private peer: RelayCircuit | null = null
   private next: CellLink | null = null
   private dest: SecretStream | null = null
   private bytes = 0
@@ -83,10 +98,12 @@ export class RelayCircuit {
         return this.teardown(ONION_REASON.TAMPERED)
       }
       if (this.state === 'extended') return this.forward(this.next!, this.prev, CELL.RELAY, body)
-      if (this.state !== 'open' && this.state !== 'stream') return this.teardown(ONION_REASON.PROTOCOL)
+      if (this.state !== 'open' && this.state !== 'stream' && this.state !== 'joined') return this.teardown(ONION_REASON.PROTOCOL)
       const msg = decodeExact(onionMessage, body.subarray(0, ONION_MESSAGE_BYTES), 'onion message')
+      if (this.state === 'joined' && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.END)) return this.splice(msg.cmd, msg.data)
       if (this.state === 'open' && msg.cmd === RELAY_CMD.EXTEND) return this.extend(decodeExact(onionExtend, msg.data, 'extend'))
       if (this.state === 'open' && msg.cmd === RELAY_CMD.BEGIN) return this.begin(decodeExact(onionBegin, msg.data, 'begin').serviceKey)
+      if (this.state === 'open' && this.ctx.hidden.handles(msg.cmd)) return this.ctx.hidden.onMessage(this, msg)
       if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) {
         if (!this.dest!.write(msg.data)) this.waitDrain(this.dest!, this.prev)
         return
@@ -108,6 +125,7 @@ export class RelayCircuit {
     const { ephemeral } = decodeExact(onionHandshakeBody, cell.body, 'create')
     const answer = relayHandshake(this.ctx.keyPair, ephemeral)
     this.hop = new HopCipher(answer.keys)
+    this.hopBinding = answer.keys.binding
     this.state = 'open'
     this.prev.send(CELL.CREATED, encode(onionHandshakeBody, { ephemeral: answer.ephemeral, auth: answer.auth }))
   }
@@ -222,7 +240,35 @@ export class RelayCircuit {
     this.sendMessage(RELAY_CMD.END, encode(onionReason, { reason }))
   }
 
-  private sendMessage(cmd: number, data: Uint8Array): boolean {
+  /** This hop's handshake binding (hop-handshake.ts): what ESTABLISH_INTRO signs. */
+  get binding(): Buffer | null {
+    return this.hopBinding
+  }
+
+  get currentState(): RelayCircuitState {
+    return this.state
+  }
+
+  /** Move between the hidden-service states (hidden-relay.ts); a closed circuit stays closed. */
+  setState(state: 'open' | 'intro' | 'waiting' | 'busy'): void {
+    if (this.state !== 'closed') this.state = state
+  }
+
+  /** Splice this circuit to `peer` at a rendezvous: DATA and END cross over, both ways. */
+  join(peer: RelayCircuit): void {
+    this.peer = peer
+    this.state = 'joined'
+    this.ctx.observe?.({ circuit: this.id, kind: 'rendezvous', key: String(peer.id), address: null })
+  }
+
+  private splice(cmd: number, data: Uint8Array): void {
+    const peer = this.peer!
+    // the peer's link being full stops reading here until it drains, as for any forwarding
+    if (!peer.sendMessage(cmd, data)) this.waitDrain(peer.prev, this.prev)
+  }
+
+  /** Send a relay message to the client side of this circuit, under this hop's layer. */
+  sendMessage(cmd: number, data: Uint8Array): boolean {
     if (this.state === 'closed' || !this.hop) return false
     return this.prev.send(CELL.RELAY, this.hop.wrap(encode(onionMessage, { cmd, data })))
   }
@@ -260,6 +306,14 @@ export class RelayCircuit {
 
   private teardown(reason: number): void {
     if (this.state === 'closed') return
+    const peer = this.peer
+    this.peer = null
+    // the other half of a rendezvous hears END first, so its end sees a clean close
+    if (peer && peer.state === 'joined') {
+      peer.peer = null
+      peer.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.DESTINATION_CLOSED }))
+      peer.teardown(ONION_REASON.DONE)
+    }
     this.state = 'closed'
     this.prev.destroy(reason)
     this.next?.destroy(reason)

@@ -125,7 +125,7 @@ declare module 'hyperdht' {
     lookup(topic: Buffer, opts?: unknown): QueryStream
     announce(topic: Buffer, keyPair: KeyPair, relayAddresses?: NodeAddress[], opts?: unknown): QueryStream
     unannounce(topic: Buffer, keyPair: KeyPair, opts?: unknown): Promise<void>
-    mutablePut(keyPair: KeyPair, value: Buffer, opts?: { seq?: number }): Promise<{ publicKey: Buffer; seq: number; signature: Buffer }>
+    mutablePut(keyPair: KeyPair, value: Buffer, opts?: { seq?: number; signMutable?: (seq: number, value: Buffer, keyPair: KeyPair) => Buffer | Promise<Buffer> }): Promise<{ publicKey: Buffer; seq: number; signature: Buffer }>
     mutableGet(publicKey: Buffer, opts?: { seq?: number; latest?: boolean }): Promise<{ value: Buffer; seq: number; signature: Buffer; from: NodeAddress } | null>
     immutablePut(value: Buffer, opts?: unknown): Promise<{ hash: Buffer }>
     immutableGet(hash: Buffer, opts?: unknown): Promise<{ value: Buffer; from: NodeAddress } | null>

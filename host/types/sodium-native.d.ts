@@ -22,6 +22,9 @@ declare module 'sodium-native' {
   export function crypto_stream_xchacha20_xor_ic(c: Uint8Array, m: Uint8Array, n: Uint8Array, ic: number, k: Uint8Array): void
   export function crypto_onetimeauth(out: Uint8Array, input: Uint8Array, k: Uint8Array): void
   export function crypto_onetimeauth_verify(h: Uint8Array, input: Uint8Array, k: Uint8Array): boolean
+  export const crypto_box_SEALBYTES: number
+  export function crypto_box_seal(c: Uint8Array, m: Uint8Array, pk: Uint8Array): void
+  export function crypto_box_seal_open(m: Uint8Array, c: Uint8Array, pk: Uint8Array, sk: Uint8Array): boolean
   const sodium: {
     crypto_sign_PUBLICKEYBYTES: number
     crypto_sign_SECRETKEYBYTES: number
@@ -45,6 +48,9 @@ declare module 'sodium-native' {
     crypto_stream_xchacha20_xor_ic: typeof crypto_stream_xchacha20_xor_ic
     crypto_onetimeauth: typeof crypto_onetimeauth
     crypto_onetimeauth_verify: typeof crypto_onetimeauth_verify
+    crypto_box_SEALBYTES: number
+    crypto_box_seal: typeof crypto_box_seal
+    crypto_box_seal_open: typeof crypto_box_seal_open
   }
   export default sodium
 }

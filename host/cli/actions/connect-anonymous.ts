@@ -1,8 +1,8 @@
 import { lookupVerified } from '../../dns/lookup.ts'
-import { formatId, parseHash } from '../../encoding/ids.ts'
+import { formatId, parseHash, parseKey } from '../../encoding/ids.ts'
 import { HypernetError } from '../../errors.ts'
-import { OnionClient } from '../../onion/index.ts'
-import type { OnionStream } from '../../onion/index.ts'
+import { OnionClient, connectHidden } from '../../onion/index.ts'
+import type { Duplex } from 'node:stream'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
 
@@ -10,14 +10,21 @@ import { commandDht } from './network.ts'
  * `connect --anonymous`: join a service to stdin/stdout through a three-hop onion circuit, from
  * a DHT node made for this command (so not even the first relay sees a host key). A service
  * hash is resolved with a verified lookup from this machine first: DHT nodes near the hash see
- * that lookup come from this address, so a service key keeps even that off the wire.
- * @throws BAD_HASH, NO_RELAYS, CIRCUIT_FAILED, CIRCUIT_TAMPERED
+ * that lookup come from this address, so a service key keeps even that off the wire. With
+ * `--hidden`, the target is a hidden service key, met at a rendezvous point (hidden-client.ts).
+ * @throws BAD_KEY (--hidden with something not a key), BAD_HASH, NOT_FOUND (no such hidden
+ *   service), NO_RELAYS, CIRCUIT_FAILED, CIRCUIT_TAMPERED
  */
-export async function connectAnonymous(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number; hops?: number }): Promise<void> {
-  const id = parseHash(args.target, 'target')
+export async function connectAnonymous(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number; hops?: number; hidden?: boolean }): Promise<void> {
+  const id = args.hidden ? parseKey(args.target, 'target') : parseHash(args.target, 'target')
   const dht = await commandDht(ctx, args.bootstrap)
   const client = new OnionClient(dht, { timeoutMs: args.timeout * 1000, hops: args.hops })
   try {
+    if (args.hidden) {
+      const c = await connectHidden(client, id, { timeoutMs: args.timeout * 1000 })
+      if (!ctx.quiet) ctx.io.stderr.write(`connected to hidden service ${formatId(id)} at rendezvous relay ${c.rendezvous.slice(0, 8)}, introduced by relay ${c.intro.slice(0, 8)}\n`)
+      return await pipeStdio(ctx, c.stream)
+    }
     let key = id
     for await (const p of lookupVerified(dht, id, { limit: 1, timeoutMs: Math.min(5000, args.timeout * 1000) })) {
       if (p.serviceKey) key = Buffer.from(p.serviceKey, 'hex')
@@ -34,7 +41,7 @@ export async function connectAnonymous(ctx: CliContext, args: { target: string; 
   }
 }
 
-function pipeStdio(ctx: CliContext, stream: OnionStream): Promise<void> {
+function pipeStdio(ctx: CliContext, stream: Duplex): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const input = ctx.io.stdin
     input.on('data', (d: Buffer) => stream.write(d))

@@ -56,6 +56,7 @@ function startBanner(st: HostStatus): string[] {
   if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
   for (const a of st.apps) lines.push(`app ${a.name} ${a.version}: ${a.state}${a.error ? ` (${a.error})` : ''}`)
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
+  for (const h of st.hidden ?? []) lines.push(`  hidden service ${h.app}/${h.service}\n    key  ${h.key}  (connect --hidden ${h.key})`)
   const home = JSON.stringify(st.host.home)
   lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, '  npx hypernet-host status')
   const first = st.services.find((s) => s.service === 'echo') ?? st.services[0]

@@ -2,6 +2,7 @@ import type { HostInit } from '../../daemon/host.ts'
 import type { HostStatus } from '../../daemon/host-status.ts'
 import { HypernetError } from '../../errors.ts'
 import { parseByteRate } from './relay-options.ts'
+import { parseHiddenSpecs } from '../../daemon/host-hidden.ts'
 
 /** `start`'s onion relay options, and the status line about the relay. */
 
@@ -9,10 +10,16 @@ export interface OnionArgs {
   onionRelay?: boolean
   onionMaxCircuits?: number
   onionMaxBandwidth?: string
+  hidden?: string[]
 }
 
 /** The HostInit field the onion options ask for. @throws USAGE */
-export function onionInit(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
+export function onionInit(args: OnionArgs): Pick<HostInit, 'onionRelay' | 'hidden'> {
+  const hidden = args.hidden?.length ? { hidden: parseHiddenSpecs(args.hidden) } : {}
+  return { ...relayOptions(args), ...hidden }
+}
+
+function relayOptions(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
   const limitsOnly = args.onionMaxCircuits !== undefined || args.onionMaxBandwidth !== undefined
   if (limitsOnly && !args.onionRelay) throw HypernetError.USAGE('--onion-max-circuits, --onion-max-bandwidth: these need --onion-relay')
   if (!args.onionRelay) return {}
@@ -27,7 +34,14 @@ export function onionInit(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
 
 /** Status line for people: the onion relay's key and load, when it runs. */
 export function formatOnion(st: HostStatus): string[] {
+  const lines: string[] = []
   const o = st.onionRelay
-  if (!o) return []
-  return [`onion     relay ${o.key}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}`]
+  if (o) lines.push(`onion     relay ${o.key}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}, introducing ${o.intros}, rendezvous waiting ${o.rendezvous}`)
+  if (st.hidden) lines.push('hidden services (reach with: hypernet-host connect --hidden <key>)')
+  if (st.hidden?.length === 0) lines.push('  none running (is the app installed?)')
+  for (const h of st.hidden ?? []) {
+    const state = h.published ? `published ${h.published}` : 'not yet published'
+    lines.push(`  ${`${h.app}/${h.service}`.padEnd(18)} key ${h.key}  intro points ${h.intros.length}, ${state}, introductions ${h.introductions}, conns ${h.connections}${h.problem ? `  (${h.problem})` : ''}`)
+  }
+  return lines
 }

@@ -6,12 +6,14 @@ export const connectCommand: CommandDef = {
   describe: 'connect to a service and join it to stdin/stdout (a service hash picks a verified peer)',
   builder: (y) =>
     y
-      .positional('target', { type: 'string', describe: 'service hash or service key (hex or z32)', demandOption: true })
+      .positional('target', { type: 'string', describe: 'service hash or service key (hex or z32); with --hidden, a hidden service key', demandOption: true })
       .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port' })
       .option('timeout', { type: 'number', default: 15, describe: 'seconds to find and reach a peer' })
       .option('anonymous', { type: 'boolean', describe: 'go through a three-hop onion circuit: the service sees a relay, never your key or address' })
+      .option('hidden', { type: 'boolean', describe: 'the target is a hidden service key: meet it at a rendezvous point through onion circuits (implies --anonymous)' })
       .example('echo hello | $0 connect 2d7a…', 'talk to an echo service')
+      .example('echo hello | $0 connect --hidden 9f0c…', 'talk to a hidden service by its hidden key')
       .example('echo hello | $0 connect --anonymous 2d7a…', 'the same, through onion relays'),
   run: async (ctx, args) =>
-    args.anonymous ? (await import('../actions/connect-anonymous.ts')).connectAnonymous(ctx, args as any) : (await import('../actions/connect.ts')).connectCmd(ctx, args as any)
+    args.anonymous || args.hidden ? (await import('../actions/connect-anonymous.ts')).connectAnonymous(ctx, args as any) : (await import('../actions/connect.ts')).connectCmd(ctx, args as any)
 }

@@ -18,7 +18,9 @@ export const startCommand: CommandDef = {
       .option('onion-relay', { type: 'boolean', describe: 'also carry anonymous circuits for others as an onion relay (advertised in the p2p DNS)' })
       .option('onion-max-circuits', { type: 'number', describe: 'onion circuits at once (default 256)' })
       .option('onion-max-bandwidth', { type: 'string', describe: 'onion cell bytes per second, all circuits together, e.g. 8M (default 8M)' })
+      .option('hidden', { type: 'string', array: true, describe: 'run <app> or <app>/<service> as a hidden service: reachable only through onion relays, by a hidden key; its host is never published' })
       .example('$0 start --local', 'an isolated network on this machine; prints its bootstrap address')
+      .example('$0 start --hidden echo', 'the echo app only as a hidden service (status shows its key)')
       .example('$0 start --relay --relay-max-bandwidth 2M', 'offer to relay, at most 2 MiB/s')
       .example('$0 start --onion-relay --onion-max-circuits 64', 'carry up to 64 anonymous circuits for others')
       .example('$0 start --bootstrap 127.0.0.1:49737', 'join another host\'s network'),

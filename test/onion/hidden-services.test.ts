@@ -1,0 +1,170 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { SecretStream } from 'hyperdht'
+import DHT from 'hyperdht'
+import { installExamples } from '../../host/demo/install-examples.ts'
+import { fetchDescriptor } from '../../host/dns/descriptor.ts'
+import { lookupVerified } from '../../host/dns/lookup.ts'
+import { formatId } from '../../host/encoding/ids.ts'
+import { RELAY_CMD, encode, onionEstablishIntro } from '../../host/messages.ts'
+import { OnionClient, connectHidden } from '../../host/onion/index.ts'
+import type { RelayObservation } from '../../host/onion/index.ts'
+import type { DuplexLike } from '../../host/plugins/index.ts'
+import { cli } from '../helpers/cli.ts'
+import { plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
+import type { TestHost } from '../helpers/hosts.ts'
+import { until } from '../helpers/plugin-apps.ts'
+import { teardown } from '../helpers/teardown.ts'
+import { startTestnet } from '../helpers/testnet.ts'
+
+const RELAYS = 6
+
+async function roundTrip(s: SecretStream, text: string): Promise<string> {
+  s.write(Buffer.from(text))
+  return (await readBytes(s, Buffer.byteLength(text))).toString()
+}
+
+test('hidden services: reachable by key through relays, their host published nowhere', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+
+  // relay hosts first, each instrumented, so the hidden service finds them at once
+  const views = new Map<string, RelayObservation[]>()
+  const relays: TestHost[] = []
+  for (let i = 0; i < RELAYS; i++) {
+    const log: RelayObservation[] = []
+    const r = await startHost(testnet, undefined, { onionRelay: { maxBytesPerSecond: Infinity, observe: (o) => log.push(o) } })
+    defer(() => removeHome(r.home))
+    defer(() => r.close())
+    views.set(formatId(r.host.onionRelay!.publicKey), log)
+    relays.push(r)
+  }
+  const relayHostKeys = relays.map((r) => formatId(r.host.identity!.publicKey))
+
+  // the hidden host: echo installed, run only as a hidden service
+  const home = await mkdtemp(join(tmpdir(), 'hn-hidden-'))
+  defer(() => removeHome(home))
+  await installExamples(home, ['echo'])
+  const hidden = await startHost(testnet, home, { hidden: [{ app: 'echo', service: null }] })
+  defer(() => hidden.close())
+  const hostKey = formatId(hidden.host.identity!.publicKey)
+  const peersSeen: string[] = []
+  const runtime = hidden.host.runtime!
+  const handle = runtime.handleConnection.bind(runtime)
+  runtime.handleConnection = (app: string, service: string, stream: DuplexLike) => {
+    peersSeen.push(formatId((stream as SecretStream).remotePublicKey))
+    handle(app, service, stream)
+  }
+
+  const st = await until(() => {
+    const h = hidden.host.status().hidden?.[0]
+    return h && h.intros.length === 3 && h.published ? h : null
+  }, 'three intro points and a published descriptor', 30_000)
+  const key = Buffer.from(st.key, 'hex')
+  assert.equal(st.app, 'echo')
+  assert.ok(!st.intros.some((k) => k === formatId(hidden.host.onionRelay?.publicKey ?? Buffer.alloc(32))))
+
+  // the client: a bare DHT node, no host at all
+  const dht = plainClient(testnet)
+  defer(() => dht.destroy())
+  await dht.ready()
+  const client = new OnionClient(dht, { timeoutMs: 10_000, lookupTimeoutMs: 3000 })
+  defer(() => client.close())
+
+  await t.test("the service's public address is published nowhere", async () => {
+    assert.deepEqual(hidden.host.status().services, [], 'status lists no public service')
+    const echoHash = hidden.host.apps.get('echo')!.services[0].hash
+    const found = []
+    for await (const p of lookupVerified(dht, Buffer.from(echoHash, 'hex'), { timeoutMs: 2000 })) found.push(p)
+    assert.deepEqual(found, [], 'a lookup of the echo service hash finds no peer')
+    const d = await fetchDescriptor(dht, hidden.host.identity!.publicKey)
+    if (d.ok) assert.deepEqual(d.descriptor.apps, [], 'the host descriptor names no app')
+    assert.notEqual(st.key, formatId(hidden.host.serviceKeyPair(echoHash).publicKey), 'the hidden key is not the public service key')
+  })
+
+  let c: Awaited<ReturnType<typeof connectHidden>>
+  await t.test('bytes flow both ways between a client and the hidden echo plugin', async () => {
+    c = await connectHidden(client, key)
+    assert.ok(views.has(c.rendezvous) && views.has(c.intro))
+    assert.equal(await roundTrip(c.stream, 'hello, hidden echo'), 'hello, hidden echo')
+    const big = Buffer.alloc(60_000, 9)
+    c.stream.write(big)
+    assert.deepEqual(await readBytes(c.stream, big.length), big)
+  })
+
+  await t.test('the service sees a one-time key; no relay sees the service host or the client', async () => {
+    assert.equal(peersSeen.length, 1)
+    const never = [formatId(dht.defaultKeyPair.publicKey), hostKey, ...relayHostKeys, ...views.keys()]
+    assert.ok(!never.includes(peersSeen[0]), "the service's view of its peer is neither the client nor any host or relay")
+    const all = [...views.values()].flat()
+    const seenKeys = all.map((o) => o.key)
+    assert.ok(!seenKeys.includes(hostKey), 'no relay ever learns the hidden host key')
+    assert.ok(!seenKeys.includes(formatId(dht.defaultKeyPair.publicKey)), 'no relay ever learns the client key')
+    // the introduction points know the hidden key (it is public); nobody else is told it
+    const intros = [...views].filter(([, v]) => v.some((o) => o.kind === 'intro' && o.key === st.key)).map(([k]) => k)
+    assert.deepEqual(new Set(intros), new Set(hidden.host.status().hidden![0].intros))
+    // the rendezvous point joined two circuits and learnt no key at all on either
+    const rp = views.get(c.rendezvous)!
+    const joined = rp.filter((o) => o.kind === 'rendezvous')
+    assert.equal(joined.length, 2)
+    for (const o of joined) {
+      const circuit = rp.filter((x) => x.circuit === o.circuit)
+      assert.deepEqual(circuit.map((x) => x.kind), ['prev', 'rendezvous'], 'the rendezvous point saw only a previous hop on each side')
+    }
+    c.stream.destroy()
+  })
+
+  await t.test('an unknown hidden key is NOT_FOUND', async () => {
+    const nobody = DHT.keyPair().publicKey
+    await assert.rejects(connectHidden(client, nobody), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'NOT_FOUND')
+      assert.match(err.message, new RegExp(`no hidden service descriptor under key ${formatId(nobody)}`))
+      return true
+    })
+  })
+
+  await t.test('a relay refuses an introduction point request signed by the wrong key', async () => {
+    const relay = (await client.relays())[0]
+    const wrong = Buffer.alloc(64)
+    await assert.rejects(
+      client.withCircuit(relay, (circuit) => circuit.request(RELAY_CMD.ESTABLISH_INTRO, encode(onionEstablishIntro, { serviceKey: key, signature: wrong }), RELAY_CMD.INTRO_ESTABLISHED, 'refused')),
+      { code: 'CIRCUIT_FAILED' }
+    )
+  })
+
+  await t.test('hypernet-host connect --hidden joins the hidden echo to stdin/stdout', async () => {
+    const cliHome = await mkdtemp(join(tmpdir(), 'hn-cli-'))
+    defer(() => removeHome(cliHome))
+    const r = await cli(cliHome, ['connect', '--hidden', st.key, '--bootstrap', `127.0.0.1:${testnet.bootstrap[0].port}`, '--timeout', '15'], { answer: 'ping a hidden service' })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, 'ping a hidden service\n')
+    assert.match(r.stderr, new RegExp(`connected to hidden service ${st.key} at rendezvous relay`))
+  })
+
+  await t.test('start refuses a malformed --hidden value', async () => {
+    const cliHome = await mkdtemp(join(tmpdir(), 'hn-cli-'))
+    defer(() => removeHome(cliHome))
+    const r = await cli(cliHome, ['start', '--hidden', 'echo/x/y'])
+    assert.equal(r.code, 2)
+    assert.match(r.stderr, /USAGE: --hidden: expected <app> or <app>\/<service>, got "echo\/x\/y"/)
+  })
+
+  await t.test('an introduction point dying is replaced, and clients still get through', async () => {
+    const before = hidden.host.status().hidden![0]
+    const victim = relays.find((r) => formatId(r.host.onionRelay!.publicKey) === before.intros[0])!
+    await victim.host.dht!.destroy({ force: true })
+    const after = await until(() => {
+      const h = hidden.host.status().hidden![0]
+      return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
+    }, 'a new intro point and a republished descriptor', 30_000)
+    assert.ok(!after.intros.includes(before.intros[0]))
+    const again = await connectHidden(client, key)
+    assert.notEqual(again.intro, before.intros[0])
+    assert.equal(await roundTrip(again.stream, 'after the intro point died'), 'after the intro point died')
+    again.stream.destroy()
+  })
+})
