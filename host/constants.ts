@@ -146,7 +146,9 @@ export const ONION = {
   /** How long a client waits for a whole circuit and stream, in ms. */
   buildTimeoutMs: 20_000,
   /** How long a client avoids a relay that failed it, in ms. */
-  avoidMs: 5 * 60_000
+  avoidMs: 5 * 60_000,
+  /** Guard relays a host keeps as the first hop of its circuits (hidden services, plugin dials). */
+  hostGuards: 2
 } as const
 
 /**

@@ -39,6 +39,7 @@ import { OnionClient, OnionRelay, dialAnonymous, onionRelayEntry, onionRelayKeyP
 import { ANONYMOUS_PREFIX } from '../plugins/dial-grants.ts'
 import type { HiddenServiceInit, OnionRelayInit } from '../onion/index.ts'
 import { HostHiddenServices } from './host-hidden.ts'
+import { ONION } from '../constants.ts'
 import type { HiddenSpec } from './host-hidden.ts'
 
 /**
@@ -295,7 +296,7 @@ export class Host {
 
   /** The host's onion client: circuits never run through this host's own relay. */
   onion(): OnionClient {
-    this.onionClient ??= new OnionClient(this.dht!, { excludeHosts: [formatId(this.identity!.publicKey)] })
+    this.onionClient ??= new OnionClient(this.dht!, { excludeHosts: [formatId(this.identity!.publicKey)], guards: ONION.hostGuards })
     return this.onionClient
   }
 

@@ -28,12 +28,18 @@ export interface OnionClientInit {
   lookupTimeoutMs?: number
   /** How long found relays are reused before looking again, in ms. */
   relayCacheMs?: number
+  /**
+   * Guard relays to keep as first hops (0: a random first hop each time). A long-lived host
+   * keeps a few, so that a relay run to watch it sees it only if chosen once, not eventually.
+   */
+  guards?: number
 }
 
 export class OnionClient {
   private cache: { relays: RelayInfo[]; at: number } | null = null
   private readonly avoided = new Map<string, number>()
   private readonly open = new Set<Duplex>()
+  private guards: RelayInfo[] = []
   private readonly exclude: Set<string>
   private closed = false
 
@@ -93,8 +99,9 @@ export class OnionClient {
     for (let i = 0; i < attempts; i++) {
       const avoid = new Set([...this.exclude, ...this.avoiding()])
       if (last) avoid.add(last.hostKey).add(last.relayKey)
-      let path = pickPath(await this.relays(i > 0 && failed !== null), hops, avoid)
-      if (path.length < hops) path = pickPath(await this.relays(true), hops, avoid)
+      const relays = await this.relays(i > 0 && failed !== null)
+      let path = this.pickWithGuard(relays, hops, avoid)
+      if (path.length < hops) path = this.pickWithGuard(await this.relays(true), hops, avoid)
       if (path.length < hops) throw HypernetError.NO_RELAYS(this.hops, path.length + (last ? 1 : 0))
       if (last) path = [...path, last]
       // a circuit that dies later (a relay went away) steers the next build around that relay
@@ -115,6 +122,31 @@ export class OnionClient {
       }
     }
     throw isHypernetError(failed) ? failed : HypernetError.CIRCUIT_FAILED(`no circuit after ${attempts} attempts`, 'unreachable', failed)
+  }
+
+  /**
+   * A path of `hops` relays whose first is one of this client's guards (when it keeps any):
+   * a few relays chosen once and kept while they work, so that the few relays that ever see
+   * this machine's address stay the same few, rather than every relay in turn (Tor's guards).
+   */
+  private pickWithGuard(relays: readonly RelayInfo[], hops: number, avoid: ReadonlySet<string>): RelayInfo[] {
+    const wanted = this.init.guards ?? 0
+    if (wanted === 0) return pickPath(relays, hops, avoid)
+    const gone = new Set(this.avoiding())
+    this.guards = this.guards.filter((g) => !gone.has(g.relayKey) && !gone.has(g.hostKey) && relays.some((r) => r.relayKey === g.relayKey))
+    if (this.guards.length < wanted) {
+      const taken = new Set([...this.exclude, ...gone, ...this.guards.flatMap((g) => [g.hostKey, g.relayKey])])
+      this.guards.push(...pickPath(relays, wanted - this.guards.length, taken))
+    }
+    const guard = this.guards.find((g) => !avoid.has(g.hostKey) && !avoid.has(g.relayKey))
+    if (!guard) return pickPath(relays, hops, avoid)
+    const rest = pickPath(relays, hops - 1, new Set([...avoid, guard.hostKey, guard.relayKey]))
+    return [guard, ...rest]
+  }
+
+  /** The guards in use (relay keys, hex). */
+  guardKeys(): string[] {
+    return this.guards.map((g) => g.relayKey)
   }
 
   /**

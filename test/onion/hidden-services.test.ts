@@ -10,7 +10,7 @@ import { fetchDescriptor } from '../../host/dns/descriptor.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import { formatId } from '../../host/encoding/ids.ts'
 import { RELAY_CMD, encode, onionEstablishIntro } from '../../host/messages.ts'
-import { OnionClient, connectHidden } from '../../host/onion/index.ts'
+import { ClientCircuit, OnionClient, connectHidden } from '../../host/onion/index.ts'
 import type { RelayObservation } from '../../host/onion/index.ts'
 import type { DuplexLike } from '../../host/plugins/index.ts'
 import { cli } from '../helpers/cli.ts'
@@ -31,6 +31,15 @@ test('hidden services: reachable by key through relays, their host published now
   const defer = teardown(t)
   const testnet = await startTestnet(10)
   defer(() => testnet.destroy())
+
+  // every circuit built in this process, by DHT node: which relay saw its owner's address
+  const built: Array<{ dht: unknown; first: string }> = []
+  const build = ClientCircuit.prototype.build
+  ClientCircuit.prototype.build = function (this: ClientCircuit) {
+    built.push({ dht: (this as unknown as { dht: unknown }).dht, first: this.path[0].relayKey })
+    return build.call(this)
+  }
+  defer(() => (ClientCircuit.prototype.build = build))
 
   // relay hosts first, each instrumented, so the hidden service finds them at once
   const views = new Map<string, RelayObservation[]>()
@@ -115,6 +124,12 @@ test('hidden services: reachable by key through relays, their host published now
       const circuit = rp.filter((x) => x.circuit === o.circuit)
       assert.deepEqual(circuit.map((x) => x.kind), ['prev', 'rendezvous'], 'the rendezvous point saw only a previous hop on each side')
     }
+    // only the hidden host's guards ever see its address: every circuit it built starts at one
+    const firstHops = new Set(built.filter((b) => b.dht === hidden.host.dht).map((b) => b.first))
+    assert.ok(firstHops.size > 0)
+    const guards = hidden.host.onionClient!.guardKeys()
+    assert.equal(guards.length, 2)
+    for (const k of firstHops) assert.ok(guards.includes(k), `relay ${k.slice(0, 8)} was a first hop of the hidden host but is no guard`)
     c.stream.destroy()
   })
 
