@@ -22,6 +22,8 @@ export function describePermissions(m: Manifest): PermissionLine[] {
   for (const d of m.permissions.dial ?? []) {
     if (d.startsWith('self/')) {
       out.push({ kind: 'dial', words: `connect to other hosts running this app's "${d.slice(5)}" service`, risky: false })
+    } else if (d.startsWith('hidden/')) {
+      out.push({ kind: 'dial', words: `connect anonymously, through onion relays, to the hidden service with key ${d.slice(7)} (other code, run by a host nobody can see)`, risky: true })
     } else if (d.startsWith('anonymous/')) {
       out.push({ kind: 'dial', words: `connect anonymously, through onion relays, to the service with hash ${d.slice(10)} (other code, run by other hosts)`, risky: true })
     } else {

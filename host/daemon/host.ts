@@ -35,8 +35,8 @@ import { registerKvPlugin } from '../kv/kv-plugin.ts'
 import { KvService } from '../kv/kv-service.ts'
 import type { KvServiceInit } from '../kv/kv-service.ts'
 import type { HostStatus } from './host-status.ts'
-import { OnionClient, OnionRelay, dialAnonymous, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
-import { ANONYMOUS_PREFIX } from '../plugins/dial-grants.ts'
+import { OnionClient, OnionRelay, connectHidden, dialAnonymous, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
+import { ANONYMOUS_PREFIX, HIDDEN_PREFIX } from '../plugins/dial-grants.ts'
 import type { HiddenServiceInit, OnionRelayInit } from '../onion/index.ts'
 import { HostHiddenServices } from './host-hidden.ts'
 import { ONION } from '../constants.ts'
@@ -277,6 +277,7 @@ export class Host {
   }
 
   private async dial(target: DialTarget, app: string): Promise<DuplexLike> {
+    if (target.raw.startsWith(HIDDEN_PREFIX)) return this.dialHidden(target.serviceKey!, app)
     if (target.raw.startsWith(ANONYMOUS_PREFIX)) return this.dialAnonymously(target, app)
     if (target.serviceKey) return this.connect(target.serviceKey)
     const own = new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
@@ -291,6 +292,13 @@ export class Host {
     const stream = await dialAnonymous(this.dht!, this.onion(), target, own)
     stream.on('error', () => {}) // the runtime attaches its own listeners once this resolves
     this.log.info('plugin connected out anonymously', { app })
+    return stream
+  }
+
+  /** A plugin's dial to a hidden service (`hidden/<key>`): a rendezvous, end-to-end encrypted. */
+  private async dialHidden(key: Buffer, app: string): Promise<DuplexLike> {
+    const { stream } = await connectHidden(this.onion(), key)
+    this.log.info('plugin connected to a hidden service', { app })
     return stream
   }
 

@@ -98,7 +98,7 @@ function hint(path: string): string {
   if (path === '/expires') return 'expected an ISO 8601 date-time such as 2027-01-01T00:00:00Z'
   if (path === '/app/version') return 'expected a semantic version such as 1.0.0'
   if (path === '/app/name') return 'expected lowercase letters, digits and dashes (at most 64)'
-  if (path.startsWith('/permissions/dial/')) return 'expected self/<service name> or a service hash, optionally as anonymous/<service hash>'
+  if (path.startsWith('/permissions/dial/')) return 'expected self/<service name> or a service hash, optionally as anonymous/<service hash>, or hidden/<hidden key>'
   if (/\/services\/\d+\/name$/.test(path)) return 'expected lowercase letters, digits, ".", "_" or "-" (at most 64)'
   return 'does not match the expected format'
 }

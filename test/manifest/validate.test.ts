@@ -50,7 +50,7 @@ test('a malformed key, hash, expiry or dial target says what form was expected',
   assert.throws(() => validateManifest(complete({ expires: 'tomorrow' })), { message: /\/expires: expected an ISO 8601 date-time/ })
   const m = complete()
   m.permissions.dial = ['anything']
-  assert.throws(() => validateManifest(m), { message: /\/permissions\/dial\/0: expected self\/<service name> or a service hash, optionally as anonymous\/<service hash>, got "anything"/ })
+  assert.throws(() => validateManifest(m), { message: /\/permissions\/dial\/0: expected self\/<service name> or a service hash, optionally as anonymous\/<service hash>, or hidden\/<hidden key>, got "anything"/ })
 })
 
 test('a wrong schema identifier is refused', () => {

@@ -43,3 +43,29 @@ test('the manifest schema accepts anonymous/<service hash> in permissions.dial, 
   assert.match(dial.words, /anonymously, through onion relays/)
   assert.equal(dial.risky, true)
 })
+
+test('a hidden/ grant allows dials to that hidden key only, and in no other form', () => {
+  const g = createDialGrants(manifestFor('x', wasm, { permissions: { dial: [`hidden/${key}`, `anonymous/${hidden}`] } }), code)
+  const ok = g.check(`hidden/${key}`)
+  assert.ok(ok.ok)
+  assert.equal(ok.target.raw, `hidden/${key}`)
+  assert.equal(formatId(ok.target.serviceKey!), key)
+  const denied = (t: string) => {
+    const r = g.check(t)
+    return !r.ok && r.rc
+  }
+  assert.equal(denied(`hidden/${hidden}`), RC.EDENIED, 'an anonymous grant is no hidden one')
+  assert.equal(denied(key), RC.EDENIED)
+  assert.equal(denied(`anonymous/${key}`), RC.EDENIED, 'a hidden key is never dialed as a service hash')
+  assert.equal(denied('hidden/zz'), RC.EINVAL)
+  assert.equal(denied(`hidden/${key}@${key}`), RC.EINVAL)
+})
+
+test('the manifest schema accepts hidden/<hidden key> in permissions.dial, and audit words it', () => {
+  assert.doesNotThrow(() => validateDraft(draftFor('x', { permissions: { dial: [`hidden/${key}`] } })))
+  assert.throws(() => validateDraft(draftFor('x', { permissions: { dial: ['hidden/self/x'] } })), { code: 'MANIFEST_INVALID', message: /hidden\/<hidden key>/ })
+  const lines = describePermissions({ ...manifestFor('x', wasm), permissions: { dial: [`hidden/${key}`] } } as unknown as Manifest)
+  const dial = lines.find((l) => l.kind === 'dial')!
+  assert.match(dial.words, new RegExp(`hidden service with key ${key}`))
+  assert.equal(dial.risky, true)
+})

@@ -12,7 +12,7 @@ import { formatId } from '../../host/encoding/ids.ts'
 import { RELAY_CMD, encode, onionEstablishIntro } from '../../host/messages.ts'
 import { ClientCircuit, OnionClient, connectHidden } from '../../host/onion/index.ts'
 import type { RelayObservation } from '../../host/onion/index.ts'
-import type { DuplexLike } from '../../host/plugins/index.ts'
+import type { DialTarget, DuplexLike } from '../../host/plugins/index.ts'
 import { cli } from '../helpers/cli.ts'
 import { plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
 import type { TestHost } from '../helpers/hosts.ts'
@@ -158,6 +158,16 @@ test('hidden services: reachable by key through relays, their host published now
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, 'ping a hidden service\n')
     assert.match(r.stderr, new RegExp(`connected to hidden service ${st.key} at rendezvous relay`))
+  })
+
+  await t.test("a plugin's hidden/ dial reaches the hidden service through its host's guards", async () => {
+    const dialer = relays[0].host as unknown as { dial(t: DialTarget, app: string): Promise<SecretStream> }
+    const before = peersSeen.length
+    const s = await dialer.dial({ raw: `hidden/${st.key}`, serviceHash: key, serviceKey: key, self: null }, 'test-app')
+    assert.equal(await roundTrip(s, 'a plugin, to a hidden service'), 'a plugin, to a hidden service')
+    assert.equal(peersSeen.length, before + 1)
+    assert.notEqual(peersSeen[before], formatId(relays[0].host.identity!.publicKey))
+    s.destroy()
   })
 
   await t.test('start refuses a malformed --hidden value', async () => {
