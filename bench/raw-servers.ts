@@ -55,7 +55,8 @@ export function echoStream(s: SecretStream): void {
   s.on('end', () => s.end())
 }
 
-function sinkStream(s: SecretStream): void {
+/** Sink: read everything, write one byte back per MiB received (what bench/plugins/sink does). */
+export function sinkStream(s: SecretStream): void {
   let n = 0
   s.on('data', (d: Buffer) => {
     n += d.byteLength

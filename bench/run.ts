@@ -8,6 +8,7 @@ import { memoryRows } from './rows/memory.ts'
 import { scaleRows } from './rows/scale.ts'
 import { streamRows } from './rows/stream.ts'
 import { onionRows } from './rows/onion.ts'
+import { hiddenRows } from './rows/hidden.ts'
 import type { Row } from './table.ts'
 
 /**
@@ -50,6 +51,7 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
   if (want(5)) await step('row 5 (byte path)', () => bytePathRows(o))
   if (want(6)) await step(`row 6 (memory, ${o.plugins.join('/')} plugins)`, () => memoryRows(o))
   if (want(9)) await step('row 9 (onion circuit, 3 hops)', () => onionRows(o))
+  if (want(10)) await step('row 10 (hidden service vs 3 hops vs direct)', () => hiddenRows(o))
 
   rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }))
   const cpu = cpus()

@@ -48,6 +48,21 @@ export async function paired<T>(rounds: number, a: () => Promise<T>, b: () => Pr
   return out
 }
 
+/**
+ * Run each of `fns` once per round, starting round r at fns[r % n] and going round in order,
+ * so drift on a shared machine hits all alike; returns every sample of each, by index.
+ */
+export async function rotated<T>(rounds: number, fns: Array<() => Promise<T>>): Promise<T[][]> {
+  const out = fns.map(() => [] as T[])
+  for (let r = 0; r < rounds; r++) {
+    for (let i = 0; i < fns.length; i++) {
+      const k = (r + i) % fns.length
+      out[k].push(await fns[k]())
+    }
+  }
+  return out
+}
+
 /** Median of per-round ratios a[i] / b[i] and differences a[i] - b[i] of paired rounds. */
 export function pairedStats(a: number[], b: number[]): { ratio: number; overhead: number } {
   const n = Math.min(a.length, b.length)

@@ -79,7 +79,7 @@ export async function onionRows(o: BenchOptions): Promise<Row[]> {
 }
 
 /** MB/s of `mib` MiB written into the raw sink (1 byte back per MiB). */
-async function oneWay(open: () => Promise<Duplex>, mib: number): Promise<number> {
+export async function oneWay(open: () => Promise<Duplex>, mib: number): Promise<number> {
   const s = await open()
   s.on('error', () => {})
   try {
@@ -103,7 +103,7 @@ async function oneWay(open: () => Promise<Duplex>, mib: number): Promise<number>
 }
 
 /** ms from nothing to the first echoed byte. */
-async function firstByte(open: () => Promise<Duplex>): Promise<number> {
+export async function firstByte(open: () => Promise<Duplex>): Promise<number> {
   const start = now()
   const s = await open()
   s.on('error', () => {})
