@@ -182,5 +182,7 @@ export const HIDDEN = {
   /** Longest wait before a service retries intro points after a failure, in ms. */
   maxRetryMs: 30_000,
   /** Introductions a service answers at once; more are dropped (each costs a circuit). */
-  maxPendingIntroductions: 32
+  maxPendingIntroductions: 32,
+  /** Descriptor stores and lookups (PUBLISH, FETCH) a relay makes for one circuit; then LIMIT. */
+  maxDhtRequestsPerCircuit: 8
 } as const

@@ -38,7 +38,13 @@ export interface HiddenConnection {
  */
 export async function connectHidden(client: OnionClient, key: Buffer, opts: { timeoutMs?: number } = {}): Promise<HiddenConnection> {
   const cookie = randomBytes(32)
-  const [descriptor, rendezvous] = await Promise.all([fetchDescriptor(client, key), waitAtRendezvous(client, cookie)])
+  const [fetched, waiting] = await Promise.allSettled([fetchDescriptor(client, key), waitAtRendezvous(client, cookie)])
+  // one failed: the other's circuit must not be left open
+  if (waiting.status === 'fulfilled' && fetched.status === 'rejected') waiting.value.circuit.close(ONION_REASON.DONE)
+  if (fetched.status === 'rejected') throw fetched.reason
+  if (waiting.status === 'rejected') throw waiting.reason
+  const descriptor = fetched.value
+  const rendezvous = waiting.value
   try {
     const met = rendezvous.met(opts.timeoutMs ?? HIDDEN.rendezvousTimeoutMs)
     met.catch(() => {})
@@ -89,6 +95,7 @@ async function waitAtRendezvous(client: OnionClient, cookie: Buffer): Promise<{ 
   const met = (ms: number) =>
     new Promise<void>((resolve, reject) => {
       if (arrived) return resolve()
+      if (circuit.closed) return reject(circuit.error ?? HypernetError.CIRCUIT_FAILED('the rendezvous circuit closed before the service came', 'hop-lost'))
       const timer = setTimeout(() => reject(HypernetError.CIRCUIT_FAILED(`the hidden service did not come to the rendezvous within ${ms} ms`, 'timeout')), ms)
       wake = () => {
         clearTimeout(timer)

@@ -1,6 +1,6 @@
 import type DHT from 'hyperdht'
 import sodium from 'sodium-native'
-import { NAMESPACE, ONION_REASON } from '../constants.ts'
+import { HIDDEN, NAMESPACE, ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import type { Logger } from '../log/logger.ts'
 import { RELAY_CMD, decodeExact, encode, onionCookie, onionEstablishIntro, onionFetch, onionIntroduce, onionReason, onionRecord } from '../messages.ts'
@@ -27,6 +27,8 @@ export interface HiddenRelayInit {
   log: Logger
   /** How long a DHT store or lookup for a circuit may take, in ms. */
   timeoutMs: number
+  /** DHT stores and lookups one circuit may ask for (each costs a DHT query). */
+  maxDhtRequests?: number
   observe?: (o: RelayObservation) => void
 }
 
@@ -35,6 +37,8 @@ export class HiddenRelay {
   private readonly intros = new Map<string, RelayCircuit>()
   /** cookie (hex) -> the client's waiting rendezvous circuit */
   private readonly cookies = new Map<string, RelayCircuit>()
+  /** DHT requests made for each circuit, so one circuit cannot make this relay query forever. */
+  private readonly dhtRequests = new WeakMap<RelayCircuit, number>()
 
   constructor(private readonly init: HiddenRelayInit) {}
 
@@ -120,20 +124,27 @@ export class HiddenRelay {
     // a record the DHT would refuse is refused here, where the publisher hears why
     if (!verifyRecord(r)) return void circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.PROTOCOL }))
     this.init.observe?.({ circuit: circuit.id, kind: 'publish', key: formatId(r.key), address: null })
-    this.whileBusy(circuit, storeRecord(this.init.dht, r, this.init.timeoutMs), () => circuit.sendMessage(RELAY_CMD.PUBLISHED, Buffer.alloc(0)))
+    this.whileBusy(circuit, () => storeRecord(this.init.dht, r, this.init.timeoutMs), () => circuit.sendMessage(RELAY_CMD.PUBLISHED, Buffer.alloc(0)))
   }
 
   private fetch(circuit: RelayCircuit, key: Uint8Array): void {
     this.init.observe?.({ circuit: circuit.id, kind: 'fetch', key: formatId(key), address: null })
-    this.whileBusy(circuit, fetchRecord(this.init.dht, Buffer.from(key), this.init.timeoutMs), (record) => {
+    this.whileBusy(circuit, () => fetchRecord(this.init.dht, Buffer.from(key), this.init.timeoutMs), (record) => {
       if (record) circuit.sendMessage(RELAY_CMD.FETCHED, encode(onionRecord, record))
       else circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.NO_SUCH_SERVICE }))
     })
   }
 
   /** Run a DHT request for a circuit; it answers when done (END UNREACHABLE on failure), if still open. */
-  private whileBusy<T>(circuit: RelayCircuit, work: Promise<T>, answer: (v: T) => void): void {
+  private whileBusy<T>(circuit: RelayCircuit, start: () => Promise<T>, answer: (v: T) => void): void {
+    const n = (this.dhtRequests.get(circuit) ?? 0) + 1
+    this.dhtRequests.set(circuit, n)
+    if (n > (this.init.maxDhtRequests ?? HIDDEN.maxDhtRequestsPerCircuit)) {
+      circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.LIMIT }))
+      return circuit.close(ONION_REASON.LIMIT)
+    }
     circuit.setState('busy')
+    const work = start()
     work.then(
       (v) => {
         if (circuit.currentState !== 'busy') return

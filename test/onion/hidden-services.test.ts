@@ -9,7 +9,8 @@ import { installExamples } from '../../host/demo/install-examples.ts'
 import { fetchDescriptor } from '../../host/dns/descriptor.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import { formatId } from '../../host/encoding/ids.ts'
-import { RELAY_CMD, encode, onionEstablishIntro } from '../../host/messages.ts'
+import { RELAY_CMD, decodeExact, encode, onionEstablishIntro, onionFetch, onionIntroduce, onionReason } from '../../host/messages.ts'
+import { ONION_REASON } from '../../host/constants.ts'
 import { ClientCircuit, OnionClient, connectHidden } from '../../host/onion/index.ts'
 import type { RelayObservation } from '../../host/onion/index.ts'
 import type { DialTarget, DuplexLike } from '../../host/plugins/index.ts'
@@ -151,6 +152,39 @@ test('hidden services: reachable by key through relays, their host published now
     )
   })
 
+  await t.test('malformed hidden-service messages end that circuit only; a forged introduction is dropped by the service', async () => {
+    const relay = (await client.relays())[0]
+    await assert.rejects(
+      client.withCircuit(relay, (c) => c.request(RELAY_CMD.INTRODUCE1, Buffer.from([0, 1, 2]), RELAY_CMD.INTRODUCE_ACK, 'introduce')),
+      (err: Error & { code?: string; details?: Record<string, unknown> }) => err.code === 'CIRCUIT_FAILED' && err.details?.reason === 'protocol'
+    )
+    // well formed, but not sealed to the hidden key: the intro point cannot tell, the service can
+    const before = hidden.host.status().hidden![0].introductions
+    const intro = await client.relayInfo(hidden.host.status().hidden![0].intros[0])
+    await client.withCircuit(intro, async (c) => {
+      const ack = await c.request(RELAY_CMD.INTRODUCE1, encode(onionIntroduce, { serviceKey: key, sealed: Buffer.alloc(120, 7) }), RELAY_CMD.INTRODUCE_ACK, 'introduce')
+      assert.equal(decodeExact(onionReason, ack.data, 'ack').reason, ONION_REASON.DONE)
+      c.close()
+    })
+    await new Promise((r) => setTimeout(r, 200))
+    assert.equal(hidden.host.status().hidden![0].introductions, before, 'the forged introduction was not answered')
+    // and everything still works
+    const again = await connectHidden(client, key)
+    assert.equal(await roundTrip(again.stream, 'still here'), 'still here')
+    again.stream.destroy()
+  })
+
+  await t.test('a relay makes at most 8 DHT requests for one circuit, then ends it with LIMIT', async () => {
+    await client.withCircuit(undefined, async (c) => {
+      for (let i = 0; i < 8; i++) await c.request(RELAY_CMD.FETCH, encode(onionFetch, { key }), RELAY_CMD.FETCHED, 'fetch')
+      await assert.rejects(c.request(RELAY_CMD.FETCH, encode(onionFetch, { key }), RELAY_CMD.FETCHED, 'fetch'), (err: Error & { code?: string; details?: Record<string, unknown> }) => {
+        assert.equal(err.code, 'CIRCUIT_FAILED')
+        assert.equal(err.details?.reason, 'limit')
+        return true
+      })
+    })
+  })
+
   await t.test('hypernet-host connect --hidden joins the hidden echo to stdin/stdout', async () => {
     const cliHome = await mkdtemp(join(tmpdir(), 'hn-cli-'))
     defer(() => removeHome(cliHome))
@@ -178,10 +212,10 @@ test('hidden services: reachable by key through relays, their host published now
     assert.match(r.stderr, /USAGE: --hidden: expected <app> or <app>\/<service>, got "echo\/x\/y"/)
   })
 
-  await t.test('an introduction point dying is replaced, and clients still get through', async () => {
+  await t.test('an introduction point that shuts down is replaced, and clients still get through', async () => {
     const before = hidden.host.status().hidden![0]
     const victim = relays.find((r) => formatId(r.host.onionRelay!.publicKey) === before.intros[0])!
-    await victim.host.dht!.destroy({ force: true })
+    await victim.close()
     const after = await until(() => {
       const h = hidden.host.status().hidden![0]
       return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
@@ -191,5 +225,17 @@ test('hidden services: reachable by key through relays, their host published now
     assert.notEqual(again.intro, before.intros[0])
     assert.equal(await roundTrip(again.stream, 'after the intro point died'), 'after the intro point died')
     again.stream.destroy()
+  })
+
+  await t.test('an introduction point that crashes is replaced and the descriptor republished', async () => {
+    const before = hidden.host.status().hidden![0]
+    const victim = relays.find((r) => formatId(r.host.onionRelay!.publicKey) === before.intros[0])!
+    // a crash: the relay's node goes away without a word (no DESTROY cells)
+    await victim.host.dht!.destroy({ force: true })
+    const after = await until(() => {
+      const h = hidden.host.status().hidden![0]
+      return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
+    }, 'a new intro point and a republished descriptor', 30_000)
+    assert.ok(!after.intros.includes(before.intros[0]))
   })
 })
