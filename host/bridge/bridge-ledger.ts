@@ -1,6 +1,6 @@
-import type { SecretStream } from 'hyperdht'
+import type { Duplex } from 'node:stream'
 import { formatId } from '../encoding/ids.ts'
-import type { PathInfo } from '../net/connection-path.ts'
+import type { ConnectionPath, PathInfo } from '../net/connection-path.ts'
 import type { SpliceCounters } from './splice-streams.ts'
 
 /**
@@ -8,7 +8,20 @@ import type { SpliceCounters } from './splice-streams.ts'
  * way, since when, and the path each takes), and totals over the bridge's life.
  */
 
-export interface BridgeConnectionStatus extends SpliceCounters, PathInfo {
+/**
+ * The Hypernet side of a bridge connection: a HyperDHT stream, or an onion stream (a plain
+ * Duplex) for an anonymous listen bridge. `remotePublicKey` is the service key it reaches.
+ */
+export type BridgeStream = Duplex & { remotePublicKey: Uint8Array }
+
+/** How a bridge connection travels: `onion` through a circuit, with its relays in `circuit`. */
+export interface BridgePathInfo extends Omit<PathInfo, 'path'> {
+  path: ConnectionPath | 'onion'
+  /** Relay keys (hex), first to last, of an onion connection's circuit. */
+  circuit?: string[]
+}
+
+export interface BridgeConnectionStatus extends SpliceCounters, BridgePathInfo {
   /** The Hypernet peer's key (hex): the client of an exposed service, the service of a listen bridge. */
   peer: string
   since: string
@@ -25,7 +38,7 @@ export interface LedgerTotals {
 }
 
 interface Entry {
-  stream: SecretStream
+  stream: BridgeStream
   counters: SpliceCounters
   since: string
 }
@@ -36,7 +49,7 @@ export class BridgeLedger {
   private lastError: string | null = null
 
   /** Count a new connection; returns the counters to splice it with and a function to call when it closed. */
-  add(stream: SecretStream): { counters: SpliceCounters; closed: () => void } {
+  add(stream: BridgeStream): { counters: SpliceCounters; closed: () => void } {
     const e: Entry = { stream, counters: { bytesIn: 0, bytesOut: 0 }, since: new Date().toISOString() }
     this.open.add(e)
     this.done.connections++
@@ -60,7 +73,7 @@ export class BridgeLedger {
   }
 
   /** Open connections, each with its path read now. */
-  connections(pathOf: (s: SecretStream) => PathInfo): BridgeConnectionStatus[] {
+  connections(pathOf: (s: BridgeStream) => BridgePathInfo): BridgeConnectionStatus[] {
     return [...this.open].map((e) => ({ peer: formatId(e.stream.remotePublicKey), since: e.since, ...e.counters, ...pathOf(e.stream) }))
   }
 

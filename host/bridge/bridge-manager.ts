@@ -2,8 +2,7 @@ import type { KeyPair, SecretStream } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
-import type { PathInfo } from '../net/connection-path.ts'
-import type { BridgeConnectionStatus, LedgerTotals } from './bridge-ledger.ts'
+import type { BridgeConnectionStatus, BridgePathInfo, BridgeStream, LedgerTotals } from './bridge-ledger.ts'
 import { bridgeServiceHash } from './bridge-service-hash.ts'
 import { BridgeStore, bridgeId, validateBridge } from './bridge-store.ts'
 import type { BridgeConfig, ExposeBridgeConfig, ListenBridgeConfig } from './bridge-store.ts'
@@ -15,7 +14,8 @@ import type { BridgeDial } from './listen-bridge.ts'
  * Runs the bridges of `<home>/bridges.json` in the daemon: opens each listen bridge's port,
  * listens on each exposed service's key (through the host's service listener, so its firewall
  * and limits apply) and advertises it (announced under its service hash, listed in the host
- * descriptor, found by verified lookups like a plugin's service). Adding checks for clashes
+ * descriptor, found by verified lookups like a plugin's service). An anonymous listen bridge
+ * dials through `dialAnonymous` (an onion circuit per connection) instead. Adding checks for clashes
  * and opens the port before it is saved, so a bad bridge is refused, never half-made. A bridge
  * that cannot start at daemon start (its port taken meanwhile) is shown failed in status, and
  * the rest of the host runs.
@@ -26,6 +26,8 @@ export interface BridgeManagerComponents {
   log: Logger
   /** Open a stream to a service hash or key (the host's dialer: verified peers, relays). */
   dial: BridgeDial
+  /** Open a stream to a service hash or key through a fresh onion circuit (anonymous listen bridges). */
+  dialAnonymous: BridgeDial
   /** Listen for / stop listening for a service hash on its key pair (the host's listener). */
   listen(hash: string): Promise<Buffer>
   unlisten(hash: string): Promise<void>
@@ -35,7 +37,8 @@ export interface BridgeManagerComponents {
   checkFits(names: string[]): void
   /** Names of the services this host's apps run, to refuse an exposed name that clashes (name -> app). */
   appServices(): Map<string, string>
-  pathOf(stream: SecretStream): PathInfo
+  /** How a connection travels now: direct, relayed, or through an onion circuit. */
+  pathOf(stream: BridgeStream): BridgePathInfo
 }
 
 export interface BridgeStatus extends LedgerTotals {
@@ -45,6 +48,8 @@ export interface BridgeStatus extends LedgerTotals {
   target: string
   /** listen: the local TCP address; expose: null. */
   local: string | null
+  /** listen: every connection goes through a fresh onion circuit; expose: always false. */
+  anonymous: boolean
   /** expose: the service name, hash and key. */
   name: string | null
   hash: string | null
@@ -159,10 +164,10 @@ export class BridgeManager {
   }
 
   private describe(config: BridgeConfig): Omit<BridgeStatus, 'state' | 'error' | 'open' | keyof LedgerTotals> {
-    if (config.kind === 'listen') return { kind: 'listen', id: bridgeId(config), target: config.target, local: bridgeId(config), name: null, hash: null, key: null }
+    if (config.kind === 'listen') return { kind: 'listen', id: bridgeId(config), target: config.target, local: bridgeId(config), anonymous: config.anonymous, name: null, hash: null, key: null }
     const hash = formatId(bridgeServiceHash(this.c.identity.publicKey, config.name))
     const running = this.exposed.get(hash)
-    return { kind: 'expose', id: config.name, target: config.target, local: null, name: config.name, hash, key: running ? running.key : null }
+    return { kind: 'expose', id: config.name, target: config.target, local: null, anonymous: false, name: config.name, hash, key: running ? running.key : null }
   }
 
   private configOf(id: string): BridgeConfig | undefined {
@@ -170,7 +175,7 @@ export class BridgeManager {
   }
 
   private async startListen(config: ListenBridgeConfig): Promise<ListenBridge> {
-    const bridge = new ListenBridge(config, this.c.dial, this.c.log)
+    const bridge = new ListenBridge(config, config.anonymous ? this.c.dialAnonymous : this.c.dial, this.c.log)
     await bridge.ready()
     return bridge
   }
@@ -189,7 +194,7 @@ export class BridgeManager {
         this.running.set(id, { config, bridge })
       }
       this.failed.delete(id)
-      this.c.log.info('bridge started', { bridge: id, kind: config.kind, target: config.target })
+      this.c.log.info('bridge started', { bridge: id, kind: config.kind, target: config.target, ...(config.kind === 'listen' ? { anonymous: config.anonymous } : {}) })
     } catch (err) {
       this.failed.set(id, { config, error: (err as Error).message })
       this.c.log.error('bridge not started', { bridge: id, error: (err as Error).message })

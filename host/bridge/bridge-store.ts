@@ -11,7 +11,9 @@ import { formatHostPort, parseHost, parseHostPort, parsePort } from './parse-add
  * The host's bridges, kept in `<home>/bridges.json` (written atomically, under a lock):
  * `{ "version": 1, "bridges": [ ... ] }`, each either
  * - `{ "kind": "listen", "target": <service key or hash, hex>, "host": "127.0.0.1", "port": 8080 }`:
- *   a local TCP port whose connections go to a Hypernet service, or
+ *   a local TCP port whose connections go to a Hypernet service, each through a fresh onion
+ *   circuit when `"anonymous": true` (absent means false, so files from before it still load,
+ *   and a plain bridge is written exactly as before), or
  * - `{ "kind": "expose", "name": "web", "target": "127.0.0.1:3000" }`: a local TCP server
  *   published as the Hypernet service `name` of this host.
  * A listen bridge is named by its address (`127.0.0.1:8080`, or just `8080`), an exposed one by
@@ -23,6 +25,8 @@ export interface ListenBridgeConfig {
   target: string
   host: string
   port: number
+  /** Every connection through a fresh three-hop onion circuit (README: Anonymous routing). */
+  anonymous: boolean
 }
 
 export interface ExposeBridgeConfig {
@@ -51,9 +55,12 @@ export function bridgeMatches(b: BridgeConfig, ref: string): boolean {
 export function validateBridge(input: Record<string, unknown>): BridgeConfig {
   if (input.kind === 'listen') {
     const target = formatId(parseHash(String(input.target ?? ''), 'target'))
-    return { kind: 'listen', target, host: parseHost(input.host ?? '127.0.0.1', '--host'), port: parsePort(input.port, '--port') }
+    const anonymous = input.anonymous ?? false
+    if (typeof anonymous !== 'boolean') throw HypernetError.USAGE(`--anonymous: expected true or false, got ${JSON.stringify(anonymous)}`)
+    return { kind: 'listen', target, host: parseHost(input.host ?? '127.0.0.1', '--host'), port: parsePort(input.port, '--port'), anonymous }
   }
   if (input.kind === 'expose') {
+    if (input.anonymous !== undefined && input.anonymous !== false) throw anonymousRefused('expose')
     const name = input.name
     if (typeof name !== 'string' || !SERVICE_NAME.test(name)) {
       throw HypernetError.USAGE(`--name: expected a service name (lowercase letters, digits, . _ -, at most 64), got ${JSON.stringify(name ?? null)}`)
@@ -61,6 +68,15 @@ export function validateBridge(input: Record<string, unknown>): BridgeConfig {
     return { kind: 'expose', name, target: formatHostPort(parseHostPort(input.target, 'address')) }
   }
   throw HypernetError.USAGE(`bridge: expected kind "listen" or "expose", got ${JSON.stringify(input.kind ?? null)}`)
+}
+
+/**
+ * `--anonymous` where it means nothing: only a listen bridge dials out. An exposed server is
+ * dialled by its clients, who choose whether they come through circuits; `remove` and `list`
+ * change no connection.
+ */
+export function anonymousRefused(action: string): HypernetError {
+  return HypernetError.USAGE(`--anonymous: only bridge listen goes through onion circuits, not bridge ${action}`)
 }
 
 export class BridgeStore {
@@ -116,8 +132,15 @@ export class BridgeStore {
     return withLock(`${this.file}.lock`, async () => {
       const all = await this.read()
       fn(all)
-      await atomicWrite(this.file, JSON.stringify({ version: 1, bridges: all }, null, 2) + '\n')
+      await atomicWrite(this.file, JSON.stringify({ version: 1, bridges: all.map(stored) }, null, 2) + '\n')
       return all
     })
   }
+}
+
+/** A bridge as written to the file: `anonymous` only when true. */
+function stored(b: BridgeConfig): Record<string, unknown> {
+  if (b.kind === 'expose' || b.anonymous) return { ...b }
+  const { anonymous: _, ...plain } = b
+  return plain
 }

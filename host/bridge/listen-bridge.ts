@@ -1,9 +1,9 @@
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
-import type { SecretStream } from 'hyperdht'
-import { HypernetError } from '../errors.ts'
+import { HypernetError, isHypernetError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
 import { BridgeLedger } from './bridge-ledger.ts'
+import type { BridgeStream } from './bridge-ledger.ts'
 import type { ListenBridgeConfig } from './bridge-store.ts'
 import { formatHostPort } from './parse-address.ts'
 import { spliceStreams } from './splice-streams.ts'
@@ -12,11 +12,16 @@ import { spliceStreams } from './splice-streams.ts'
  * Out of Hypernet: a local TCP port whose every connection becomes a connection to a Hypernet
  * service, so any TCP program (curl, a browser, ssh) can use it. The TCP socket is paused
  * until the service answers (the kernel holds what the program sends meanwhile); when no peer
- * answers, the program gets a TCP reset.
+ * answers, the program gets a TCP reset. An anonymous bridge is the same with a dial that goes
+ * through a fresh onion circuit per connection; when no circuit can be built (NO_RELAYS,
+ * CIRCUIT_FAILED), the program gets a reset too and the ledger keeps the code and reason.
  */
 
-/** Opens a stream to the bridge's target (a service hash picks a verified peer). */
-export type BridgeDial = (target: Buffer) => Promise<SecretStream>
+/**
+ * Opens a stream to the bridge's target (a service hash picks a verified peer): a HyperDHT
+ * stream, or an onion stream for an anonymous bridge.
+ */
+export type BridgeDial = (target: Buffer) => Promise<BridgeStream>
 
 export class ListenBridge {
   readonly ledger = new BridgeLedger()
@@ -70,13 +75,13 @@ export class ListenBridge {
     this.sockets.add(socket)
     socket.once('close', () => this.sockets.delete(socket))
     socket.on('error', () => {})
-    let stream: SecretStream
+    let stream: BridgeStream
     try {
       stream = await this.dial(Buffer.from(this.config.target, 'hex'))
     } catch (err) {
-      const why = (err as Error).message
+      const why = failure(err)
       this.ledger.failed(why)
-      this.log.info('bridge connection failed', { bridge: this.address(), error: why })
+      this.log.info('bridge connection failed', { bridge: this.address(), anonymous: this.config.anonymous, error: why, ...(isHypernetError(err) ? { code: err.code } : {}) })
       if (!socket.destroyed) socket.resetAndDestroy()
       return
     }
@@ -89,4 +94,11 @@ export class ListenBridge {
     await spliceStreams(socket, stream, counters)
     closed()
   }
+}
+
+/** What went wrong, with a circuit failure's reason (`hop-lost`, `timeout`, ...) when its message does not say it. */
+function failure(err: unknown): string {
+  const msg = (err as Error).message
+  const reason = isHypernetError(err) ? err.details?.reason : undefined
+  return typeof reason === 'string' && !msg.endsWith(reason) ? `${msg} (reason ${reason})` : msg
 }

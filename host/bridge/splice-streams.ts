@@ -18,6 +18,8 @@ import type { FlowCreditsInit } from './flow-credits.ts'
  *   TCP socket, whose backlog is counted: two bridge ends exchange credits (flow-credits.ts) so
  *   a slow TCP reader at one end slows the TCP writer at the other, and a peer that ignores
  *   credits is cut off once the backlog passes `maxBufferedBytes`, instead of filling memory.
+ * The peer may be any Duplex: one without datagrams (an anonymous bridge's onion stream, whose
+ * exit relay holds the HyperDHT stream) never exchanges credits, so it is held to that cap alone.
  * The TCP socket must allow half-open connections (`allowHalfOpen: true`).
  */
 

@@ -1,14 +1,17 @@
 import type { SecretStream } from 'hyperdht'
 import { BridgeManager } from '../bridge/bridge-manager.ts'
+import type { BridgeDial } from '../bridge/listen-bridge.ts'
 import { isHypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { dialServiceHash } from '../net/dialer.ts'
+import { OnionClient, OnionStream, dialAnonymous } from '../onion/index.ts'
 import type { Host } from './host.ts'
 
 /**
  * Wires a host's bridges to its parts: listen bridges dial through the host (verified peers for
- * a service hash, else the key itself; relays when punching fails), exposed services listen on
- * keys derived like any service's and go through the host's listener and advertiser.
+ * a service hash, else the key itself; relays when punching fails), anonymous ones through the
+ * host's onion client, exposed services listen on keys derived like any service's and go
+ * through the host's listener and advertiser.
  */
 export function createHostBridges(host: Host): BridgeManager {
   // per target: whether it turned out to be a service hash or a key, and the last good peer
@@ -25,8 +28,7 @@ export function createHostBridges(host: Host): BridgeManager {
     }
     if (k?.kind !== 'key') {
       try {
-        const own = new Set([...host.routes.keys()].map((h) => formatId(host.serviceKeyPair(h).publicKey)))
-        const { stream, peer } = await dialServiceHash(host.dht!, target, { exclude: own, connect: (key, ms) => host.connect(key, ms) })
+        const { stream, peer } = await dialServiceHash(host.dht!, target, { exclude: ownServiceKeys(host), connect: (key, ms) => host.connect(key, ms) })
         known.set(id, { kind: 'hash', key: Buffer.from(peer.serviceKey!, 'hex') })
         return stream
       } catch (err) {
@@ -42,6 +44,7 @@ export function createHostBridges(host: Host): BridgeManager {
       identity: host.identity!,
       log: host.log,
       dial,
+      dialAnonymous: anonymousDial(host),
       listen: async (hash) => {
         const kp = host.serviceKeyPair(hash)
         await host.listener!.listen(hash, kp)
@@ -51,8 +54,55 @@ export function createHostBridges(host: Host): BridgeManager {
       advertise: (bridges) => host.advertiser!.setBridges(bridges),
       checkFits: (names) => host.advertiser!.checkFits(names.map((name) => ({ name, key: Buffer.alloc(32) }))),
       appServices: () => new Map([...host.routes.values()].map((r) => [r.service, r.app])),
-      pathOf: (s) => host.pathTracker!.pathOf(s)
+      pathOf: (s) =>
+        s instanceof OnionStream ? { path: 'onion', remote: null, relay: null, circuit: s.path.map((r) => r.relayKey) } : host.pathTracker!.pathOf(s as SecretStream)
     },
     host.paths.bridges
   )
+}
+
+/**
+ * An anonymous listen bridge's dial: a fresh circuit per connection from the host's onion
+ * client (shared with plugins' anonymous dials, closed by the host after its bridges; it
+ * never routes through this host's own relay). A service hash is resolved once with a verified
+ * lookup from this host's node, which the nodes near the hash see, and its key is reused, so
+ * later connections leak nothing more; a hash nobody vends is taken as a service key. The key
+ * is looked up again only when the destination itself proved unreachable.
+ * The dial throws NO_RELAYS, CIRCUIT_FAILED, CIRCUIT_TAMPERED.
+ */
+function anonymousDial(host: Host): BridgeDial {
+  const resolved = new Map<string, Buffer>()
+  return async (target) => {
+    const id = formatId(target)
+    host.onionClient ??= new OnionClient(host.dht!, { excludeHosts: [formatId(host.identity!.publicKey)] })
+    const client = host.onionClient
+    const cached = resolved.get(id)
+    if (cached) {
+      try {
+        return await client.connect(cached)
+      } catch (err) {
+        if (!destinationUnreachable(err)) throw err
+        resolved.delete(id)
+      }
+    }
+    let stream: OnionStream
+    try {
+      stream = await dialAnonymous(host.dht!, client, { serviceHash: target, serviceKey: null }, ownServiceKeys(host))
+    } catch (err) {
+      if (!isHypernetError(err, 'NOT_FOUND')) throw err
+      stream = await client.connect(target)
+    }
+    resolved.set(id, Buffer.from(stream.remotePublicKey))
+    return stream
+  }
+}
+
+/** The exit could not reach the service, and no relay is to blame (onion-client.ts gives up on such a key at once). */
+function destinationUnreachable(err: unknown): boolean {
+  return isHypernetError(err, 'CIRCUIT_FAILED') && err.details?.reason === 'unreachable' && err.details.relay === undefined
+}
+
+/** The service keys of this host's apps (hex): a bridge never dials its own host by hash. */
+function ownServiceKeys(host: Host): Set<string> {
+  return new Set([...host.routes.keys()].map((h) => formatId(host.serviceKeyPair(h).publicKey)))
 }

@@ -1,9 +1,10 @@
 import { createServer } from 'node:net'
 import { stat } from 'node:fs/promises'
 import { callDaemon, daemonRunning } from '../../control/control-client.ts'
+import type { BridgeConnectionStatus } from '../../bridge/bridge-ledger.ts'
 import type { BridgeStatus } from '../../bridge/bridge-manager.ts'
 import { bridgeServiceHash } from '../../bridge/bridge-service-hash.ts'
-import { BridgeStore, bridgeId, validateBridge } from '../../bridge/bridge-store.ts'
+import { BridgeStore, anonymousRefused, bridgeId, validateBridge } from '../../bridge/bridge-store.ts'
 import type { BridgeConfig } from '../../bridge/bridge-store.ts'
 import { formatHostPort } from '../../bridge/parse-address.ts'
 import { formatId } from '../../encoding/ids.ts'
@@ -15,9 +16,14 @@ import type { CliContext } from '../context.ts'
  * Add, remove and show bridges. With a daemon running, each change goes through its control
  * socket and applies at once (the daemon opens the port or starts listening before it saves);
  * without one, the change is checked and saved to `<home>/bridges.json` for the next start.
+ * `--anonymous` is for `listen` only, and refused before anything else elsewhere.
  * @throws USAGE, BAD_HASH, NAME_TAKEN, ADDRESS_IN_USE, BRIDGE_NOT_FOUND
  */
-export async function bridge(ctx: CliContext, args: { action: 'listen' | 'expose' | 'remove' | 'list'; target?: string; port?: string; host?: string; name?: string }): Promise<void> {
+export async function bridge(
+  ctx: CliContext,
+  args: { action: 'listen' | 'expose' | 'remove' | 'list'; target?: string; port?: string; host?: string; name?: string; anonymous?: boolean }
+): Promise<void> {
+  if (args.anonymous && args.action !== 'listen') throw anonymousRefused(args.action)
   const daemon = await daemonRunning(ctx.paths.socket)
   const store = new BridgeStore(ctx.paths.bridges)
   if (args.action === 'list') {
@@ -36,7 +42,7 @@ export async function bridge(ctx: CliContext, args: { action: 'listen' | 'expose
   }
   const input =
     args.action === 'listen'
-      ? { kind: 'listen', target: args.target, host: args.host ?? '127.0.0.1', port: args.port }
+      ? { kind: 'listen', target: args.target, host: args.host ?? '127.0.0.1', port: args.port, anonymous: args.anonymous ?? false }
       : { kind: 'expose', target: args.target, name: args.name }
   const config = validateBridge(input)
   if (daemon) {
@@ -54,7 +60,9 @@ export async function bridge(ctx: CliContext, args: { action: 'listen' | 'expose
 /** A configured bridge as status shows it when no daemon runs it. */
 function offline(b: BridgeConfig): BridgeStatus {
   const base = { id: bridgeId(b), target: b.target, state: 'failed' as const, error: 'no daemon is running', connections: 0, bytesIn: 0, bytesOut: 0, failed: 0, lastError: null, open: [] }
-  return b.kind === 'listen' ? { ...base, kind: 'listen', local: formatHostPort(b), name: null, hash: null, key: null } : { ...base, kind: 'expose', local: null, name: b.name, hash: null, key: null }
+  return b.kind === 'listen'
+    ? { ...base, kind: 'listen', local: formatHostPort(b), anonymous: b.anonymous, name: null, hash: null, key: null }
+    : { ...base, kind: 'expose', local: null, anonymous: false, name: b.name, hash: null, key: null }
 }
 
 /** The exposed service's hash, when the host identity exists already. */
@@ -82,7 +90,10 @@ function checkFree(host: string, port: number): Promise<void> {
 }
 
 function formatAdded(b: BridgeStatus): string[] {
-  if (b.kind === 'listen') return [`bridge ${b.local} -> service ${b.target}`, `  TCP programs connect to ${b.local}, e.g. curl http://${b.local}/`]
+  if (b.kind === 'listen') {
+    const how = b.anonymous ? ' anonymously (a fresh 3-hop onion circuit per connection)' : ''
+    return [`bridge ${b.local} -> service ${b.target}${how}`, `  TCP programs connect to ${b.local}, e.g. curl http://${b.local}/`]
+  }
   const lines = [`exposed ${b.target} as service "${b.name}" of this host`]
   if (b.hash) lines.push(`  hash ${b.hash}   (lookup / connect / bridge listen by hash)`)
   if (b.key) lines.push(`  key  ${b.key}   (any HyperDHT client: dht.connect(key))`)
@@ -91,12 +102,17 @@ function formatAdded(b: BridgeStatus): string[] {
 
 /** One bridge for people: what it joins, its state, connections and bytes, and each open connection's path. */
 export function formatBridge(b: BridgeStatus): string[] {
-  const what = b.kind === 'listen' ? `listen ${b.local} -> ${b.target}` : `expose ${b.name} -> ${b.target}`
+  const what = b.kind === 'listen' ? `listen ${b.local} -> ${b.target}${b.anonymous ? ' (anonymous: onion circuits)' : ''}` : `expose ${b.name} -> ${b.target}`
   const lines = [
     `  ${what}`,
     `    ${b.state}${b.error ? ` (${b.error})` : ''}; open ${b.open.length}, total ${b.connections}, failed ${b.failed}; in ${b.bytesIn} B, out ${b.bytesOut} B${b.lastError ? `; last error ${b.lastError}` : ''}`
   ]
   if (b.hash) lines.push(`    hash ${b.hash}${b.key ? `  key ${b.key}` : ''}`)
-  for (const c of b.open) lines.push(`    peer ${c.peer.slice(0, 16)}…  ${c.path}${c.relay ? ` via relay ${c.relay.slice(0, 16)}…` : ''}  ${c.remote ?? ''}  in ${c.bytesIn} B, out ${c.bytesOut} B`)
+  for (const c of b.open) lines.push(`    peer ${c.peer.slice(0, 16)}…  ${c.path}${via(c)}  ${c.remote ?? ''}  in ${c.bytesIn} B, out ${c.bytesOut} B`)
   return lines
+}
+
+function via(c: BridgeConnectionStatus): string {
+  if (c.circuit) return ` via relays ${c.circuit.map((k) => k.slice(0, 8)).join(' -> ')}`
+  return c.relay ? ` via relay ${c.relay.slice(0, 16)}…` : ''
 }

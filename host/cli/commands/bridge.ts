@@ -11,7 +11,9 @@ export const bridgeCommand: CommandDef = {
       .option('port', { type: 'string', describe: 'listen: the local TCP port to open' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'listen: the local address to open it on' })
       .option('name', { type: 'string', describe: 'expose: the service name to publish it under' })
+      .option('anonymous', { type: 'boolean', describe: 'listen: each connection through a fresh three-hop onion circuit (the service sees a relay, never this host)' })
       .example('$0 bridge listen 2778…95 --port 8080', 'then: curl http://127.0.0.1:8080/')
+      .example('$0 bridge listen 2778…95 --port 8080 --anonymous', 'the same, through onion relays')
       .example('$0 bridge expose 127.0.0.1:3000 --name web', 'any HyperDHT client can reach the server at the printed key')
       .example('$0 bridge remove web', 'stop and forget a bridge'),
   run: async (ctx, args) => (await import('../actions/bridge.ts')).bridge(ctx, args as any)
