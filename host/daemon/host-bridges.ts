@@ -4,7 +4,7 @@ import type { BridgeDial } from '../bridge/listen-bridge.ts'
 import { isHypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { dialServiceHash } from '../net/dialer.ts'
-import { OnionClient, OnionStream, dialAnonymous } from '../onion/index.ts'
+import { OnionStream, dialAnonymous } from '../onion/index.ts'
 import type { Host } from './host.ts'
 
 /**
@@ -63,8 +63,8 @@ export function createHostBridges(host: Host): BridgeManager {
 
 /**
  * An anonymous listen bridge's dial: a fresh circuit per connection from the host's onion
- * client (shared with plugins' anonymous dials, closed by the host after its bridges; it
- * never routes through this host's own relay). A service hash is resolved once with a verified
+ * client (`host.onion()`, shared with plugins and hidden services, closed by the host after
+ * its bridges; it never routes through this host's own relay). A service hash is resolved once with a verified
  * lookup from this host's node, which the nodes near the hash see, and its key is reused, so
  * later connections leak nothing more; a hash nobody vends is taken as a service key. The key
  * is looked up again only when the destination itself proved unreachable.
@@ -74,8 +74,7 @@ function anonymousDial(host: Host): BridgeDial {
   const resolved = new Map<string, Buffer>()
   return async (target) => {
     const id = formatId(target)
-    host.onionClient ??= new OnionClient(host.dht!, { excludeHosts: [formatId(host.identity!.publicKey)] })
-    const client = host.onionClient
+    const client = host.onion()
     const cached = resolved.get(id)
     if (cached) {
       try {
