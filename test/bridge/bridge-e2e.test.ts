@@ -14,6 +14,7 @@ import { openStream, plainClient, readBytes, removeHome, startHost } from '../he
 import { connect } from 'node:net'
 import type { Socket } from 'node:net'
 import { digest, echo, exchange, freePort, sha256, tcpServer } from '../helpers/tcp.ts'
+import { until } from '../helpers/plugin-apps.ts'
 
 async function collect(it: AsyncGenerator<LookupPeer>): Promise<LookupPeer[]> {
   const out: LookupPeer[] = []
@@ -189,13 +190,17 @@ test('bridges carry TCP programs into and out of Hypernet, and survive a restart
   })
 
   await t.test('many connections run at once, and status shows each bridge with its connections, bytes and paths', async () => {
+    // hold every answer until status has been read, so every connection is open at once
+    // (a fixed delay raced the connection setup on a slow or loaded machine)
+    let release = () => {}
+    const released = new Promise<void>((resolve) => (release = resolve))
     const echoServer = await tcpServer((s) => {
-      // hold the answer until the client half-closes, so every connection is open at once
       const got: Buffer[] = []
       s.on('data', (d: Buffer) => got.push(d))
-      s.on('end', () => setTimeout(() => s.end(Buffer.concat(got)), 300))
+      s.on('end', () => void released.then(() => s.end(Buffer.concat(got))))
     })
     defer(() => echoServer.close())
+    defer(() => release())
     assert.equal((await cli(a.home, ['bridge', 'expose', `127.0.0.1:${echoServer.port}`, '--name', 'many'])).code, 0)
     const manyHash = a.host.status().bridges!.find((x) => x.name === 'many')!.hash!
     const port = await freePort()
@@ -204,11 +209,7 @@ test('bridges carry TCP programs into and out of Hypernet, and survive a restart
     const payloads = Array.from({ length: n }, () => randomBytes(32 * 1024))
     const runs = payloads.map((p) => exchange(port, p, 30_000))
     // while the answers are held, every connection is open on both bridges
-    let open = 0
-    for (let i = 0; i < 100 && open < n; i++) {
-      await new Promise((r) => setTimeout(r, 20))
-      open = a.host.status().bridges!.find((x) => x.name === 'many')!.open.length
-    }
+    await until(() => a.host.status().bridges!.find((x) => x.name === 'many')!.open.length === n, `${n} bridge connections open at once`, 30_000)
     const st = await cli(a.home, ['status', '--json'])
     const many = JSON.parse(st.stdout).bridges.find((x: { name: string }) => x.name === 'many')
     assert.equal(many.open.length, n)
@@ -216,6 +217,7 @@ test('bridges carry TCP programs into and out of Hypernet, and survive a restart
     const text = await cli(b.home, ['status'])
     assert.match(text.stdout, /bridges\n/)
     assert.match(text.stdout, new RegExp(`listen 127\\.0\\.0\\.1:${port} -> ${manyHash}`))
+    release()
     const results = await Promise.all(runs)
     for (let i = 0; i < n; i++) {
       assert.equal(results[i].how, 'end')
