@@ -9,7 +9,8 @@ import { formatHostPort, parseHost, parseHostPort, parsePort } from './parse-add
 
 /**
  * The host's bridges, kept in `<home>/bridges.json` (written atomically, under a lock):
- * `{ "version": 1, "bridges": [ ... ] }`, each either
+ * `{ "version": 1, "bridges": [ ... ] }` (version 2 while any bridge is anonymous: a daemon from
+ * before `--anonymous` refuses that file rather than quietly connecting in the open), each either
  * - `{ "kind": "listen", "target": <service key or hash, hex>, "host": "127.0.0.1", "port": 8080 }`:
  *   a local TCP port whose connections go to a Hypernet service, each through a fresh onion
  *   circuit when `"anonymous": true` (absent means false, so files from before it still load,
@@ -93,7 +94,7 @@ export class BridgeStore {
     }
     try {
       const f = JSON.parse(raw)
-      if (f.version !== 1 || !Array.isArray(f.bridges)) throw new Error('unknown version')
+      if ((f.version !== 1 && f.version !== 2) || !Array.isArray(f.bridges)) throw new Error(`version ${f.version} is unknown (expected 1 or 2)`)
       return f.bridges.map((b: Record<string, unknown>) => validateBridge(b))
     } catch (err) {
       throw HypernetError.INTERNAL(`${this.file}: the bridge list is unreadable (${(err as Error).message})`, err)
@@ -132,7 +133,8 @@ export class BridgeStore {
     return withLock(`${this.file}.lock`, async () => {
       const all = await this.read()
       fn(all)
-      await atomicWrite(this.file, JSON.stringify({ version: 1, bridges: all.map(stored) }, null, 2) + '\n')
+      const version = all.some((b) => b.kind === 'listen' && b.anonymous) ? 2 : 1
+      await atomicWrite(this.file, JSON.stringify({ version, bridges: all.map(stored) }, null, 2) + '\n')
       return all
     })
   }

@@ -160,15 +160,22 @@ test('a bridge file from before --anonymous loads with plain bridges, and only a
   const r = await cli(home, ['bridge', 'listen', HASH, '--port', String(port), '--anonymous'])
   assert.equal(r.code, 0, r.stderr)
   assert.match(r.stdout, new RegExp(`^bridge 127\\.0\\.0\\.1:${port} -> service ${HASH} anonymously`))
-  assert.deepEqual(JSON.parse(await readFile(file, 'utf8')).bridges, [
+  const saved = JSON.parse(await readFile(file, 'utf8'))
+  assert.deepEqual(saved.bridges, [
     { kind: 'listen', target: HASH, host: '127.0.0.1', port: 8080 },
     { kind: 'listen', target: HASH, host: '127.0.0.1', port, anonymous: true }
   ])
+  // a daemon from before --anonymous refuses version 2 instead of dialing in the open
+  assert.equal(saved.version, 2)
   const list = await cli(home, ['bridge', 'list', '--json'])
   assert.deepEqual(
     (JSON.parse(list.stdout) as BridgeStatus[]).map((b) => b.anonymous),
     [false, true]
   )
+  assert.equal((await cli(home, ['bridge', 'remove', String(port)])).code, 0)
+  assert.equal(JSON.parse(await readFile(file, 'utf8')).version, 1, 'back to version 1 with no anonymous bridge left')
+  await writeFile(file, JSON.stringify({ version: 3, bridges: [] }))
+  await assert.rejects(store.read(), { code: 'INTERNAL', message: /version 3 is unknown \(expected 1 or 2\)/ })
 })
 
 /** Two plain Duplexes joined back to back (what one writes, the other reads), half-open allowed, with no datagrams. */
