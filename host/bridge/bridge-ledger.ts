@@ -16,7 +16,7 @@ export type BridgeStream = Duplex & { remotePublicKey: Uint8Array }
 
 /** How a bridge connection travels: `onion` through a circuit, with its relays in `circuit`. */
 export interface BridgePathInfo extends Omit<PathInfo, 'path'> {
-  path: ConnectionPath | 'onion'
+  path: ConnectionPath | 'onion' | 'hidden'
   /** Relay keys (hex), first to last, of an onion connection's circuit. */
   circuit?: string[]
 }

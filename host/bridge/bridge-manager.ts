@@ -15,7 +15,9 @@ import type { BridgeDial } from './listen-bridge.ts'
  * listens on each exposed service's key (through the host's service listener, so its firewall
  * and limits apply) and advertises it (announced under its service hash, listed in the host
  * descriptor, found by verified lookups like a plugin's service). An anonymous listen bridge
- * dials through `dialAnonymous` (an onion circuit per connection) instead. Adding checks for clashes
+ * dials through `dialAnonymous` (an onion circuit per connection) instead, and a hidden one
+ * through `dialHidden` (a rendezvous with a hidden service); a hidden exposed service runs as a
+ * hidden service (`listenHidden`) and is never advertised. Adding checks for clashes
  * and opens the port before it is saved, so a bad bridge is refused, never half-made. A bridge
  * that cannot start at daemon start (its port taken meanwhile) is shown failed in status, and
  * the rest of the host runs.
@@ -28,6 +30,11 @@ export interface BridgeManagerComponents {
   dial: BridgeDial
   /** Open a stream to a service hash or key through a fresh onion circuit (anonymous listen bridges). */
   dialAnonymous: BridgeDial
+  /** Open a stream to a hidden service key (hidden listen bridges). */
+  dialHidden: BridgeDial
+  /** Run / stop a hidden service for an exposed bridge's hash; returns its hidden key. */
+  listenHidden(hash: string, name: string): Promise<Buffer>
+  unlistenHidden(hash: string): Promise<void>
   /** Listen for / stop listening for a service hash on its key pair (the host's listener). */
   listen(hash: string): Promise<Buffer>
   unlisten(hash: string): Promise<void>
@@ -50,6 +57,8 @@ export interface BridgeStatus extends LedgerTotals {
   local: string | null
   /** listen: every connection goes through a fresh onion circuit; expose: always false. */
   anonymous: boolean
+  /** listen: the target is a hidden service key; expose: published as a hidden service (key: its hidden key). */
+  hidden: boolean
   /** expose: the service name, hash and key. */
   name: string | null
   hash: string | null
@@ -104,7 +113,7 @@ export class BridgeManager {
       if (config.kind === 'expose') {
         const app = this.c.appServices().get(config.name)
         if (app) throw HypernetError.NAME_TAKEN('--name', config.name, `a service of app ${app}`)
-        this.c.checkFits([...[...this.exposed.values()].map((b) => b.config.name), config.name])
+        if (!config.hidden) this.c.checkFits([...this.advertised().map((b) => b.config.name), config.name])
       }
       const id = bridgeId(config)
       // open the port first: a taken port is refused before anything is saved
@@ -164,10 +173,10 @@ export class BridgeManager {
   }
 
   private describe(config: BridgeConfig): Omit<BridgeStatus, 'state' | 'error' | 'open' | keyof LedgerTotals> {
-    if (config.kind === 'listen') return { kind: 'listen', id: bridgeId(config), target: config.target, local: bridgeId(config), anonymous: config.anonymous, name: null, hash: null, key: null }
+    if (config.kind === 'listen') return { kind: 'listen', id: bridgeId(config), target: config.target, local: bridgeId(config), anonymous: config.anonymous, hidden: config.hidden, name: null, hash: null, key: null }
     const hash = formatId(bridgeServiceHash(this.c.identity.publicKey, config.name))
     const running = this.exposed.get(hash)
-    return { kind: 'expose', id: config.name, target: config.target, local: null, anonymous: false, name: config.name, hash, key: running ? running.key : null }
+    return { kind: 'expose', id: config.name, target: config.target, local: null, anonymous: false, hidden: config.hidden, name: config.name, hash, key: running ? running.key : null }
   }
 
   private configOf(id: string): BridgeConfig | undefined {
@@ -175,7 +184,7 @@ export class BridgeManager {
   }
 
   private async startListen(config: ListenBridgeConfig): Promise<ListenBridge> {
-    const bridge = new ListenBridge(config, config.anonymous ? this.c.dialAnonymous : this.c.dial, this.c.log)
+    const bridge = new ListenBridge(config, config.hidden ? this.c.dialHidden : config.anonymous ? this.c.dialAnonymous : this.c.dial, this.c.log)
     await bridge.ready()
     return bridge
   }
@@ -188,13 +197,13 @@ export class BridgeManager {
         this.running.set(id, { config, bridge: await this.startListen(config) })
       } else {
         const hash = formatId(bridgeServiceHash(this.c.identity.publicKey, config.name))
-        const key = await this.c.listen(hash)
+        const key = config.hidden ? await this.c.listenHidden(hash, config.name) : await this.c.listen(hash)
         const bridge = new ExposeBridge(config, hash, formatId(key), this.c.log)
         this.exposed.set(hash, bridge)
         this.running.set(id, { config, bridge })
       }
       this.failed.delete(id)
-      this.c.log.info('bridge started', { bridge: id, kind: config.kind, target: config.target, ...(config.kind === 'listen' ? { anonymous: config.anonymous } : {}) })
+      this.c.log.info('bridge started', { bridge: id, kind: config.kind, target: config.target, hidden: config.hidden, ...(config.kind === 'listen' ? { anonymous: config.anonymous } : {}) })
     } catch (err) {
       this.failed.set(id, { config, error: (err as Error).message })
       this.c.log.error('bridge not started', { bridge: id, error: (err as Error).message })
@@ -210,7 +219,8 @@ export class BridgeManager {
     else {
       const b = r.bridge as ExposeBridge
       this.exposed.delete(b.hash)
-      await this.c.unlisten(b.hash)
+      if (b.config.hidden) await this.c.unlistenHidden(b.hash)
+      else await this.c.unlisten(b.hash)
       b.close()
     }
     this.c.log.info('bridge stopped', { bridge: id })
@@ -218,7 +228,12 @@ export class BridgeManager {
 
   private readvertise(): Promise<void> {
     if (this.closed) return Promise.resolve()
-    return this.c.advertise([...this.exposed.values()].map((b) => ({ name: b.config.name, key: Buffer.from(b.key, 'hex') })))
+    return this.c.advertise(this.advertised().map((b) => ({ name: b.config.name, key: Buffer.from(b.key, 'hex') })))
+  }
+
+  /** Exposed bridges listed in the host descriptor: all but the hidden ones. */
+  private advertised(): ExposeBridge[] {
+    return [...this.exposed.values()].filter((b) => !b.config.hidden)
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { formatId, parseHash } from '../encoding/ids.ts'
+import { formatId, parseHash, parseKey } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import { withLock } from '../store/lock.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
@@ -9,14 +9,17 @@ import { formatHostPort, parseHost, parseHostPort, parsePort } from './parse-add
 
 /**
  * The host's bridges, kept in `<home>/bridges.json` (written atomically, under a lock):
- * `{ "version": 1, "bridges": [ ... ] }` (version 2 while any bridge is anonymous: a daemon from
- * before `--anonymous` refuses that file rather than quietly connecting in the open), each either
+ * `{ "version": 1, "bridges": [ ... ] }` (version 2 while any bridge is anonymous or hidden: a
+ * daemon from before those refuses that file rather than quietly connecting or publishing in the
+ * open), each either
  * - `{ "kind": "listen", "target": <service key or hash, hex>, "host": "127.0.0.1", "port": 8080 }`:
  *   a local TCP port whose connections go to a Hypernet service, each through a fresh onion
- *   circuit when `"anonymous": true` (absent means false, so files from before it still load,
+ *   circuit when `"anonymous": true`, or to a hidden service (the target is its hidden key)
+ *   when `"hidden": true` (either absent means false, so files from before them still load,
  *   and a plain bridge is written exactly as before), or
  * - `{ "kind": "expose", "name": "web", "target": "127.0.0.1:3000" }`: a local TCP server
- *   published as the Hypernet service `name` of this host.
+ *   published as the Hypernet service `name` of this host; with `"hidden": true`, as a hidden
+ *   service instead (README: Hidden services), never listed in the host's descriptor.
  * A listen bridge is named by its address (`127.0.0.1:8080`, or just `8080`), an exposed one by
  * its service name. The daemon applies the file at start and on every change.
  */
@@ -28,12 +31,16 @@ export interface ListenBridgeConfig {
   port: number
   /** Every connection through a fresh three-hop onion circuit (README: Anonymous routing). */
   anonymous: boolean
+  /** The target is a hidden service key, met at a rendezvous relay (README: Hidden services). */
+  hidden: boolean
 }
 
 export interface ExposeBridgeConfig {
   kind: 'expose'
   name: string
   target: string
+  /** Published as a hidden service: reachable only through onion relays, by its hidden key. */
+  hidden: boolean
 }
 
 export type BridgeConfig = ListenBridgeConfig | ExposeBridgeConfig
@@ -55,18 +62,20 @@ export function bridgeMatches(b: BridgeConfig, ref: string): boolean {
  */
 export function validateBridge(input: Record<string, unknown>): BridgeConfig {
   if (input.kind === 'listen') {
-    const target = formatId(parseHash(String(input.target ?? ''), 'target'))
-    const anonymous = input.anonymous ?? false
-    if (typeof anonymous !== 'boolean') throw HypernetError.USAGE(`--anonymous: expected true or false, got ${JSON.stringify(anonymous)}`)
-    return { kind: 'listen', target, host: parseHost(input.host ?? '127.0.0.1', '--host'), port: parsePort(input.port, '--port'), anonymous }
+    const anonymous = flag(input.anonymous, '--anonymous')
+    const hidden = flag(input.hidden, '--hidden')
+    if (anonymous && hidden) throw HypernetError.USAGE('--anonymous, --hidden: choose one (a hidden service is always reached anonymously)')
+    const target = formatId(hidden ? parseKey(String(input.target ?? ''), 'target') : parseHash(String(input.target ?? ''), 'target'))
+    return { kind: 'listen', target, host: parseHost(input.host ?? '127.0.0.1', '--host'), port: parsePort(input.port, '--port'), anonymous, hidden }
   }
   if (input.kind === 'expose') {
     if (input.anonymous !== undefined && input.anonymous !== false) throw anonymousRefused('expose')
+    const hidden = flag(input.hidden, '--hidden')
     const name = input.name
     if (typeof name !== 'string' || !SERVICE_NAME.test(name)) {
       throw HypernetError.USAGE(`--name: expected a service name (lowercase letters, digits, . _ -, at most 64), got ${JSON.stringify(name ?? null)}`)
     }
-    return { kind: 'expose', name, target: formatHostPort(parseHostPort(input.target, 'address')) }
+    return { kind: 'expose', name, target: formatHostPort(parseHostPort(input.target, 'address')), hidden }
   }
   throw HypernetError.USAGE(`bridge: expected kind "listen" or "expose", got ${JSON.stringify(input.kind ?? null)}`)
 }
@@ -78,6 +87,17 @@ export function validateBridge(input: Record<string, unknown>): BridgeConfig {
  */
 export function anonymousRefused(action: string): HypernetError {
   return HypernetError.USAGE(`--anonymous: only bridge listen goes through onion circuits, not bridge ${action}`)
+}
+
+/** `--hidden` on `remove` or `list`, which change no connection. */
+export function hiddenRefused(action: string): HypernetError {
+  return HypernetError.USAGE(`--hidden: only bridge listen (to a hidden key) and bridge expose (as a hidden service) take it, not bridge ${action}`)
+}
+
+function flag(v: unknown, name: string): boolean {
+  if (v === undefined) return false
+  if (typeof v !== 'boolean') throw HypernetError.USAGE(`${name}: expected true or false, got ${JSON.stringify(v)}`)
+  return v
 }
 
 export class BridgeStore {
@@ -133,16 +153,17 @@ export class BridgeStore {
     return withLock(`${this.file}.lock`, async () => {
       const all = await this.read()
       fn(all)
-      const version = all.some((b) => b.kind === 'listen' && b.anonymous) ? 2 : 1
+      const version = all.some((b) => b.hidden || (b.kind === 'listen' && b.anonymous)) ? 2 : 1
       await atomicWrite(this.file, JSON.stringify({ version, bridges: all.map(stored) }, null, 2) + '\n')
       return all
     })
   }
 }
 
-/** A bridge as written to the file: `anonymous` only when true. */
+/** A bridge as written to the file: `anonymous` and `hidden` only when true. */
 function stored(b: BridgeConfig): Record<string, unknown> {
-  if (b.kind === 'expose' || b.anonymous) return { ...b }
-  const { anonymous: _, ...plain } = b
-  return plain
+  const out: Record<string, unknown> = { ...b }
+  if (!out.anonymous) delete out.anonymous
+  if (!out.hidden) delete out.hidden
+  return out
 }

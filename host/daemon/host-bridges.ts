@@ -4,7 +4,7 @@ import type { BridgeDial } from '../bridge/listen-bridge.ts'
 import { isHypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { dialServiceHash } from '../net/dialer.ts'
-import { OnionStream, dialAnonymous } from '../onion/index.ts'
+import { OnionStream, connectHidden, dialAnonymous } from '../onion/index.ts'
 import type { Host } from './host.ts'
 
 /**
@@ -16,6 +16,8 @@ import type { Host } from './host.ts'
 export function createHostBridges(host: Host): BridgeManager {
   // per target: whether it turned out to be a service hash or a key, and the last good peer
   const known = new Map<string, { kind: 'hash' | 'key'; key: Buffer | null }>()
+  // streams of hidden services, both ways: their path is a rendezvous, not one the tracker knows
+  const hiddenStreams = new WeakSet<object>()
   const dial = async (target: Buffer): Promise<SecretStream> => {
     const id = formatId(target)
     const k = known.get(id)
@@ -45,6 +47,17 @@ export function createHostBridges(host: Host): BridgeManager {
       log: host.log,
       dial,
       dialAnonymous: anonymousDial(host),
+      dialHidden: async (key) => {
+        const { stream } = await connectHidden(host.onion(), key)
+        hiddenStreams.add(stream)
+        return stream
+      },
+      listenHidden: (hash, name) =>
+        host.hidden!.serve('bridge', name, hash, (s) => {
+          hiddenStreams.add(s)
+          host.bridges?.accept(hash, s)
+        }),
+      unlistenHidden: (hash) => host.hidden!.stop(hash),
       listen: async (hash) => {
         const kp = host.serviceKeyPair(hash)
         await host.listener!.listen(hash, kp)
@@ -55,7 +68,11 @@ export function createHostBridges(host: Host): BridgeManager {
       checkFits: (names) => host.advertiser!.checkFits(names.map((name) => ({ name, key: Buffer.alloc(32) }))),
       appServices: () => new Map([...host.routes.values()].map((r) => [r.service, r.app])),
       pathOf: (s) =>
-        s instanceof OnionStream ? { path: 'onion', remote: null, relay: null, circuit: s.path.map((r) => r.relayKey) } : host.pathTracker!.pathOf(s as SecretStream)
+        s instanceof OnionStream
+          ? { path: 'onion', remote: null, relay: null, circuit: s.path.map((r) => r.relayKey) }
+          : hiddenStreams.has(s)
+            ? { path: 'hidden', remote: null, relay: null }
+            : host.pathTracker!.pathOf(s as SecretStream)
     },
     host.paths.bridges
   )

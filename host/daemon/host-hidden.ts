@@ -56,8 +56,17 @@ export class HostHiddenServices {
 
   /** Start the hidden service for one service of a running app (its hash, hex). */
   async start(app: string, service: string, hash: string): Promise<void> {
-    if (this.running.has(hash)) return
-    const hs = new HiddenService(this.deps.onion(), hiddenKeyPair(this.deps.identity.secretKey, Buffer.from(hash, 'hex')), (s) => this.deps.route(app, service, s), {
+    await this.serve(app, service, hash, (s) => this.deps.route(app, service, s))
+  }
+
+  /**
+   * Run a hidden service for `hash` whose connections go to `onConnection` (an app's service,
+   * or an exposed bridge, whose `app` is "bridge"); returns its hidden key.
+   */
+  async serve(app: string, service: string, hash: string, onConnection: (s: SecretStream) => void): Promise<Buffer> {
+    const known = this.running.get(hash)
+    if (known) return known.hs.key
+    const hs = new HiddenService(this.deps.onion(), hiddenKeyPair(this.deps.identity.secretKey, Buffer.from(hash, 'hex')), onConnection, {
       logger: this.deps.log,
       name: `${app}/${service}`,
       ...this.init
@@ -65,6 +74,7 @@ export class HostHiddenServices {
     this.running.set(hash, { app, service, hash, hs })
     await hs.ready()
     this.deps.log.info('hidden service started', { app, service, key: hs.status().key })
+    return hs.key
   }
 
   /** Stop the hidden service of a service hash, if one runs. */

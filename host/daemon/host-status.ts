@@ -31,7 +31,7 @@ export interface HostStatus {
   kv?: KvSummary
   /** The onion relay (`start --onion-relay`): circuits carried now, limits, refusals. */
   onionRelay?: OnionRelayStatus
-  /** Hidden services (`start --hidden`): their keys, introduction points and connections. */
+  /** Hidden services (`start --hidden`, `bridge expose --hidden`): keys, introduction points, connections. */
   hidden?: HiddenStatus[]
 }
 
@@ -90,6 +90,6 @@ export function hostStatus(h: Host): HostStatus {
     relays: relaysStatus(h),
     kv: h.kv?.summary(),
     ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {}),
-    ...(h.init.hidden?.length ? { hidden: h.hidden?.status() ?? [] } : {})
+    ...(h.init.hidden?.length || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {})
   }
 }

@@ -154,7 +154,7 @@ test('a bridge file from before --anonymous loads with plain bridges, and only a
   const file = join(home, 'bridges.json')
   await writeFile(file, JSON.stringify({ version: 1, bridges: [{ kind: 'listen', target: HASH, host: '127.0.0.1', port: 8080 }] }))
   const store = new BridgeStore(file)
-  assert.deepEqual(await store.read(), [{ kind: 'listen', target: HASH, host: '127.0.0.1', port: 8080, anonymous: false }])
+  assert.deepEqual(await store.read(), [{ kind: 'listen', target: HASH, host: '127.0.0.1', port: 8080, anonymous: false, hidden: false }])
 
   const port = await freePort()
   const r = await cli(home, ['bridge', 'listen', HASH, '--port', String(port), '--anonymous'])

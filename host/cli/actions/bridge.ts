@@ -4,7 +4,7 @@ import { callDaemon, daemonRunning } from '../../control/control-client.ts'
 import type { BridgeConnectionStatus } from '../../bridge/bridge-ledger.ts'
 import type { BridgeStatus } from '../../bridge/bridge-manager.ts'
 import { bridgeServiceHash } from '../../bridge/bridge-service-hash.ts'
-import { BridgeStore, anonymousRefused, bridgeId, validateBridge } from '../../bridge/bridge-store.ts'
+import { BridgeStore, anonymousRefused, bridgeId, hiddenRefused, validateBridge } from '../../bridge/bridge-store.ts'
 import type { BridgeConfig } from '../../bridge/bridge-store.ts'
 import { formatHostPort } from '../../bridge/parse-address.ts'
 import { formatId } from '../../encoding/ids.ts'
@@ -16,14 +16,16 @@ import type { CliContext } from '../context.ts'
  * Add, remove and show bridges. With a daemon running, each change goes through its control
  * socket and applies at once (the daemon opens the port or starts listening before it saves);
  * without one, the change is checked and saved to `<home>/bridges.json` for the next start.
- * `--anonymous` is for `listen` only, and refused before anything else elsewhere.
+ * `--anonymous` is for `listen` only, `--hidden` for `listen` (to a hidden key) and `expose` (as
+ * a hidden service), each refused before anything else elsewhere.
  * @throws USAGE, BAD_HASH, NAME_TAKEN, ADDRESS_IN_USE, BRIDGE_NOT_FOUND
  */
 export async function bridge(
   ctx: CliContext,
-  args: { action: 'listen' | 'expose' | 'remove' | 'list'; target?: string; port?: string; host?: string; name?: string; anonymous?: boolean }
+  args: { action: 'listen' | 'expose' | 'remove' | 'list'; target?: string; port?: string; host?: string; name?: string; anonymous?: boolean; hidden?: boolean }
 ): Promise<void> {
   if (args.anonymous && args.action !== 'listen') throw anonymousRefused(args.action)
+  if (args.hidden && (args.action === 'remove' || args.action === 'list')) throw hiddenRefused(args.action)
   const daemon = await daemonRunning(ctx.paths.socket)
   const store = new BridgeStore(ctx.paths.bridges)
   if (args.action === 'list') {
@@ -42,8 +44,8 @@ export async function bridge(
   }
   const input =
     args.action === 'listen'
-      ? { kind: 'listen', target: args.target, host: args.host ?? '127.0.0.1', port: args.port, anonymous: args.anonymous ?? false }
-      : { kind: 'expose', target: args.target, name: args.name }
+      ? { kind: 'listen', target: args.target, host: args.host ?? '127.0.0.1', port: args.port, anonymous: args.anonymous ?? false, hidden: args.hidden ?? false }
+      : { kind: 'expose', target: args.target, name: args.name, hidden: args.hidden ?? false }
   const config = validateBridge(input)
   if (daemon) {
     const st = await callDaemon<BridgeStatus>(ctx.paths.socket, 'bridge.add', { ...config })
@@ -53,7 +55,7 @@ export async function bridge(
   if (config.kind === 'listen') await checkFree(config.host, config.port)
   await store.add(config)
   const st = offline(config)
-  if (config.kind === 'expose') Object.assign(st, await exposedIds(ctx, config.name))
+  if (config.kind === 'expose' && !config.hidden) Object.assign(st, await exposedIds(ctx, config.name))
   ctx.data({ ...st, daemon: 'no-daemon' }, () => [...formatAdded(st), 'no daemon runs: it starts with the next `hypernet-host start`'])
 }
 
@@ -61,8 +63,8 @@ export async function bridge(
 function offline(b: BridgeConfig): BridgeStatus {
   const base = { id: bridgeId(b), target: b.target, state: 'failed' as const, error: 'no daemon is running', connections: 0, bytesIn: 0, bytesOut: 0, failed: 0, lastError: null, open: [] }
   return b.kind === 'listen'
-    ? { ...base, kind: 'listen', local: formatHostPort(b), anonymous: b.anonymous, name: null, hash: null, key: null }
-    : { ...base, kind: 'expose', local: null, anonymous: false, name: b.name, hash: null, key: null }
+    ? { ...base, kind: 'listen', local: formatHostPort(b), anonymous: b.anonymous, hidden: b.hidden, name: null, hash: null, key: null }
+    : { ...base, kind: 'expose', local: null, anonymous: false, hidden: b.hidden, name: b.name, hash: null, key: null }
 }
 
 /** The exposed service's hash, when the host identity exists already. */
@@ -91,8 +93,13 @@ function checkFree(host: string, port: number): Promise<void> {
 
 function formatAdded(b: BridgeStatus): string[] {
   if (b.kind === 'listen') {
-    const how = b.anonymous ? ' anonymously (a fresh 3-hop onion circuit per connection)' : ''
-    return [`bridge ${b.local} -> service ${b.target}${how}`, `  TCP programs connect to ${b.local}, e.g. curl http://${b.local}/`]
+    const how = b.hidden ? ' (a hidden service, met at a rendezvous relay)' : b.anonymous ? ' anonymously (a fresh 3-hop onion circuit per connection)' : ''
+    return [`bridge ${b.local} -> ${b.hidden ? 'hidden service' : 'service'} ${b.target}${how}`, `  TCP programs connect to ${b.local}, e.g. curl http://${b.local}/`]
+  }
+  if (b.hidden) {
+    const lines = [`exposed ${b.target} as hidden service "${b.name}" (its host and address are published nowhere)`]
+    if (b.key) lines.push(`  hidden key ${b.key}   (bridge listen --hidden / connect --hidden)`)
+    return lines
   }
   const lines = [`exposed ${b.target} as service "${b.name}" of this host`]
   if (b.hash) lines.push(`  hash ${b.hash}   (lookup / connect / bridge listen by hash)`)
@@ -102,12 +109,17 @@ function formatAdded(b: BridgeStatus): string[] {
 
 /** One bridge for people: what it joins, its state, connections and bytes, and each open connection's path. */
 export function formatBridge(b: BridgeStatus): string[] {
-  const what = b.kind === 'listen' ? `listen ${b.local} -> ${b.target}${b.anonymous ? ' (anonymous: onion circuits)' : ''}` : `expose ${b.name} -> ${b.target}`
+  const what =
+    b.kind === 'listen'
+      ? `listen ${b.local} -> ${b.target}${b.hidden ? ' (hidden service)' : b.anonymous ? ' (anonymous: onion circuits)' : ''}`
+      : `expose ${b.name} -> ${b.target}${b.hidden ? ' (hidden service)' : ''}`
   const lines = [
     `  ${what}`,
     `    ${b.state}${b.error ? ` (${b.error})` : ''}; open ${b.open.length}, total ${b.connections}, failed ${b.failed}; in ${b.bytesIn} B, out ${b.bytesOut} B${b.lastError ? `; last error ${b.lastError}` : ''}`
   ]
-  if (b.hash) lines.push(`    hash ${b.hash}${b.key ? `  key ${b.key}` : ''}`)
+  if (b.hidden && b.kind === 'expose') {
+    if (b.key) lines.push(`    hidden key ${b.key}`)
+  } else if (b.hash) lines.push(`    hash ${b.hash}${b.key ? `  key ${b.key}` : ''}`)
   for (const c of b.open) lines.push(`    peer ${c.peer.slice(0, 16)}…  ${c.path}${via(c)}  ${c.remote ?? ''}  in ${c.bytesIn} B, out ${c.bytesOut} B`)
   return lines
 }
