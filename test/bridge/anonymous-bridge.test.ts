@@ -6,14 +6,14 @@ import { connect } from 'node:net'
 import { Duplex } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import type { SecretStream } from 'hyperdht'
 import type { BridgeStatus } from '../../host/bridge/bridge-manager.ts'
 import { BridgeStore, validateBridge } from '../../host/bridge/bridge-store.ts'
 import { spliceStreams } from '../../host/bridge/splice-streams.ts'
 import { installExamples } from '../../host/demo/install-examples.ts'
 import { formatId } from '../../host/encoding/ids.ts'
 import { findOnionRelays } from '../../host/onion/index.ts'
-import { cli } from '../helpers/cli.ts'
+import { cli, oneLine } from '../helpers/cli.ts'
+import { startEchoHost } from '../helpers/onion.ts'
 import { removeHome, startHost } from '../helpers/hosts.ts'
 import type { TestHost } from '../helpers/hosts.ts'
 import { until } from '../helpers/plugin-apps.ts'
@@ -24,12 +24,6 @@ import { startTestnet } from '../helpers/testnet.ts'
 const RELAYS = 5
 const HASH = 'ab'.repeat(32)
 
-/** Exactly one line on stderr, and what it says. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n')
-  assert.equal(lines.length, 1, `one line on stderr, got: ${stderr}`)
-  return lines[0]
-}
 
 test('bridge listen --anonymous carries TCP programs through onion circuits', async (t) => {
   const defer = teardown(t)
@@ -37,20 +31,7 @@ test('bridge listen --anonymous carries TCP programs through onion circuits', as
   defer(() => testnet.destroy())
 
   // the destination: a host running echo, whose view of each peer is recorded
-  const echoHome = await mkdtemp(join(tmpdir(), 'hn-anon-echo-'))
-  defer(() => removeHome(echoHome))
-  await installExamples(echoHome, ['echo'])
-  const echoHost = await startHost(testnet, echoHome)
-  defer(() => echoHost.close())
-  const echo = echoHost.host.status().services.find((s) => s.app === 'echo')!
-  const peersSeen: Array<{ key: string; address: string | null }> = []
-  const h = echoHost.host as unknown as { route(hash: string, stream: SecretStream): void }
-  const route = h.route.bind(echoHost.host)
-  h.route = (hash, stream) => {
-    const raw = stream.rawStream
-    peersSeen.push({ key: formatId(stream.remotePublicKey), address: raw?.remoteHost ? `${raw.remoteHost}:${raw.remotePort}` : null })
-    route(hash, stream)
-  }
+  const { echo, peersSeen } = await startEchoHost(testnet, defer)
 
   // the bridging host runs echo too: it vends the same service hash, and must not pick itself
   const bHome = await mkdtemp(join(tmpdir(), 'hn-anon-b-'))

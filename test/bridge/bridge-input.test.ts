@@ -6,18 +6,12 @@ import { join } from 'node:path'
 import { installExamples } from '../../host/demo/install-examples.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 import { teardown } from '../helpers/teardown.ts'
-import { cli } from '../helpers/cli.ts'
+import { cli, oneLine } from '../helpers/cli.ts'
 import { removeHome, startHost } from '../helpers/hosts.ts'
 import { freePort, tcpServer, echo } from '../helpers/tcp.ts'
 
 const HASH = 'ab'.repeat(32)
 
-/** Exactly one line on stderr, and what it says. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n')
-  assert.equal(lines.length, 1, `one line on stderr, got: ${stderr}`)
-  return lines[0]
-}
 
 test('bad bridge input is refused with one line naming the field, without a daemon', async (t) => {
   const defer = teardown(t)

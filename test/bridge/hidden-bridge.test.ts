@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import type { BridgeStatus } from '../../host/bridge/bridge-manager.ts'
 import { fetchDescriptor } from '../../host/dns/descriptor.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
-import { cli } from '../helpers/cli.ts'
+import { cli, oneLine } from '../helpers/cli.ts'
 import { plainClient, removeHome, startHost } from '../helpers/hosts.ts'
 import { until } from '../helpers/plugin-apps.ts'
 import { exchange, freePort, tcpServer } from '../helpers/tcp.ts'
@@ -16,12 +16,6 @@ import { startTestnet } from '../helpers/testnet.ts'
 
 const RELAYS = 5
 
-/** Exactly one line on stderr. */
-function oneLine(stderr: string): string {
-  const lines = stderr.trimEnd().split('\n')
-  assert.equal(lines.length, 1, `one line on stderr, got: ${stderr}`)
-  return lines[0]
-}
 
 test('a TCP server exposed as a hidden service, reached through a hidden listen bridge', async (t) => {
   const defer = teardown(t)

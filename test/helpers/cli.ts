@@ -20,3 +20,10 @@ export async function cli(home: string, argv: string[], opts: { interactive?: bo
   const code = await runCli(['--home', home, ...argv], { stdout, stderr, stdin, interactive: opts.interactive ?? false })
   return { code, stdout: out, stderr: err }
 }
+
+/** The one line a failed command printed on stderr (asserting there is exactly one). */
+export function oneLine(stderr: string): string {
+  const lines = stderr.trimEnd().split('\n')
+  if (lines.length !== 1) throw new Error(`expected one line on stderr, got: ${stderr}`)
+  return lines[0]
+}

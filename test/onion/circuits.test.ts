@@ -4,7 +4,6 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SecretStream } from 'hyperdht'
-import { installExamples } from '../../host/demo/install-examples.ts'
 import { formatId } from '../../host/encoding/ids.ts'
 import { CELL, ONION_BODY_BYTES } from '../../host/messages.ts'
 import { HopCipher } from '../../host/onion/onion-layers.ts'
@@ -12,23 +11,21 @@ import { OnionClient, findOnionRelays } from '../../host/onion/index.ts'
 import type { OnionStream, RelayObservation } from '../../host/onion/index.ts'
 import type { DialTarget } from '../../host/plugins/index.ts'
 import { cli } from '../helpers/cli.ts'
-import { plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
-import type { TestHost } from '../helpers/hosts.ts'
+import { plainClient, readBytes, removeHome } from '../helpers/hosts.ts'
+import { startEchoHost, startRelayHosts } from '../helpers/onion.ts'
+import type { RelayViews } from '../helpers/onion.ts'
 import { until } from '../helpers/plugin-apps.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 
 const RELAYS = 6
 
-/** Everything each relay host learnt, by relay key (hex). */
-type Views = Map<string, RelayObservation[]>
-
 async function roundTrip(s: OnionStream, text: string): Promise<string> {
   s.write(Buffer.from(text))
   return (await readBytes(s as unknown as SecretStream, Buffer.byteLength(text))).toString()
 }
 
-function circuitOf(views: Views, relayKey: string): RelayObservation[] {
+function circuitOf(views: RelayViews, relayKey: string): RelayObservation[] {
   const seen = views.get(relayKey) ?? []
   const last = seen.at(-1)
   return last ? seen.filter((o) => o.circuit === last.circuit) : []
@@ -40,32 +37,10 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
   defer(() => testnet.destroy())
 
   // the destination: a host running the echo plugin; its view of each peer is recorded
-  const echoHome = await mkdtemp(join(tmpdir(), 'hn-echo-'))
-  defer(() => removeHome(echoHome))
-  await installExamples(echoHome, ['echo'])
-  const echoHost = await startHost(testnet, echoHome)
-  defer(() => echoHost.close())
-  const echo = echoHost.host.status().services.find((s) => s.app === 'echo')!
-  const peersSeen: Array<{ key: string; address: string | null }> = []
-  const h = echoHost.host as unknown as { route(hash: string, stream: SecretStream): void }
-  const route = h.route.bind(echoHost.host)
-  h.route = (hash, stream) => {
-    const raw = stream.rawStream
-    peersSeen.push({ key: formatId(stream.remotePublicKey), address: raw?.remoteHost ? `${raw.remoteHost}:${raw.remotePort}` : null })
-    route(hash, stream)
-  }
+  const { echoHost, echo, peersSeen } = await startEchoHost(testnet, defer)
 
   // relay hosts, each instrumented
-  const views: Views = new Map()
-  const relays: TestHost[] = []
-  for (let i = 0; i < RELAYS; i++) {
-    const log: RelayObservation[] = []
-    const r = await startHost(testnet, undefined, { onionRelay: { maxBytesPerSecond: Infinity, observe: (o) => log.push(o) } })
-    defer(() => removeHome(r.home))
-    defer(() => r.close())
-    views.set(formatId(r.host.onionRelay!.publicKey), log)
-    relays.push(r)
-  }
+  const { relays, views } = await startRelayHosts(testnet, RELAYS, defer)
   const hostKeys = new Set(relays.map((r) => formatId(r.host.identity!.publicKey)))
 
   // the client: a bare DHT node, no host at all

@@ -12,11 +12,10 @@ import { formatId } from '../../host/encoding/ids.ts'
 import { RELAY_CMD, decodeExact, encode, onionEstablishIntro, onionFetch, onionIntroduce, onionReason } from '../../host/messages.ts'
 import { ONION_REASON } from '../../host/constants.ts'
 import { ClientCircuit, OnionClient, connectHidden } from '../../host/onion/index.ts'
-import type { RelayObservation } from '../../host/onion/index.ts'
 import type { DialTarget, DuplexLike } from '../../host/plugins/index.ts'
 import { cli } from '../helpers/cli.ts'
 import { plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
-import type { TestHost } from '../helpers/hosts.ts'
+import { startRelayHosts } from '../helpers/onion.ts'
 import { until } from '../helpers/plugin-apps.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { startTestnet } from '../helpers/testnet.ts'
@@ -43,16 +42,7 @@ test('hidden services: reachable by key through relays, their host published now
   defer(() => (ClientCircuit.prototype.build = build))
 
   // relay hosts first, each instrumented, so the hidden service finds them at once
-  const views = new Map<string, RelayObservation[]>()
-  const relays: TestHost[] = []
-  for (let i = 0; i < RELAYS; i++) {
-    const log: RelayObservation[] = []
-    const r = await startHost(testnet, undefined, { onionRelay: { maxBytesPerSecond: Infinity, observe: (o) => log.push(o) } })
-    defer(() => removeHome(r.home))
-    defer(() => r.close())
-    views.set(formatId(r.host.onionRelay!.publicKey), log)
-    relays.push(r)
-  }
+  const { relays, views } = await startRelayHosts(testnet, RELAYS, defer)
   const relayHostKeys = relays.map((r) => formatId(r.host.identity!.publicKey))
 
   // the hidden host: echo installed, run only as a hidden service
