@@ -19,6 +19,8 @@ export interface HostStatus {
     nat: string
     publicAddress: string | null
     localAddress: string | null
+    /** Onion relays the embedded local network runs (`start --local`). */
+    localOnionRelays: number
   }
   apps: Array<{ name: string; version: string; codeHash: string } & Partial<Omit<PluginStatus, 'state'>> & { state: string; error?: string }>
   services: Array<{ app: string; service: string; port: number; hash: string; key: string; connections: number; lastRefresh: string | null; paths?: ServicePaths }>
@@ -80,7 +82,8 @@ export function hostStatus(h: Host): HostStatus {
       firewalled: dht?.firewalled ?? true,
       nat: !dht ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
       publicAddress: remote && remote.host ? `${remote.host}:${remote.port}` : null,
-      localAddress: local ? `${local.host}:${local.port}` : null
+      localAddress: local ? `${local.host}:${local.port}` : null,
+      localOnionRelays: h.localRelays.length
     },
     apps,
     services,

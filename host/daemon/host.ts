@@ -35,7 +35,7 @@ import { registerKvPlugin } from '../kv/kv-plugin.ts'
 import { KvService } from '../kv/kv-service.ts'
 import type { KvServiceInit } from '../kv/kv-service.ts'
 import type { HostStatus } from './host-status.ts'
-import { OnionClient, OnionRelay, connectHidden, dialAnonymous, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
+import { OnionClient, OnionRelay, StandaloneRelay, connectHidden, dialAnonymous, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
 import { ANONYMOUS_PREFIX, HIDDEN_PREFIX } from '../plugins/dial-grants.ts'
 import type { HiddenServiceInit, OnionRelayInit } from '../onion/index.ts'
 import { HostHiddenServices } from './host-hidden.ts'
@@ -54,6 +54,8 @@ export interface HostInit {
   bootstrap?: NodeAddress[]
   /** Run an embedded DHT of this many nodes on loopback and join it. */
   local?: number
+  /** With `local`: also run this many onion relays on it (each its own identity), so anonymous connections and hidden services work alone. */
+  localOnionRelays?: number
   /** UDP port of the host's DHT node. */
   port?: number
   logger?: Logger
@@ -97,6 +99,8 @@ export class Host {
   /** Made on first use: a plugin's anonymous dial, a hidden service. */
   onionClient: OnionClient | null = null
   hidden: HostHiddenServices | null = null
+  /** The embedded network's onion relays (`start --local`). */
+  readonly localRelays: StandaloneRelay[] = []
   readonly apps = new Map<string, RunningApp>()
   readonly invalid = new Map<string, { code: string; message: string }>()
   /** service hash -> { app, service } */
@@ -125,6 +129,13 @@ export class Host {
       this.network = await startLocalNetwork(this.init.local)
       bootstrap = this.network.bootstrap
       this.log.info('embedded local network started', { bootstrap: this.network.address, nodes: this.init.local })
+      for (let i = 0; i < (this.init.localOnionRelays ?? 0); i++) {
+        // infrastructure of the demo network, not this host's relay: one summary line below
+        const r = new StandaloneRelay(this.network.bootstrap)
+        this.localRelays.push(r)
+        await r.ready()
+      }
+      if (this.localRelays.length) this.log.info('onion relays on the embedded network', { relays: this.localRelays.length })
     }
     this.dht = await createDhtNode({ bootstrap, port: this.init.port, host: this.init.local ? '127.0.0.1' : undefined })
     this.log.info('dht node ready', { host: formatId(this.identity.publicKey), firewalled: this.dht.firewalled })
@@ -347,6 +358,7 @@ export class Host {
       await this.kv?.close()
       this.pathTracker?.close()
       await this.dht?.destroy()
+      for (const r of [...this.localRelays].reverse()) await r.close()
       await this.network?.close()
       this.log.info('host stopped')
     })()

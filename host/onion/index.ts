@@ -19,3 +19,4 @@ export type { HiddenServiceInit, HiddenServiceStatus } from './hidden-service.ts
 export { connectHidden } from './hidden-client.ts'
 export type { HiddenConnection } from './hidden-client.ts'
 export { hiddenKeyPair } from './hidden-record.ts'
+export { StandaloneRelay } from './standalone-relay.ts'

@@ -32,6 +32,11 @@ test('start --local runs a daemon process that status, lookup, connect and stop 
   const look = await cli(tmp.dir, ['lookup', hash, '--timeout', '5'])
   assert.equal(look.code, 0, look.stderr)
   assert.match(look.stdout, /echo@0\.1\.0 {2}echo:7/)
+  // the embedded network runs onion relays of its own: an anonymous connection needs nothing else
+  assert.match(out, /with 4 onion relays: connect --anonymous and hidden services work here/)
+  const anon = await cli(tmp.dir, ['connect', '--anonymous', hash, '--timeout', '10'], { answer: 'hello through local relays' })
+  assert.equal(anon.code, 0, anon.stderr)
+  assert.equal(anon.stdout, 'hello through local relays\n')
 
   const stop = await cli(tmp.dir, ['stop'])
   assert.equal(stop.code, 0)
@@ -55,4 +60,47 @@ test('SIGTERM stops the daemon cleanly and removes its socket', async (t) => {
   const r = await cli(tmp.dir, ['status'])
   assert.equal(r.code, 3)
   assert.match(r.stderr, /no daemon is running/)
+})
+
+test('start --local --hidden runs echo as a hidden service that connect --hidden reaches', async (t) => {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  await installExamples(tmp.dir, ['echo'])
+  const child = spawn(process.execPath, [BIN, '--home', tmp.dir, 'start', '--local', '--hidden', 'echo'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  defer(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  for (let i = 0; i < 300 && !out.includes('Stop with'); i++) await new Promise((r) => setTimeout(r, 50))
+  const key = /hidden service echo\/echo\n {4}key {2}([0-9a-f]{64})/.exec(out)![1]
+  assert.doesNotMatch(out, /service echo\/echo port/, 'no public service is printed')
+  // the service publishes its descriptor once it holds its introduction points
+  for (let i = 0; i < 200; i++) {
+    const st = JSON.parse((await cli(tmp.dir, ['status', '--json'])).stdout)
+    if (st.hidden?.[0]?.published) break
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  const text = await cli(tmp.dir, ['status'])
+  assert.match(text.stdout, new RegExp(`hidden services \\(reach with: hypernet-host connect --hidden <key>\\)\n  echo/echo +key ${key}  intro points 3, published`))
+  const r = await cli(tmp.dir, ['connect', '--hidden', key, '--timeout', '15'], { answer: 'hello, hidden' })
+  assert.equal(r.code, 0, r.stderr)
+  assert.equal(r.stdout, 'hello, hidden\n')
+  assert.equal((await cli(tmp.dir, ['stop'])).code, 0)
+  assert.equal(await exited, 0)
+})
+
+test('--local-relays needs --local and a count from 0 to 16', async (t) => {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  const alone = await cli(tmp.dir, ['start', '--local-relays', '2'])
+  assert.equal(alone.code, 2)
+  assert.equal(alone.stderr.trim(), 'USAGE: --local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
+  const many = await cli(tmp.dir, ['start', '--local', '--local-relays', '99'])
+  assert.equal(many.code, 2)
+  assert.equal(many.stderr.trim(), 'USAGE: --local-relays: expected a whole number from 0 to 16, got 99')
 })

@@ -12,17 +12,24 @@ import type { RelayArgs } from './relay-options.ts'
 import { formatOnion, onionInit } from './onion-options.ts'
 import type { OnionArgs } from './onion-options.ts'
 
+/** Onion relays an embedded local network runs unless --local-relays says otherwise: enough for distinct 3-hop paths and hidden services. */
+const LOCAL_ONION_RELAYS = 4
+
 /**
  * Run the host until SIGINT, SIGTERM or `hypernet-host stop`.
  * @throws DAEMON_RUNNING, USAGE (bad --bootstrap), and startup failures
  */
-export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
+export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
+  if (args.localRelays !== undefined && !args.local) throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
+  const localRelays = args.localRelays ?? LOCAL_ONION_RELAYS
+  if (!Number.isInteger(localRelays) || localRelays < 0 || localRelays > 16) throw HypernetError.USAGE(`--local-relays: expected a whole number from 0 to 16, got ${args.localRelays}`)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
     home: ctx.paths.home,
     bootstrap: parseBootstrap(args.bootstrap),
     local: args.local ? 10 : undefined,
+    localOnionRelays: args.local ? localRelays : undefined,
     port: args.port,
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
     verbose: args.verbose,
@@ -51,7 +58,10 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
 
 function startBanner(st: HostStatus): string[] {
   const lines = [`host ${st.host.key} running (home ${st.host.home})`]
-  if (st.network.local) lines.push(`embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}`)
+  if (st.network.local) {
+    lines.push(`embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}`)
+    if (st.network.localOnionRelays) lines.push(`  with ${st.network.localOnionRelays} onion relays: connect --anonymous and hidden services work here`)
+  }
   else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
   if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
   for (const a of st.apps) lines.push(`app ${a.name} ${a.version}: ${a.state}${a.error ? ` (${a.error})` : ''}`)
@@ -63,6 +73,7 @@ function startBanner(st: HostStatus): string[] {
   if (first) {
     lines.push(`  npx hypernet-host lookup ${first.hash}`)
     lines.push(`  echo hello | npx hypernet-host connect ${first.hash}`)
+    if (st.network.localOnionRelays) lines.push(`  echo hello | npx hypernet-host connect --anonymous ${first.hash}`)
   }
   lines.push('Stop with Ctrl-C or: npx hypernet-host stop')
   return lines
