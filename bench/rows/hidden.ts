@@ -2,10 +2,7 @@ import DHT from 'hyperdht'
 import type { Duplex } from 'node:stream'
 import createTestnet from 'hyperdht/testnet.js'
 import { ONION } from '../../host/constants.ts'
-import { Advertiser } from '../../host/dns/advertiser.ts'
-import { silentLogger } from '../../host/log/logger.ts'
-import { HiddenService, OnionClient, OnionRelay, connectHidden, findOnionRelays, onionRelayEntry, onionRelayKeyPair } from '../../host/onion/index.ts'
-import type { NodeAddress } from 'hyperdht'
+import { HiddenService, OnionClient, StandaloneRelay, connectHidden } from '../../host/onion/index.ts'
 import type { BenchOptions } from '../args.ts'
 import { echoStream, sinkStream, startRawServers } from '../raw-servers.ts'
 import { median, now, pairedStats, rotated, sleep, withTimeout } from '../stats.ts'
@@ -44,7 +41,11 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     cleanups.push(() => testnet.destroy())
     const raw = await startRawServers(testnet.bootstrap)
     cleanups.push(() => raw.close())
-    for (let i = 0; i < RELAYS; i++) await startRelay(testnet.bootstrap, cleanups)
+    for (let i = 0; i < RELAYS; i++) {
+      const relay = new StandaloneRelay(testnet.bootstrap, { maxBytesPerSecond: Infinity })
+      cleanups.push(() => relay.close())
+      await relay.ready()
+    }
 
     // the hidden side: one node, as a host running two hidden services would be
     const serviceDht = new DHT({ bootstrap: testnet.bootstrap })
@@ -129,21 +130,6 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
   } finally {
     while (cleanups.length) await cleanups.pop()!().catch(() => {})
   }
-}
-
-/** A relay on its own DHT node and host key, advertised as a host with --onion-relay does. */
-async function startRelay(bootstrap: NodeAddress[], cleanups: Array<() => Promise<unknown>>): Promise<void> {
-  const dht = new DHT({ bootstrap })
-  cleanups.push(() => dht.destroy())
-  await dht.ready()
-  const identity = DHT.keyPair()
-  const relay = new OnionRelay(dht, onionRelayKeyPair(identity.secretKey), { maxBytesPerSecond: Infinity })
-  cleanups.push(() => relay.close())
-  await relay.ready()
-  const advertiser = new Advertiser(dht, identity, silentLogger())
-  cleanups.push(() => advertiser.close())
-  await advertiser.ready()
-  await advertiser.setApps([onionRelayEntry(identity.publicKey, relay.publicKey)])
 }
 
 /** Wait until a lookup finds every relay (then the client's cache holds them all). */
