@@ -148,7 +148,9 @@ export const ONION = {
   /** How long a client avoids a relay that failed it, in ms. */
   avoidMs: 5 * 60_000,
   /** Guard relays a host keeps as the first hop of its circuits (hidden services, plugin dials). */
-  hostGuards: 2
+  hostGuards: 2,
+  /** How long a guard is kept (across restarts, in `<home>/onion-guards.json`) before it is replaced. */
+  guardLifetimeMs: 60 * 24 * 60 * 60_000
 } as const
 
 /**

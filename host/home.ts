@@ -25,6 +25,7 @@ export function homePaths(home: string) {
     trust: join(home, 'trust.json'),
     firewall: join(home, 'firewall.json'),
     bridges: join(home, 'bridges.json'),
+    guards: join(home, 'onion-guards.json'),
     data: join(home, 'data'),
     kv: join(home, 'kv'),
     identity: join(home, 'host.key'),

@@ -33,6 +33,8 @@ export interface HostStatus {
   kv?: KvSummary
   /** The onion relay (`start --onion-relay`): circuits carried now, limits, refusals. */
   onionRelay?: OnionRelayStatus
+  /** The guard relays (relay keys) this host's circuits start at, once it has built one. */
+  onionGuards?: string[]
   /** Hidden services (`start --hidden`, `bridge expose --hidden`): keys, introduction points, connections. */
   hidden?: HiddenStatus[]
 }
@@ -93,6 +95,7 @@ export function hostStatus(h: Host): HostStatus {
     relays: relaysStatus(h),
     kv: h.kv?.summary(),
     ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {}),
+    ...(h.onionClient ? { onionGuards: h.onionClient.guardKeys() } : {}),
     ...(h.init.hidden?.length || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {})
   }
 }

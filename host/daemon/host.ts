@@ -39,6 +39,8 @@ import { OnionClient, OnionRelay, StandaloneRelay, connectHidden, dialAnonymous,
 import { ANONYMOUS_PREFIX, HIDDEN_PREFIX } from '../plugins/dial-grants.ts'
 import type { HiddenServiceInit, OnionRelayInit } from '../onion/index.ts'
 import { HostHiddenServices } from './host-hidden.ts'
+import { loadGuards, saveGuards } from '../onion/guard-store.ts'
+import type { GuardRecord } from '../onion/guard-store.ts'
 import { ONION } from '../constants.ts'
 import type { HiddenSpec } from './host-hidden.ts'
 
@@ -108,6 +110,8 @@ export class Host {
   readonly startedAt = new Date().toISOString()
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
+  private savedGuards: GuardRecord[] = []
+  private guardWrites: Promise<void> = Promise.resolve()
   private syncing: Promise<void> = Promise.resolve()
 
   constructor(readonly init: HostInit) {
@@ -124,6 +128,7 @@ export class Host {
   private async open(): Promise<void> {
     this.identity = await loadOrCreateKeyFile(this.paths.identity)
     await this.store.ready()
+    this.savedGuards = await loadGuards(this.paths.guards)
     let bootstrap = this.init.bootstrap
     if (this.init.local) {
       this.network = await startLocalNetwork(this.init.local)
@@ -315,7 +320,17 @@ export class Host {
 
   /** The host's onion client: circuits never run through this host's own relay. */
   onion(): OnionClient {
-    this.onionClient ??= new OnionClient(this.dht!, { excludeHosts: [formatId(this.identity!.publicKey)], guards: ONION.hostGuards })
+    this.onionClient ??= new OnionClient(this.dht!, {
+      excludeHosts: [formatId(this.identity!.publicKey)],
+      guards: ONION.hostGuards,
+      savedGuards: this.savedGuards,
+      // kept in the home, in order, so a restart goes on with the same first hops
+      onGuards: (guards) => {
+        this.guardWrites = this.guardWrites
+          .then(() => saveGuards(this.paths.guards, guards))
+          .catch((err: Error) => this.log.warn('could not save the onion guards', { error: err.message }))
+      }
+    })
     return this.onionClient
   }
 
@@ -351,6 +366,7 @@ export class Host {
       await this.listener?.close()
       await this.hidden?.close()
       await this.onionClient?.close()
+      await this.guardWrites
       await this.onionRelay?.close()
       await this.runtime?.close()
       this.relays?.close()

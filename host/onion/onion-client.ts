@@ -6,6 +6,7 @@ import { ONION_MAX_HOPS } from '../messages.ts'
 import { ClientCircuit } from './client-circuit.ts'
 import { findOnionRelays, pickPath } from './onion-directory.ts'
 import type { RelayInfo } from './onion-directory.ts'
+import type { GuardRecord } from './guard-store.ts'
 import type { OnionStream } from './onion-stream.ts'
 
 /**
@@ -33,13 +34,19 @@ export interface OnionClientInit {
    * keeps a few, so that a relay run to watch it sees it only if chosen once, not eventually.
    */
   guards?: number
+  /** Guards kept from before (a restarted host's, from guard-store.ts): used first while they last. */
+  savedGuards?: GuardRecord[]
+  /** Told the guard set whenever it changes, to keep it (guard-store.ts). */
+  onGuards?: (guards: GuardRecord[]) => void
+  /** How long a guard is kept before a fresh one replaces it, in ms. */
+  guardLifetimeMs?: number
 }
 
 export class OnionClient {
   private cache: { relays: RelayInfo[]; at: number } | null = null
   private readonly avoided = new Map<string, number>()
   private readonly open = new Set<Duplex>()
-  private guards: RelayInfo[] = []
+  private guards: Array<RelayInfo & { since: number; missing: number }>
   private readonly exclude: Set<string>
   private closed = false
 
@@ -48,6 +55,7 @@ export class OnionClient {
     private readonly init: OnionClientInit = {}
   ) {
     this.exclude = new Set(init.excludeHosts ?? [])
+    this.guards = (init.savedGuards ?? []).map((g) => ({ relayKey: g.relay, hostKey: g.host, since: g.since, missing: 0 }))
     const hops = this.hops
     if (!Number.isInteger(hops) || hops < 1 || hops > ONION_MAX_HOPS) throw HypernetError.USAGE(`hops: expected 1 to ${ONION_MAX_HOPS}, got ${hops}`)
   }
@@ -128,20 +136,28 @@ export class OnionClient {
    * A path of `hops` relays whose first is one of this client's guards (when it keeps any):
    * a few relays chosen once and kept while they work, so that the few relays that ever see
    * this machine's address stay the same few, rather than every relay in turn (Tor's guards).
+   * The first guard is primary; the next stands in when it is the path's chosen last hop, or
+   * missing from the latest lookup.
    */
   private pickWithGuard(relays: readonly RelayInfo[], hops: number, avoid: ReadonlySet<string>): RelayInfo[] {
     const wanted = this.init.guards ?? 0
     if (wanted === 0) return pickPath(relays, hops, avoid)
+    const before = this.guardKeys().join()
     const gone = new Set(this.avoiding())
-    this.guards = this.guards.filter((g) => !gone.has(g.relayKey) && !gone.has(g.hostKey) && relays.some((r) => r.relayKey === g.relayKey))
+    const expired = Date.now() - (this.init.guardLifetimeMs ?? ONION.guardLifetimeMs)
+    for (const g of this.guards) g.missing = relays.some((r) => r.relayKey === g.relayKey) ? 0 : g.missing + 1
+    // a guard goes when it failed, aged out, or was missing from three lookups in a row (one
+    // lookup that missed it is no reason to show this host's address to a new relay)
+    this.guards = this.guards.filter((g) => !gone.has(g.relayKey) && !gone.has(g.hostKey) && !this.exclude.has(g.hostKey) && g.since > expired && g.missing < 3).slice(0, wanted)
     if (this.guards.length < wanted) {
       const taken = new Set([...this.exclude, ...gone, ...this.guards.flatMap((g) => [g.hostKey, g.relayKey])])
-      this.guards.push(...pickPath(relays, wanted - this.guards.length, taken))
+      this.guards.push(...pickPath(relays, wanted - this.guards.length, taken).map((r) => ({ ...r, since: Date.now(), missing: 0 })))
     }
-    const guard = this.guards.find((g) => !avoid.has(g.hostKey) && !avoid.has(g.relayKey))
+    if (this.guardKeys().join() !== before) this.init.onGuards?.(this.guards.map((g) => ({ relay: g.relayKey, host: g.hostKey, since: g.since })))
+    const guard = this.guards.find((g) => g.missing === 0 && !avoid.has(g.hostKey) && !avoid.has(g.relayKey))
     if (!guard) return pickPath(relays, hops, avoid)
     const rest = pickPath(relays, hops - 1, new Set([...avoid, guard.hostKey, guard.relayKey]))
-    return [guard, ...rest]
+    return [{ relayKey: guard.relayKey, hostKey: guard.hostKey }, ...rest]
   }
 
   /** The guards in use (relay keys, hex). */

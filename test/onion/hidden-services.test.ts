@@ -1,6 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtemp } from 'node:fs/promises'
+import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { SecretStream } from 'hyperdht'
@@ -227,5 +227,22 @@ test('hidden services: reachable by key through relays, their host published now
       return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
     }, 'a new intro point and a republished descriptor', 30_000)
     assert.ok(!after.intros.includes(before.intros[0]))
+  })
+
+  await t.test('a restarted hidden host keeps its guards and its hidden key', async () => {
+    const guards = hidden.host.onionClient!.guardKeys()
+    const saved = JSON.parse(await readFile(join(home, 'onion-guards.json'), 'utf8'))
+    assert.deepEqual(saved.guards.map((g: { relay: string }) => g.relay), guards)
+    const alive = new Set(relays.filter((r) => !r.host.dht!.destroyed).map((r) => formatId(r.host.onionRelay!.publicKey)))
+    await hidden.close()
+    const again = await startHost(testnet, home, { hidden: [{ app: 'echo', service: null }] })
+    defer(() => again.close())
+    const st2 = await until(() => {
+      const h = again.host.status().hidden?.[0]
+      return h && h.intros.length === 3 && h.published ? h : null
+    }, 'published again', 30_000)
+    assert.equal(st2.key, st.key, 'the same hidden key')
+    for (const g of guards.filter((k) => alive.has(k))) assert.ok(again.host.onionClient!.guardKeys().includes(g), `guard ${g.slice(0, 8)} kept`)
+    assert.match((await cli(home, ['status'])).stdout, /guards {4}[0-9a-f]{16}…, [0-9a-f]{16}…/)
   })
 })
