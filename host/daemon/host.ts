@@ -18,10 +18,9 @@ import type { ConnectionPolicy } from '../net/service-listener.ts'
 import { createPluginRuntime } from '../plugins/index.ts'
 import type { DialTarget, DuplexLike, PluginRuntime, RuntimeLogEntry } from '../plugins/index.ts'
 import { createAppStore } from '../store/app-store.ts'
-import { FirewallStore } from '../store/firewall-store.ts'
 import type { AppStore } from '../store/app-store.ts'
-import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
-import type { LoadedApp } from './app-loader.ts'
+import { AppSync } from './app-sync.ts'
+import type { RunningApp } from './app-sync.ts'
 import { hostStatus } from './host-status.ts'
 import type { BridgeManager } from '../bridge/bridge-manager.ts'
 import { PathTracker } from '../net/connection-path.ts'
@@ -78,9 +77,7 @@ export interface HostInit {
   hiddenInit?: HiddenServiceInit
 }
 
-export interface RunningApp extends LoadedApp {
-  startedAt: string
-}
+export type { RunningApp } from './app-sync.ts'
 
 export class Host {
   readonly paths: HomePaths
@@ -112,7 +109,7 @@ export class Host {
   private closing: Promise<void> | null = null
   private savedGuards: GuardRecord[] = []
   private guardWrites: Promise<void> = Promise.resolve()
-  private syncing: Promise<void> = Promise.resolve()
+  private appSync: AppSync | null = null
 
   constructor(readonly init: HostInit) {
     this.paths = homePaths(init.home)
@@ -180,101 +177,36 @@ export class Host {
     }, this.init.hiddenInit)
     this.advertiser = new Advertiser(this.dht, this.identity, this.log, { refreshMs: this.init.refreshMs })
     await this.advertiser.ready()
+    this.appSync = new AppSync({
+      store: this.store,
+      firewallFile: this.paths.firewall,
+      log: this.log,
+      runtime: this.runtime,
+      listener: this.listener,
+      advertiser: this.advertiser,
+      hidden: this.hidden,
+      serviceKeyPair: (h) => this.serviceKeyPair(h),
+      extraEntries: () => (this.onionRelay ? [onionRelayEntry(identity.publicKey, this.onionRelay.publicKey)] : []),
+      apps: this.apps,
+      invalid: this.invalid,
+      routes: this.routes,
+      closing: () => this.closing !== null
+    })
     await this.sync()
     this.bridges = createHostBridges(this)
     await this.bridges.ready()
   }
 
-  /** Bring running apps in line with the store: start new or upgraded apps, stop removed ones. */
+  /**
+   * Bring running apps in line with the store: start new or upgraded apps, stop removed ones
+   * (app-sync.ts). Before the host is ready, nothing to do.
+   */
   sync(): Promise<void> {
-    const next = this.syncing.then(() => this.doSync())
-    this.syncing = next.catch(() => {})
-    return next
+    return this.appSync?.sync() ?? Promise.resolve()
   }
 
-  private async doSync(): Promise<void> {
-    if (this.closing) return
-    await this.applyFirewall()
-    const installed = (await this.store.list()).filter((a) => a.enabled)
-    const wanted = new Map(installed.map((a) => [a.name, a]))
-    for (const [name, running] of [...this.apps]) {
-      const w = wanted.get(name)
-      if (!w || w.codeHash !== running.installed.codeHash) await this.stopApp(name)
-    }
-    for (const name of [...this.invalid.keys()]) if (!wanted.has(name)) this.invalid.delete(name)
-    for (const inst of installed) {
-      if (this.apps.has(inst.name)) continue
-      const loaded = await loadInstalledApp(this.store, inst)
-      if (!loaded.ok) {
-        this.invalid.set(inst.name, { code: loaded.code, message: loaded.message })
-        this.log.error('app not started: it no longer verifies', { app: inst.name, code: loaded.code, error: loaded.message })
-        continue
-      }
-      this.invalid.delete(inst.name)
-      await this.startApp(loaded.app)
-    }
-    await this.readvertise()
-  }
-
-  /** Load `<home>/firewall.json` into the connection policy. */
-  private async applyFirewall(): Promise<void> {
-    const rules = await new FirewallStore(this.paths.firewall).read()
-    const p = this.listener!.policy
-    p.allow = new Set(rules.allow)
-    p.deny = new Set(rules.deny)
-  }
-
-  private async startApp(app: LoadedApp): Promise<void> {
-    const name = app.manifest.app.name
-    this.apps.set(name, { ...app, startedAt: new Date().toISOString() })
-    for (const s of app.services) this.routes.set(s.hash, { app: name, service: s.name })
-    try {
-      await this.runtime!.add({ manifest: app.manifest, wasm: app.wasm })
-      this.log.info('app started', { app: name, version: app.manifest.app.version })
-    } catch (err) {
-      // the runtime keeps it (restarting or failed); status shows why
-      this.log.warn('app did not start cleanly', { app: name, error: (err as Error).message })
-    }
-    for (const s of app.services) {
-      if (this.hidden!.isHidden(name, s.name)) await this.hidden!.start(name, s.name, s.hash)
-      else await this.listener!.listen(s.hash, this.serviceKeyPair(s.hash))
-    }
-  }
-
-  private async stopApp(name: string): Promise<void> {
-    const app = this.apps.get(name)
-    if (!app) return
-    this.apps.delete(name)
-    await this.readvertise()
-    for (const s of app.services) {
-      this.routes.delete(s.hash)
-      await this.hidden!.stop(s.hash)
-      await this.listener!.unlisten(s.hash)
-    }
-    await this.runtime!.remove(name).catch(() => {})
-    this.log.info('app stopped', { app: name })
-  }
-
-  /** Advertise apps whose plugin is up or coming back; withdraw failed and stopped ones. */
   private readvertise(): Promise<void> {
-    if (!this.advertiser || this.closing) return Promise.resolve()
-    const live = [...this.apps.values()].filter((a) => {
-      try {
-        const st = this.runtime!.status(a.manifest.app.name).state
-        return st !== 'failed' && st !== 'stopped'
-      } catch {
-        return false
-      }
-    })
-    // hidden services are not listed; an app with only hidden services is not named at all
-    const entries = live
-      .map((a) => {
-        const e = descriptorEntry(a, (h) => this.serviceKeyPair(h).publicKey)
-        return { ...e, services: e.services.filter((s) => !this.hidden!.isHidden(e.name, s.name)) }
-      })
-      .filter((e) => e.services.length > 0)
-    if (this.onionRelay) entries.push(onionRelayEntry(this.identity!.publicKey, this.onionRelay.publicKey))
-    return this.advertiser.setApps(entries)
+    return this.appSync?.readvertise() ?? Promise.resolve()
   }
 
   /** The key pair a service listens on: stable across restarts (see service-keys.ts). */
@@ -360,7 +292,7 @@ export class Host {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.opening?.catch(() => {})
-      await this.syncing
+      await this.appSync?.settled()
       await this.bridges?.close()
       await this.advertiser?.close()
       await this.listener?.close()

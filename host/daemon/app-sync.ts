@@ -1,0 +1,143 @@
+import type { KeyPair } from 'hyperdht'
+import type { Advertiser } from '../dns/advertiser.ts'
+import type { Logger } from '../log/logger.ts'
+import type { DescriptorAppWire } from '../messages.ts'
+import type { ServiceListener } from '../net/service-listener.ts'
+import type { PluginRuntime } from '../plugins/index.ts'
+import type { AppStore } from '../store/app-store.ts'
+import { FirewallStore } from '../store/firewall-store.ts'
+import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
+import type { LoadedApp } from './app-loader.ts'
+import type { HostHiddenServices } from './host-hidden.ts'
+
+/**
+ * Keeps a host's running apps in line with its store: starts new and upgraded apps (after
+ * verifying them again from disk), stops removed ones, listens on or hides their services,
+ * applies the firewall file, and keeps the host descriptor listing exactly the apps that are
+ * up (hidden services never listed). Syncs run one at a time, in order.
+ */
+
+export interface RunningApp extends LoadedApp {
+  startedAt: string
+}
+
+export interface AppSyncComponents {
+  store: AppStore
+  firewallFile: string
+  log: Logger
+  runtime: PluginRuntime
+  listener: ServiceListener
+  advertiser: Advertiser
+  hidden: HostHiddenServices
+  serviceKeyPair(serviceHash: string): KeyPair
+  /** Descriptor entries that are not apps (the onion relay's). */
+  extraEntries(): DescriptorAppWire[]
+  /** The host's tables, which it owns and shows in status. */
+  apps: Map<string, RunningApp>
+  invalid: Map<string, { code: string; message: string }>
+  routes: Map<string, { app: string; service: string }>
+  /** True once the host is closing: no more starts or adverts. */
+  closing(): boolean
+}
+
+export class AppSync {
+  private syncing: Promise<void> = Promise.resolve()
+
+  constructor(private readonly c: AppSyncComponents) {}
+
+  /** Bring running apps in line with the store; calls queue behind each other. */
+  sync(): Promise<void> {
+    const next = this.syncing.then(() => this.doSync())
+    this.syncing = next.catch(() => {})
+    return next
+  }
+
+  /** Wait for the sync under way, if any. Never rejects. */
+  settled(): Promise<void> {
+    return this.syncing
+  }
+
+  /** Advertise apps whose plugin is up or coming back; withdraw failed and stopped ones. */
+  readvertise(): Promise<void> {
+    if (this.c.closing()) return Promise.resolve()
+    const live = [...this.c.apps.values()].filter((a) => {
+      try {
+        const st = this.c.runtime.status(a.manifest.app.name).state
+        return st !== 'failed' && st !== 'stopped'
+      } catch {
+        return false
+      }
+    })
+    // hidden services are not listed; an app with only hidden services is not named at all
+    const entries: DescriptorAppWire[] = live
+      .map((a) => {
+        const e = descriptorEntry(a, (h) => this.c.serviceKeyPair(h).publicKey)
+        return { ...e, services: e.services.filter((s) => !this.c.hidden.isHidden(e.name, s.name)) }
+      })
+      .filter((e) => e.services.length > 0)
+    return this.c.advertiser.setApps([...entries, ...this.c.extraEntries()])
+  }
+
+  private async doSync(): Promise<void> {
+    if (this.c.closing()) return
+    await this.applyFirewall()
+    const installed = (await this.c.store.list()).filter((a) => a.enabled)
+    const wanted = new Map(installed.map((a) => [a.name, a]))
+    for (const [name, running] of [...this.c.apps]) {
+      const w = wanted.get(name)
+      if (!w || w.codeHash !== running.installed.codeHash) await this.stopApp(name)
+    }
+    for (const name of [...this.c.invalid.keys()]) if (!wanted.has(name)) this.c.invalid.delete(name)
+    for (const inst of installed) {
+      if (this.c.apps.has(inst.name)) continue
+      const loaded = await loadInstalledApp(this.c.store, inst)
+      if (!loaded.ok) {
+        this.c.invalid.set(inst.name, { code: loaded.code, message: loaded.message })
+        this.c.log.error('app not started: it no longer verifies', { app: inst.name, code: loaded.code, error: loaded.message })
+        continue
+      }
+      this.c.invalid.delete(inst.name)
+      await this.startApp(loaded.app)
+    }
+    await this.readvertise()
+  }
+
+  /** Load the firewall file into the connection policy. */
+  private async applyFirewall(): Promise<void> {
+    const rules = await new FirewallStore(this.c.firewallFile).read()
+    const p = this.c.listener.policy
+    p.allow = new Set(rules.allow)
+    p.deny = new Set(rules.deny)
+  }
+
+  private async startApp(app: LoadedApp): Promise<void> {
+    const name = app.manifest.app.name
+    this.c.apps.set(name, { ...app, startedAt: new Date().toISOString() })
+    for (const s of app.services) this.c.routes.set(s.hash, { app: name, service: s.name })
+    try {
+      await this.c.runtime.add({ manifest: app.manifest, wasm: app.wasm })
+      this.c.log.info('app started', { app: name, version: app.manifest.app.version })
+    } catch (err) {
+      // the runtime keeps it (restarting or failed); status shows why
+      this.c.log.warn('app did not start cleanly', { app: name, error: (err as Error).message })
+    }
+    for (const s of app.services) {
+      if (this.c.hidden.isHidden(name, s.name)) await this.c.hidden.start(name, s.name, s.hash)
+      else await this.c.listener.listen(s.hash, this.c.serviceKeyPair(s.hash))
+    }
+  }
+
+  private async stopApp(name: string): Promise<void> {
+    const app = this.c.apps.get(name)
+    if (!app) return
+    this.c.apps.delete(name)
+    await this.readvertise()
+    for (const s of app.services) {
+      this.c.routes.delete(s.hash)
+      await this.c.hidden.stop(s.hash)
+      await this.c.listener.unlisten(s.hash)
+    }
+    await this.c.runtime.remove(name).catch(() => {})
+    this.c.log.info('app stopped', { app: name })
+  }
+}
