@@ -80,6 +80,26 @@ test('onion relay limits and malformed input', async (t) => {
     assert.equal(err.details?.reason, 'limit')
   })
 
+  await t.test('a relay over its bandwidth pauses its links instead of dropping cells, and every byte arrives', async () => {
+    const { relay: r, info } = await relay({ maxBytesPerSecond: 256 * 1024 })
+    const bucket = (r as unknown as { limiter: TokenBucket }).limiter
+    const take = bucket.take.bind(bucket)
+    let pauses = 0
+    bucket.take = (n: number) => {
+      const wait = take(n)
+      if (wait > 0) pauses++
+      return wait
+    }
+    const s = await open([info])
+    const data = Buffer.alloc(256 * 1024)
+    for (let i = 0; i < data.length; i++) data[i] = i % 251
+    s.write(data)
+    const back = await readBytes(s as unknown as SecretStream, data.length, 30_000)
+    assert.ok(back.equals(data), 'the echo came back whole and in order')
+    assert.ok(pauses > 0, 'the relay had to pause reading to keep to its rate')
+    s.destroy()
+  })
+
   await t.test('an exit that cannot reach the destination says so', async () => {
     const { info } = await relay()
     const c = new ClientCircuit(dht, [info], 5000)
