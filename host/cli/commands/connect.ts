@@ -12,8 +12,8 @@ export const connectCommand: CommandDef = {
       .option('anonymous', { type: 'boolean', describe: 'go through a three-hop onion circuit: the service sees a relay, never your key or address' })
       .option('hidden', { type: 'boolean', describe: 'the target is a hidden service key: meet it at a rendezvous point through onion circuits (implies --anonymous)' })
       .example('echo hello | $0 connect 2d7a…', 'talk to an echo service')
-      .example('echo hello | $0 connect --hidden 9f0c…', 'talk to a hidden service by its hidden key')
-      .example('echo hello | $0 connect --anonymous 2d7a…', 'the same, through onion relays'),
+      .example('echo hello | $0 connect --anonymous 2d7a…', 'the same, through onion relays')
+      .example('echo hello | $0 connect --hidden 9f0c…', 'talk to a hidden service by its hidden key'),
   run: async (ctx, args) =>
     args.anonymous || args.hidden ? (await import('../actions/connect-anonymous.ts')).connectAnonymous(ctx, args as any) : (await import('../actions/connect.ts')).connectCmd(ctx, args as any)
 }
