@@ -175,8 +175,16 @@ export const ONION_REASON = {
 export const HIDDEN = {
   /** Introduction points a hidden service keeps, on distinct relay hosts. */
   introPoints: 3,
-  /** How often the service republishes its descriptor (HyperDHT drops records after ~20 min). */
+  /**
+   * How often the service republishes its descriptor: the nodes closest to its key change as
+   * nodes come and go, and a fresh `updated` time tells clients it is still up.
+   */
   publishIntervalMs: 10 * 60_000,
+  /**
+   * A descriptor older than this is taken as a service gone offline (HyperDHT keeps mutable
+   * records for 48 hours, long after their intro points are dead): three missed refreshes.
+   */
+  descriptorMaxAgeMs: 30 * 60_000,
   /** How long a client waits for the service to meet it at the rendezvous point, in ms. */
   rendezvousTimeoutMs: 20_000,
   /** Cookies a service remembers, so a replayed introduction is not answered twice. */

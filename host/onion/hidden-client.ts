@@ -31,7 +31,8 @@ export interface HiddenConnection {
 
 /**
  * Open an end-to-end encrypted stream to the hidden service `key`.
- * @throws NOT_FOUND when no descriptor is stored under the key; NO_RELAYS; CIRCUIT_FAILED
+ * @throws NOT_FOUND when no descriptor is stored under the key, or only a stale one (the
+ *   service stopped refreshing it: offline); NO_RELAYS; CIRCUIT_FAILED
  *   (reason `descriptor` for a forged one, `no-such-service` when no intro point knows the
  *   service, `timeout` when it never came to the rendezvous, `handshake` when it could not
  *   prove the key); CIRCUIT_TAMPERED
@@ -76,6 +77,10 @@ async function fetchDescriptor(client: OnionClient, key: Buffer): Promise<Hidden
   })
   if (!found) throw HypernetError.NOT_FOUND(`no hidden service descriptor under key ${formatId(key)}: check the key, or the service is not running`)
   if (found.intros.length === 0) throw HypernetError.NOT_FOUND(`hidden service ${formatId(key)} lists no introduction points`)
+  const age = Date.now() - found.updated * 1000
+  if (age > HIDDEN.descriptorMaxAgeMs) {
+    throw HypernetError.NOT_FOUND(`hidden service ${formatId(key)} last published its descriptor ${Math.round(age / 60_000)} minutes ago (expected within ${HIDDEN.descriptorMaxAgeMs / 60_000}): it is offline`)
+  }
   return found
 }
 

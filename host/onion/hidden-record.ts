@@ -26,8 +26,8 @@ export function hiddenKeyPair(hostSecretKey: Uint8Array, serviceHash: Uint8Array
 }
 
 /** Sign a descriptor listing `intros` (relay keys) as the record to PUBLISH, with `seq` above the last. */
-export function signDescriptor(keyPair: KeyPair, intros: Uint8Array[], seq: number): OnionRecordWire {
-  const value = encode(hiddenDescriptor, { updated: Math.floor(Date.now() / 1000), intros })
+export function signDescriptor(keyPair: KeyPair, intros: Uint8Array[], seq: number, updated = Math.floor(Date.now() / 1000)): OnionRecordWire {
+  const value = encode(hiddenDescriptor, { updated, intros })
   if (value.byteLength > HIDDEN_DESCRIPTOR_MAX) throw HypernetError.INTERNAL(`hidden descriptor: ${value.byteLength} bytes, above ${HIDDEN_DESCRIPTOR_MAX}`)
   return { key: keyPair.publicKey, seq, signature: Persistent.signMutable(seq, value, keyPair), value }
 }

@@ -9,7 +9,8 @@ import { installExamples } from '../../host/demo/install-examples.ts'
 import { fetchDescriptor } from '../../host/dns/descriptor.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import { formatId } from '../../host/encoding/ids.ts'
-import { RELAY_CMD, decodeExact, encode, onionEstablishIntro, onionFetch, onionIntroduce, onionReason } from '../../host/messages.ts'
+import { RELAY_CMD, decodeExact, encode, onionEstablishIntro, onionFetch, onionIntroduce, onionReason, onionRecord } from '../../host/messages.ts'
+import { signDescriptor } from '../../host/onion/hidden-record.ts'
 import { ONION_REASON } from '../../host/constants.ts'
 import { ClientCircuit, OnionClient, connectHidden } from '../../host/onion/index.ts'
 import type { DialTarget, DuplexLike } from '../../host/plugins/index.ts'
@@ -129,6 +130,20 @@ test('hidden services: reachable by key through relays, their host published now
     await assert.rejects(connectHidden(client, nobody), (err: Error & { code?: string }) => {
       assert.equal(err.code, 'NOT_FOUND')
       assert.match(err.message, new RegExp(`no hidden service descriptor under key ${formatId(nobody)}`))
+      return true
+    })
+  })
+
+  await t.test('a descriptor the service stopped refreshing is taken as offline, with a clear error', async () => {
+    const gone = DHT.keyPair()
+    const stale = signDescriptor(gone, [Buffer.from(st.intros[0], 'hex')], 1, Math.floor(Date.now() / 1000) - 3 * 3600)
+    await client.withCircuit(undefined, async (c) => {
+      await c.request(RELAY_CMD.PUBLISH, encode(onionRecord, stale), RELAY_CMD.PUBLISHED, 'publish')
+      c.close()
+    })
+    await assert.rejects(connectHidden(client, gone.publicKey), (err: Error & { code?: string }) => {
+      assert.equal(err.code, 'NOT_FOUND')
+      assert.match(err.message, /last published its descriptor 180 minutes ago \(expected within 30\): it is offline/)
       return true
     })
   })
