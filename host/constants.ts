@@ -193,6 +193,8 @@ export const HIDDEN = {
   maxRetryMs: 30_000,
   /** Introductions a service answers at once; more are dropped (each costs a circuit). */
   maxPendingIntroductions: 32,
+  /** How long a client waits on one introduction point before asking the next as well, in ms. */
+  introStaggerMs: 2_000,
   /** Descriptor stores and lookups (PUBLISH, FETCH) a relay makes for one circuit; then LIMIT. */
   maxDhtRequestsPerCircuit: 8
 } as const

@@ -12,6 +12,7 @@ import type { ClientCircuit } from './client-circuit.ts'
 import { openDescriptor } from './hidden-record.ts'
 import type { OnionClient } from './onion-client.ts'
 import { reasonName } from './onion-reasons.ts'
+import { staggered } from '../util/staggered.ts'
 
 /**
  * Reaching a hidden service by its key, in Tor's steps, each on its own circuit so that no
@@ -114,7 +115,12 @@ async function waitAtRendezvous(client: OnionClient, cookie: Buffer): Promise<{ 
   return { circuit, met }
 }
 
-/** Ask the intro points, in random order, until one passes the introduction on; returns its relay key. */
+/**
+ * Ask the intro points, in random order, until one passes the introduction on; returns its relay
+ * key. The next is asked when one fails or has not answered within HIDDEN.introStaggerMs (an intro
+ * point that crashed since the last publish would otherwise cost a whole extend timeout); the
+ * service answers a cookie once, so two introductions that both arrive are harmless.
+ */
 async function introduce(client: OnionClient, key: Buffer, descriptor: HiddenDescriptorWire, rendezvousKey: string, cookie: Buffer): Promise<string> {
   const curve = Buffer.alloc(32)
   sodium.crypto_sign_ed25519_pk_to_curve25519(curve, key)
@@ -122,25 +128,24 @@ async function introduce(client: OnionClient, key: Buffer, descriptor: HiddenDes
   const sealed = Buffer.alloc(plain.byteLength + sodium.crypto_box_SEALBYTES)
   sodium.crypto_box_seal(sealed, plain, curve)
   const intros = descriptor.intros.map((k) => Buffer.from(k).toString('hex')).sort(() => Math.random() - 0.5)
-  let last: unknown = null
-  for (const relayKey of intros) {
-    try {
-      const relay = await client.relayInfo(relayKey)
-      await client.withCircuit(relay, async (c) => {
-        try {
-          const ack = await c.request(RELAY_CMD.INTRODUCE1, encode(onionIntroduce, { serviceKey: key, sealed }), RELAY_CMD.INTRODUCE_ACK, 'the introduction point refused')
-          const { reason } = decodeExact(onionReason, ack.data, 'introduce ack')
-          if (reason !== ONION_REASON.DONE) throw HypernetError.CIRCUIT_FAILED(`introduction point ${relayKey.slice(0, 16)}… answered: ${reasonName(reason)}`, reasonName(reason))
-        } finally {
-          c.close()
-        }
-      })
-      return relayKey
-    } catch (err) {
-      last = err
-      if (isHypernetError(err, 'CIRCUIT_TAMPERED')) throw err
-    }
+  const ask = async (relayKey: string): Promise<void> => {
+    const relay = await client.relayInfo(relayKey)
+    await client.withCircuit(relay, async (c) => {
+      try {
+        const ack = await c.request(RELAY_CMD.INTRODUCE1, encode(onionIntroduce, { serviceKey: key, sealed }), RELAY_CMD.INTRODUCE_ACK, 'the introduction point refused')
+        const { reason } = decodeExact(onionReason, ack.data, 'introduce ack')
+        if (reason !== ONION_REASON.DONE) throw HypernetError.CIRCUIT_FAILED(`introduction point ${relayKey.slice(0, 16)}… answered: ${reasonName(reason)}`, reasonName(reason))
+      } finally {
+        c.close()
+      }
+    })
   }
-  const why = last instanceof Error ? last.message : 'none answered'
-  throw HypernetError.CIRCUIT_FAILED(`no introduction point of hidden service ${formatId(key).slice(0, 16)}… passed the request on (${intros.length} tried; last: ${why})`, isHypernetError(last) ? String(last.details?.reason ?? 'unreachable') : 'unreachable', last)
+  try {
+    // tampering is an attack, not bad luck: it fails the connect at once
+    return (await staggered(intros, ask, HIDDEN.introStaggerMs, (err) => isHypernetError(err, 'CIRCUIT_TAMPERED'))).item
+  } catch (last) {
+    if (isHypernetError(last, 'CIRCUIT_TAMPERED')) throw last
+    const why = last instanceof Error ? last.message : 'none answered'
+    throw HypernetError.CIRCUIT_FAILED(`no introduction point of hidden service ${formatId(key).slice(0, 16)}… passed the request on (${intros.length} tried; last: ${why})`, isHypernetError(last) ? String(last.details?.reason ?? 'unreachable') : 'unreachable', last)
+  }
 }
