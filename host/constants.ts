@@ -147,6 +147,10 @@ export const ONION = {
   buildTimeoutMs: 20_000,
   /** How long a client avoids a relay that failed it, in ms. */
   avoidMs: 5 * 60_000,
+  /** Circuits a host keeps built ahead of need, a hop short (circuit-pool.ts). */
+  hostPrebuilt: 3,
+  /** A pre-built circuit older than this is closed rather than used (a relay may have gone). */
+  prebuiltMaxAgeMs: 5 * 60_000,
   /** Guard relays a host keeps as the first hop of its circuits (hidden services, plugin dials). */
   hostGuards: 2,
   /** How long a guard is kept (across restarts, in `<home>/onion-guards.json`) before it is replaced. */

@@ -51,7 +51,7 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     const serviceDht = new DHT({ bootstrap: testnet.bootstrap })
     cleanups.push(() => serviceDht.destroy())
     await serviceDht.ready()
-    const serviceOnion = new OnionClient(serviceDht, { guards: ONION.hostGuards, relayCacheMs: Infinity })
+    const serviceOnion = new OnionClient(serviceDht, { guards: ONION.hostGuards, prebuilt: ONION.hostPrebuilt, relayCacheMs: Infinity })
     cleanups.push(() => serviceOnion.close())
     await allRelaysFound(serviceOnion)
     const echo = new HiddenService(serviceOnion, DHT.keyPair(), echoStream, { introPoints: INTRO_POINTS, name: 'bench/echo' })
@@ -71,7 +71,21 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     cleanups.push(() => onion.close())
     await allRelaysFound(onion)
 
+    // a second client as a host is one: guards and circuits built ahead of need
+    const hostNode = new DHT({ bootstrap: testnet.bootstrap })
+    cleanups.push(() => hostNode.destroy())
+    await hostNode.ready()
+    const hostOnion = new OnionClient(hostNode, { guards: ONION.hostGuards, prebuilt: ONION.hostPrebuilt, relayCacheMs: Infinity })
+    cleanups.push(() => hostOnion.close())
+    await allRelaysFound(hostOnion)
+
     const hidden = async (key: Buffer): Promise<Duplex> => (await withTimeout(connectHidden(onion, key), 60_000, 'hidden service connect')).stream
+    const fromHost = async (key: Buffer): Promise<Duplex> => (await withTimeout(connectHidden(hostOnion, key), 60_000, 'hidden service connect from a host')).stream
+    // an idle host has its circuits ready: wait for them, outside the measured time
+    const whenReady = async () => {
+      const deadline = now() + 30_000
+      while (hostOnion.prebuiltCount() < ONION.hostPrebuilt && now() < deadline) await sleep(20)
+    }
     const anonymous = (key: Buffer): Promise<Duplex> => withTimeout(onion.connect(key), 60_000, 'anonymous connect')
     const direct = (key: Buffer): Promise<Duplex> =>
       withTimeout(
@@ -86,9 +100,18 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
 
     // one unmeasured round of each first: the first connects to a key pay for cold DHT routes
     await firstByte(() => hidden(echo.key))
+    await firstByte(() => fromHost(echo.key))
     await firstByte(() => anonymous(raw.echoKey))
     await firstByte(() => direct(raw.echoKey))
-    const first = await rotated(o.rounds, [() => firstByte(() => hidden(echo.key)), () => firstByte(() => anonymous(raw.echoKey)), () => firstByte(() => direct(raw.echoKey))])
+    const first = await rotated(o.rounds, [
+      () => firstByte(() => hidden(echo.key)),
+      () => firstByte(() => anonymous(raw.echoKey)),
+      () => firstByte(() => direct(raw.echoKey)),
+      async () => {
+        await whenReady()
+        return firstByte(() => fromHost(echo.key))
+      }
+    ])
     const mib = Math.max(1, Math.round(o.mib / 4))
     await oneWay(() => hidden(sink.key), 1)
     await oneWay(() => anonymous(raw.sinkKey), 1)
@@ -96,7 +119,7 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     const one = await rotated(o.rounds, [() => oneWay(() => hidden(sink.key), mib), () => oneWay(() => anonymous(raw.sinkKey), mib), () => oneWay(() => direct(raw.sinkKey), mib)])
 
     const [hOne, aOne, dOne] = one
-    const [hFirst, aFirst, dFirst] = first
+    const [hFirst, aFirst, dFirst, pFirst] = first
     const spread = (xs: number[], d = 1) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
     const x = (a: number[], b: number[]) => `${pairedStats(a, b).ratio.toFixed(2)}x`
     const where = `${RELAYS} relays, both ends and the client in this process`
@@ -125,6 +148,12 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
         project: median(aFirst), raw: median(dFirst), ...pairedStats(aFirst, dFirst), target: { kind: 'none' },
         detail: `same run as 10c: onionClient.connect (3 HyperDHT connects + 3 handshakes, BEGIN, the exit's connect), 1 byte echoed; relay list cached; 3 hops ${spread(aFirst)}, direct ${spread(dFirst)} ms`,
         extra: { anonymous: aFirst, direct: dFirst }
+      }),
+      row({
+        id: '10e', measure: 'hidden service connect to first byte, from a host', unit: 'ms', rounds: o.rounds,
+        project: median(pFirst), raw: median(dFirst), ...pairedStats(pFirst, dFirst), target: { kind: 'none' },
+        detail: `as 10c, from a client that keeps guards and ${ONION.hostPrebuilt} circuits built ahead (a host's bridge or plugin; the wait for them to be ready is not counted): each of its circuits is one extend; from a host ${spread(pFirst)}, from a bare client (10c) ${spread(hFirst)} ms; host/bare ${x(pFirst, hFirst)}`,
+        extra: { fromHost: pFirst, bare: hFirst, direct: dFirst }
       })
     ]
   } finally {

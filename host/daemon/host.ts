@@ -255,6 +255,7 @@ export class Host {
     this.onionClient ??= new OnionClient(this.dht!, {
       excludeHosts: [formatId(this.identity!.publicKey)],
       guards: ONION.hostGuards,
+      prebuilt: ONION.hostPrebuilt,
       savedGuards: this.savedGuards,
       // kept in the home, in order, so a restart goes on with the same first hops
       onGuards: (guards) => {

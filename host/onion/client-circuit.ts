@@ -1,7 +1,7 @@
 import DHT from 'hyperdht'
 import { ONION, ONION_REASON } from '../constants.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
-import { CELL, ONION_MAX_DATA, RELAY_CMD, decodeExact, encode, onionBegin, onionExtend, onionHandshake, onionHandshakeBody, onionMessage, onionReason } from '../messages.ts'
+import { CELL, ONION_MAX_DATA, ONION_MAX_HOPS, RELAY_CMD, decodeExact, encode, onionBegin, onionExtend, onionHandshake, onionHandshakeBody, onionMessage, onionReason } from '../messages.ts'
 import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { connectKey } from '../net/dialer.ts'
 import { CellLink } from './cell-link.ts'
@@ -22,6 +22,7 @@ import { OnionStream } from './onion-stream.ts'
 export class ClientCircuit {
   private readonly hops: HopCipher[] = []
   private readonly bindings: Buffer[] = []
+  private readonly relays: RelayInfo[]
   private link: CellLink | null = null
   private waiter: { cmds: number[]; resolve: (m: OnionMessageWire | OnionCellWire) => void; reject: (e: Error) => void } | null = null
   private stream: OnionStream | null = null
@@ -42,10 +43,17 @@ export class ClientCircuit {
    */
   constructor(
     private readonly dht: DHT,
-    readonly path: readonly RelayInfo[],
+    path: readonly RelayInfo[],
     private readonly timeoutMs: number = ONION.buildTimeoutMs,
     private onError?: (err: HypernetError) => void
-  ) {}
+  ) {
+    this.relays = [...path]
+  }
+
+  /** The relays of the circuit, first to last (grows with `extend`). */
+  get path(): readonly RelayInfo[] {
+    return this.relays
+  }
 
   /** @throws CIRCUIT_FAILED, CIRCUIT_TAMPERED */
   async build(): Promise<void> {
@@ -61,31 +69,47 @@ export class ClientCircuit {
     this.link = link
     link.on('cell', (cell: OnionCellWire) => this.onCell(cell))
     link.on('close', (err: HypernetError | null, reason: number | null) => this.onClose(err, reason))
-    for (let i = 0; i < this.path.length; i++) {
-      const relay = this.path[i]
-      const hs = clientHandshake(Buffer.from(relay.relayKey, 'hex'))
-      let answer: { ephemeral: Uint8Array; auth: Uint8Array | null }
-      try {
-        if (i === 0) {
-          link.send(CELL.CREATE, encode(onionHandshakeBody, { ephemeral: hs.ephemeral, auth: null }))
-          const cell = (await this.expect([-CELL.CREATED], deadline)) as OnionCellWire
-          answer = decodeExact(onionHandshakeBody, cell.body, 'created')
-        } else {
-          this.sendMessage(RELAY_CMD.EXTEND, encode(onionExtend, { relayKey: Buffer.from(relay.relayKey, 'hex'), ephemeral: hs.ephemeral }))
-          const msg = (await this.expect([RELAY_CMD.EXTENDED, RELAY_CMD.END], deadline)) as OnionMessageWire
-          if (msg.cmd === RELAY_CMD.END) throw this.refusal(msg, `relay ${i} could not extend to relay ${i + 1}`)
-          answer = decodeExact(onionHandshake, msg.data, 'extended')
-        }
-        if (!answer.auth) throw HypernetError.CIRCUIT_FAILED(`relay ${i + 1} answered without its proof`, 'handshake')
-        const keys = hs.finish({ ephemeral: answer.ephemeral, auth: answer.auth })
-        this.hops.push(new HopCipher(keys))
-        this.bindings.push(keys.binding)
-      } catch (err) {
-        const e = isHypernetError(err) ? err : HypernetError.CIRCUIT_FAILED(`relay ${i + 1}: ${(err as Error).message}`, 'protocol', err)
-        this.close(ONION_REASON.DONE)
-        // a lost link or a destroy from upstream blames nobody in particular
-        throw e.details?.reason === 'hop-lost' || e.details?.reason === 'closing' ? e : blame(e, i + 1, relay)
+    for (let i = 0; i < this.path.length; i++) await this.addHop(i, deadline)
+  }
+
+  /**
+   * Extend a built circuit by one relay: how a pre-built circuit gets the last hop its use
+   * calls for (an introduction or rendezvous point, an exit) only when it is needed.
+   * @throws CIRCUIT_FAILED (the circuit is closed then), CIRCUIT_TAMPERED
+   */
+  async extend(relay: RelayInfo): Promise<void> {
+    if (this.closed || this.error) throw this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed before it could be extended', 'hop-lost')
+    if (this.relays.length >= ONION_MAX_HOPS) throw HypernetError.INTERNAL(`a circuit has at most ${ONION_MAX_HOPS} hops`)
+    this.relays.push(relay)
+    await this.addHop(this.relays.length - 1, Date.now() + this.timeoutMs)
+  }
+
+  /** CREATE (first hop) or EXTEND through the circuit to hop `i`, and keep its keys. */
+  private async addHop(i: number, deadline: number): Promise<void> {
+    const link = this.link!
+    const relay = this.path[i]
+    const hs = clientHandshake(Buffer.from(relay.relayKey, 'hex'))
+    let answer: { ephemeral: Uint8Array; auth: Uint8Array | null }
+    try {
+      if (i === 0) {
+        link.send(CELL.CREATE, encode(onionHandshakeBody, { ephemeral: hs.ephemeral, auth: null }))
+        const cell = (await this.expect([-CELL.CREATED], deadline)) as OnionCellWire
+        answer = decodeExact(onionHandshakeBody, cell.body, 'created')
+      } else {
+        this.sendMessage(RELAY_CMD.EXTEND, encode(onionExtend, { relayKey: Buffer.from(relay.relayKey, 'hex'), ephemeral: hs.ephemeral }))
+        const msg = (await this.expect([RELAY_CMD.EXTENDED, RELAY_CMD.END], deadline)) as OnionMessageWire
+        if (msg.cmd === RELAY_CMD.END) throw this.refusal(msg, `relay ${i} could not extend to relay ${i + 1}`)
+        answer = decodeExact(onionHandshake, msg.data, 'extended')
       }
+      if (!answer.auth) throw HypernetError.CIRCUIT_FAILED(`relay ${i + 1} answered without its proof`, 'handshake')
+      const keys = hs.finish({ ephemeral: answer.ephemeral, auth: answer.auth })
+      this.hops.push(new HopCipher(keys))
+      this.bindings.push(keys.binding)
+    } catch (err) {
+      const e = isHypernetError(err) ? err : HypernetError.CIRCUIT_FAILED(`relay ${i + 1}: ${(err as Error).message}`, 'protocol', err)
+      this.close(ONION_REASON.DONE)
+      // a lost link or a destroy from upstream blames nobody in particular
+      throw e.details?.reason === 'hop-lost' || e.details?.reason === 'closing' ? e : blame(e, i + 1, relay)
     }
   }
 

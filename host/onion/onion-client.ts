@@ -7,6 +7,7 @@ import { ClientCircuit } from './client-circuit.ts'
 import { findOnionRelays, pickPath } from './onion-directory.ts'
 import type { RelayInfo } from './onion-directory.ts'
 import type { GuardRecord } from './guard-store.ts'
+import { CircuitPool } from './circuit-pool.ts'
 import type { OnionStream } from './onion-stream.ts'
 
 /**
@@ -40,6 +41,11 @@ export interface OnionClientInit {
   onGuards?: (guards: GuardRecord[]) => void
   /** How long a guard is kept before a fresh one replaces it, in ms. */
   guardLifetimeMs?: number
+  /**
+   * Circuits to keep built ahead of need, a hop short (circuit-pool.ts): a use then waits for one
+   * hop, not three. For long-lived clients (a host); 0 (the default) builds each on demand.
+   */
+  prebuilt?: number
 }
 
 export class OnionClient {
@@ -47,6 +53,7 @@ export class OnionClient {
   private readonly avoided = new Map<string, number>()
   private readonly open = new Set<Duplex>()
   private guards: Array<RelayInfo & { since: number; missing: number }>
+  private readonly pool: CircuitPool | null
   private readonly exclude: Set<string>
   private closed = false
 
@@ -56,6 +63,7 @@ export class OnionClient {
   ) {
     this.exclude = new Set(init.excludeHosts ?? [])
     this.guards = (init.savedGuards ?? []).map((g) => ({ relayKey: g.relay, hostKey: g.host, since: g.since, missing: 0 }))
+    this.pool = init.prebuilt && this.hops > 1 ? new CircuitPool(() => this.buildShort(), init.prebuilt, ONION.prebuiltMaxAgeMs) : null
     const hops = this.hops
     if (!Number.isInteger(hops) || hops < 1 || hops > ONION_MAX_HOPS) throw HypernetError.USAGE(`hops: expected 1 to ${ONION_MAX_HOPS}, got ${hops}`)
   }
@@ -69,7 +77,11 @@ export class OnionClient {
   /** Relays currently known (looked up when the cache is stale or `refresh`). */
   async relays(refresh = false): Promise<RelayInfo[]> {
     const fresh = this.cache && Date.now() - this.cache.at < (this.init.relayCacheMs ?? 60_000)
-    if (refresh || !fresh) this.cache = { relays: await findOnionRelays(this.dht, { timeoutMs: this.init.lookupTimeoutMs }), at: Date.now() }
+    if (refresh || !fresh) {
+      this.cache = { relays: await findOnionRelays(this.dht, { timeoutMs: this.init.lookupTimeoutMs }), at: Date.now() }
+      // relays known: circuits can be built ahead of the first use
+      if (this.cache.relays.length > 0) this.pool?.refill()
+    }
     return this.cache!.relays
   }
 
@@ -108,14 +120,28 @@ export class OnionClient {
       const avoid = new Set([...this.exclude, ...this.avoiding()])
       if (last) avoid.add(last.hostKey).add(last.relayKey)
       const relays = await this.relays(i > 0 && failed !== null)
-      let path = this.pickWithGuard(relays, hops, avoid)
-      if (path.length < hops) path = this.pickWithGuard(await this.relays(true), hops, avoid)
-      if (path.length < hops) throw HypernetError.NO_RELAYS(this.hops, path.length + (last ? 1 : 0))
-      if (last) path = [...path, last]
-      // a circuit that dies later (a relay went away) steers the next build around that relay
-      const circuit = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
+      // first a pre-built circuit, extended by one hop; a retry builds a whole new one
+      const pooled = i === 0 ? this.takePooled(relays, avoid, last) : null
+      let circuit: ClientCircuit
+      let open: () => Promise<void>
+      if (pooled) {
+        circuit = pooled.circuit
+        open = () => pooled.circuit.extend(pooled.end)
+      } else {
+        let path = this.pickWithGuard(relays, hops, avoid)
+        if (path.length < hops) path = this.pickWithGuard(await this.relays(true), hops, avoid)
+        if (path.length < hops) throw HypernetError.NO_RELAYS(this.hops, path.length + (last ? 1 : 0))
+        if (last) path = [...path, last]
+        // a circuit that dies later (a relay went away) steers the next build around that relay
+        const built = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
+        circuit = built
+        open = () => built.build()
+        this.pool?.refill()
+      }
+      let opened = false
       try {
-        await circuit.build()
+        await open()
+        opened = true
         return await use(circuit)
       } catch (err) {
         failed = err
@@ -123,6 +149,8 @@ export class OnionClient {
         // tampering is an attack, not bad luck: say so at once
         if (isHypernetError(err, 'CIRCUIT_TAMPERED')) throw err
         this.blamed(err)
+        // a pre-built circuit may have gone stale while it waited: build a fresh one
+        if (pooled && !opened) continue
         const d = isHypernetError(err) ? err.details : undefined
         // the destination itself is unreachable, or the chosen last hop failed: another path will not help
         if (d?.reason === 'unreachable' && d.relay === undefined) throw err
@@ -130,6 +158,36 @@ export class OnionClient {
       }
     }
     throw isHypernetError(failed) ? failed : HypernetError.CIRCUIT_FAILED(`no circuit after ${attempts} attempts`, 'unreachable', failed)
+  }
+
+  /** A pre-built circuit clear of `avoid`, and the relay to extend it to (`last`, or a random exit). */
+  private takePooled(relays: readonly RelayInfo[], avoid: ReadonlySet<string>, last: RelayInfo | undefined): { circuit: ClientCircuit; end: RelayInfo } | null {
+    const circuit = this.pool?.take(avoid)
+    if (!circuit) return null
+    const end = last ?? pickPath(relays, 1, new Set([...avoid, ...circuit.path.flatMap((r) => [r.hostKey, r.relayKey])]))[0]
+    if (end) return { circuit, end }
+    circuit.close()
+    return null
+  }
+
+  /** One circuit a hop short of `hops`, for the pool. @throws NO_RELAYS, CIRCUIT_FAILED */
+  private async buildShort(): Promise<ClientCircuit> {
+    const avoid = new Set([...this.exclude, ...this.avoiding()])
+    const path = this.pickWithGuard(await this.relays(), this.hops - 1, avoid)
+    if (path.length < this.hops - 1) throw HypernetError.NO_RELAYS(this.hops, path.length)
+    const circuit = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
+    try {
+      await circuit.build()
+    } catch (err) {
+      this.blamed(err)
+      throw err
+    }
+    return circuit
+  }
+
+  /** Pre-built circuits waiting (0 without `prebuilt`). */
+  prebuiltCount(): number {
+    return this.pool?.available ?? 0
   }
 
   /**
@@ -192,6 +250,7 @@ export class OnionClient {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    this.pool?.close()
     for (const s of [...this.open]) s.destroy()
   }
 

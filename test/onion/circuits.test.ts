@@ -7,7 +7,8 @@ import type { SecretStream } from 'hyperdht'
 import { formatId } from '../../host/encoding/ids.ts'
 import { CELL, ONION_BODY_BYTES } from '../../host/messages.ts'
 import { HopCipher } from '../../host/onion/onion-layers.ts'
-import { OnionClient, findOnionRelays } from '../../host/onion/index.ts'
+import { ClientCircuit, OnionClient, findOnionRelays } from '../../host/onion/index.ts'
+import { HypernetError } from '../../host/errors.ts'
 import type { OnionStream, RelayObservation } from '../../host/onion/index.ts'
 import type { DialTarget } from '../../host/plugins/index.ts'
 import { cli } from '../helpers/cli.ts'
@@ -184,6 +185,35 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
     const again = await client.connect(Buffer.from(echo.key, 'hex'))
     assert.ok(!again.path.some((r) => r.relayKey === s.path[1].relayKey))
     assert.equal(await roundTrip(again, 'after the crash'), 'after the crash')
+    again.destroy()
+  })
+
+  await t.test('a client with pre-built circuits extends one by a hop per connect, and builds afresh when one went stale', async () => {
+    const pooled = new OnionClient(dht, { timeoutMs: 10_000, lookupTimeoutMs: 3000, prebuilt: 1 })
+    defer(() => pooled.close())
+    const extend = ClientCircuit.prototype.extend
+    let extended = 0
+    ClientCircuit.prototype.extend = function (this: ClientCircuit, relay) {
+      extended++
+      return extend.call(this, relay)
+    }
+    defer(() => (ClientCircuit.prototype.extend = extend))
+    const first = await pooled.connect(Buffer.from(echo.key, 'hex'))
+    first.destroy()
+    await until(() => pooled.prebuiltCount() === 1, 'one circuit built ahead', 45_000)
+    const s = await pooled.connect(Buffer.from(echo.key, 'hex'))
+    assert.equal(extended, 1, 'the waiting circuit was extended to an exit')
+    assert.equal(s.path.length, 3)
+    assert.equal(await roundTrip(s, 'through a pre-built circuit'), 'through a pre-built circuit')
+    s.destroy()
+    // a waiting circuit that fails when extended is replaced by a fresh build, not an error
+    await until(() => pooled.prebuiltCount() === 1, 'one circuit built ahead again', 45_000)
+    ClientCircuit.prototype.extend = function () {
+      ClientCircuit.prototype.extend = extend
+      return Promise.reject(HypernetError.CIRCUIT_FAILED('the circuit closed before it could be extended', 'hop-lost'))
+    }
+    const again = await pooled.connect(Buffer.from(echo.key, 'hex'))
+    assert.equal(await roundTrip(again, 'after a stale one'), 'after a stale one')
     again.destroy()
   })
 })
