@@ -6,8 +6,10 @@ import type { ClientCircuit } from './client-circuit.ts'
  * it calls for (an exit, an introduction or rendezvous point), so it waits for one hop instead
  * of a whole circuit, as Tor's pre-emptive circuits do. Each is used once. One whose link
  * closes is dropped; one older than `maxAgeMs` is closed rather than handed out (a relay may
- * have gone since). Refills run one at a time in the background; after a failure (the client
- * avoids the relay to blame from then on) the next try waits, 1 s doubling to 60 s.
+ * have gone since). Refills run one at a time in the background, starting `quietMs` after the
+ * last take, so they do not compete with the burst of circuits one connect may use (a hidden
+ * connect takes three); after a failure (the client avoids the relay to blame from then on) the
+ * next try waits, 1 s doubling to 60 s.
  */
 export class CircuitPool {
   private readonly ready: Array<{ circuit: ClientCircuit; at: number }> = []
@@ -15,12 +17,14 @@ export class CircuitPool {
   private closed = false
   private failures = 0
   private retry: NodeJS.Timeout | null = null
+  private quiet: NodeJS.Timeout | null = null
 
   constructor(
     /** Build one short circuit (the client's path choice, guards and all). */
     private readonly build: () => Promise<ClientCircuit>,
     private readonly size: number,
-    private readonly maxAgeMs: number
+    private readonly maxAgeMs: number,
+    private readonly quietMs = 250
   ) {}
 
   /** Circuits waiting now. */
@@ -38,8 +42,19 @@ export class CircuitPool {
     const i = this.ready.findIndex((e) => !e.circuit.closed && e.circuit.path.every((r) => !avoid.has(r.hostKey) && !avoid.has(r.relayKey)))
     const taken = i === -1 ? null : this.ready.splice(i, 1)[0].circuit
     if (taken) taken.onEnd = null
-    this.refill()
+    this.refillLater()
     return taken
+  }
+
+  /** Refill once no take has come for `quietMs` (a debounce). */
+  refillLater(): void {
+    if (this.closed || this.retry) return
+    if (this.quiet) clearTimeout(this.quiet)
+    this.quiet = setTimeout(() => {
+      this.quiet = null
+      this.refill()
+    }, this.quietMs)
+    this.quiet.unref()
   }
 
   /** Build circuits until `size` wait, in the background. Never throws. */
@@ -74,6 +89,7 @@ export class CircuitPool {
   close(): void {
     this.closed = true
     if (this.retry) clearTimeout(this.retry)
+    if (this.quiet) clearTimeout(this.quiet)
     for (const e of [...this.ready]) this.drop(e.circuit, true)
   }
 

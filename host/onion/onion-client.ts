@@ -136,7 +136,7 @@ export class OnionClient {
         const built = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
         circuit = built
         open = () => built.build()
-        this.pool?.refill()
+        this.pool?.refillLater()
       }
       let opened = false
       try {
