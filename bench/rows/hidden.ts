@@ -140,7 +140,7 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
       row({
         id: '10c', measure: 'hidden service connect to first byte', unit: 'ms', rounds: o.rounds,
         project: median(hFirst), raw: median(dFirst), ...pairedStats(hFirst, dFirst), target: { kind: 'none' },
-        detail: `connectHidden: descriptor fetch (3-hop circuit, its last relay's DHT mutableGet) alongside a rendezvous circuit (3 hops), introduction circuit (3 hops), service's circuit to the rendezvous point (3 hops), Noise IK, 1 byte echoed; relay list cached; hidden ${spread(hFirst)}, 3 hops (10d) ${spread(aFirst)}, direct ${spread(dFirst)} ms; hidden/3 hops ${x(hFirst, aFirst)}`,
+        detail: `connectHidden: descriptor fetch (3-hop circuit, its last relay's DHT mutableGet) alongside a rendezvous circuit (3 hops), introduction circuit (3 hops), service's circuit to the rendezvous point (the service, as a host does, extends one built ahead), Noise IK, 1 byte echoed; relay list cached; hidden ${spread(hFirst)}, 3 hops (10d) ${spread(aFirst)}, direct ${spread(dFirst)} ms; hidden/3 hops ${x(hFirst, aFirst)}`,
         extra: { hidden: hFirst, anonymous: aFirst, direct: dFirst }
       }),
       row({
