@@ -9,12 +9,9 @@ import { cli } from '../helpers/cli.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/hypernet-host.js', import.meta.url))
 
-test('start --local runs a daemon process that status, lookup, connect and stop reach', async (t) => {
-  const defer = teardown(t)
-  const tmp = await tempDir()
-  defer(tmp.cleanup)
-  await installExamples(tmp.dir, ['echo'])
-  const child = spawn(process.execPath, [BIN, '--home', tmp.dir, 'start', '--local'], { stdio: ['ignore', 'pipe', 'pipe'] })
+/** Run `hypernet-host <args>` as a real process in `home` until its banner is out; killed by `defer` if still running. */
+async function startDaemon(home: string, args: string[], defer: (fn: () => unknown) => void): Promise<{ out: string; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   defer(async () => {
     if (child.exitCode === null) child.kill('SIGKILL')
@@ -23,6 +20,15 @@ test('start --local runs a daemon process that status, lookup, connect and stop 
   let out = ''
   child.stdout.on('data', (d) => (out += d))
   for (let i = 0; i < 300 && !out.includes('Stop with'); i++) await new Promise((r) => setTimeout(r, 50))
+  return { out, exited }
+}
+
+test('start --local runs a daemon process that status, lookup, connect and stop reach', async (t) => {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  await installExamples(tmp.dir, ['echo'])
+  const { out, exited } = await startDaemon(tmp.dir, ['start', '--local'], defer)
   assert.match(out, /embedded local network: other hosts join with --bootstrap 127\.0\.0\.1:\d+/)
   const hash = /lookup ([0-9a-f]{64})/.exec(out)![1]
 
@@ -67,15 +73,7 @@ test('start --local --hidden runs echo as a hidden service that connect --hidden
   const tmp = await tempDir()
   defer(tmp.cleanup)
   await installExamples(tmp.dir, ['echo'])
-  const child = spawn(process.execPath, [BIN, '--home', tmp.dir, 'start', '--local', '--hidden', 'echo'], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  defer(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  let out = ''
-  child.stdout.on('data', (d) => (out += d))
-  for (let i = 0; i < 300 && !out.includes('Stop with'); i++) await new Promise((r) => setTimeout(r, 50))
+  const { out, exited } = await startDaemon(tmp.dir, ['start', '--local', '--hidden', 'echo'], defer)
   const key = /hidden service echo\/echo\n {4}key {2}([0-9a-f]{64})/.exec(out)![1]
   assert.doesNotMatch(out, /service echo\/echo port/, 'no public service is printed')
   // the service publishes its descriptor once it holds its introduction points
