@@ -22,7 +22,8 @@ export async function startRelayHosts(testnet: Testnet, n: number, defer: (fn: (
   const relays: TestHost[] = []
   for (let i = 0; i < n; i++) {
     const log: RelayObservation[] = []
-    const r = await startHost(testnet, undefined, { onionRelay: { maxBytesPerSecond: Infinity, observe: (o) => log.push(o) } })
+    // a dead next hop costs 3 s here, not 10: tests kill relays on purpose
+    const r = await startHost(testnet, undefined, { onionRelay: { maxBytesPerSecond: Infinity, extendTimeoutMs: 3000, observe: (o) => log.push(o) } })
     defer(() => removeHome(r.home))
     defer(() => r.close())
     views.set(formatId(r.host.onionRelay!.publicKey), log)

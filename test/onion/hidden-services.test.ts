@@ -21,7 +21,7 @@ import { until } from '../helpers/plugin-apps.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 
-const RELAYS = 6
+const RELAYS = 7
 
 async function roundTrip(s: SecretStream, text: string): Promise<string> {
   s.write(Buffer.from(text))
@@ -242,6 +242,20 @@ test('hidden services: reachable by key through relays, their host published now
       return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
     }, 'a new intro point and a republished descriptor', 30_000)
     assert.ok(!after.intros.includes(before.intros[0]))
+  })
+
+  await t.test('the rendezvous relay dying mid-stream fails the stream cleanly, and a new connection works', async () => {
+    const c2 = await connectHidden(client, key)
+    assert.equal(await roundTrip(c2.stream, 'before'), 'before')
+    const rp = relays.find((r) => formatId(r.host.onionRelay!.publicKey) === c2.rendezvous)!
+    const failed = new Promise<Error & { code?: string }>((resolve) => c2.stream.once('error', resolve))
+    await rp.host.dht!.destroy({ force: true })
+    const err = await failed
+    assert.equal(err.code, 'CIRCUIT_FAILED')
+    const again = await connectHidden(client, key)
+    assert.notEqual(again.rendezvous, c2.rendezvous)
+    assert.equal(await roundTrip(again.stream, 'after'), 'after')
+    again.stream.destroy()
   })
 
   await t.test('a restarted hidden host keeps its guards and its hidden key', async () => {
