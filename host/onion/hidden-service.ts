@@ -151,7 +151,8 @@ export class HiddenService {
   private async fill(): Promise<void> {
     const wanted = this.init.introPoints ?? HIDDEN.introPoints
     const used = [...this.intros.values()].flatMap((i) => [i.relay.hostKey, i.relay.relayKey])
-    const fresh = await this.client.pickRelays(wanted - this.intros.size, used)
+    // never a guard: the relay that sees this host's address must not also hold its hidden key
+    const fresh = await this.client.pickRelays(wanted - this.intros.size, [...used, ...(await this.client.currentGuards())])
     await Promise.all(fresh.map((relay) => this.establish(relay).catch((err: Error) => this.log.info('hidden service: intro point refused', { service: this.init.name, error: err.message }))))
     if (this.closed) return
     if (this.intros.size === 0) throw new Error(`no introduction point: ${fresh.length === 0 ? 'no onion relays found' : 'every relay tried failed'}`)

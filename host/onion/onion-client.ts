@@ -54,6 +54,7 @@ export class OnionClient {
   private readonly open = new Set<Duplex>()
   private guards: Array<RelayInfo & { since: number; missing: number }>
   private readonly pool: CircuitPool | null
+  private lastLookup: readonly RelayInfo[] | null = null
   private readonly exclude: Set<string>
   private closed = false
 
@@ -198,20 +199,8 @@ export class OnionClient {
    * missing from the latest lookup.
    */
   private pickWithGuard(relays: readonly RelayInfo[], hops: number, avoid: ReadonlySet<string>): RelayInfo[] {
-    const wanted = this.init.guards ?? 0
-    if (wanted === 0) return pickPath(relays, hops, avoid)
-    const before = this.guardKeys().join()
-    const gone = new Set(this.avoiding())
-    const expired = Date.now() - (this.init.guardLifetimeMs ?? ONION.guardLifetimeMs)
-    for (const g of this.guards) g.missing = relays.some((r) => r.relayKey === g.relayKey) ? 0 : g.missing + 1
-    // a guard goes when it failed, aged out, or was missing from three lookups in a row (one
-    // lookup that missed it is no reason to show this host's address to a new relay)
-    this.guards = this.guards.filter((g) => !gone.has(g.relayKey) && !gone.has(g.hostKey) && !this.exclude.has(g.hostKey) && g.since > expired && g.missing < 3).slice(0, wanted)
-    if (this.guards.length < wanted) {
-      const taken = new Set([...this.exclude, ...gone, ...this.guards.flatMap((g) => [g.hostKey, g.relayKey])])
-      this.guards.push(...pickPath(relays, wanted - this.guards.length, taken).map((r) => ({ ...r, since: Date.now(), missing: 0 })))
-    }
-    if (this.guardKeys().join() !== before) this.init.onGuards?.(this.guards.map((g) => ({ relay: g.relayKey, host: g.hostKey, since: g.since })))
+    if ((this.init.guards ?? 0) === 0) return pickPath(relays, hops, avoid)
+    this.updateGuards(relays)
     const guard = this.guards.find((g) => g.missing === 0 && !avoid.has(g.hostKey) && !avoid.has(g.relayKey))
     if (!guard) return pickPath(relays, hops, avoid)
     const rest = pickPath(relays, hops - 1, new Set([...avoid, guard.hostKey, guard.relayKey]))
@@ -221,6 +210,35 @@ export class OnionClient {
   /** The guards in use (relay keys, hex). */
   guardKeys(): string[] {
     return this.guards.map((g) => g.relayKey)
+  }
+
+  /** The guards, chosen now if none are yet (relay keys, hex): what must never also hold a role that would name this host. */
+  async currentGuards(): Promise<string[]> {
+    if ((this.init.guards ?? 0) > 0) this.updateGuards(await this.relays())
+    return this.guardKeys()
+  }
+
+  /**
+   * Drop guards that failed, aged out, or were missing from three relay lookups in a row (one
+   * lookup that missed one is no reason to show this host's address to a new relay), choose
+   * new ones up to `guards`, and report a change.
+   */
+  private updateGuards(relays: readonly RelayInfo[]): void {
+    const wanted = this.init.guards ?? 0
+    const before = this.guardKeys().join()
+    const gone = new Set(this.avoiding())
+    const expired = Date.now() - (this.init.guardLifetimeMs ?? ONION.guardLifetimeMs)
+    // a lookup is counted once, however many paths are picked from its result
+    if (relays !== this.lastLookup) {
+      this.lastLookup = relays
+      for (const g of this.guards) g.missing = relays.some((r) => r.relayKey === g.relayKey) ? 0 : g.missing + 1
+    }
+    this.guards = this.guards.filter((g) => !gone.has(g.relayKey) && !gone.has(g.hostKey) && !this.exclude.has(g.hostKey) && g.since > expired && g.missing < 3).slice(0, wanted)
+    if (this.guards.length < wanted) {
+      const taken = new Set([...this.exclude, ...gone, ...this.guards.flatMap((g) => [g.hostKey, g.relayKey])])
+      this.guards.push(...pickPath(relays, wanted - this.guards.length, taken).map((r) => ({ ...r, since: Date.now(), missing: 0 })))
+    }
+    if (this.guardKeys().join() !== before) this.init.onGuards?.(this.guards.map((g) => ({ relay: g.relayKey, host: g.hostKey, since: g.since })))
   }
 
   /**

@@ -21,7 +21,7 @@ import { until } from '../helpers/plugin-apps.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 
-const RELAYS = 7
+const RELAYS = 8
 
 async function roundTrip(s: SecretStream, text: string): Promise<string> {
   s.write(Buffer.from(text))
@@ -122,6 +122,7 @@ test('hidden services: reachable by key through relays, their host published now
     const guards = hidden.host.onionClient!.guardKeys()
     assert.equal(guards.length, 2)
     for (const k of firstHops) assert.ok(guards.includes(k), `relay ${k.slice(0, 8)} was a first hop of the hidden host but is no guard`)
+    for (const g of guards) assert.ok(!hidden.host.status().hidden![0].intros.includes(g), 'a guard is never an introduction point')
     c.stream.destroy()
   })
 
