@@ -39,7 +39,7 @@ test('start --local runs a daemon process that status, lookup, connect and stop 
   assert.equal(look.code, 0, look.stderr)
   assert.match(look.stdout, /echo@0\.1\.0 {2}echo:7/)
   // the embedded network runs onion relays of its own: an anonymous connection needs nothing else
-  assert.match(out, /with 4 onion relays: connect --anonymous and hidden services work here/)
+  assert.match(out, /with 6 onion relays: connect --anonymous and hidden services work here/)
   const anon = await cli(tmp.dir, ['connect', '--anonymous', hash, '--timeout', '10'], { answer: 'hello through local relays' })
   assert.equal(anon.code, 0, anon.stderr)
   assert.equal(anon.stdout, 'hello through local relays\n')

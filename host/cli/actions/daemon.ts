@@ -12,8 +12,8 @@ import type { RelayArgs } from './relay-options.ts'
 import { formatOnion, onionInit } from './onion-options.ts'
 import type { OnionArgs } from './onion-options.ts'
 
-/** Onion relays an embedded local network runs unless --local-relays says otherwise: enough for distinct 3-hop paths and hidden services. */
-const LOCAL_ONION_RELAYS = 4
+/** Onion relays an embedded local network runs unless --local-relays says otherwise: a hidden service needs two guards and three other relays for its introduction points. */
+const LOCAL_ONION_RELAYS = 6
 
 /**
  * Run the host until SIGINT, SIGTERM or `hypernet-host stop`.

@@ -8,7 +8,7 @@ export const startCommand: CommandDef = {
     y
       .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port (default: the public HyperDHT network)' })
       .option('local', { type: 'boolean', describe: 'start an embedded local DHT network in-process and join it (no internet needed)' })
-      .option('local-relays', { type: 'number', describe: 'with --local: onion relays to run on it, each its own identity, so anonymous connections and hidden services work (default 4; 0 for none)' })
+      .option('local-relays', { type: 'number', describe: 'with --local: onion relays to run on it, each its own identity, so anonymous connections and hidden services work (default 6: two guards, three introduction points and more; 0 for none)' })
       .option('port', { type: 'number', describe: 'UDP port of the host\'s DHT node' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug lines on the terminal too' })
       .option('relay', { type: 'boolean', describe: 'also relay for peers that cannot punch a hole to each other (best on a reachable address)' })
