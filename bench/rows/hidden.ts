@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream'
 import createTestnet from 'hyperdht/testnet.js'
 import { ONION } from '../../host/constants.ts'
 import { HiddenService, OnionClient, StandaloneRelay, connectHidden } from '../../host/onion/index.ts'
+import type { OnionClientInit } from '../../host/onion/index.ts'
+import type { NodeAddress } from 'hyperdht'
 import type { BenchOptions } from '../args.ts'
 import { echoStream, sinkStream, startRawServers } from '../raw-servers.ts'
 import { median, now, pairedStats, rotated, sleep, withTimeout } from '../stats.ts'
@@ -48,12 +50,8 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     }
 
     // the hidden side: one node, as a host running two hidden services would be
-    const serviceDht = new DHT({ bootstrap: testnet.bootstrap })
-    cleanups.push(() => serviceDht.destroy())
-    await serviceDht.ready()
-    const serviceOnion = new OnionClient(serviceDht, { guards: ONION.hostGuards, prebuilt: ONION.hostPrebuilt, relayCacheMs: Infinity })
-    cleanups.push(() => serviceOnion.close())
-    await allRelaysFound(serviceOnion)
+    const asHost = { guards: ONION.hostGuards, prebuilt: ONION.hostPrebuilt }
+    const { onion: serviceOnion } = await onionNode(testnet.bootstrap, asHost, cleanups)
     const echo = new HiddenService(serviceOnion, DHT.keyPair(), echoStream, { introPoints: INTRO_POINTS, name: 'bench/echo' })
     cleanups.push(() => echo.close())
     const sink = new HiddenService(serviceOnion, DHT.keyPair(), sinkStream, { introPoints: INTRO_POINTS, name: 'bench/sink' })
@@ -64,20 +62,10 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     await published(sink)
 
     // the client: a bare node
-    const client = new DHT({ bootstrap: testnet.bootstrap })
-    cleanups.push(() => client.destroy())
-    await client.ready()
-    const onion = new OnionClient(client, { relayCacheMs: Infinity })
-    cleanups.push(() => onion.close())
-    await allRelaysFound(onion)
+    const { dht: client, onion } = await onionNode(testnet.bootstrap, {}, cleanups)
 
     // a second client as a host is one: guards and circuits built ahead of need
-    const hostNode = new DHT({ bootstrap: testnet.bootstrap })
-    cleanups.push(() => hostNode.destroy())
-    await hostNode.ready()
-    const hostOnion = new OnionClient(hostNode, { guards: ONION.hostGuards, prebuilt: ONION.hostPrebuilt, relayCacheMs: Infinity })
-    cleanups.push(() => hostOnion.close())
-    await allRelaysFound(hostOnion)
+    const { onion: hostOnion } = await onionNode(testnet.bootstrap, asHost, cleanups)
 
     const hidden = async (key: Buffer): Promise<Duplex> => (await withTimeout(connectHidden(onion, key), 60_000, 'hidden service connect')).stream
     const fromHost = async (key: Buffer): Promise<Duplex> => (await withTimeout(connectHidden(hostOnion, key), 60_000, 'hidden service connect from a host')).stream
@@ -159,6 +147,17 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
   } finally {
     while (cleanups.length) await cleanups.pop()!().catch(() => {})
   }
+}
+
+/** A DHT node and its onion client (relay list cached for the run), once every relay is found. */
+async function onionNode(bootstrap: NodeAddress[], init: OnionClientInit, cleanups: Array<() => Promise<unknown>>): Promise<{ dht: DHT; onion: OnionClient }> {
+  const dht = new DHT({ bootstrap })
+  cleanups.push(() => dht.destroy())
+  await dht.ready()
+  const onion = new OnionClient(dht, { ...init, relayCacheMs: Infinity })
+  cleanups.push(() => onion.close())
+  await allRelaysFound(onion)
+  return { dht, onion }
 }
 
 /** Wait until a lookup finds every relay (then the client's cache holds them all). */

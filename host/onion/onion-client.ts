@@ -129,12 +129,7 @@ export class OnionClient {
         circuit = pooled.circuit
         open = () => pooled.circuit.extend(pooled.end)
       } else {
-        let path = this.pickWithGuard(relays, hops, avoid)
-        if (path.length < hops) path = this.pickWithGuard(await this.relays(true), hops, avoid)
-        if (path.length < hops) throw HypernetError.NO_RELAYS(this.hops, path.length + (last ? 1 : 0))
-        if (last) path = [...path, last]
-        // a circuit that dies later (a relay went away) steers the next build around that relay
-        const built = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
+        const built = await this.plan(relays, hops, avoid, last)
         circuit = built
         open = () => built.build()
         this.pool?.refillLater()
@@ -171,12 +166,22 @@ export class OnionClient {
     return null
   }
 
+  /**
+   * An unbuilt circuit of `hops` relays from `relays` (a fresh lookup if too few), guard first,
+   * then `last` when given.
+   * @throws NO_RELAYS
+   */
+  private async plan(relays: readonly RelayInfo[], hops: number, avoid: ReadonlySet<string>, last?: RelayInfo): Promise<ClientCircuit> {
+    let path = this.pickWithGuard(relays, hops, avoid)
+    if (path.length < hops) path = this.pickWithGuard(await this.relays(true), hops, avoid)
+    if (path.length < hops) throw HypernetError.NO_RELAYS(this.hops, path.length + (this.hops - hops))
+    // a circuit that dies later (a relay went away) steers the next build around that relay
+    return new ClientCircuit(this.dht, last ? [...path, last] : path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
+  }
+
   /** One circuit a hop short of `hops`, for the pool. @throws NO_RELAYS, CIRCUIT_FAILED */
   private async buildShort(): Promise<ClientCircuit> {
-    const avoid = new Set([...this.exclude, ...this.avoiding()])
-    const path = this.pickWithGuard(await this.relays(), this.hops - 1, avoid)
-    if (path.length < this.hops - 1) throw HypernetError.NO_RELAYS(this.hops, path.length)
-    const circuit = new ClientCircuit(this.dht, path, this.init.timeoutMs ?? ONION.buildTimeoutMs, (e) => this.blamed(e))
+    const circuit = await this.plan(await this.relays(), this.hops - 1, new Set([...this.exclude, ...this.avoiding()]))
     try {
       await circuit.build()
     } catch (err) {
