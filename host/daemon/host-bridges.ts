@@ -30,7 +30,7 @@ export function createHostBridges(host: Host): BridgeManager {
     }
     if (k?.kind !== 'key') {
       try {
-        const { stream, peer } = await dialServiceHash(host.dht!, target, { exclude: ownServiceKeys(host), connect: (key, ms) => host.connect(key, ms) })
+        const { stream, peer } = await dialServiceHash(host.dht!, target, { exclude: host.ownServiceKeys(), connect: (key, ms) => host.connect(key, ms) })
         known.set(id, { kind: 'hash', key: Buffer.from(peer.serviceKey!, 'hex') })
         return stream
       } catch (err) {
@@ -103,7 +103,7 @@ function anonymousDial(host: Host): BridgeDial {
     }
     let stream: OnionStream
     try {
-      stream = await dialAnonymous(host.dht!, client, { serviceHash: target, serviceKey: null }, ownServiceKeys(host))
+      stream = await dialAnonymous(host.dht!, client, { serviceHash: target, serviceKey: null }, host.ownServiceKeys())
     } catch (err) {
       if (!isHypernetError(err, 'NOT_FOUND')) throw err
       stream = await client.connect(target)
@@ -116,9 +116,4 @@ function anonymousDial(host: Host): BridgeDial {
 /** The exit could not reach the service, and no relay is to blame (onion-client.ts gives up on such a key at once). */
 function destinationUnreachable(err: unknown): boolean {
   return isHypernetError(err, 'CIRCUIT_FAILED') && err.details?.reason === 'unreachable' && err.details.relay === undefined
-}
-
-/** The service keys of this host's apps (hex): a bridge never dials its own host by hash. */
-function ownServiceKeys(host: Host): Set<string> {
-  return new Set([...host.routes.keys()].map((h) => formatId(host.serviceKeyPair(h).publicKey)))
 }

@@ -209,6 +209,11 @@ export class Host {
     return this.appSync?.readvertise() ?? Promise.resolve()
   }
 
+  /** The service keys of this host's apps (hex): what it never dials by hash, so it never reaches itself. */
+  ownServiceKeys(): Set<string> {
+    return new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
+  }
+
   /** The key pair a service listens on: stable across restarts (see service-keys.ts). */
   serviceKeyPair(serviceHash: string): KeyPair {
     return deriveServiceKeyPair(this.identity!.secretKey, Buffer.from(serviceHash, 'hex'))
@@ -228,16 +233,14 @@ export class Host {
     if (target.raw.startsWith(HIDDEN_PREFIX)) return this.dialHidden(target.serviceKey!, app)
     if (target.raw.startsWith(ANONYMOUS_PREFIX)) return this.dialAnonymously(target, app)
     if (target.serviceKey) return this.connect(target.serviceKey)
-    const own = new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
-    const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { exclude: own, connect: (k, ms) => this.connect(k, ms) })
+    const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { exclude: this.ownServiceKeys(), connect: (k, ms) => this.connect(k, ms) })
     this.log.info('plugin connected out', { app, target: target.raw, host: peer.hostKey })
     return stream
   }
 
   /** A plugin's anonymous dial: a fresh onion circuit, never through this host's own relay. */
   private async dialAnonymously(target: DialTarget, app: string): Promise<DuplexLike> {
-    const own = new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
-    const stream = await dialAnonymous(this.dht!, this.onion(), target, own)
+    const stream = await dialAnonymous(this.dht!, this.onion(), target, this.ownServiceKeys())
     stream.on('error', () => {}) // the runtime attaches its own listeners once this resolves
     this.log.info('plugin connected out anonymously', { app })
     return stream
