@@ -33,7 +33,9 @@ export const NAMESPACE = {
   /** Seed derivation for a hidden service's key pair: SHA-256(HIDDEN_KEY || host secret key || service hash). */
   HIDDEN_KEY: ns('hidden-key/v1'),
   /** Prefix of what a hidden service signs to make a relay its introduction point. */
-  ONION_INTRO: ns('onion-intro/v1')
+  ONION_INTRO: ns('onion-intro/v1'),
+  /** Prefix of an app's release topic: SHA-256(RELEASE || publisher key || utf8(app name)), where every version of one app is announced. */
+  RELEASE: ns('release/v1')
 } as const
 
 /** Defaults of a host that relays for others (`start --relay`); the CLI may lower or raise them. */
@@ -202,3 +204,48 @@ export const HIDDEN = {
   /** Descriptor stores and lookups (PUBLISH, FETCH) a relay makes for one circuit; then LIMIT. */
   maxDhtRequestsPerCircuit: 8
 } as const
+
+/** The host-to-host apps protocol (host/apps/): a protomux channel on the host key. */
+export const APPS_PROTOCOL = 'hypernet/apps/1'
+
+/**
+ * Limits of serving apps to other hosts, so a host is no free CDN. Over a limit a requester gets
+ * a coded refusal (APPS_REFUSAL), never a hang. `status` shows them.
+ */
+export const SERVING = {
+  /** Code ranges one peer key may have in flight at once. */
+  maxFetchesPerPeer: 2,
+  /** Code ranges in flight at once, all peers together. */
+  maxFetches: 16,
+  /** Connections on the host key from one peer key at once. */
+  maxConnectionsPerPeer: 4,
+  /** Bytes of code sent per second, all peers together (a token bucket; sending waits, it never drops). */
+  bytesPerSecond: 32 * 1024 * 1024,
+  /** Largest module this host serves. */
+  maxModuleBytes: 32 * 1024 * 1024,
+  /** Longest code range one request may ask for. */
+  maxRangeBytes: 1024 * 1024,
+  /** Bytes of code in one message. */
+  chunkBytes: 64 * 1024,
+  /** A requester waits this long for an answer (or the next chunk) before giving up on a vendor, in ms. */
+  requestTimeoutMs: 15_000
+} as const
+
+/** Why a host refused an apps request: small numbers on the wire, each with its error code. Append-only. */
+export const APPS_REFUSAL = {
+  /** This host does not run (so does not serve) that code hash. */
+  NOT_SERVED: 1,
+  /** The operator turned serving off, for every app or this one. */
+  SERVING_DISABLED: 2,
+  /** The publisher's signed manifest says the app is not to be redistributed. */
+  NOT_REDISTRIBUTABLE: 3,
+  /** Too many fetches from this peer or in total; try later or another vendor. */
+  SERVING_BUSY: 4,
+  /** The module is larger than this host serves. */
+  SERVING_TOO_LARGE: 5,
+  /** A range outside the module, or longer than a request may ask for. */
+  BAD_REQUEST: 6
+} as const
+
+/** How often the daemon looks for upgrades of apps whose publisher is trusted with --auto-upgrade, in ms. */
+export const AUTO_UPGRADE_INTERVAL_MS = 6 * 60 * 60_000

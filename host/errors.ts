@@ -31,6 +31,17 @@ export type HypernetErrorCode =
   | 'STORE_LOCKED'
   | 'KEY_NOT_FOUND'
   | 'KEY_INVALID'
+  // install policy (TUF's attacks)
+  | 'PUBLISHER_CHANGED'
+  | 'DOWNGRADE'
+  | 'VERSION_CONFLICT'
+  // the apps protocol: what a vendor refused, or why fetching failed
+  | 'NOT_SERVED'
+  | 'SERVING_DISABLED'
+  | 'NOT_REDISTRIBUTABLE'
+  | 'SERVING_BUSY'
+  | 'SERVING_TOO_LARGE'
+  | 'FETCH_FAILED'
   // runtime
   | 'PLUGIN_CRASHED'
   | 'PLUGIN_TIMEOUT'
@@ -172,6 +183,27 @@ export class HypernetError extends Error {
 
   static KEY_INVALID(file: string, why: string): HypernetError {
     return new HypernetError('KEY_INVALID', `${file}: expected an ed25519 key file, ${why}`)
+  }
+
+  static PUBLISHER_CHANGED(app: string, installed: string, offered: string): HypernetError {
+    return new HypernetError('PUBLISHER_CHANGED', `${app} is installed from publisher ${installed}; this one is signed by another publisher ${offered} (pass --replace-publisher to replace it, after checking both keys)`, { details: { app, installed, offered } })
+  }
+
+  static DOWNGRADE(app: string, installed: string, offered: string): HypernetError {
+    return new HypernetError('DOWNGRADE', `${app} ${installed} is installed; ${offered} is older (a rollback; pass --allow-downgrade if you mean it)`, { details: { app, installed, offered } })
+  }
+
+  static VERSION_CONFLICT(app: string, version: string, installedCode: string, offeredCode: string): HypernetError {
+    return new HypernetError('VERSION_CONFLICT', `${app} ${version} is installed with code ${installedCode}; this ${version} has other code ${offeredCode} (one version, one code: the publisher must bump the version)`, { details: { app, version, installedCode, offeredCode } })
+  }
+
+  /** A vendor's coded refusal (APPS_REFUSAL), or FETCH_FAILED when every vendor failed. */
+  static REFUSED(code: 'NOT_SERVED' | 'SERVING_DISABLED' | 'NOT_REDISTRIBUTABLE' | 'SERVING_BUSY' | 'SERVING_TOO_LARGE' | 'BAD_MESSAGE', msg: string, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError(code, msg, { details })
+  }
+
+  static FETCH_FAILED(hash: string, problems: string[]): HypernetError {
+    return new HypernetError('FETCH_FAILED', `could not fetch ${hash} from any of ${problems.length} vendor(s): ${problems.join('; ')}`, { details: { problems } })
   }
 
   static PLUGIN_CRASHED(app: string, why: string): HypernetError {

@@ -26,6 +26,7 @@ export function homePaths(home: string) {
     firewall: join(home, 'firewall.json'),
     bridges: join(home, 'bridges.json'),
     guards: join(home, 'onion-guards.json'),
+    serving: join(home, 'serving.json'),
     data: join(home, 'data'),
     kv: join(home, 'kv'),
     identity: join(home, 'host.key'),

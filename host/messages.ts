@@ -79,6 +79,10 @@ export interface ManifestBodyWire {
   memoryMiB: number | null
   callTimeoutMs: number | null
   expires: string | null
+  /** The publisher forbids other hosts to serve this code (flag bit 64); absent: they may. */
+  noRedistribute?: boolean
+  /** Code hashes this release replaces (flag bit 128); absent: none. */
+  supersedes?: Uint8Array[]
 }
 
 export interface ServiceWire {
@@ -97,6 +101,8 @@ const M_TIMERS = 4
 const M_MEMORY = 8
 const M_TIMEOUT = 16
 const M_EXPIRES = 32
+const M_NO_REDISTRIBUTE = 64
+const M_SUPERSEDES = 128
 
 const S_DESCRIPTION = 1
 
@@ -128,6 +134,7 @@ export const service: Encoding<ServiceWire> = {
 
 const services = checkedArray(service)
 const strings = checkedArray(str)
+const hashes = checkedArray(c.fixed32, 64)
 
 export const manifestBody: Encoding<ManifestBodyWire> = {
   preencode(state, m) {
@@ -146,6 +153,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     if (m.memoryMiB !== null) c.uint.preencode(state, m.memoryMiB)
     if (m.callTimeoutMs !== null) c.uint.preencode(state, m.callTimeoutMs)
     if (m.expires !== null) str.preencode(state, m.expires)
+    if (m.supersedes?.length) hashes.preencode(state, m.supersedes)
   },
   encode(state, m) {
     c.uint.encode(state, MANIFEST_VERSION)
@@ -163,6 +171,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     if (m.memoryMiB !== null) c.uint.encode(state, m.memoryMiB)
     if (m.callTimeoutMs !== null) c.uint.encode(state, m.callTimeoutMs)
     if (m.expires !== null) str.encode(state, m.expires)
+    if (m.supersedes?.length) hashes.encode(state, m.supersedes)
   },
   decode(state) {
     const version = c.uint.decode(state)
@@ -175,7 +184,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     const codeHash = c.fixed32.decode(state)
     const abi = c.uint.decode(state)
     const publisher = c.fixed32.decode(state)
-    return {
+    const body: ManifestBodyWire = {
       schema,
       name,
       version: ver,
@@ -191,6 +200,10 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
       callTimeoutMs: flags & M_TIMEOUT ? c.uint.decode(state) : null,
       expires: flags & M_EXPIRES ? str.decode(state) : null
     }
+    // the two later fields appear only when set, so older manifests decode exactly as before
+    if (flags & M_NO_REDISTRIBUTE) body.noRedistribute = true
+    if (flags & M_SUPERSEDES) body.supersedes = hashes.decode(state)
+    return body
   }
 }
 
@@ -201,7 +214,9 @@ function manifestFlags(m: ManifestBodyWire): number {
     (m.timers ? M_TIMERS : 0) |
     (m.memoryMiB !== null ? M_MEMORY : 0) |
     (m.callTimeoutMs !== null ? M_TIMEOUT : 0) |
-    (m.expires !== null ? M_EXPIRES : 0)
+    (m.expires !== null ? M_EXPIRES : 0) |
+    (m.noRedistribute ? M_NO_REDISTRIBUTE : 0) |
+    (m.supersedes?.length ? M_SUPERSEDES : 0)
   )
 }
 
@@ -970,3 +985,160 @@ export const hiddenDescriptor: Encoding<HiddenDescriptorWire> = {
     return { updated: c.uint.decode(state), intros: introKeys.decode(state) }
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// The apps protocol (host/apps/): hosts serve each other the signed manifest and the code of the
+// apps they run, on a protomux channel named APPS_PROTOCOL over a connection to the host key.
+// The order of the messages in APPS_MESSAGES is their wire type. Requests carry an id the
+// answer repeats, so several can be in flight on one channel.
+
+const APPS_VERSION = 1
+
+/** Largest code chunk one message carries (SERVING.chunkBytes, with room to grow). */
+export const APPS_MAX_CHUNK = 256 * 1024
+/** Largest manifest a vendor may send (LIMITS.maxManifestBytes). */
+export const APPS_MAX_MANIFEST = 256 * 1024
+
+function versioned<T>(what: string, fields: Encoding<T>): Encoding<T> {
+  return {
+    preencode(state, m) {
+      state.end += 2
+      fields.preencode(state, m)
+    },
+    encode(state, m) {
+      c.uint8.encode(state, APPS_VERSION)
+      c.uint8.encode(state, 0)
+      fields.encode(state, m)
+    },
+    decode(state) {
+      const version = c.uint8.decode(state)
+      if (version !== APPS_VERSION) throw HypernetError.BAD_MESSAGE(`${what} version ${version} is not supported (expected ${APPS_VERSION})`)
+      c.uint8.decode(state) // flags: none defined yet
+      return fields.decode(state)
+    }
+  }
+}
+
+/** 0: ask for the signed manifest of a code hash. */
+export interface AppsGetManifestWire {
+  id: number
+  codeHash: Uint8Array
+}
+
+export const appsGetManifest: Encoding<AppsGetManifestWire> = versioned('apps get-manifest', {
+  preencode(state, m) {
+    c.uint.preencode(state, m.id)
+    c.fixed32.preencode(state, m.codeHash)
+  },
+  encode(state, m) {
+    c.uint.encode(state, m.id)
+    c.fixed32.encode(state, m.codeHash)
+  },
+  decode(state) {
+    return { id: c.uint.decode(state), codeHash: c.fixed32.decode(state) }
+  }
+})
+
+/** 1: the manifest, as the JSON the publisher signed, and the module's size in bytes. */
+export interface AppsManifestWire {
+  id: number
+  size: number
+  manifest: Uint8Array
+}
+
+const manifestBytes = checkedBuffer(APPS_MAX_MANIFEST)
+
+export const appsManifest: Encoding<AppsManifestWire> = versioned('apps manifest', {
+  preencode(state, m) {
+    c.uint.preencode(state, m.id)
+    c.uint.preencode(state, m.size)
+    manifestBytes.preencode(state, m.manifest)
+  },
+  encode(state, m) {
+    c.uint.encode(state, m.id)
+    c.uint.encode(state, m.size)
+    manifestBytes.encode(state, m.manifest)
+  },
+  decode(state) {
+    return { id: c.uint.decode(state), size: c.uint.decode(state), manifest: manifestBytes.decode(state) }
+  }
+})
+
+/** 2: ask for `length` bytes of a module from `offset`. */
+export interface AppsGetCodeWire {
+  id: number
+  codeHash: Uint8Array
+  offset: number
+  length: number
+}
+
+export const appsGetCode: Encoding<AppsGetCodeWire> = versioned('apps get-code', {
+  preencode(state, m) {
+    c.uint.preencode(state, m.id)
+    c.fixed32.preencode(state, m.codeHash)
+    c.uint.preencode(state, m.offset)
+    c.uint.preencode(state, m.length)
+  },
+  encode(state, m) {
+    c.uint.encode(state, m.id)
+    c.fixed32.encode(state, m.codeHash)
+    c.uint.encode(state, m.offset)
+    c.uint.encode(state, m.length)
+  },
+  decode(state) {
+    return { id: c.uint.decode(state), codeHash: c.fixed32.decode(state), offset: c.uint.decode(state), length: c.uint.decode(state) }
+  }
+})
+
+/** 3: bytes of a module from `offset`; a range comes as chunks in order. */
+export interface AppsCodeWire {
+  id: number
+  offset: number
+  data: Uint8Array
+}
+
+const chunkBytes = checkedBuffer(APPS_MAX_CHUNK)
+
+export const appsCode: Encoding<AppsCodeWire> = versioned('apps code', {
+  preencode(state, m) {
+    c.uint.preencode(state, m.id)
+    c.uint.preencode(state, m.offset)
+    chunkBytes.preencode(state, m.data)
+  },
+  encode(state, m) {
+    c.uint.encode(state, m.id)
+    c.uint.encode(state, m.offset)
+    chunkBytes.encode(state, m.data)
+  },
+  decode(state) {
+    return { id: c.uint.decode(state), offset: c.uint.decode(state), data: chunkBytes.decode(state) }
+  }
+})
+
+/** 4: a request refused, with a reason from APPS_REFUSAL and words for people. */
+export interface AppsRefusedWire {
+  id: number
+  reason: number
+  message: string
+}
+
+const refusalText = checkedString(512)
+
+export const appsRefused: Encoding<AppsRefusedWire> = versioned('apps refused', {
+  preencode(state, m) {
+    c.uint.preencode(state, m.id)
+    c.uint.preencode(state, m.reason)
+    refusalText.preencode(state, m.message)
+  },
+  encode(state, m) {
+    c.uint.encode(state, m.id)
+    c.uint.encode(state, m.reason)
+    refusalText.encode(state, m.message)
+  },
+  decode(state) {
+    return { id: c.uint.decode(state), reason: c.uint.decode(state), message: refusalText.decode(state) }
+  }
+})
+
+/** The apps protocol's messages in wire-type order: append only. */
+export const APPS_MESSAGES = [appsGetManifest, appsManifest, appsGetCode, appsCode, appsRefused] as const

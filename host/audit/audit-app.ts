@@ -2,7 +2,7 @@ import { ABI_VERSIONS, LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { formatId, parseHash, parseKey } from '../encoding/ids.ts'
 import { codeHash, serviceHash } from '../manifest/hashes.ts'
-import { readBounded, readManifestFile } from '../manifest/load.ts'
+import { manifestFromValue, readBounded, readManifestFile } from '../manifest/load.ts'
 import { verifyManifestSignature } from '../manifest/signing.ts'
 import { inspectWasm } from '../manifest/wasm-module.ts'
 import type { WasmFacts } from '../manifest/wasm-module.ts'
@@ -19,8 +19,14 @@ import type { PermissionLine } from './describe-permissions.ts'
  */
 
 export interface AuditInput {
+  /** Where the module is (a file), or its label when `wasmBytes` carries it. */
   wasmFile: string
+  /** Where the manifest is (a file), or its label when `manifestValue` carries it. */
   manifestFile: string
+  /** The manifest already parsed (fetched from a peer): checked exactly as a file's would be. */
+  manifestValue?: unknown
+  /** The module's bytes (fetched from a peer); null: not fetched yet, so the module checks wait. */
+  wasmBytes?: Buffer | null
   /** Publisher keys (hex) this host trusts. */
   trusted?: ReadonlySet<string>
   now?: Date
@@ -110,7 +116,8 @@ async function runAudit(input: AuditInput): Promise<AuditState> {
   }
 
   // 1. the manifest: present, JSON, schema
-  if (await attempt('schema', async () => { st.manifest = await readManifestFile(input.manifestFile) })) {
+  const readManifest = async () => (input.manifestValue === undefined ? readManifestFile(input.manifestFile) : manifestFromValue(input.manifestValue, input.manifestFile))
+  if (await attempt('schema', async () => { st.manifest = await readManifest() })) {
     const m = st.manifest!
     pass('schema', `manifest matches ${m.schema}`)
     report.app = { ...m.app }
@@ -132,8 +139,10 @@ async function runAudit(input: AuditInput): Promise<AuditState> {
   }
 
   // 4. the wasm: present, a valid module, and the bytes the manifest signed
-  if (await attempt('wasm', async () => {
-    st.wasm = await readBounded(input.wasmFile, LIMITS.maxWasmBytes, 'wasm')
+  if (input.wasmBytes === null) {
+    report.checks.push({ name: 'wasm', ok: true, warning: true, message: 'module not fetched yet: its checks run after the download' })
+  } else if (await attempt('wasm', async () => {
+    st.wasm = input.wasmBytes ?? (await readBounded(input.wasmFile, LIMITS.maxWasmBytes, 'wasm'))
     st.facts = await inspectWasm(st.wasm, input.wasmFile)
   })) {
     pass('wasm', `valid WebAssembly module, ${st.wasm!.byteLength} bytes`)

@@ -7,6 +7,7 @@ import type { RelaysStatus, ServicePaths } from './path-status.ts'
 import type { KvSummary } from '../kv/kv-service.ts'
 import type { OnionRelayStatus } from '../onion/index.ts'
 import type { HiddenStatus } from './host-hidden.ts'
+import type { ServingStatus } from '../apps/index.ts'
 
 /** What `status` shows: the host, its network, every app and every advertised service. */
 export interface HostStatus {
@@ -37,6 +38,8 @@ export interface HostStatus {
   onionGuards?: string[]
   /** Hidden services (`start --hidden`, `bridge expose --hidden`): keys, introduction points, connections. */
   hidden?: HiddenStatus[]
+  /** Serving apps to other hosts: the switches, the limits, what is in flight and what was refused. */
+  serving?: ServingStatus
 }
 
 /** Snapshot a host's state. */
@@ -96,6 +99,7 @@ export function hostStatus(h: Host): HostStatus {
     kv: h.kv?.summary(),
     ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {}),
     ...(h.onionClient ? { onionGuards: h.onionClient.guardKeys() } : {}),
-    ...(h.init.hidden?.length || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {})
+    ...(h.init.hidden?.length || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {}),
+    ...(h.appServer ? { serving: h.appServer.status() } : {})
   }
 }

@@ -42,6 +42,8 @@ import { loadGuards, saveGuards } from '../onion/guard-store.ts'
 import type { GuardRecord } from '../onion/guard-store.ts'
 import { ONION } from '../constants.ts'
 import type { HiddenSpec } from './host-hidden.ts'
+import { AppServer, ServingStore } from '../apps/index.ts'
+import type { ServingLimits } from '../apps/index.ts'
 
 /**
  * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
@@ -75,6 +77,10 @@ export interface HostInit {
   hidden?: HiddenSpec[]
   /** Options of those hidden services (intro points, publish interval). */
   hiddenInit?: HiddenServiceInit
+  /** false: serve no app to other hosts, whatever serving.json says (`start --no-serve`). */
+  serve?: boolean
+  /** Serving limits (constants.ts SERVING by default). */
+  servingLimits?: Partial<ServingLimits>
 }
 
 export type { RunningApp } from './app-sync.ts'
@@ -98,6 +104,8 @@ export class Host {
   /** Made on first use: a plugin's anonymous dial, a hidden service. */
   onionClient: OnionClient | null = null
   hidden: HostHiddenServices | null = null
+  /** Serves the manifests and code of the running apps to other hosts (the apps protocol). */
+  appServer: AppServer | null = null
   /** The embedded network's onion relays (`start --local`). */
   readonly localRelays: StandaloneRelay[] = []
   readonly apps = new Map<string, RunningApp>()
@@ -193,6 +201,19 @@ export class Host {
       closing: () => this.closing !== null
     })
     await this.sync()
+    const serving = new ServingStore(this.paths.serving)
+    this.appServer = new AppServer({
+      dht: this.dht,
+      identity,
+      log: this.log,
+      app: (hash) => {
+        for (const a of this.apps.values()) if (a.installed.codeHash === hash) return { name: a.manifest.app.name, manifest: a.manifest, wasm: a.wasm }
+        return null
+      },
+      serving: async () => (this.init.serve === false ? { enabled: false, off: [] } : serving.read()),
+      denied: () => this.listener?.policy.deny ?? new Set()
+    }, this.init.servingLimits)
+    await this.appServer.ready()
     this.bridges = createHostBridges(this)
     await this.bridges.ready()
   }
@@ -298,6 +319,7 @@ export class Host {
       await this.opening?.catch(() => {})
       await this.appSync?.settled()
       await this.bridges?.close()
+      await this.appServer?.close()
       await this.advertiser?.close()
       await this.listener?.close()
       await this.hidden?.close()

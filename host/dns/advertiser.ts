@@ -1,15 +1,16 @@
 import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
-import { serviceHash } from '../manifest/hashes.ts'
+import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire } from '../messages.ts'
 import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
 import type { Logger } from '../log/logger.ts'
 import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
 
 /**
- * Keeps this host findable: announces each running service under its service hash and each app
- * under its code hash (with the host key pair, so a lookup learns which host to ask), and
+ * Keeps this host findable: announces each running service under its service hash, each app
+ * under its code hash and under its release topic (publisher, name: how other hosts find newer
+ * versions), all with the host key pair, so a lookup learns which host to ask; and
  * publishes the host descriptor that vouches for them. HyperDHT drops announcements after about
  * 20 minutes and records after about 48 hours, so both are refreshed every `refreshMs`
  * (default 10 minutes). Withdrawn apps are unannounced at once.
@@ -17,7 +18,7 @@ import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
 
 export interface AdvertisedTopic {
   topic: string
-  kind: 'service' | 'app' | 'bridge'
+  kind: 'service' | 'app' | 'release' | 'bridge'
   app: string
   service: string | null
   lastRefresh: string | null
@@ -76,6 +77,8 @@ export class Advertiser {
     for (const a of this.apps) {
       const code = Buffer.from(a.codeHash)
       next.set(formatId(code), before.get(formatId(code)) ?? { topic: formatId(code), kind: 'app', app: a.name, service: null, lastRefresh: null })
+      const release = formatId(releaseTopic(a.publisher, a.name))
+      next.set(release, before.get(release) ?? { topic: release, kind: 'release', app: a.name, service: null, lastRefresh: null })
       for (const s of a.services) {
         const t = formatId(serviceHash(code, s.name))
         next.set(t, before.get(t) ?? { topic: t, kind: 'service', app: a.name, service: s.name, lastRefresh: null })

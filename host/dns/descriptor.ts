@@ -2,7 +2,7 @@ import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
-import { serviceHash } from '../manifest/hashes.ts'
+import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
 import { decodeExact, encode, hostDescriptor } from '../messages.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire, HostDescriptorWire } from '../messages.ts'
 import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
@@ -75,8 +75,9 @@ export interface VouchedService {
 
 /**
  * The entries of a descriptor that vouch for `hash`, as a service hash (recomputed from the
- * entry's code hash and name, never read), as a code hash (one entry per service), or as an
- * exposed bridge's hash (recomputed from the descriptor's host key and the bridge's name).
+ * entry's code hash and name, never read), as a code hash (one entry per service), as a release
+ * topic (recomputed from the entry's publisher and app name; one entry per app, no service), or
+ * as an exposed bridge's hash (recomputed from the descriptor's host key and the bridge's name).
  */
 export function entriesFor(d: HostDescriptorWire, hash: Buffer): VouchedService[] {
   const out: VouchedService[] = []
@@ -89,6 +90,7 @@ export function entriesFor(d: HostDescriptorWire, hash: Buffer): VouchedService[
       if (byCode || sh.equals(hash)) out.push({ ...base, serviceHash: formatId(sh), service: s.name, port: s.port, serviceKey: formatId(s.key) })
     }
     if (byCode && app.services.length === 0) out.push({ ...base, serviceHash: null, service: null, port: null, serviceKey: null })
+    else if (!byCode && releaseTopic(app.publisher, app.name).equals(hash)) out.push({ ...base, serviceHash: null, service: null, port: null, serviceKey: null })
   }
   for (const b of d.bridges ?? []) {
     const sh = bridgeServiceHash(d.host, b.name)

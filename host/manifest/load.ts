@@ -44,6 +44,19 @@ export async function readManifestFile(file: string): Promise<Manifest> {
 }
 
 /**
+ * Check a manifest that arrived parsed (from a peer) against the schema, as a file's would be;
+ * `label` says where it came from in errors.
+ * @throws MANIFEST_INVALID
+ */
+export function manifestFromValue(value: unknown, label: string): Manifest {
+  try {
+    return validateManifest(value)
+  } catch (err) {
+    throw prefixFile(err, label)
+  }
+}
+
+/**
  * Read a draft manifest (code hash, publisher and signature may be missing).
  * @throws FILE_NOT_FOUND, MANIFEST_NOT_JSON, MANIFEST_INVALID
  */

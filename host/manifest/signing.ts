@@ -37,7 +37,9 @@ export function toWire(m: ManifestBody): ManifestBodyWire {
     timers: p.timers === true,
     memoryMiB: m.limits.memoryMiB ?? null,
     callTimeoutMs: m.limits.callTimeoutMs ?? null,
-    expires: m.expires ?? null
+    expires: m.expires ?? null,
+    ...(m.redistribute === false ? { noRedistribute: true } : {}),
+    ...(m.supersedes?.length ? { supersedes: m.supersedes.map((h, i) => parseHash(h, `supersedes/${i}`)) } : {})
   }
 }
 

@@ -33,6 +33,10 @@ export interface ManifestBody {
   limits: Limits
   /** ISO 8601 time after which the manifest is no longer valid. */
   expires?: string
+  /** false: the publisher forbids other hosts to serve this code (only the publisher's own channels may). Absent: may be served. */
+  redistribute?: boolean
+  /** Code hashes this release replaces: clients that pin one may follow the link to this one. */
+  supersedes?: string[]
 }
 
 /** A signed manifest as it is stored on disk. */

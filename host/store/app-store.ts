@@ -8,6 +8,8 @@ import type { Manifest } from '../manifest/types.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { exists } from '../util/exists.ts'
 import { withLock } from './lock.ts'
+import { planInstall } from './install-policy.ts'
+import type { InstallPlan, PolicyOptions } from './install-policy.ts'
 
 /**
  * The app store: installed apps under `<home>/store`, content-addressed by code hash.
@@ -21,7 +23,9 @@ import { withLock } from './lock.ts'
  * An install stages and re-checks the files, renames the folder into apps/, then switches the
  * index. A crash at any point leaves the index as it was; leftovers (staging folders, app
  * folders the index does not name) are swept by `ready()`. An upgrade keeps the old version's
- * folder until the index names the new one.
+ * folder until the index names the new one. Every install goes through the install policy
+ * (install-policy.ts) inside the lock, so no caller can skip it; the index keeps each name's
+ * pinned publisher (`pins`), also after the app is uninstalled.
  */
 
 export interface InstalledApp {
@@ -36,9 +40,22 @@ export interface InstalledApp {
 interface IndexFile {
   version: 1
   apps: Record<string, InstalledApp>
+  /** App name -> the publisher (hex) its first install pinned; absent in stores made before pins. */
+  pins?: Record<string, string>
 }
 
-export type InstallOutcome = { status: 'installed' | 'unchanged' | 'upgraded'; app: InstalledApp; previous?: InstalledApp }
+export type InstallStatus = 'installed' | 'unchanged' | 'upgraded' | 'renewed' | 'downgraded' | 'replaced'
+
+export type InstallOutcome = { status: InstallStatus; app: InstalledApp; previous?: InstalledApp }
+
+const STATUS_OF: Record<InstallPlan['kind'], InstallStatus> = {
+  install: 'installed',
+  upgrade: 'upgraded',
+  renew: 'renewed',
+  unchanged: 'unchanged',
+  downgrade: 'downgraded',
+  'replace-publisher': 'replaced'
+}
 
 export interface AppStoreInit {
   dir: string
@@ -123,11 +140,31 @@ export class AppStore {
   }
 
   /**
-   * Install a verified app (the caller ran verifyApp). Same code already installed: a no-op.
-   * Same name, other code: an upgrade. Safe when several run at once.
-   * @throws STORE_LOCKED, INTERNAL when the staged copy does not read back as written
+   * What installing `manifest` would do under the install policy, without changing anything:
+   * for prompts that must say "upgrade", "replaces another publisher's app" before consent.
+   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT
    */
-  async install(manifest: Manifest, wasm: Uint8Array): Promise<InstallOutcome> {
+  async plan(manifest: Manifest, opts: PolicyOptions = {}): Promise<InstallPlan & { previous?: InstalledApp; previousManifest?: Manifest }> {
+    await this.ready()
+    const index = await this.readIndex()
+    return this.planIn(index, manifest, formatId(decodeId(manifest.code.hash)!), opts)
+  }
+
+  private async planIn(index: IndexFile, manifest: Manifest, hash: string, opts: PolicyOptions): Promise<InstallPlan & { previous?: InstalledApp; previousManifest?: Manifest }> {
+    const previous = index.apps[manifest.app.name]
+    const previousManifest = previous ? await this.manifestOf(previous) : undefined
+    const installed = previous && previousManifest ? { ...previous, manifest: previousManifest } : null
+    const plan = planInstall(manifest, hash, installed, index.pins?.[manifest.app.name] ?? null, opts)
+    return { ...plan, previous, previousManifest }
+  }
+
+  /**
+   * Install a verified app (the caller ran verifyApp), under the install policy: a new name,
+   * an upgrade, a renewed manifest for the same code, or nothing when it is already installed.
+   * Safe when several run at once.
+   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT, STORE_LOCKED, INTERNAL when the staged copy does not read back as written
+   */
+  async install(manifest: Manifest, wasm: Uint8Array, opts: PolicyOptions = {}): Promise<InstallOutcome> {
     await this.ready()
     const hash = formatId(codeHash(wasm))
     const stage = join(this.dir, 'staging', `${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`)
@@ -143,7 +180,8 @@ export class AppStore {
         const name = manifest.app.name
         const previous = index.apps[name]
         const target = join(this.dir, 'apps', hash)
-        if (previous && previous.codeHash === hash && (await exists(target))) {
+        const plan = await this.planIn(index, manifest, hash, opts)
+        if (plan.kind === 'unchanged' && previous && (await exists(target))) {
           return { status: 'unchanged' as const, app: previous }
         }
         if (await exists(target)) {
@@ -164,11 +202,13 @@ export class AppStore {
           installedAt: new Date().toISOString()
         }
         index.apps[name] = app
+        index.pins = { ...index.pins, [name]: app.publisher }
         await this.writeIndex(index)
         if (previous && previous.codeHash !== hash && !this.referenced(index, previous.codeHash)) {
           await rm(join(this.dir, 'apps', previous.codeHash), { recursive: true, force: true })
         }
-        return previous && previous.codeHash !== hash ? { status: 'upgraded' as const, app, previous } : { status: 'installed' as const, app }
+        const status = plan.kind === 'unchanged' ? 'installed' : STATUS_OF[plan.kind]
+        return previous ? { status, app, previous } : { status, app }
       })
     } finally {
       await rm(stage, { recursive: true, force: true })
