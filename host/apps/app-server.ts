@@ -171,15 +171,16 @@ export class AppServer {
       const which = peer.inflight >= this.limits.maxFetchesPerPeer ? `${this.limits.maxFetchesPerPeer} per peer` : `${this.limits.maxFetches} in total`
       return this.refuse(wire, m.id, { reason: APPS_REFUSAL.SERVING_BUSY, message: `this host serves at most ${which} fetches at once; try again or another vendor` })
     }
-    const app = await this.servable(m.codeHash)
-    if ('reason' in app) return this.refuse(wire, m.id, app)
-    const size = app.wasm.byteLength
-    if (m.length === 0 || m.length > this.limits.maxRangeBytes || m.offset + m.length > size) {
-      return this.refuse(wire, m.id, { reason: APPS_REFUSAL.BAD_REQUEST, message: `range ${m.offset}+${m.length} is outside the ${size}-byte module or longer than ${this.limits.maxRangeBytes}` })
-    }
+    // the slot is taken before anything awaits, so requests that arrive together are counted
     peer.inflight++
     this.inflight++
     try {
+      const app = await this.servable(m.codeHash)
+      if ('reason' in app) return this.refuse(wire, m.id, app)
+      const size = app.wasm.byteLength
+      if (m.length === 0 || m.length > this.limits.maxRangeBytes || m.offset + m.length > size) {
+        return this.refuse(wire, m.id, { reason: APPS_REFUSAL.BAD_REQUEST, message: `range ${m.offset}+${m.length} is outside the ${size}-byte module or longer than ${this.limits.maxRangeBytes}` })
+      }
       for (let at = m.offset; at < m.offset + m.length && !channel.closed; ) {
         const n = Math.min(this.limits.chunkBytes, m.offset + m.length - at)
         await this.bucket.take(n)

@@ -40,7 +40,7 @@ export interface NetInstallOptions extends CodeOpts {
   exclude?: ReadonlySet<string>
   /** Ask; false refuses (CONSENT_DENIED). Not called when nothing would change. */
   consent(req: ConsentRequest): Promise<boolean>
-  /** Called once the manifest is audited, before consent: for `--check` style callers. */
+  /** How long to look for vendors, in ms (default 10 s). */
   lookupTimeoutMs?: number
 }
 
@@ -59,19 +59,29 @@ export async function installFromNetwork(c: NetInstallComponents, opts: NetInsta
  * The loop from the manifest on, for a code hash whose vendors are known (upgrades find them by release topic).
  * @throws as installFromNetwork
  */
-export async function installRelease(c: NetInstallComponents, codeHash: string, hosts: string[], opts: NetInstallOptions): Promise<NetInstallResult> {
+export async function installRelease(c: NetInstallComponents, codeHash: string, hosts: string[], opts: Omit<NetInstallOptions, 'hash'>): Promise<NetInstallResult> {
   const release = await fetchManifest(c.dht, codeHash, hosts, { trusted: c.trusted, timeoutMs: opts.timeoutMs, onProblem: opts.onProblem })
+  return finishInstall(c, release, hosts.length, opts)
+}
+
+/**
+ * The loop from an audited manifest on: policy, consent, code, module checks, store. Closes the
+ * release's vendor sessions whatever happens.
+ * @throws as installFromNetwork
+ */
+export async function finishInstall(c: NetInstallComponents, release: AuditedRelease, hosts: number, opts: Omit<NetInstallOptions, 'hash'>): Promise<NetInstallResult> {
+  const codeHash = release.codeHash
   try {
     const plan = await c.store.plan(release.manifest, opts.policy)
-    if (plan.kind === 'unchanged' && plan.previous) return { status: 'unchanged', app: plan.previous, release, hosts: hosts.length }
+    if (plan.kind === 'unchanged' && plan.previous) return { status: 'unchanged', app: plan.previous, release, hosts }
     const diff = plan.previousManifest ? permissionDiff(plan.previousManifest, release.manifest) : null
-    if (!(await opts.consent({ release, plan, hosts: hosts.length, diff }))) throw HypernetError.CONSENT_DENIED()
+    if (!(await opts.consent({ release, plan, hosts, diff }))) throw HypernetError.CONSENT_DENIED()
     const wasm = await fetchCode(c.dht, release, opts)
     const label = `code ${codeHash}`
     const report = await auditApp({ manifestFile: label, wasmFile: label, manifestValue: release.manifest, wasmBytes: wasm, trusted: c.trusted })
     if (!report.ok) throw new HypernetError(report.code as any, report.problem!.replace(/^[A-Z_]+: /, ''), { details: { report } })
     const outcome = await c.store.install(release.manifest, wasm, opts.policy)
-    return { ...outcome, release: { ...release, report }, hosts: hosts.length }
+    return { ...outcome, release: { ...release, report }, hosts }
   } finally {
     await closeAnswers(release.answers)
   }

@@ -42,7 +42,8 @@ import { loadGuards, saveGuards } from '../onion/guard-store.ts'
 import type { GuardRecord } from '../onion/guard-store.ts'
 import { ONION } from '../constants.ts'
 import type { HiddenSpec } from './host-hidden.ts'
-import { AppServer, ServingStore } from '../apps/index.ts'
+import { AppServer, AutoUpgrader, ServingStore } from '../apps/index.ts'
+import { TrustStore } from '../store/trust-store.ts'
 import type { ServingLimits } from '../apps/index.ts'
 
 /**
@@ -81,6 +82,8 @@ export interface HostInit {
   serve?: boolean
   /** Serving limits (constants.ts SERVING by default). */
   servingLimits?: Partial<ServingLimits>
+  /** How often to look for auto-upgrades, in ms (constants.ts AUTO_UPGRADE_INTERVAL_MS). */
+  autoUpgradeMs?: number
 }
 
 export type { RunningApp } from './app-sync.ts'
@@ -106,6 +109,8 @@ export class Host {
   hidden: HostHiddenServices | null = null
   /** Serves the manifests and code of the running apps to other hosts (the apps protocol). */
   appServer: AppServer | null = null
+  /** Takes permission-neutral upgrades of apps whose publisher is trusted with --auto-upgrade. */
+  autoUpgrader: AutoUpgrader | null = null
   /** The embedded network's onion relays (`start --local`). */
   readonly localRelays: StandaloneRelay[] = []
   readonly apps = new Map<string, RunningApp>()
@@ -214,6 +219,15 @@ export class Host {
       denied: () => this.listener?.policy.deny ?? new Set()
     }, this.init.servingLimits)
     await this.appServer.ready()
+    this.autoUpgrader = new AutoUpgrader({
+      dht: this.dht,
+      store: this.store,
+      trust: new TrustStore(this.paths.trust),
+      log: this.log,
+      exclude: () => new Set([formatId(identity.publicKey)]),
+      applied: () => this.sync()
+    }, { intervalMs: this.init.autoUpgradeMs })
+    await this.autoUpgrader.ready()
     this.bridges = createHostBridges(this)
     await this.bridges.ready()
   }
@@ -317,6 +331,7 @@ export class Host {
   close(): Promise<void> {
     this.closing ??= (async () => {
       await this.opening?.catch(() => {})
+      await this.autoUpgrader?.close()
       await this.appSync?.settled()
       await this.bridges?.close()
       await this.appServer?.close()

@@ -15,6 +15,8 @@ export interface TrustedPublisher {
   key: string
   label?: string
   addedAt: string
+  /** The daemon takes this publisher's upgrades on its own when they add no permission. */
+  autoUpgrade?: boolean
 }
 
 interface TrustFile {
@@ -41,15 +43,25 @@ export class TrustStore {
     return new Set((await this.list()).map((p) => p.key))
   }
 
-  /** Trust a publisher key (hex or z32). Adding a key twice is a no-op. @throws BAD_KEY */
-  async add(key: string, label?: string): Promise<{ added: boolean; publisher: TrustedPublisher }> {
+  /**
+   * Trust a publisher key (hex or z32). Adding a key twice changes only its auto-upgrade policy,
+   * when one is given. @throws BAD_KEY
+   */
+  async add(key: string, label?: string, opts: { autoUpgrade?: boolean } = {}): Promise<{ added: boolean; publisher: TrustedPublisher }> {
     const hex = formatId(parseKey(key, 'publisher key'))
     await this.ready()
     return withLock(`${this.file}.lock`, async () => {
       const f = await this.read()
       const had = f.publishers.find((p) => p.key === hex)
-      if (had) return { added: false, publisher: had }
-      const publisher: TrustedPublisher = { key: hex, ...(label ? { label } : {}), addedAt: new Date().toISOString() }
+      if (had) {
+        if (opts.autoUpgrade !== undefined && Boolean(had.autoUpgrade) !== opts.autoUpgrade) {
+          if (opts.autoUpgrade) had.autoUpgrade = true
+          else delete had.autoUpgrade
+          await atomicWrite(this.file, JSON.stringify(f, null, 2) + '\n')
+        }
+        return { added: false, publisher: had }
+      }
+      const publisher: TrustedPublisher = { key: hex, ...(label ? { label } : {}), addedAt: new Date().toISOString(), ...(opts.autoUpgrade ? { autoUpgrade: true } : {}) }
       f.publishers.push(publisher)
       await atomicWrite(this.file, JSON.stringify(f, null, 2) + '\n')
       return { added: true, publisher }

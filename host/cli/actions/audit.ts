@@ -1,4 +1,9 @@
+import { existsSync } from 'node:fs'
 import { auditApp } from '../../audit/audit-app.ts'
+import type { AuditReport } from '../../audit/audit-app.ts'
+import { closeAnswers, fetchCode, fetchManifest, findVendors } from '../../apps/index.ts'
+import { decodeId } from '../../encoding/ids.ts'
+import { commandDht } from './network.ts'
 import { HypernetError } from '../../errors.ts'
 import type { HypernetErrorCode } from '../../errors.ts'
 import { manifestPathFor, wasmPathFor } from '../../manifest/load.ts'
@@ -18,17 +23,60 @@ export function resolveAppFiles(file: string, opts: { manifest?: string; wasm?: 
  * Audit an app and print the report; a failed check throws after printing it.
  * @throws AUDIT_FAILED-family codes (exit 4) via the first failed check's own code
  */
-export async function audit(ctx: CliContext, args: { file: string; manifest?: string; wasm?: string }): Promise<void> {
-  const files = resolveAppFiles(args.file, args)
+export async function audit(ctx: CliContext, args: { file: string; manifest?: string; wasm?: string; bootstrap?: string[]; timeout?: number }): Promise<void> {
   const trusted = await new TrustStore(ctx.paths.trust).keys()
-  const report = await auditApp({ ...files, trusted })
+  const hash = args.manifest || args.wasm || existsSync(args.file) ? null : decodeId(args.file)
+  let report: AuditReport & { hosts?: string[] }
+  if (hash) {
+    report = await auditRemote(ctx, hash, trusted, args)
+  } else {
+    const files = resolveAppFiles(args.file, args)
+    report = await auditApp({ ...files, trusted })
+  }
   if (ctx.json) ctx.io.stdout.write(JSON.stringify(report, null, 2) + '\n')
-  else if (report.ok && !ctx.quiet) for (const line of formatReport(report)) ctx.io.stdout.write(line + '\n')
+  else if (report.ok && !ctx.quiet) for (const line of [...formatReport(report), ...formatHosts(report.hosts)]) ctx.io.stdout.write(line + '\n')
   if (!report.ok) {
     // the first line (printed by the CLI) says why; the report follows on stderr for a person
     const first = report.checks.find((c) => !c.ok)!
     throw new HypernetError((first.code ?? 'AUDIT_FAILED') as HypernetErrorCode, report.problem!.replace(/^[A-Z_]+: /, ''), {
-      details: { verdict: true, reported: ctx.json, after: ctx.json ? [] : formatReport(report).slice(1) }
+      details: { verdict: true, reported: ctx.json, after: ctx.json ? [] : [...formatReport(report).slice(1), ...formatHosts(report.hosts)] }
     })
   }
+}
+
+/**
+ * The audit of an app nobody here has installed, by code hash or service hash: the manifest and
+ * code from the hosts that run it (newest valid manifest, code checked against its hash), every
+ * check the offline audit makes, plus which hosts run it. Nothing is stored.
+ */
+async function auditRemote(ctx: CliContext, hash: Buffer, trusted: Set<string>, args: { bootstrap?: string[]; timeout?: number }): Promise<AuditReport & { hosts: string[] }> {
+  const dht = await commandDht(ctx, args.bootstrap)
+  try {
+    const vendors = await findVendors(dht, hash, { timeoutMs: (args.timeout ?? 10) * 1000 })
+    const warn = (line: string) => {
+      if (!ctx.json) ctx.io.stderr.write(`warning: ${line}\n`)
+    }
+    let release
+    try {
+      release = await fetchManifest(dht, vendors.codeHash, vendors.hosts, { trusted, onProblem: warn })
+    } catch (err) {
+      const report = (err as HypernetError).details?.report as AuditReport | undefined
+      if (report) return { ...report, hosts: vendors.hosts }
+      throw err
+    }
+    try {
+      const wasm = await fetchCode(dht, release, { onProblem: warn })
+      const label = `code ${vendors.codeHash}`
+      return { ...(await auditApp({ manifestFile: label, wasmFile: label, manifestValue: release.manifest, wasmBytes: wasm, trusted })), hosts: vendors.hosts }
+    } finally {
+      await closeAnswers(release.answers)
+    }
+  } finally {
+    await dht.destroy()
+  }
+}
+
+function formatHosts(hosts: string[] | undefined): string[] {
+  if (!hosts) return []
+  return [`run by ${hosts.length} host${hosts.length === 1 ? '' : 's'} (verified by their signed descriptors)`, ...hosts.map((h) => `  ${h}`)]
 }

@@ -1,51 +1,119 @@
+import { stat } from 'node:fs/promises'
 import { verifyApp } from '../../audit/audit-app.ts'
 import type { AuditReport } from '../../audit/audit-app.ts'
+import { permissionDiff } from '../../audit/permission-diff.ts'
+import { installFromNetwork } from '../../apps/index.ts'
+import { decodeId } from '../../encoding/ids.ts'
 import { HypernetError } from '../../errors.ts'
 import { createAppStore } from '../../store/app-store.ts'
+import type { AppStore } from '../../store/app-store.ts'
+import type { PolicyOptions } from '../../store/install-policy.ts'
 import { TrustStore } from '../../store/trust-store.ts'
 import type { CliContext } from '../context.ts'
-import { formatPermissions, formatReport, formatServices } from '../format-report.ts'
+import { formatReport, formatServices } from '../format-report.ts'
 import { resolveAppFiles } from './audit.ts'
+import { askConsent, outcomeLine } from './consent.ts'
+import { commandDht } from './network.ts'
 import { notifyDaemon } from './notify-daemon.ts'
+import { progressBar } from './progress.ts'
+
+export interface InstallArgs {
+  wasm: string
+  manifest?: string
+  yes?: boolean
+  allowDowngrade?: boolean
+  replacePublisher?: boolean
+  bootstrap?: string[]
+  timeout?: number
+}
 
 /**
- * Verify, ask, install. Nothing is written unless every check passed and consent was given.
- * @throws every audit code (exit 4), CONSENT_REQUIRED, CONSENT_DENIED, STORE_LOCKED
+ * Install from a file (`app.wasm` + its manifest) or by hash from the hosts that run it (a code
+ * hash or a service hash). Verify, apply the install policy, ask, store. Nothing is written
+ * unless every check passed and consent was given.
+ * @throws every audit code (exit 4), PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT (exit 4),
+ *   CONSENT_REQUIRED, CONSENT_DENIED, STORE_LOCKED, NOT_FOUND, FETCH_FAILED, FILE_NOT_FOUND
  */
-export async function install(ctx: CliContext, args: { wasm: string; manifest?: string; yes?: boolean }): Promise<void> {
-  const files = resolveAppFiles(args.wasm, { manifest: args.manifest })
+export async function install(ctx: CliContext, args: InstallArgs): Promise<void> {
+  const policy: PolicyOptions = { allowDowngrade: args.allowDowngrade, replacePublisher: args.replacePublisher }
+  const store = createAppStore({ dir: ctx.paths.store })
+  await store.ready()
   const trusted = await new TrustStore(ctx.paths.trust).keys()
+  const hash = (await isFile(args.wasm)) || args.manifest ? null : decodeId(args.wasm)
+  if (hash) return installByHash(ctx, args, hash, store, trusted, policy)
+
+  const files = resolveAppFiles(args.wasm, { manifest: args.manifest })
   let verified
   try {
     verified = await verifyApp({ ...files, trusted })
   } catch (err) {
-    const report = (err as HypernetError).details?.report as AuditReport | undefined
-    if (err instanceof HypernetError && report && !ctx.json) {
-      throw new HypernetError(err.code, err.message.replace(/^[A-Z_]+: /, ''), { details: { after: formatReport(report).slice(1) } })
-    }
-    throw err
+    throw withReport(ctx, err)
   }
   const { report, manifest, wasm } = verified
-  const who = `${manifest.app.name} ${manifest.app.version}`
-
-  if (!report.publisher!.trusted && !args.yes) {
-    if (!ctx.io.interactive) throw HypernetError.CONSENT_REQUIRED()
-    const lines = [`${who} from publisher ${report.publisher!.key} is requesting the following privileges:`, ...formatServices(report), ...formatPermissions(report)]
-    for (const l of lines) ctx.io.stderr.write(l + '\n')
-    if (!(await ctx.confirm('Install it?'))) throw HypernetError.CONSENT_DENIED()
-  }
-
-  const store = createAppStore({ dir: ctx.paths.store })
-  await store.ready()
-  const outcome = await store.install(manifest, wasm)
+  const plan = await store.plan(manifest, policy)
+  const diff = plan.previousManifest ? permissionDiff(plan.previousManifest, manifest) : null
+  if (plan.kind !== 'unchanged') await askConsent(ctx, { manifest, report, plan, diff, yes: args.yes })
+  const outcome = await store.install(manifest, wasm, policy)
   const daemon = await notifyDaemon(ctx, { op: 'reload', app: manifest.app.name })
   ctx.data({ ...outcome, services: report.services, daemon }, () => [
-    outcome.status === 'unchanged'
-      ? `${who} is already installed (code hash ${outcome.app.codeHash})`
-      : outcome.status === 'upgraded'
-        ? `upgraded ${manifest.app.name} ${outcome.previous!.version} -> ${manifest.app.version} (code hash ${outcome.app.codeHash})`
-        : `installed ${who} (code hash ${outcome.app.codeHash})`,
+    outcomeLine(outcome.status, manifest, outcome.app.codeHash, outcome.previous),
     ...formatServices(report),
     ...(daemon === 'applied' ? ['the running daemon picked it up'] : [])
   ])
+}
+
+async function installByHash(ctx: CliContext, args: InstallArgs, hash: Buffer, store: AppStore, trusted: Set<string>, policy: PolicyOptions): Promise<void> {
+  const dht = await commandDht(ctx, args.bootstrap)
+  const bar = progressBar(ctx)
+  try {
+    const result = await installFromNetwork(
+      { dht, store, trusted },
+      {
+        hash,
+        policy,
+        lookupTimeoutMs: (args.timeout ?? 10) * 1000,
+        consent: async (req) => {
+          await askConsent(ctx, { manifest: req.release.manifest, report: req.release.report, plan: req.plan, diff: req.diff, hosts: req.hosts, yes: args.yes })
+          return true
+        },
+        onProgress: (got, total, vendor) => bar.update(got, total, vendor),
+        onProblem: (line) => {
+          bar.clear()
+          if (!ctx.json) ctx.io.stderr.write(`warning: ${line}\n`)
+        }
+      }
+    ).catch((err) => {
+      throw withReport(ctx, err)
+    })
+    bar.done()
+    const m = result.release.manifest
+    const daemon = await notifyDaemon(ctx, { op: 'reload', app: m.app.name })
+    const { answers: _a, ...release } = result.release
+    ctx.data({ status: result.status, app: result.app, previous: result.previous, hosts: result.hosts, size: release.size, services: release.report.services, daemon }, () => [
+      outcomeLine(result.status, m, result.app.codeHash, result.previous),
+      ...(result.status === 'unchanged' ? [] : [`fetched ${release.size} bytes from the network; code hash verified`]),
+      ...formatServices(release.report),
+      ...(daemon === 'applied' ? ['the running daemon picked it up'] : [])
+    ])
+  } finally {
+    bar.clear()
+    await dht.destroy()
+  }
+}
+
+/** An audit failure with its report following the first line (for people; --json keeps it in details). */
+function withReport(ctx: CliContext, err: unknown): unknown {
+  const report = (err as HypernetError).details?.report as AuditReport | undefined
+  if (err instanceof HypernetError && report && !ctx.json) {
+    return new HypernetError(err.code, err.message.replace(/^[A-Z_]+: /, ''), { details: { after: formatReport(report).slice(1) } })
+  }
+  return err
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile()
+  } catch {
+    return false
+  }
 }

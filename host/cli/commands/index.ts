@@ -15,6 +15,8 @@ import { listCommand } from './list.ts'
 import { signCommand } from './sign.ts'
 import { trustCommand } from './trust.ts'
 import { uninstallCommand } from './uninstall.ts'
+import { upgradeCommand } from './upgrade.ts'
+import { servingCommand } from './serving.ts'
 
 /** Every command, in the order `--help` lists them. */
 export const commands: CommandDef[] = [
@@ -33,8 +35,10 @@ export const commands: CommandDef[] = [
   signCommand,
   auditCommand,
   installCommand,
+  upgradeCommand,
   uninstallCommand,
   listCommand,
   trustCommand,
-  firewallCommand
+  firewallCommand,
+  servingCommand
 ]
