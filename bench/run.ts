@@ -2,6 +2,7 @@ import { cpus, loadavg, totalmem } from 'node:os'
 import type { BenchOptions } from './args.ts'
 import { startNetFixture } from './net-fixture.ts'
 import { bytePathRows } from './rows/byte-path.ts'
+import { cliRows } from './rows/cli.ts'
 import { installRows } from './rows/install.ts'
 import { lookupRows } from './rows/lookup.ts'
 import { memoryRows } from './rows/memory.ts'
@@ -52,6 +53,7 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
   if (want(6)) await step(`row 6 (memory, ${o.plugins.join('/')} plugins)`, () => memoryRows(o))
   if (want(9)) await step('row 9 (onion circuit, 3 hops)', () => onionRows(o))
   if (want(10)) await step('row 10 (hidden service vs 3 hops vs direct)', () => hiddenRows(o))
+  if (want(11)) await step('row 11 (CLI start-up)', () => cliRows(o))
 
   rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }))
   const cpu = cpus()

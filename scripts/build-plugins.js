@@ -6,7 +6,7 @@
  *   plugins/<name>/index.ts          -> build/plugins/<name>.wasm
  *   test/fixtures/plugins/<name>.ts  -> build/fixtures/<name>.wasm
  *
- * Run by `npm install` (postinstall) and `npm run build`; `--force` rebuilds everything.
+ * Run by `npm install` (prepare) and `npm run build`; `--force` rebuilds everything.
  * A module whose output is newer than every input (its sources, the SDK, this script, the
  * compiler's version) is skipped, so `npm test` stays fast.
  *

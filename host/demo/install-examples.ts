@@ -1,5 +1,4 @@
 import { copyFile, mkdir } from 'node:fs/promises'
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { verifyApp } from '../audit/audit-app.ts'
 import { HypernetError } from '../errors.ts'
@@ -9,6 +8,7 @@ import { signApp } from '../manifest/sign-app.ts'
 import { createAppStore } from '../store/app-store.ts'
 import type { InstallOutcome } from '../store/app-store.ts'
 import { TrustStore } from '../store/trust-store.ts'
+import { packageFile } from '../util/package-root.ts'
 
 /**
  * Install the example apps into a home, as a publisher would and a user would: an `examples`
@@ -18,11 +18,9 @@ import { TrustStore } from '../store/trust-store.ts'
 
 export const EXAMPLES = ['echo', 'profile', 'chat'] as const
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-
 /** Where a built example plugin and its draft manifest live. */
 export function exampleFiles(name: string): { wasm: string; draft: string } {
-  return { wasm: join(ROOT, 'build', 'plugins', `${name}.wasm`), draft: join(ROOT, 'manifests', `${name}.draft.json`) }
+  return { wasm: packageFile('build', 'plugins', `${name}.wasm`), draft: packageFile('manifests', `${name}.draft.json`) }
 }
 
 /**

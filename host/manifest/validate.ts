@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { HypernetError } from '../errors.ts'
+import { packageFile } from '../util/package-root.ts'
 import type { Manifest } from './types.ts'
 
 /**
@@ -10,7 +11,7 @@ import type { Manifest } from './types.ts'
  * path of the first problem: `MANIFEST_INVALID: /services/1/port: must be <= 65535, got 70000`.
  */
 
-const SCHEMA_FILE = new URL('../../manifests/manifest.schema.json', import.meta.url)
+const SCHEMA_FILE = packageFile('manifests', 'manifest.schema.json')
 
 let compiled: ValidateFunction | null = null
 

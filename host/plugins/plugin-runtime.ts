@@ -3,7 +3,7 @@ import { mkdir } from 'node:fs/promises'
 import { RESTART } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { PluginSupervisor } from './plugin-supervisor.ts'
-import { buildWorkerSource } from './worker-source.ts'
+import { workerSource } from './worker-source.ts'
 import type { DialFn, DuplexLike, PluginStatus, RunnableApp, RuntimeLogEntry, RuntimeLogger } from './types.ts'
 
 /** Collaborators the runtime needs; all optional. */
@@ -49,7 +49,7 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
   ready(): Promise<void> {
     this.opening ??= (async () => {
       if (this.init.storageDir) await mkdir(this.init.storageDir, { recursive: true, mode: 0o700 })
-      this.source = buildWorkerSource()
+      this.source = await workerSource()
     })()
     return this.opening
   }

@@ -1,23 +1,37 @@
-import { fileURLToPath } from 'node:url'
-import { buildSync } from 'esbuild'
+import { existsSync } from 'node:fs'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { HypernetError } from '../errors.ts'
+import { packageFile, runningFromSource } from '../util/package-root.ts'
 
 /**
- * The plugin worker's code as one plain-JS module, bundled from worker/plugin-worker.ts.
+ * The plugin worker's code as one plain-JS module, from worker/plugin-worker.ts.
  *
- * Why not start the worker from its .ts file: on Node 20 a worker does not inherit the tsx
- * hooks, and registering tsx inside each worker costs a hooks thread, ~19 MB of RSS and
- * ~130 ms of start-up per plugin (measured: 8 workers, 277 MB vs 136 MB RSS). Bundling once
- * (~60 ms, esbuild is already here as tsx's compiler) makes every worker start in ~45 ms.
- * Packages stay outside the bundle, imported by absolute file URL from this install's
- * node_modules, so the worker runs exactly the Extism the host pinned.
+ * Built (the package, `node bin/hypernet-host.js` after `npm run build`): the build bundled it
+ * into dist/plugin-worker.js, next to the host's own code; its packages resolve from this
+ * install's node_modules like the host's, so the worker runs exactly the Extism the host pinned.
  *
- * @throws INTERNAL when the worker cannot be bundled (a broken install)
+ * From source (tests, tsx): bundled here on first use with esbuild, a development dependency
+ * that the package does not ship. Why not start the worker from its .ts file: on Node 20 a
+ * worker does not inherit the tsx hooks, and registering tsx inside each worker costs a hooks
+ * thread, ~19 MB of RSS and ~130 ms of start-up per plugin (measured: 8 workers, 277 MB vs
+ * 136 MB RSS). Bundling once (~60 ms) makes every worker start in ~45 ms.
+ *
+ * @throws INTERNAL when the built worker is missing or cannot be bundled (a broken install)
  */
-export function buildWorkerSource(): URL {
+export async function workerSource(): Promise<URL> {
+  if (!runningFromSource()) {
+    const file = packageFile('dist', 'plugin-worker.js')
+    if (!existsSync(file)) throw HypernetError.INTERNAL(`the plugin worker is missing: ${file} (reinstall, or run npm run build)`)
+    return pathToFileURL(file)
+  }
+  return bundleFromSource()
+}
+
+async function bundleFromSource(): Promise<URL> {
   const entry = fileURLToPath(new URL('./worker/plugin-worker.ts', import.meta.url))
   let text: string
   try {
+    const { buildSync } = await import('esbuild')
     const result = buildSync({
       entryPoints: [entry],
       bundle: true,

@@ -10,13 +10,13 @@
  */
 import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { ABI_VERSION, LIMITS, MANIFEST_SCHEMA_ID } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import type { ManifestBody } from '../manifest/types.ts'
+import { packageFile } from '../util/package-root.ts'
 
 /** The SDK of this checkout, copied into every new project. */
-const SDK_DIR = fileURLToPath(new URL('../../sdk/', import.meta.url))
+const SDK_DIR = packageFile('sdk')
 
 /** Where a project keeps its copy of the SDK. */
 const VENDOR_SDK = 'vendor/hypernet-sdk'

@@ -1,11 +1,9 @@
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { installExamples } from '../../demo/install-examples.ts'
 import { homePaths } from '../../home.ts'
+import { packageRoot } from '../../util/package-root.ts'
 import type { CliContext } from '../context.ts'
 import { start } from './daemon.ts'
-
-const REPO = fileURLToPath(new URL('../../../', import.meta.url))
 
 /**
  * Install the example apps (signed by an `examples` key kept in the home, and trusted) and run
@@ -13,7 +11,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url))
  * one was chosen, so the demo never touches a real host's home.
  */
 export async function demo(ctx: CliContext, args: { home?: string }): Promise<void> {
-  if (!args.home && !process.env.HYPERNET_HOME) ctx.paths = homePaths(join(REPO, '.hypernet-dev'))
+  if (!args.home && !process.env.HYPERNET_HOME) ctx.paths = homePaths(join(packageRoot(), '.hypernet-dev'))
   const out = await installExamples(ctx.paths.home)
   for (const o of out) ctx.say(`${o.status === 'unchanged' ? 'installed' : o.status} ${o.app.name} ${o.app.version}`)
   await start(ctx, { local: true })

@@ -22,7 +22,8 @@ import { WorkerTimers } from './worker-timers.ts'
 
 /**
  * A plugin's worker: Extism in-process (no Extism worker of its own), one plugin, one thread.
- * Bundled by worker-source.ts and started from a data: URL, so it runs without tsx.
+ * Runs as plain JS without tsx: bundled into dist/plugin-worker.js by the build, or on the fly
+ * by worker-source.ts when the host runs from source.
  *
  * Start: compile, check imports and exports against ABI v1, instantiate through Extism with
  * the host functions, check hn_abi_version, run hn_on_start, then say READY. Any failure or
