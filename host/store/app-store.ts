@@ -14,8 +14,8 @@ import type { InstallPlan, PolicyOptions } from './install-policy.ts'
 /**
  * The app store: installed apps under `<home>/store`, content-addressed by code hash.
  *
- *   store/apps/<code hash>/app.wasm        the module, byte for byte as signed
- *   store/apps/<code hash>/manifest.json   its signed manifest
+ *   store/apps/<code hash>-<name>/app.wasm        the module, byte for byte as signed
+ *   store/apps/<code hash>-<name>/manifest.json   its signed manifest (per name: two apps may share code)
  *   store/index.json                       app name -> code hash, written atomically
  *   store/staging/                         installs in progress
  *   store/lock/                            held while the index changes
@@ -35,6 +35,8 @@ export interface InstalledApp {
   publisher: string
   enabled: boolean
   installedAt: string
+  /** Its folder under apps/: `<code hash>-<name>` (stores made before had `<code hash>`, shared by names with the same code). */
+  folder?: string
 }
 
 interface IndexFile {
@@ -96,7 +98,7 @@ export class AppStore {
     await mkdir(join(this.dir, 'staging'), { recursive: true })
     await withLock(this.lockDir, async () => {
       const index = await this.readIndex()
-      const live = new Set(Object.values(index.apps).map((a) => a.codeHash))
+      const live = new Set(Object.values(index.apps).map((a) => folderOf(a)))
       for (const d of await readdir(join(this.dir, 'apps'))) {
         if (!live.has(d)) await rm(join(this.dir, 'apps', d), { recursive: true, force: true })
       }
@@ -130,7 +132,7 @@ export class AppStore {
 
   /** Paths of an installed app's files. */
   filesOf(app: InstalledApp): { wasm: string; manifest: string } {
-    const d = join(this.dir, 'apps', app.codeHash)
+    const d = join(this.dir, 'apps', folderOf(app))
     return { wasm: join(d, 'app.wasm'), manifest: join(d, 'manifest.json') }
   }
 
@@ -179,7 +181,8 @@ export class AppStore {
         const index = await this.readIndex()
         const name = manifest.app.name
         const previous = index.apps[name]
-        const target = join(this.dir, 'apps', hash)
+        const folder = `${hash}-${name}`
+        const target = join(this.dir, 'apps', folder)
         const plan = await this.planIn(index, manifest, hash, opts)
         if (plan.kind === 'unchanged' && previous && (await exists(target))) {
           return { status: 'unchanged' as const, app: previous }
@@ -197,6 +200,7 @@ export class AppStore {
           name,
           version: manifest.app.version,
           codeHash: hash,
+          folder,
           publisher: formatId(decodeId(manifest.publisher)!),
           enabled: previous?.enabled ?? true,
           installedAt: new Date().toISOString()
@@ -204,8 +208,8 @@ export class AppStore {
         index.apps[name] = app
         index.pins = { ...index.pins, [name]: app.publisher }
         await this.writeIndex(index)
-        if (previous && previous.codeHash !== hash && !this.referenced(index, previous.codeHash)) {
-          await rm(join(this.dir, 'apps', previous.codeHash), { recursive: true, force: true })
+        if (previous && folderOf(previous) !== folder && !this.referenced(index, folderOf(previous))) {
+          await rm(join(this.dir, 'apps', folderOf(previous)), { recursive: true, force: true })
         }
         const status = plan.kind === 'unchanged' ? 'installed' : STATUS_OF[plan.kind]
         return previous ? { status, app, previous } : { status, app }
@@ -225,7 +229,7 @@ export class AppStore {
       const index = await this.readIndex()
       delete index.apps[app.name]
       await this.writeIndex(index)
-      if (!this.referenced(index, app.codeHash)) await rm(join(this.dir, 'apps', app.codeHash), { recursive: true, force: true })
+      if (!this.referenced(index, folderOf(app))) await rm(join(this.dir, 'apps', folderOf(app)), { recursive: true, force: true })
     })
     return app
   }
@@ -243,8 +247,8 @@ export class AppStore {
     })
   }
 
-  private referenced(index: IndexFile, hash: string): boolean {
-    return Object.values(index.apps).some((a) => a.codeHash === hash)
+  private referenced(index: IndexFile, folder: string): boolean {
+    return Object.values(index.apps).some((a) => folderOf(a) === folder)
   }
 
   private async readIndex(): Promise<IndexFile> {
@@ -267,4 +271,8 @@ export class AppStore {
   private async writeIndex(index: IndexFile): Promise<void> {
     await atomicWrite(this.indexFile, JSON.stringify(index, null, 2) + '\n')
   }
+}
+
+function folderOf(app: InstalledApp): string {
+  return app.folder ?? app.codeHash
 }

@@ -86,7 +86,7 @@ test('an app that no longer verifies on disk is not started, and status says why
   const tmp = await tempDir()
   defer(tmp.cleanup)
   const [out] = await installExamples(tmp.dir, ['echo'])
-  await writeFile(join(tmp.dir, 'store', 'apps', out.app.codeHash, 'app.wasm'), Buffer.from('tampered'))
+  await writeFile(join(tmp.dir, 'store', 'apps', out.app.folder ?? out.app.codeHash, 'app.wasm'), Buffer.from('tampered'))
   const h = await startHost(testnet, tmp.dir)
   defer(() => h.close())
   const st = h.host.status()

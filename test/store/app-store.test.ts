@@ -57,7 +57,7 @@ test('a new version of the same app is an upgrade that replaces the old one', as
   assert.equal(out.status, 'upgraded')
   assert.equal(out.previous?.version, '1.0.0')
   assert.deepEqual((await store.list()).map((a) => a.version), ['1.1.0'])
-  assert.deepEqual(await readdir(join(store.dir, 'apps')), [v2.codeHash])
+  assert.deepEqual(await readdir(join(store.dir, 'apps')), [`${v2.codeHash}-echo`])
 })
 
 test('uninstall removes the app by name or code hash; unknown apps are APP_NOT_FOUND', async (t) => {
@@ -97,6 +97,6 @@ test('a crash mid-install leaves the store as it was, and leftovers are swept', 
   await reopened.ready()
   assert.equal(await readFile(join(store.dir, 'index.json'), 'utf8'), before)
   assert.deepEqual(await readdir(join(store.dir, 'staging')), [])
-  assert.deepEqual(await readdir(join(store.dir, 'apps')), [v.codeHash])
+  assert.deepEqual(await readdir(join(store.dir, 'apps')), [`${v.codeHash}-echo`])
   assert.deepEqual((await reopened.list()).map((a) => a.name), ['echo'])
 })

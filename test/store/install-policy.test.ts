@@ -103,3 +103,18 @@ test('the install policy holds for local files: pinned publisher, no rollback, n
     assert.match(r.stderr, /^PUBLISHER_CHANGED/)
   })
 })
+
+test('two apps with the same code under different names keep their own manifests', { timeout: 30_000 }, async (t) => {
+  const { dir, cleanup } = await tempDir()
+  t.after(cleanup)
+  const P = generateKeyPair()
+  const a = release(P, { name: 'alpha', tag: 'same' })
+  const b = release(generateKeyPair(), { name: 'beta', wasm: a.wasm })
+  const home = await homeWith([a, b], join(dir, 'home'))
+  const store = createAppStore({ dir: homePaths(home).store })
+  assert.equal((await store.manifestOf(await store.get('alpha'))).app.name, 'alpha')
+  assert.equal((await store.manifestOf(await store.get('beta'))).app.name, 'beta')
+  await store.uninstall('alpha')
+  assert.equal((await store.manifestOf(await store.get('beta'))).publisher, b.manifest.publisher)
+  void P
+})
