@@ -4,6 +4,7 @@ import { startNetFixture } from './net-fixture.ts'
 import { bytePathRows } from './rows/byte-path.ts'
 import { cliRows } from './rows/cli.ts'
 import { installRows } from './rows/install.ts'
+import { fetchRows } from './rows/fetch.ts'
 import { lookupRows } from './rows/lookup.ts'
 import { memoryRows } from './rows/memory.ts'
 import { scaleRows } from './rows/scale.ts'
@@ -38,11 +39,12 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
     progress(`${what}: ${((performance.now() - t) / 1000).toFixed(1)} s`)
   }
 
-  if (want(1) || want(2) || want(3) || want(7) || want(8)) {
+  if (want(1) || want(2) || want(3) || want(7) || want(8) || want(12)) {
     const f = await startNetFixture(10)
     try {
       if (want(1) || want(2) || want(3)) await step('rows 1-3 (streams)', async () => (await streamRows(f, o)).filter((r) => want(Number.parseInt(r.id, 10))))
       if (want(8)) await step('row 8 (install)', () => installRows(f, o))
+      if (want(12)) await step('row 12 (install by hash from a peer)', () => fetchRows(f, o))
       if (want(7)) await step(`row 7 (scale, ${o.clients} clients)`, () => scaleRows(f, o))
     } finally {
       await f.close()

@@ -226,7 +226,7 @@ export const SERVING = {
   /** Longest code range one request may ask for. */
   maxRangeBytes: 1024 * 1024,
   /** Bytes of code in one message. */
-  chunkBytes: 64 * 1024,
+  chunkBytes: 256 * 1024,
   /** A requester waits this long for an answer (or the next chunk) before giving up on a vendor, in ms. */
   requestTimeoutMs: 15_000
 } as const

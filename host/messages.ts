@@ -994,8 +994,8 @@ export const hiddenDescriptor: Encoding<HiddenDescriptorWire> = {
 
 const APPS_VERSION = 1
 
-/** Largest code chunk one message carries (SERVING.chunkBytes, with room to grow). */
-export const APPS_MAX_CHUNK = 256 * 1024
+/** Largest code chunk one message carries (SERVING.chunkBytes is 256 KiB; room to grow). */
+export const APPS_MAX_CHUNK = 1024 * 1024
 /** Largest manifest a vendor may send (LIMITS.maxManifestBytes). */
 export const APPS_MAX_MANIFEST = 256 * 1024
 

@@ -1,6 +1,7 @@
 import type DHT from 'hyperdht'
 import type { KeyPair, SecretStream } from 'hyperdht'
 import Protomux from 'protomux'
+import { Writable } from 'streamx'
 import type { Channel, ProtomuxMessage } from 'protomux'
 import { APPS_PROTOCOL, APPS_REFUSAL, SERVING } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
@@ -181,15 +182,18 @@ export class AppServer {
       if (m.length === 0 || m.length > this.limits.maxRangeBytes || m.offset + m.length > size) {
         return this.refuse(wire, m.id, { reason: APPS_REFUSAL.BAD_REQUEST, message: `range ${m.offset}+${m.length} is outside the ${size}-byte module or longer than ${this.limits.maxRangeBytes}` })
       }
+      // a range (at most maxRangeBytes) is written without waiting for the stream to drain, so
+      // one fetch buffers at most one range; the next range waits until the last one drained
+      if (Writable.isBackpressured(stream as any)) await Writable.drained(stream as any)
       for (let at = m.offset; at < m.offset + m.length && !channel.closed; ) {
         const n = Math.min(this.limits.chunkBytes, m.offset + m.length - at)
-        await this.bucket.take(n)
+        const wait = this.bucket.reserve(n)
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait))
         if (channel.closed) break
-        const drained = wire.code.send({ id: m.id, offset: at, data: app.wasm.subarray(at, at + n) })
+        wire.code.send({ id: m.id, offset: at, data: app.wasm.subarray(at, at + n) })
         at += n
         this.bytesServed += n
         touch()
-        if (!drained) await waitDrain(stream)
       }
     } finally {
       peer.inflight--
@@ -205,16 +209,4 @@ type Wire = {
   manifest: ProtomuxMessage<AppsManifestWire>
   code: ProtomuxMessage<AppsCodeWire>
   refused: ProtomuxMessage<AppsRefusedWire>
-}
-
-function waitDrain(stream: SecretStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      stream.removeListener('drain', done)
-      stream.removeListener('close', done)
-      resolve()
-    }
-    stream.once('drain', done)
-    stream.once('close', done)
-  })
 }

@@ -1,33 +1,21 @@
 /**
- * A token bucket for bytes: `take(n)` resolves when n bytes may go, refilling at `rate` bytes
- * per second with at most one second of burst. Waiters are served in order.
+ * A token bucket for bytes, refilling at `rate` bytes per second with at most one second of
+ * burst. `reserve(n)` takes n bytes now (the balance may go below zero) and says how many ms
+ * the caller must wait before sending them, so the common case costs no promise at all.
  */
 export class TokenBucket {
   private tokens: number
   private last = Date.now()
-  private queue: Promise<void> = Promise.resolve()
 
   constructor(private readonly rate: number) {
     this.tokens = rate
   }
 
-  /** Wait until `n` bytes may be sent. */
-  take(n: number): Promise<void> {
-    const next = this.queue.then(async () => {
-      this.refill()
-      if (this.tokens < n) {
-        await new Promise((r) => setTimeout(r, Math.ceil(((n - this.tokens) / this.rate) * 1000)))
-        this.refill()
-      }
-      this.tokens -= n
-    })
-    this.queue = next
-    return next
-  }
-
-  private refill(): void {
+  /** Reserve `n` bytes; returns the ms to wait before they may go (0: at once). */
+  reserve(n: number): number {
     const now = Date.now()
-    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate)
+    this.tokens = Math.min(this.rate, this.tokens + ((now - this.last) / 1000) * this.rate) - n
     this.last = now
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.rate) * 1000)
   }
 }
