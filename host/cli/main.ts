@@ -4,10 +4,13 @@ import { createContext } from './context.ts'
 import type { CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { commands } from './commands/index.ts'
+import type { CommandDef } from './command.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
  * turned into exit codes: one line on stderr, `CODE: what was expected, what came`.
+ * A usage failure (unknown option, missing argument) runs nothing: yargs' fail hook throws,
+ * so the command's handler is never reached.
  */
 export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
   let exitCode: number = EXIT.OK
@@ -17,10 +20,14 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     const e = err instanceof HypernetError ? err : null
     exitCode = e ? exitCodeFor(e.code, e.details) : EXIT.FAILURE
     const message = e ? e.message : `INTERNAL: ${(err as Error)?.stack ?? String(err)}`
-    if (json && !e?.details?.reported) io.stdout.write(JSON.stringify({ ok: false, code: e?.code ?? 'INTERNAL', error: message }) + '\n')
-    io.stderr.write(message.split('\n')[0] + '\n')
-    const after = e?.details?.after
-    if (Array.isArray(after)) for (const line of after) io.stderr.write(String(line) + '\n')
+    // with --json the error is data: one object on stdout (or the report already printed), nothing on stderr
+    if (json) {
+      if (!e?.details?.reported) io.stdout.write(JSON.stringify({ ok: false, code: e?.code ?? 'INTERNAL', error: message }) + '\n')
+    } else {
+      io.stderr.write(message.split('\n')[0] + '\n')
+      const after = e?.details?.after
+      if (Array.isArray(after)) for (const line of after) io.stderr.write(String(line) + '\n')
+    }
     if (!e && process.env.HYPERNET_DEBUG) io.stderr.write(String((err as Error)?.stack) + '\n')
   }
 
@@ -39,10 +46,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
+    // a usage failure must stop here: throwing is what keeps yargs from running the handler
     .fail((msg, err) => {
-      if (failed) return
-      if (err) report(err, false)
-      else report(HypernetError.USAGE(msg), false)
+      throw err ?? HypernetError.USAGE(usageMessage(msg, argv))
     })
 
   for (const def of commands) {
@@ -64,9 +70,28 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   try {
     await parser.parseAsync()
   } catch (err) {
-    if (!failed) report(err, false)
+    if (!failed) report(err, argv.includes('--json'))
   }
   return exitCode
+}
+
+/** yargs' message for missing positionals names no command; say which and what it expects. */
+function usageMessage(msg: string, argv: string[]): string {
+  if (!/^Not enough non-option arguments/.test(msg)) return msg
+  const def = findCommand(argv)
+  if (!def) return msg
+  const [name, ...rest] = (Array.isArray(def.command) ? def.command[0] : def.command).split(' ')
+  const wanted = rest.filter((p) => p.startsWith('<')).join(' ')
+  return `${name}: expected ${wanted}, got nothing (see hypernet-host ${name} --help)`
+}
+
+function findCommand(argv: string[]): CommandDef | undefined {
+  const names = (def: CommandDef) => (Array.isArray(def.command) ? def.command : [def.command]).map((c) => c.split(' ')[0])
+  for (const word of argv.filter((a) => !a.startsWith('-'))) {
+    const def = commands.find((d) => names(d).includes(word))
+    if (def) return def
+  }
+  return undefined
 }
 
 function processIO(): CliIO {
