@@ -5,6 +5,7 @@ import type { CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { commands } from './commands/index.ts'
 import type { CommandDef } from './command.ts'
+import { ENV, envBootstrap, envFlag } from './env.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
@@ -15,6 +16,8 @@ import type { CommandDef } from './command.ts'
 export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
   let exitCode: number = EXIT.OK
   let failed = false
+  let debug = false
+  let jsonEnv = false
   const report = (err: unknown, json: boolean) => {
     failed = true
     const e = err instanceof HypernetError ? err : null
@@ -28,7 +31,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
       const after = e?.details?.after
       if (Array.isArray(after)) for (const line of after) io.stderr.write(String(line) + '\n')
     }
-    if (!e && process.env.HYPERNET_DEBUG) io.stderr.write(String((err as Error)?.stack) + '\n')
+    if (!e && debug) io.stderr.write(String((err as Error)?.stack) + '\n')
   }
 
   let parser = yargs(argv)
@@ -37,7 +40,6 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('home', { type: 'string', describe: 'host home folder (env HYPERNET_HOME)', global: true })
     .option('json', { type: 'boolean', describe: 'print machine-readable JSON', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only data and errors', global: true })
-    .env('HYPERNET')
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
@@ -52,13 +54,21 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     })
 
   for (const def of commands) {
+    let takesBootstrap = false
     parser = parser.command({
       command: def.command,
       describe: def.describe,
-      builder: (y: any) => (def.builder ? def.builder(y) : y),
+      builder: (y: any) => {
+        const built = def.builder ? def.builder(y) : y
+        takesBootstrap = Boolean((built as any).getOptions?.().key?.bootstrap)
+        return built
+      },
       handler: async (args: any) => {
+        if (args.json === undefined) args.json = jsonEnv
         const ctx = createContext(args, io)
         try {
+          // HYPERNET_BOOTSTRAP stands for --bootstrap where a command takes it (never with --local)
+          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = envBootstrap()
           await def.run(ctx, args)
         } catch (err) {
           report(err, ctx.json)
@@ -68,9 +78,11 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   }
 
   try {
+    debug = envFlag(ENV.DEBUG)
+    jsonEnv = envFlag(ENV.JSON)
     await parser.parseAsync()
   } catch (err) {
-    if (!failed) report(err, argv.includes('--json'))
+    if (!failed) report(err, argv.includes('--json') || (jsonEnv && !argv.includes('--no-json')))
   }
   return exitCode
 }
