@@ -32,10 +32,32 @@ export interface DhtInit {
   host?: string
 }
 
-/** Create a DHT node and wait until it is bootstrapped. */
+/** Create a DHT node and wait until it is bootstrapped. @throws ADDRESS_IN_USE (see bindDhtNode) */
 export async function createDhtNode(init: DhtInit): Promise<DHT> {
-  const dht = new DHT({ bootstrap: init.bootstrap, port: init.port, keyPair: init.keyPair, host: init.host })
+  const dht = await bindDhtNode(init)
   await dht.ready()
+  return dht
+}
+
+/**
+ * Create a DHT node and bind its sockets, without waiting for the bootstrap (which takes seconds
+ * when no bootstrap node answers). dht-rpc quietly binds the next free port when the asked one
+ * is taken; an explicit port is a promise to whoever bootstraps from it, so that is an error.
+ * @throws ADDRESS_IN_USE when `init.port` was given and could not be bound (the node is destroyed)
+ */
+export async function bindDhtNode(init: DhtInit): Promise<DHT> {
+  const dht = new DHT({ bootstrap: init.bootstrap, port: init.port, keyPair: init.keyPair, host: init.host })
+  try {
+    await dht.bind()
+  } catch (err) {
+    await dht.destroy()
+    throw err
+  }
+  const bound = dht.localAddress()?.port
+  if (init.port && bound !== init.port) {
+    await dht.destroy()
+    throw HypernetError.ADDRESS_IN_USE('--port', `${init.host ?? '0.0.0.0'}:${init.port}`, undefined, undefined, 'UDP port')
+  }
   return dht
 }
 

@@ -1,6 +1,6 @@
 import { callDaemon } from '../../control/control-client.ts'
 import { formatKvStatus } from './kv-format.ts'
-import { ControlServer, isLive } from '../../control/control-server.ts'
+import { ControlServer, checkSocketPath, isLive } from '../../control/control-server.ts'
 import { controlOps } from '../../daemon/control-ops.ts'
 import { createHost } from '../../daemon/host.ts'
 import type { HostStatus } from '../../daemon/host-status.ts'
@@ -16,14 +16,17 @@ import type { OnionArgs } from './onion-options.ts'
 const LOCAL_ONION_RELAYS = 6
 
 /**
- * Run the host until SIGINT, SIGTERM or `hypernet-host stop`.
- * @throws DAEMON_RUNNING, USAGE (bad --bootstrap), and startup failures
+ * Run the host until SIGINT, SIGTERM or `hypernet-host stop`. A signal or a failure at any point
+ * of the start closes everything opened so far, in reverse.
+ * @throws DAEMON_RUNNING, SOCKET_PATH_TOO_LONG, ADDRESS_IN_USE (--port taken), USAGE (bad --bootstrap), and startup failures
  */
 export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
   if (args.localRelays !== undefined && !args.local) throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
   const localRelays = args.localRelays ?? LOCAL_ONION_RELAYS
   if (!Number.isInteger(localRelays) || localRelays < 0 || localRelays > 16) throw HypernetError.USAGE(`--local-relays: expected a whole number from 0 to 16, got ${args.localRelays}`)
+  if (args.port !== undefined && !(Number.isInteger(args.port) && args.port >= 1 && args.port <= 65535)) throw HypernetError.USAGE(`--port: expected a UDP port from 1 to 65535, got ${args.port}`)
+  checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
     home: ctx.paths.home,
@@ -36,16 +39,23 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
     ...relayInit(args),
     ...onionInit(args)
   })
-  let requestStop = () => {}
-  const stopped = new Promise<string>((resolve) => {
-    requestStop = () => resolve('stop requested')
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
-  const control = new ControlServer(ctx.paths.socket, controlOps(host, () => requestStop()), host.log)
+  // listening from the first moment: a signal during the start stops it, never goes unheard
+  let requestStop = (_why: string) => {}
+  const stopped = new Promise<string>((resolve) => (requestStop = resolve))
+  const onSigint = () => requestStop('SIGINT')
+  const onSigterm = () => requestStop('SIGTERM')
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigterm)
+  const control = new ControlServer(ctx.paths.socket, controlOps(host, () => requestStop('stop requested')), host.log)
   try {
     await control.ready()
-    await host.ready()
+    const ready = host.ready().then(() => null)
+    ready.catch(() => {}) // when a signal wins the race, close() settles it
+    const early = await Promise.race([ready, stopped])
+    if (early !== null) {
+      host.log.info('stopping before the start finished', { why: early })
+      return
+    }
     const st = host.status()
     ctx.data(st, () => startBanner(st))
     const why = await stopped
@@ -53,6 +63,8 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
   } finally {
     await control.close()
     await host.close()
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigterm)
   }
 }
 
@@ -90,7 +102,7 @@ export function formatStatus(st: HostStatus): string[] {
   const n = st.network
   const lines = [
     `host      ${st.host.key}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
-    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${n.bootstrapped ? 'bootstrapped' : 'not bootstrapped'}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
+    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
     `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
     'apps'
   ]
@@ -108,6 +120,12 @@ export function formatStatus(st: HostStatus): string[] {
   lines.push(...formatPaths(st))
   lines.push(...formatOnion(st))
   return lines
+}
+
+function bootstrapState(n: HostStatus['network']): string {
+  if (!n.bootstrapped) return 'joining: waiting for a bootstrap node to answer'
+  if (n.answered === false) return 'no bootstrap node answered (offline? peers cannot reach this host)'
+  return 'bootstrapped'
 }
 
 /** Stop the daemon. @throws DAEMON_UNREACHABLE */
