@@ -128,10 +128,40 @@ function bootstrapState(n: HostStatus['network']): string {
   return 'bootstrapped'
 }
 
-/** Stop the daemon. @throws DAEMON_UNREACHABLE */
-export async function stop(ctx: CliContext): Promise<void> {
-  await callDaemon(ctx.paths.socket, 'stop')
-  ctx.data({ stopping: true }, () => ['daemon stopping'])
+/**
+ * Stop the daemon and wait until its process has exited (its socket gone when it is this very
+ * process), so a `start` right after never races it; `--no-wait` returns once it is asked.
+ * @throws DAEMON_UNREACHABLE; TIMEOUT when it still runs after `--timeout` seconds
+ */
+export async function stop(ctx: CliContext, args: { wait?: boolean; timeout?: number } = {}): Promise<void> {
+  const timeout = args.timeout ?? STOP_TIMEOUT_S
+  if (!(timeout > 0)) throw HypernetError.USAGE(`--timeout: expected a positive number of seconds, got ${args.timeout}`)
+  const answer = await callDaemon<{ stopping: boolean; pid?: number }>(ctx.paths.socket, 'stop')
+  const pid = answer?.pid
+  if (args.wait === false) {
+    ctx.data({ stopping: true, pid }, () => ['daemon stopping'])
+    return
+  }
+  const gone = pid && pid !== process.pid ? async () => !processAlive(pid) : async () => !(await isLive(ctx.paths.socket))
+  const deadline = Date.now() + timeout * 1000
+  while (!(await gone())) {
+    if (Date.now() > deadline) throw HypernetError.TIMEOUT(`stop: expected the daemon${pid ? ` (pid ${pid})` : ''} to exit within ${timeout} s, it still runs (it may be closing connections; see status, or end it with: kill ${pid ?? '<pid>'})`)
+    await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS))
+  }
+  ctx.data({ stopped: true, pid }, () => ['daemon stopped'])
+}
+
+/** How long `stop` waits for the daemon's process to exit, and how often it looks. */
+const STOP_TIMEOUT_S = 60
+const STOP_POLL_MS = 50
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** Restart an app in the daemon. @throws DAEMON_UNREACHABLE, APP_NOT_FOUND */

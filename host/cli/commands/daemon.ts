@@ -39,9 +39,14 @@ export const statusCommand: CommandDef = {
 /** `stop`: stop the running daemon. */
 export const stopCommand: CommandDef = {
   command: 'stop',
-  describe: 'stop the running daemon',
-  builder: (y) => y.example('$0 stop', ''),
-  run: async (ctx) => (await import('../actions/daemon.ts')).stop(ctx)
+  describe: 'stop the running daemon and wait until its process has exited',
+  builder: (y) =>
+    y
+      .option('wait', { type: 'boolean', default: true, describe: 'wait until the daemon has exited (--no-wait: return once it is asked to stop)' })
+      .option('timeout', { type: 'number', default: 60, describe: 'seconds to wait for it to exit (exit 1 TIMEOUT after)' })
+      .example('$0 stop', 'returns once the daemon is gone')
+      .example('$0 stop --no-wait', 'returns at once'),
+  run: async (ctx, args) => (await import('../actions/daemon.ts')).stop(ctx, args)
 }
 
 /** `restart <app>`: the operator's way out of `failed`. */
