@@ -35,6 +35,11 @@ test('start --local runs a daemon process that status, lookup, connect and stop 
   const st = await cli(tmp.dir, ['status', '--json'])
   assert.equal(st.code, 0, st.stderr)
   assert.equal(JSON.parse(st.stdout).apps[0].state, 'running')
+  // at a glance: short keys and hashes, lines that fit a terminal; --full for the whole forms
+  const text = (await cli(tmp.dir, ['status'])).stdout
+  for (const line of text.trimEnd().split('\n')) assert.ok(line.length <= 120, `a ${line.length}-character line: ${line}`)
+  assert.match(text, new RegExp(`echo/echo +port 7 +hash ${hash.slice(0, 8)}…${hash.slice(-4)}  key [0-9a-f]{8}…[0-9a-f]{4}  conns`))
+  assert.match((await cli(tmp.dir, ['status', '--full'])).stdout, new RegExp(`hash ${hash}  key [0-9a-f]{64}`))
   const look = await cli(tmp.dir, ['lookup', hash, '--timeout', '5'])
   assert.equal(look.code, 0, look.stderr)
   assert.match(look.stdout, /echo@0\.1\.0 {2}echo:7/)

@@ -91,17 +91,23 @@ function startBanner(st: HostStatus): string[] {
   return lines
 }
 
-/** Print the daemon's status. @throws DAEMON_UNREACHABLE */
-export async function status(ctx: CliContext): Promise<void> {
+/** Print the daemon's status: keys and hashes in short form unless `--full` (`--json` is always full). @throws DAEMON_UNREACHABLE */
+export async function status(ctx: CliContext, args: { full?: boolean } = {}): Promise<void> {
   const st = await callDaemon<HostStatus>(ctx.paths.socket, 'status')
-  ctx.data(st, () => formatStatus(st))
+  ctx.data(st, () => formatStatus(st, { full: args.full }))
 }
 
-/** Status for people, at a glance. */
-export function formatStatus(st: HostStatus): string[] {
+/** A 64-hex key or hash as `0123abcd…cdef`: enough to tell them apart at a glance. */
+export function shortId(hex: string): string {
+  return hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex
+}
+
+/** Status for people, at a glance (lines fit a terminal unless `full`). */
+export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): string[] {
+  const id = opts.full ? (s: string) => s : shortId
   const n = st.network
   const lines = [
-    `host      ${st.host.key}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
+    `host      ${id(st.host.key)}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
     `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
     `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
     'apps'
@@ -113,12 +119,12 @@ export function formatStatus(st: HostStatus): string[] {
   }
   lines.push('services')
   if (st.services.length === 0) lines.push('  none')
-  for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${s.hash}  key ${s.key}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
+  for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${id(s.hash)}  key ${id(s.key)}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
   const refused = Object.entries(st.refused).filter(([, v]) => v > 0)
   if (refused.length) lines.push(`refused   ${refused.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   lines.push(...formatKvStatus(st.kv))
   lines.push(...formatPaths(st))
-  lines.push(...formatOnion(st))
+  lines.push(...formatOnion(st, id))
   return lines
 }
 

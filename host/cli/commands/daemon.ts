@@ -32,8 +32,13 @@ export const startCommand: CommandDef = {
 export const statusCommand: CommandDef = {
   command: 'status',
   describe: 'show the running daemon: host key, network, apps, services (exit 3 when none runs)',
-  builder: (y) => y.example('$0 status', 'at a glance').example('$0 status --json', 'everything'),
-  run: async (ctx) => (await import('../actions/daemon.ts')).status(ctx)
+  builder: (y) =>
+    y
+      .option('full', { type: 'boolean', describe: 'print keys and hashes whole (the default shortens them: 2778a1b0…e795)' })
+      .example('$0 status', 'at a glance')
+      .example('$0 status --full', 'with whole keys and hashes')
+      .example('$0 status --json', 'everything'),
+  run: async (ctx, args) => (await import('../actions/daemon.ts')).status(ctx, args)
 }
 
 /** `stop`: stop the running daemon. */
