@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises'
 import { auditApp } from '../../audit/audit-app.ts'
 import { HypernetError } from '../../errors.ts'
 import type { HypernetErrorCode } from '../../errors.ts'
@@ -15,11 +16,29 @@ export function resolveAppFiles(file: string, opts: { manifest?: string; wasm?: 
 }
 
 /**
+ * Check that the app's files exist, the one the user named first: a missing file is a usage
+ * error (exit 2), not a failed verification.
+ * @throws FILE_NOT_FOUND naming the missing file
+ */
+export async function requireAppFiles(named: string, files: { wasmFile: string; manifestFile: string }): Promise<void> {
+  const both: Array<[string, string]> = [[files.wasmFile, 'wasm module'], [files.manifestFile, 'manifest']]
+  if (named === files.manifestFile) both.reverse()
+  for (const [file, what] of both) {
+    try {
+      await access(file)
+    } catch {
+      throw HypernetError.FILE_NOT_FOUND(file, what)
+    }
+  }
+}
+
+/**
  * Audit an app and print the report; a failed check throws after printing it.
  * @throws AUDIT_FAILED-family codes (exit 4) via the first failed check's own code
  */
 export async function audit(ctx: CliContext, args: { file: string; manifest?: string; wasm?: string }): Promise<void> {
   const files = resolveAppFiles(args.file, args)
+  await requireAppFiles(args.file, files)
   const trusted = await new TrustStore(ctx.paths.trust).keys()
   const report = await auditApp({ ...files, trusted })
   if (ctx.json) ctx.io.stdout.write(JSON.stringify(report, null, 2) + '\n')

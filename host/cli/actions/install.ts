@@ -5,15 +5,16 @@ import { createAppStore } from '../../store/app-store.ts'
 import { TrustStore } from '../../store/trust-store.ts'
 import type { CliContext } from '../context.ts'
 import { formatPermissions, formatReport, formatServices } from '../format-report.ts'
-import { resolveAppFiles } from './audit.ts'
+import { requireAppFiles, resolveAppFiles } from './audit.ts'
 import { notifyDaemon } from './notify-daemon.ts'
 
 /**
  * Verify, ask, install. Nothing is written unless every check passed and consent was given.
- * @throws every audit code (exit 4), CONSENT_REQUIRED, CONSENT_DENIED, STORE_LOCKED
+ * @throws FILE_NOT_FOUND (exit 2), every audit code (exit 4), CONSENT_REQUIRED, CONSENT_DENIED, STORE_LOCKED
  */
 export async function install(ctx: CliContext, args: { wasm: string; manifest?: string; yes?: boolean }): Promise<void> {
   const files = resolveAppFiles(args.wasm, { manifest: args.manifest })
+  await requireAppFiles(args.wasm, files)
   const trusted = await new TrustStore(ctx.paths.trust).keys()
   let verified
   try {
