@@ -3,7 +3,7 @@ import type DHT from 'hyperdht'
 import type { KeyPair, NodeAddress } from 'hyperdht'
 import { Advertiser } from '../dns/advertiser.ts'
 import { formatId } from '../encoding/ids.ts'
-import { HypernetError } from '../errors.ts'
+import { HypernetError, isHypernetError } from '../errors.ts'
 import { homePaths } from '../home.ts'
 import type { HomePaths } from '../home.ts'
 import { loadOrCreateKeyFile } from '../keys/key-file.ts'
@@ -59,6 +59,10 @@ export interface HostInit {
   localOnionRelays?: number
   /** UDP port of the host's DHT node. */
   port?: number
+  /** With `local`: the UDP port of the embedded network's bootstrap node (default: any free port). */
+  localPort?: number
+  /** With `localPort`: when it is taken, use any free port instead of failing (a default port, not one the user named). */
+  localPortFallback?: boolean
   logger?: Logger
   policy?: Partial<ConnectionPolicy>
   refreshMs?: number
@@ -132,7 +136,7 @@ export class Host {
     this.savedGuards = await loadGuards(this.paths.guards)
     let bootstrap = this.init.bootstrap
     if (this.init.local) {
-      this.network = await startLocalNetwork(this.init.local)
+      this.network = await this.startLocalNetwork(this.init.local)
       bootstrap = this.network.bootstrap
       this.log.info('embedded local network started', { bootstrap: this.network.address, nodes: this.init.local })
       for (let i = 0; i < (this.init.localOnionRelays ?? 0); i++) {
@@ -201,6 +205,18 @@ export class Host {
     await this.sync()
     this.bridges = createHostBridges(this)
     await this.bridges.ready()
+  }
+
+  /** The embedded network, on `localPort` if free (else, with `localPortFallback`, anywhere). @throws ADDRESS_IN_USE */
+  private async startLocalNetwork(size: number): Promise<LocalNetwork> {
+    const port = this.init.localPort
+    try {
+      return await startLocalNetwork(size, port)
+    } catch (err) {
+      if (!(isHypernetError(err, 'ADDRESS_IN_USE') && this.init.localPortFallback)) throw err
+      this.log.warn(`UDP port ${port} is taken (another embedded network?): this one uses a free port instead; choose one with --local-port`)
+      return startLocalNetwork(size)
+    }
   }
 
   /**

@@ -70,10 +70,17 @@ export interface LocalNetwork {
   close(): Promise<void>
 }
 
-/** Run a DHT of `size` nodes on 127.0.0.1 in this process. */
+/**
+ * Run a DHT of `size` nodes on 127.0.0.1 in this process; its bootstrap node on `port` when given.
+ * @throws ADDRESS_IN_USE when `port` is taken (dht-rpc would quietly take another)
+ */
 export async function startLocalNetwork(size = 10, port?: number): Promise<LocalNetwork> {
   const testnet: Testnet = await createTestnet(size, { host: '127.0.0.1', port })
   const first = testnet.bootstrap[0]
+  if (port && first.port !== port) {
+    await testnet.destroy()
+    throw HypernetError.ADDRESS_IN_USE('--local-port', `127.0.0.1:${port}`, undefined, undefined, 'UDP port')
+  }
   let closed = false
   return {
     bootstrap: testnet.bootstrap,

@@ -125,3 +125,40 @@ test('offline: status says no bootstrap node answered, and netcheck exits 1 TIME
   assert.equal(nc.code, 1)
   assert.equal(oneLine(nc.stderr), 'TIMEOUT: netcheck: no DHT node answered within 20 s (check --bootstrap and that UDP is not blocked)')
 })
+
+/** A UDP port that was free a moment ago. */
+async function freeUdpPort(): Promise<number> {
+  const s = createSocket('udp4')
+  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))
+  const port = s.address().port
+  await new Promise<void>((resolve) => s.close(() => resolve()))
+  return port
+}
+
+test('start --local --local-port N runs the embedded network\'s bootstrap node on N', { timeout: 60_000 }, async (t) => {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  const port = await freeUdpPort()
+  const { child, exited, out } = spawnCli(['--home', tmp.dir, 'start', '--local', '--local-relays', '0', '--local-port', String(port)], defer)
+  await until(() => out.stdout.includes('Stop with'), 600)
+  assert.match(out.stdout, new RegExp(`embedded local network: other hosts join with --bootstrap 127\\.0\\.0\\.1:${port}\\n`))
+  child.kill('SIGTERM')
+  assert.deepEqual(await exited, { code: 0, signal: null })
+})
+
+test('start --local-port: a taken port is ADDRESS_IN_USE (exit 2), and it needs --local', { timeout: 60_000 }, async (t) => {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  const busy: UdpSocket = createSocket('udp4')
+  await new Promise<void>((resolve) => busy.bind(0, '127.0.0.1', resolve))
+  defer(() => new Promise<void>((resolve) => busy.close(() => resolve())))
+  const port = busy.address().port
+  const r = await cli(tmp.dir, ['start', '--local', '--local-relays', '0', '--local-port', String(port), '-q'])
+  assert.equal(r.code, 2, r.stderr)
+  assert.equal(oneLine(r.stderr), `ADDRESS_IN_USE: --local-port: expected a free local UDP port, 127.0.0.1:${port} is already in use`)
+  const alone = await cli(tmp.dir, ['start', '--local-port', '4000'])
+  assert.equal(alone.code, 2)
+  assert.equal(oneLine(alone.stderr), 'USAGE: --local-port: this needs --local (it is the embedded network\'s bootstrap port)')
+})

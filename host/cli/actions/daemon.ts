@@ -14,18 +14,23 @@ import type { OnionArgs } from './onion-options.ts'
 
 /** Onion relays an embedded local network runs unless --local-relays says otherwise: a hidden service needs two guards and three other relays for its introduction points. */
 const LOCAL_ONION_RELAYS = 6
+/** The embedded network's bootstrap port unless --local-port says otherwise: the same on every start, so hosts that joined it find it again. */
+export const LOCAL_PORT = 49737
 
 /**
  * Run the host until SIGINT, SIGTERM or `hypernet-host stop`. A signal or a failure at any point
  * of the start closes everything opened so far, in reverse.
  * @throws DAEMON_RUNNING, SOCKET_PATH_TOO_LONG, ADDRESS_IN_USE (--port taken), USAGE (bad --bootstrap), and startup failures
  */
-export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
+export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
   if (args.localRelays !== undefined && !args.local) throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
   const localRelays = args.localRelays ?? LOCAL_ONION_RELAYS
   if (!Number.isInteger(localRelays) || localRelays < 0 || localRelays > 16) throw HypernetError.USAGE(`--local-relays: expected a whole number from 0 to 16, got ${args.localRelays}`)
-  if (args.port !== undefined && !(Number.isInteger(args.port) && args.port >= 1 && args.port <= 65535)) throw HypernetError.USAGE(`--port: expected a UDP port from 1 to 65535, got ${args.port}`)
+  if (args.localPort !== undefined && !args.local) throw HypernetError.USAGE('--local-port: this needs --local (it is the embedded network\'s bootstrap port)')
+  for (const [flag, port] of [['--port', args.port], ['--local-port', args.localPort]] as const) {
+    if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw HypernetError.USAGE(`${flag}: expected a UDP port from 1 to 65535, got ${port}`)
+  }
   checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
@@ -33,6 +38,8 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
     bootstrap: parseBootstrap(args.bootstrap),
     local: args.local ? 10 : undefined,
     localOnionRelays: args.local ? localRelays : undefined,
+    localPort: args.local ? (args.localPort ?? LOCAL_PORT) : undefined,
+    localPortFallback: args.localPort === undefined,
     port: args.port,
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
     verbose: args.verbose,
