@@ -15,6 +15,8 @@ import { listCommand } from './list.ts'
 import { signCommand } from './sign.ts'
 import { trustCommand } from './trust.ts'
 import { uninstallCommand } from './uninstall.ts'
+import { versionCommand } from './version.ts'
+import { completionCommand } from './completion.ts'
 
 /** Every command, in the order `--help` lists them. */
 export const commands: CommandDef[] = [
@@ -36,5 +38,7 @@ export const commands: CommandDef[] = [
   uninstallCommand,
   listCommand,
   trustCommand,
-  firewallCommand
+  firewallCommand,
+  versionCommand,
+  completionCommand
 ]
