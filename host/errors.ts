@@ -51,6 +51,7 @@ export type HypernetErrorCode =
   // daemon and network
   | 'DAEMON_UNREACHABLE'
   | 'DAEMON_RUNNING'
+  | 'SOCKET_PATH_TOO_LONG'
   | 'NOT_FOUND'
   | 'TIMEOUT'
   | 'CONNECTION_FAILED'
@@ -234,6 +235,10 @@ export class HypernetError extends Error {
     return new HypernetError('DAEMON_RUNNING', `${socket}: a daemon is already running for this home`)
   }
 
+  static SOCKET_PATH_TOO_LONG(path: string, bytes: number, max: number): HypernetError {
+    return new HypernetError('SOCKET_PATH_TOO_LONG', `${path}: the control socket path must be at most ${max} bytes (the Unix socket limit), this one is ${bytes}; choose a shorter --home or HYPERNET_HOME`, { details: { path, bytes, max } })
+  }
+
   static NOT_FOUND(msg: string): HypernetError {
     return new HypernetError('NOT_FOUND', msg)
   }
@@ -254,8 +259,8 @@ export class HypernetError extends Error {
     return new HypernetError('BRIDGE_NOT_FOUND', `no bridge matches ${quote(ref)} (expected an exposed service name, or a listen bridge's host:port or port; see bridge list)`)
   }
 
-  static ADDRESS_IN_USE(field: string, address: string, by?: string, cause?: unknown): HypernetError {
-    return new HypernetError('ADDRESS_IN_USE', `${field}: expected a free local TCP address, ${address} is already in use${by ? ` by ${by}` : ''}`, { cause, details: { field, address } })
+  static ADDRESS_IN_USE(field: string, address: string, by?: string, cause?: unknown, kind = 'TCP address'): HypernetError {
+    return new HypernetError('ADDRESS_IN_USE', `${field}: expected a free local ${kind}, ${address} is already in use${by ? ` by ${by}` : ''}`, { cause, details: { field, address } })
   }
 
   static NAME_TAKEN(field: string, name: string, owner: string): HypernetError {

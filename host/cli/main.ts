@@ -4,10 +4,14 @@ import { createContext } from './context.ts'
 import type { CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { commands } from './commands/index.ts'
+import type { CommandDef } from './command.ts'
+import { ENV, envBootstrap, envFlag } from './env.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
  * turned into exit codes: one line on stderr, `CODE: what was expected, what came`.
+ * A usage failure (unknown option, missing argument) runs nothing: yargs' fail hook throws,
+ * so the command's handler is never reached.
  */
 export async function runCli(argv: string[], io: CliIO = processIO()): Promise<number> {
   // Answered before yargs loads (~60 ms of its own): scripts call --version to probe.
@@ -18,16 +22,22 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   const { default: yargs } = await import('yargs')
   let exitCode: number = EXIT.OK
   let failed = false
+  let debug = false
+  let jsonEnv = false
   const report = (err: unknown, json: boolean) => {
     failed = true
     const e = err instanceof HypernetError ? err : null
     exitCode = e ? exitCodeFor(e.code, e.details) : EXIT.FAILURE
     const message = e ? e.message : `INTERNAL: ${(err as Error)?.stack ?? String(err)}`
-    if (json && !e?.details?.reported) io.stdout.write(JSON.stringify({ ok: false, code: e?.code ?? 'INTERNAL', error: message }) + '\n')
-    io.stderr.write(message.split('\n')[0] + '\n')
-    const after = e?.details?.after
-    if (Array.isArray(after)) for (const line of after) io.stderr.write(String(line) + '\n')
-    if (!e && process.env.HYPERNET_DEBUG) io.stderr.write(String((err as Error)?.stack) + '\n')
+    // with --json the error is data: one object on stdout (or the report already printed), nothing on stderr
+    if (json) {
+      if (!e?.details?.reported) io.stdout.write(JSON.stringify({ ok: false, code: e?.code ?? 'INTERNAL', error: message }) + '\n')
+    } else {
+      io.stderr.write(message.split('\n')[0] + '\n')
+      const after = e?.details?.after
+      if (Array.isArray(after)) for (const line of after) io.stderr.write(String(line) + '\n')
+    }
+    if (!e && debug) io.stderr.write(String((err as Error)?.stack) + '\n')
   }
 
   let parser = yargs(argv)
@@ -36,7 +46,6 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('home', { type: 'string', describe: 'host home folder (env HYPERNET_HOME)', global: true })
     .option('json', { type: 'boolean', describe: 'print machine-readable JSON', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only data and errors', global: true })
-    .env('HYPERNET')
     .strict()
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
@@ -45,20 +54,27 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
+    // a usage failure must stop here: throwing is what keeps yargs from running the handler
     .fail((msg, err) => {
-      if (failed) return
-      if (err) report(err, false)
-      else report(HypernetError.USAGE(msg), false)
+      throw err ?? HypernetError.USAGE(usageMessage(msg, argv))
     })
 
   for (const def of commands) {
+    let takesBootstrap = false
     parser = parser.command({
       command: def.command,
       describe: def.describe,
-      builder: (y: any) => (def.builder ? def.builder(y) : y),
+      builder: (y: any) => {
+        const built = def.builder ? def.builder(y) : y
+        takesBootstrap = Boolean((built as any).getOptions?.().key?.bootstrap)
+        return built
+      },
       handler: async (args: any) => {
+        if (args.json === undefined) args.json = jsonEnv
         const ctx = createContext(args, io)
         try {
+          // HYPERNET_BOOTSTRAP stands for --bootstrap where a command takes it (never with --local)
+          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = envBootstrap()
           await def.run(ctx, args)
         } catch (err) {
           report(err, ctx.json)
@@ -68,11 +84,32 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   }
 
   try {
+    debug = envFlag(ENV.DEBUG)
+    jsonEnv = envFlag(ENV.JSON)
     await parser.parseAsync()
   } catch (err) {
-    if (!failed) report(err, false)
+    if (!failed) report(err, argv.includes('--json') || (jsonEnv && !argv.includes('--no-json')))
   }
   return exitCode
+}
+
+/** yargs' message for missing positionals names no command; say which and what it expects. */
+function usageMessage(msg: string, argv: string[]): string {
+  if (!/^Not enough non-option arguments/.test(msg)) return msg
+  const def = findCommand(argv)
+  if (!def) return msg
+  const [name, ...rest] = (Array.isArray(def.command) ? def.command[0] : def.command).split(' ')
+  const wanted = rest.filter((p) => p.startsWith('<')).join(' ')
+  return `${name}: expected ${wanted}, got nothing (see hypernet-host ${name} --help)`
+}
+
+function findCommand(argv: string[]): CommandDef | undefined {
+  const names = (def: CommandDef) => (Array.isArray(def.command) ? def.command : [def.command]).map((c) => c.split(' ')[0])
+  for (const word of argv.filter((a) => !a.startsWith('-'))) {
+    const def = commands.find((d) => names(d).includes(word))
+    if (def) return def
+  }
+  return undefined
 }
 
 function processIO(): CliIO {

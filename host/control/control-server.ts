@@ -32,6 +32,7 @@ export class ControlServer {
    */
   async ready(): Promise<void> {
     if (this.server) return
+    checkSocketPath(this.path)
     if (await isLive(this.path)) throw HypernetError.DAEMON_RUNNING(this.path)
     await rm(this.path, { force: true })
     const server = createServer((s) => this.onSocket(s))
@@ -39,7 +40,14 @@ export class ControlServer {
       server.once('error', reject)
       server.listen(this.path, () => resolve())
     })
-    await chmod(this.path, 0o600)
+    try {
+      await chmod(this.path, 0o600)
+    } catch (err) {
+      // never leave a listening server (it would keep the process alive) or its socket file behind
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+      await rm(this.path, { force: true })
+      throw err
+    }
     this.server = server
   }
 
@@ -106,6 +114,18 @@ export class ControlServer {
       aborts.delete(abort)
     }
   }
+}
+
+/**
+ * A Unix socket path longer than the kernel's `sun_path` (108 bytes on Linux, 104 on macOS and
+ * the BSDs, both with a terminating NUL) is silently truncated by bind: the socket lands at
+ * another path. Refuse it before binding.
+ * @throws SOCKET_PATH_TOO_LONG
+ */
+export function checkSocketPath(path: string): void {
+  const max = process.platform === 'linux' ? 107 : 103
+  const bytes = Buffer.byteLength(path)
+  if (bytes > max) throw HypernetError.SOCKET_PATH_TOO_LONG(path, bytes, max)
 }
 
 /** Whether a daemon answers on the socket at `path`. */

@@ -51,7 +51,7 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
     }),
     stop: async () => {
       setImmediate(requestStop)
-      return { stopping: true }
+      return { stopping: true, pid: process.pid }
     }
   }
 }

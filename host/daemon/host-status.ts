@@ -16,6 +16,10 @@ export interface HostStatus {
     bootstrap: string[]
     local: boolean
     bootstrapped: boolean
+    /** False when the bootstrap ended without any DHT node answering (offline): the host is alone. */
+    answered: boolean
+    /** DHT nodes in this node's routing table. */
+    nodes: number
     firewalled: boolean
     nat: string
     publicAddress: string | null
@@ -84,8 +88,10 @@ export function hostStatus(h: Host): HostStatus {
       bootstrap: h.network ? [h.network.address] : (h.init.bootstrap ?? []).map((b) => `${b.host}:${b.port}`),
       local: h.network !== null,
       bootstrapped: dht ? !dht.destroyed && dht.bootstrapped !== false : false,
+      answered: !h.noBootstrapAnswer,
+      nodes: dht && !dht.destroyed ? dht.toArray().length : 0,
       firewalled: dht?.firewalled ?? true,
-      nat: !dht ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
+      nat: !dht || h.noBootstrapAnswer ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
       publicAddress: remote && remote.host ? `${remote.host}:${remote.port}` : null,
       localAddress: local ? `${local.host}:${local.port}` : null,
       localOnionRelays: h.localRelays.length

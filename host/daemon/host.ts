@@ -3,13 +3,13 @@ import type DHT from 'hyperdht'
 import type { KeyPair, NodeAddress } from 'hyperdht'
 import { Advertiser } from '../dns/advertiser.ts'
 import { formatId } from '../encoding/ids.ts'
-import { HypernetError } from '../errors.ts'
+import { HypernetError, isHypernetError } from '../errors.ts'
 import { homePaths } from '../home.ts'
 import type { HomePaths } from '../home.ts'
 import { loadOrCreateKeyFile } from '../keys/key-file.ts'
 import { createLogger, silentLogger } from '../log/logger.ts'
 import type { Logger } from '../log/logger.ts'
-import { createDhtNode, startLocalNetwork } from '../net/dht-node.ts'
+import { bindDhtNode, startLocalNetwork } from '../net/dht-node.ts'
 import type { LocalNetwork } from '../net/dht-node.ts'
 import { dialServiceHash } from '../net/dialer.ts'
 import { deriveServiceKeyPair } from '../net/service-keys.ts'
@@ -62,6 +62,10 @@ export interface HostInit {
   localOnionRelays?: number
   /** UDP port of the host's DHT node. */
   port?: number
+  /** With `local`: the UDP port of the embedded network's bootstrap node (default: any free port). */
+  localPort?: number
+  /** With `localPort`: when it is taken, use any free port instead of failing (a default port, not one the user named). */
+  localPortFallback?: boolean
   logger?: Logger
   policy?: Partial<ConnectionPolicy>
   refreshMs?: number
@@ -87,6 +91,9 @@ export interface HostInit {
 }
 
 export type { RunningApp } from './app-sync.ts'
+
+/** After this long without a bootstrap answer, the log says it is still waiting. */
+const BOOTSTRAP_SLOW_MS = 5000
 
 export class Host {
   readonly paths: HomePaths
@@ -123,6 +130,7 @@ export class Host {
   private savedGuards: GuardRecord[] = []
   private guardWrites: Promise<void> = Promise.resolve()
   private appSync: AppSync | null = null
+  private expectsBootstrapAnswer = false
 
   constructor(readonly init: HostInit) {
     this.paths = homePaths(init.home)
@@ -141,7 +149,7 @@ export class Host {
     this.savedGuards = await loadGuards(this.paths.guards)
     let bootstrap = this.init.bootstrap
     if (this.init.local) {
-      this.network = await startLocalNetwork(this.init.local)
+      this.network = await this.startLocalNetwork(this.init.local)
       bootstrap = this.network.bootstrap
       this.log.info('embedded local network started', { bootstrap: this.network.address, nodes: this.init.local })
       for (let i = 0; i < (this.init.localOnionRelays ?? 0); i++) {
@@ -152,8 +160,10 @@ export class Host {
       }
       if (this.localRelays.length) this.log.info('onion relays on the embedded network', { relays: this.localRelays.length })
     }
-    this.dht = await createDhtNode({ bootstrap, port: this.init.port, host: this.init.local ? '127.0.0.1' : undefined })
+    this.dht = await this.joinDht(bootstrap)
+    if (this.closing) throw HypernetError.INTERNAL('the host was closed while it was starting')
     this.log.info('dht node ready', { host: formatId(this.identity.publicKey), firewalled: this.dht.firewalled })
+    if (this.noBootstrapAnswer) this.log.warn('no bootstrap node answered: this host runs alone, unreachable by peers, until the network comes back (is this machine offline? check --bootstrap)')
     this.pathTracker = new PathTracker(this.dht)
     // the DHT store: its plugin on this node (and on an embedded network's), and the republisher
     for (const node of this.network?.nodes ?? []) registerKvPlugin(node, this.init.kv)
@@ -230,6 +240,45 @@ export class Host {
     await this.autoUpgrader.ready()
     this.bridges = createHostBridges(this)
     await this.bridges.ready()
+  }
+
+  /** The embedded network, on `localPort` if free (else, with `localPortFallback`, anywhere). @throws ADDRESS_IN_USE */
+  private async startLocalNetwork(size: number): Promise<LocalNetwork> {
+    const port = this.init.localPort
+    try {
+      return await startLocalNetwork(size, port)
+    } catch (err) {
+      if (!(isHypernetError(err, 'ADDRESS_IN_USE') && this.init.localPortFallback)) throw err
+      this.log.warn(`UDP port ${port} is taken (another embedded network?): this one uses a free port instead; choose one with --local-port`)
+      return startLocalNetwork(size)
+    }
+  }
+
+  /**
+   * Bind the DHT node (an explicit port that is taken fails here, before the wait) and wait for
+   * its bootstrap, saying what it waits for: with no answer that takes seconds, and a silent
+   * start reads as a hang.
+   * @throws ADDRESS_IN_USE
+   */
+  private async joinDht(bootstrap: NodeAddress[] | undefined): Promise<DHT> {
+    const dht = await bindDhtNode({ bootstrap, port: this.init.port, host: this.init.local ? '127.0.0.1' : undefined })
+    this.dht = dht
+    const from = this.network ? 'the embedded local network' : bootstrap ? bootstrap.map((b) => `${b.host}:${b.port}`).join(', ') || 'nobody (first node of a new network)' : 'the public HyperDHT network'
+    this.log.info(`joining the DHT: waiting for a bootstrap node to answer (${from})`)
+    const slow = setTimeout(() => this.log.warn('no bootstrap node has answered yet; still waiting (no network?)', { bootstrap: from }), BOOTSTRAP_SLOW_MS)
+    try {
+      await dht.ready()
+    } finally {
+      clearTimeout(slow)
+    }
+    this.expectsBootstrapAnswer = bootstrap === undefined || bootstrap.length > 0
+    return dht
+  }
+
+  /** True when the node has bootstrapped without a single DHT node answering (offline). */
+  get noBootstrapAnswer(): boolean {
+    const dht = this.dht
+    return Boolean(dht && dht.bootstrapped && this.expectsBootstrapAnswer && dht.toArray().length === 0)
   }
 
   /**
@@ -330,6 +379,8 @@ export class Host {
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      // a node still waiting for its bootstrap is destroyed at once, so a stop during start is prompt
+      if (this.dht && !this.dht.bootstrapped) await this.dht.destroy()
       await this.opening?.catch(() => {})
       await this.autoUpgrader?.close()
       await this.appSync?.settled()

@@ -32,10 +32,32 @@ export interface DhtInit {
   host?: string
 }
 
-/** Create a DHT node and wait until it is bootstrapped. */
+/** Create a DHT node and wait until it is bootstrapped. @throws ADDRESS_IN_USE (see bindDhtNode) */
 export async function createDhtNode(init: DhtInit): Promise<DHT> {
-  const dht = new DHT({ bootstrap: init.bootstrap, port: init.port, keyPair: init.keyPair, host: init.host })
+  const dht = await bindDhtNode(init)
   await dht.ready()
+  return dht
+}
+
+/**
+ * Create a DHT node and bind its sockets, without waiting for the bootstrap (which takes seconds
+ * when no bootstrap node answers). dht-rpc quietly binds the next free port when the asked one
+ * is taken; an explicit port is a promise to whoever bootstraps from it, so that is an error.
+ * @throws ADDRESS_IN_USE when `init.port` was given and could not be bound (the node is destroyed)
+ */
+export async function bindDhtNode(init: DhtInit): Promise<DHT> {
+  const dht = new DHT({ bootstrap: init.bootstrap, port: init.port, keyPair: init.keyPair, host: init.host })
+  try {
+    await dht.bind()
+  } catch (err) {
+    await dht.destroy()
+    throw err
+  }
+  const bound = dht.localAddress()?.port
+  if (init.port && bound !== init.port) {
+    await dht.destroy()
+    throw HypernetError.ADDRESS_IN_USE('--port', `${init.host ?? '0.0.0.0'}:${init.port}`, undefined, undefined, 'UDP port')
+  }
   return dht
 }
 
@@ -48,10 +70,17 @@ export interface LocalNetwork {
   close(): Promise<void>
 }
 
-/** Run a DHT of `size` nodes on 127.0.0.1 in this process. */
+/**
+ * Run a DHT of `size` nodes on 127.0.0.1 in this process; its bootstrap node on `port` when given.
+ * @throws ADDRESS_IN_USE when `port` is taken (dht-rpc would quietly take another)
+ */
 export async function startLocalNetwork(size = 10, port?: number): Promise<LocalNetwork> {
   const testnet: Testnet = await createTestnet(size, { host: '127.0.0.1', port })
   const first = testnet.bootstrap[0]
+  if (port && first.port !== port) {
+    await testnet.destroy()
+    throw HypernetError.ADDRESS_IN_USE('--local-port', `127.0.0.1:${port}`, undefined, undefined, 'UDP port')
+  }
   let closed = false
   return {
     bootstrap: testnet.bootstrap,

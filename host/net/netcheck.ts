@@ -15,6 +15,7 @@ import { NAMESPACE } from '../constants.ts'
 export type NatKind = 'open' | 'consistent' | 'randomizing' | 'unknown'
 
 export interface NetcheckReport {
+  /** Whether at least one DHT node answered the bootstrap. */
   bootstrapped: boolean
   reachable: boolean
   nat: NatKind
@@ -67,11 +68,13 @@ export async function countRelays(dht: DHT, timeoutMs = 3000): Promise<number> {
 /** Check the network of a DHT node that has bootstrapped (waits up to `timeoutMs` for it). */
 export async function netcheck(dht: DHT, opts: { timeoutMs?: number } = {}): Promise<NetcheckReport> {
   let timer: NodeJS.Timeout | undefined
-  const bootstrapped = await Promise.race([
+  const finished = await Promise.race([
     dht.fullyBootstrapped().then(() => true),
     new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), opts.timeoutMs ?? 15_000)))
   ])
   clearTimeout(timer)
+  // dht-rpc calls itself bootstrapped when its bootstrap query ends, even if no node answered it
+  const bootstrapped = finished && dht.toArray().length > 0
   if (bootstrapped) await probeReachability(dht)
   const nat = natKind(dht)
   const remote = dht.remoteAddress()

@@ -26,6 +26,8 @@ export interface ConnectionTableOptions {
 }
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error']
+/** A plugin dialing ever new targets must not grow the host's memory: past this, forget them all. */
+const MAX_DIAL_FAILURES_REMEMBERED = 256
 
 export class ConnectionTable implements LinkOwner {
   readonly out: Outbox
@@ -37,6 +39,8 @@ export class ConnectionTable implements LinkOwner {
   private nextInbound = 1
   private dead = false
   private readonly eventErrors = new LineBudget(RUNTIME_LIMITS.logLinesPerSecond)
+  /** Dial failures already logged at info, by target and error code: a plugin retrying logs each once. */
+  private readonly dialFailures = new Set<string>()
 
   constructor(private readonly opts: ConnectionTableOptions) {
     this.out = opts.out
@@ -158,6 +162,7 @@ export class ConnectionTable implements LinkOwner {
       .then(
         (stream) => {
           this.dials.delete(conn)
+          for (const k of this.dialFailures) if (k.startsWith(`${wire.raw}\n`)) this.dialFailures.delete(k)
           if (this.dead || pending.cancelled) {
             stream.on('error', () => {})
             stream.destroy()
@@ -172,7 +177,13 @@ export class ConnectionTable implements LinkOwner {
         (err) => {
           this.dials.delete(conn)
           if (this.dead) return
-          this.opts.log('info', 'host', `hn_connect to "${wire.raw}" failed: ${(err as Error)?.message ?? err}`)
+          // a plugin that retries in a loop (chat dials its peers every few seconds) would flood the log
+          const key = `${wire.raw}\n${(err as { code?: string })?.code ?? (err as Error)?.message}`
+          const again = this.dialFailures.has(key)
+          if (this.dialFailures.size >= MAX_DIAL_FAILURES_REMEMBERED) this.dialFailures.clear()
+          this.dialFailures.add(key)
+          const msg = `hn_connect to "${wire.raw}" failed: ${(err as Error)?.message ?? err}`
+          this.opts.log(again ? 'debug' : 'info', 'host', again ? msg : `${msg} (repeats are logged at debug level until it succeeds)`)
           this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.REFUSED)
         }
       )

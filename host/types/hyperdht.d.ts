@@ -113,6 +113,10 @@ declare module 'hyperdht' {
     bootstrapNodes: NodeAddress[]
     stats: any
     ready(): Promise<void>
+    /** Bind the UDP sockets (dht-rpc): a taken port falls back to the next five, then to any. */
+    bind(): Promise<void>
+    /** The server socket's local address (dht-rpc); null before bind. */
+    localAddress(): { host: string; port: number } | null
     fullyBootstrapped(): Promise<void>
     address(): { host: string; port: number }
     remoteAddress(): { host: string | null; port: number } | null

@@ -23,7 +23,7 @@ async function startDaemon(home: string, args: string[], defer: (fn: () => unkno
   return { out, exited }
 }
 
-test('start --local runs a daemon process that status, lookup, connect and stop reach', async (t) => {
+test('start --local runs a daemon process that status, lookup, connect and stop reach', { timeout: 120_000 }, async (t) => {
   const defer = teardown(t)
   const tmp = await tempDir()
   defer(tmp.cleanup)
@@ -35,6 +35,11 @@ test('start --local runs a daemon process that status, lookup, connect and stop 
   const st = await cli(tmp.dir, ['status', '--json'])
   assert.equal(st.code, 0, st.stderr)
   assert.equal(JSON.parse(st.stdout).apps[0].state, 'running')
+  // at a glance: short keys and hashes, lines that fit a terminal; --full for the whole forms
+  const text = (await cli(tmp.dir, ['status'])).stdout
+  for (const line of text.trimEnd().split('\n')) assert.ok(line.length <= 120, `a ${line.length}-character line: ${line}`)
+  assert.match(text, new RegExp(`echo/echo +port 7 +hash ${hash.slice(0, 8)}…${hash.slice(-4)}  key [0-9a-f]{8}…[0-9a-f]{4}  conns`))
+  assert.match((await cli(tmp.dir, ['status', '--full'])).stdout, new RegExp(`hash ${hash}  key [0-9a-f]{64}`))
   const look = await cli(tmp.dir, ['lookup', hash, '--timeout', '5'])
   assert.equal(look.code, 0, look.stderr)
   assert.match(look.stdout, /echo@0\.1\.0 {2}echo:7/)
@@ -50,7 +55,7 @@ test('start --local runs a daemon process that status, lookup, connect and stop 
   assert.equal((await cli(tmp.dir, ['status'])).code, 3)
 })
 
-test('SIGTERM stops the daemon cleanly and removes its socket', async (t) => {
+test('SIGTERM stops the daemon cleanly and removes its socket', { timeout: 120_000 }, async (t) => {
   const defer = teardown(t)
   const tmp = await tempDir()
   defer(tmp.cleanup)
@@ -68,7 +73,7 @@ test('SIGTERM stops the daemon cleanly and removes its socket', async (t) => {
   assert.match(r.stderr, /no daemon is running/)
 })
 
-test('start --local --hidden runs echo as a hidden service that connect --hidden reaches', async (t) => {
+test('start --local --hidden runs echo as a hidden service that connect --hidden reaches', { timeout: 120_000 }, async (t) => {
   const defer = teardown(t)
   const tmp = await tempDir()
   defer(tmp.cleanup)
@@ -91,7 +96,7 @@ test('start --local --hidden runs echo as a hidden service that connect --hidden
   assert.equal(await exited, 0)
 })
 
-test('--local-relays needs --local and a count from 0 to 16', async (t) => {
+test('--local-relays needs --local and a count from 0 to 16', { timeout: 120_000 }, async (t) => {
   const defer = teardown(t)
   const tmp = await tempDir()
   defer(tmp.cleanup)
@@ -101,4 +106,28 @@ test('--local-relays needs --local and a count from 0 to 16', async (t) => {
   const many = await cli(tmp.dir, ['start', '--local', '--local-relays', '99'])
   assert.equal(many.code, 2)
   assert.equal(many.stderr.trim(), 'USAGE: --local-relays: expected a whole number from 0 to 16, got 99')
+})
+
+test('stop returns only once the daemon process has exited; --no-wait returns at once', { timeout: 60_000 }, async (t) => {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  for (const wait of [true, false]) {
+    const child = spawn(process.execPath, [BIN, '--home', tmp.dir, 'start', '--local', '--local-relays', '0', '-q'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+    defer(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL')
+      await exited
+    })
+    for (let i = 0; i < 300 && (await cli(tmp.dir, ['status'])).code !== 0; i++) await new Promise((r) => setTimeout(r, 50))
+    const r = await cli(tmp.dir, wait ? ['stop', '--json'] : ['stop', '--no-wait', '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    if (wait) {
+      assert.deepEqual(JSON.parse(r.stdout), { stopped: true, pid: child.pid })
+      assert.equal(child.exitCode, 0, 'the daemon had exited when stop returned')
+    } else {
+      assert.deepEqual(JSON.parse(r.stdout), { stopping: true, pid: child.pid })
+    }
+    assert.equal(await exited, 0)
+  }
 })

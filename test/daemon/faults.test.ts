@@ -40,7 +40,7 @@ test('a stale daemon socket is reported as stale, and a new daemon replaces it',
   assert.match(again.stderr, /^DAEMON_RUNNING: /)
 })
 
-test('status shows the host, its network, apps and advertised services', async (t) => {
+test('status shows the host, its network, apps and advertised services', { timeout: 60_000 }, async (t) => {
   const defer = teardown(t)
   const { testnet, home, h } = await testnetWithHost(defer, ['echo'])
   const tmp = { dir: home }
@@ -53,7 +53,8 @@ test('status shows the host, its network, apps and advertised services', async (
   assert.equal(st.services[0].service, 'echo')
   assert.ok(st.services[0].lastRefresh, 'advertised')
   const text = (await cli(tmp.dir, ['status'])).stdout
-  assert.match(text, /^host {6}[0-9a-f]{64}/)
+  assert.match(text, /^host {6}[0-9a-f]{8}…[0-9a-f]{4} {2}\(pid/)
+  assert.match((await cli(tmp.dir, ['status', '--full'])).stdout, /^host {6}[0-9a-f]{64} {2}\(pid/)
   assert.match(text, /echo {7}0\.1\.0 {4}running/)
 })
 

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs'
+import { access } from 'node:fs/promises'
 import { auditApp } from '../../audit/audit-app.ts'
 import type { AuditReport } from '../../audit/audit-app.ts'
 import { closeAnswers, fetchCode, fetchManifest, findVendors } from '../../apps/index.ts'
@@ -20,6 +21,23 @@ export function resolveAppFiles(file: string, opts: { manifest?: string; wasm?: 
 }
 
 /**
+ * Check that the app's files exist, the one the user named first: a missing file is a usage
+ * error (exit 2), not a failed verification.
+ * @throws FILE_NOT_FOUND naming the missing file
+ */
+export async function requireAppFiles(named: string, files: { wasmFile: string; manifestFile: string }): Promise<void> {
+  const both: Array<[string, string]> = [[files.wasmFile, 'wasm module'], [files.manifestFile, 'manifest']]
+  if (named === files.manifestFile) both.reverse()
+  for (const [file, what] of both) {
+    try {
+      await access(file)
+    } catch {
+      throw HypernetError.FILE_NOT_FOUND(file, what)
+    }
+  }
+}
+
+/**
  * Audit an app and print the report; a failed check throws after printing it.
  * @throws AUDIT_FAILED-family codes (exit 4) via the first failed check's own code
  */
@@ -31,6 +49,7 @@ export async function audit(ctx: CliContext, args: { file: string; manifest?: st
     report = await auditRemote(ctx, hash, trusted, args)
   } else {
     const files = resolveAppFiles(args.file, args)
+    await requireAppFiles(args.file, files)
     report = await auditApp({ ...files, trusted })
   }
   if (ctx.json) ctx.io.stdout.write(JSON.stringify(report, null, 2) + '\n')

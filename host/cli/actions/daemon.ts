@@ -1,6 +1,6 @@
 import { callDaemon } from '../../control/control-client.ts'
 import { formatKvStatus } from './kv-format.ts'
-import { ControlServer, isLive } from '../../control/control-server.ts'
+import { ControlServer, checkSocketPath, isLive } from '../../control/control-server.ts'
 import { controlOps } from '../../daemon/control-ops.ts'
 import { createHost } from '../../daemon/host.ts'
 import type { HostStatus } from '../../daemon/host-status.ts'
@@ -14,38 +14,55 @@ import type { OnionArgs } from './onion-options.ts'
 
 /** Onion relays an embedded local network runs unless --local-relays says otherwise: a hidden service needs two guards and three other relays for its introduction points. */
 const LOCAL_ONION_RELAYS = 6
+/** The embedded network's bootstrap port unless --local-port says otherwise: the same on every start, so hosts that joined it find it again. */
+export const LOCAL_PORT = 49737
 
 /**
- * Run the host until SIGINT, SIGTERM or `hypernet-host stop`.
- * @throws DAEMON_RUNNING, USAGE (bad --bootstrap), and startup failures
+ * Run the host until SIGINT, SIGTERM or `hypernet-host stop`. A signal or a failure at any point
+ * of the start closes everything opened so far, in reverse.
+ * @throws DAEMON_RUNNING, SOCKET_PATH_TOO_LONG, ADDRESS_IN_USE (--port taken), USAGE (bad --bootstrap), and startup failures
  */
-export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
+export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
   if (args.localRelays !== undefined && !args.local) throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
   const localRelays = args.localRelays ?? LOCAL_ONION_RELAYS
   if (!Number.isInteger(localRelays) || localRelays < 0 || localRelays > 16) throw HypernetError.USAGE(`--local-relays: expected a whole number from 0 to 16, got ${args.localRelays}`)
+  if (args.localPort !== undefined && !args.local) throw HypernetError.USAGE('--local-port: this needs --local (it is the embedded network\'s bootstrap port)')
+  for (const [flag, port] of [['--port', args.port], ['--local-port', args.localPort]] as const) {
+    if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw HypernetError.USAGE(`${flag}: expected a UDP port from 1 to 65535, got ${port}`)
+  }
+  checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
     home: ctx.paths.home,
     bootstrap: parseBootstrap(args.bootstrap),
     local: args.local ? 10 : undefined,
     localOnionRelays: args.local ? localRelays : undefined,
+    localPort: args.local ? (args.localPort ?? LOCAL_PORT) : undefined,
+    localPortFallback: args.localPort === undefined,
     port: args.port,
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
     verbose: args.verbose,
     ...relayInit(args),
     ...onionInit(args)
   })
-  let requestStop = () => {}
-  const stopped = new Promise<string>((resolve) => {
-    requestStop = () => resolve('stop requested')
-    process.once('SIGINT', () => resolve('SIGINT'))
-    process.once('SIGTERM', () => resolve('SIGTERM'))
-  })
-  const control = new ControlServer(ctx.paths.socket, controlOps(host, () => requestStop()), host.log)
+  // listening from the first moment: a signal during the start stops it, never goes unheard
+  let requestStop = (_why: string) => {}
+  const stopped = new Promise<string>((resolve) => (requestStop = resolve))
+  const onSigint = () => requestStop('SIGINT')
+  const onSigterm = () => requestStop('SIGTERM')
+  process.on('SIGINT', onSigint)
+  process.on('SIGTERM', onSigterm)
+  const control = new ControlServer(ctx.paths.socket, controlOps(host, () => requestStop('stop requested')), host.log)
   try {
     await control.ready()
-    await host.ready()
+    const ready = host.ready().then(() => null)
+    ready.catch(() => {}) // when a signal wins the race, close() settles it
+    const early = await Promise.race([ready, stopped])
+    if (early !== null) {
+      host.log.info('stopping before the start finished', { why: early })
+      return
+    }
     const st = host.status()
     ctx.data(st, () => startBanner(st))
     const why = await stopped
@@ -53,6 +70,8 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
   } finally {
     await control.close()
     await host.close()
+    process.off('SIGINT', onSigint)
+    process.off('SIGTERM', onSigterm)
   }
 }
 
@@ -79,18 +98,24 @@ function startBanner(st: HostStatus): string[] {
   return lines
 }
 
-/** Print the daemon's status. @throws DAEMON_UNREACHABLE */
-export async function status(ctx: CliContext): Promise<void> {
+/** Print the daemon's status: keys and hashes in short form unless `--full` (`--json` is always full). @throws DAEMON_UNREACHABLE */
+export async function status(ctx: CliContext, args: { full?: boolean } = {}): Promise<void> {
   const st = await callDaemon<HostStatus>(ctx.paths.socket, 'status')
-  ctx.data(st, () => formatStatus(st))
+  ctx.data(st, () => formatStatus(st, { full: args.full }))
 }
 
-/** Status for people, at a glance. */
-export function formatStatus(st: HostStatus): string[] {
+/** A 64-hex key or hash as `0123abcd…cdef`: enough to tell them apart at a glance. */
+export function shortId(hex: string): string {
+  return hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex
+}
+
+/** Status for people, at a glance (lines fit a terminal unless `full`). */
+export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): string[] {
+  const id = opts.full ? (s: string) => s : shortId
   const n = st.network
   const lines = [
-    `host      ${st.host.key}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
-    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${n.bootstrapped ? 'bootstrapped' : 'not bootstrapped'}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
+    `host      ${id(st.host.key)}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
+    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
     `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
     'apps'
   ]
@@ -101,19 +126,55 @@ export function formatStatus(st: HostStatus): string[] {
   }
   lines.push('services')
   if (st.services.length === 0) lines.push('  none')
-  for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${s.hash}  key ${s.key}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
+  for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${id(s.hash)}  key ${id(s.key)}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
   const refused = Object.entries(st.refused).filter(([, v]) => v > 0)
   if (refused.length) lines.push(`refused   ${refused.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   lines.push(...formatKvStatus(st.kv))
   lines.push(...formatPaths(st))
-  lines.push(...formatOnion(st))
+  lines.push(...formatOnion(st, id))
   return lines
 }
 
-/** Stop the daemon. @throws DAEMON_UNREACHABLE */
-export async function stop(ctx: CliContext): Promise<void> {
-  await callDaemon(ctx.paths.socket, 'stop')
-  ctx.data({ stopping: true }, () => ['daemon stopping'])
+function bootstrapState(n: HostStatus['network']): string {
+  if (!n.bootstrapped) return 'joining: waiting for a bootstrap node to answer'
+  if (n.answered === false) return 'no bootstrap node answered (offline? peers cannot reach this host)'
+  return 'bootstrapped'
+}
+
+/**
+ * Stop the daemon and wait until its process has exited (its socket gone when it is this very
+ * process), so a `start` right after never races it; `--no-wait` returns once it is asked.
+ * @throws DAEMON_UNREACHABLE; TIMEOUT when it still runs after `--timeout` seconds
+ */
+export async function stop(ctx: CliContext, args: { wait?: boolean; timeout?: number } = {}): Promise<void> {
+  const timeout = args.timeout ?? STOP_TIMEOUT_S
+  if (!(timeout > 0)) throw HypernetError.USAGE(`--timeout: expected a positive number of seconds, got ${args.timeout}`)
+  const answer = await callDaemon<{ stopping: boolean; pid?: number }>(ctx.paths.socket, 'stop')
+  const pid = answer?.pid
+  if (args.wait === false) {
+    ctx.data({ stopping: true, pid }, () => ['daemon stopping'])
+    return
+  }
+  const gone = pid && pid !== process.pid ? async () => !processAlive(pid) : async () => !(await isLive(ctx.paths.socket))
+  const deadline = Date.now() + timeout * 1000
+  while (!(await gone())) {
+    if (Date.now() > deadline) throw HypernetError.TIMEOUT(`stop: expected the daemon${pid ? ` (pid ${pid})` : ''} to exit within ${timeout} s, it still runs (it may be closing connections; see status, or end it with: kill ${pid ?? '<pid>'})`)
+    await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS))
+  }
+  ctx.data({ stopped: true, pid }, () => ['daemon stopped'])
+}
+
+/** How long `stop` waits for the daemon's process to exit, and how often it looks. */
+const STOP_TIMEOUT_S = 60
+const STOP_POLL_MS = 50
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
 }
 
 /** Restart an app in the daemon. @throws DAEMON_UNREACHABLE, APP_NOT_FOUND */

@@ -3,6 +3,8 @@ import { FirewallStore } from '../../store/firewall-store.ts'
 import type { CliContext } from '../context.ts'
 import { notifyDaemon } from './notify-daemon.ts'
 
+const PAST: Record<string, string> = { allow: 'allowed', deny: 'denied', remove: 'removed' }
+
 /** Edit or show the firewall lists. @throws USAGE, BAD_KEY, NOT_FOUND */
 export async function firewall(ctx: CliContext, args: { action: 'allow' | 'deny' | 'remove' | 'list'; key?: string }): Promise<void> {
   const store = new FirewallStore(ctx.paths.firewall)
@@ -17,5 +19,5 @@ export async function firewall(ctx: CliContext, args: { action: 'allow' | 'deny'
   if (!args.key) throw HypernetError.USAGE(`firewall ${args.action}: expected a peer key (64 hex or 52 z32 characters)`)
   const r = args.action === 'remove' ? await store.remove(args.key) : await store.set(args.action, args.key)
   const daemon = await notifyDaemon(ctx, { op: 'reload', app: '' })
-  ctx.data({ ...r, daemon }, () => [`${args.action === 'remove' ? 'removed' : `${args.action}ed`} ${args.key}${daemon === 'applied' ? ' (the running daemon applied it)' : ''}`])
+  ctx.data({ ...r, daemon }, () => [`${PAST[args.action]} ${args.key}${daemon === 'applied' ? ' (the running daemon applied it)' : ''}`])
 }

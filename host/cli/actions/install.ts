@@ -11,7 +11,7 @@ import type { PolicyOptions } from '../../store/install-policy.ts'
 import { TrustStore } from '../../store/trust-store.ts'
 import type { CliContext } from '../context.ts'
 import { formatReport, formatServices } from '../format-report.ts'
-import { resolveAppFiles } from './audit.ts'
+import { requireAppFiles, resolveAppFiles } from './audit.ts'
 import { askConsent, outcomeLine } from './consent.ts'
 import { commandDht } from './network.ts'
 import { notifyDaemon } from './notify-daemon.ts'
@@ -43,6 +43,7 @@ export async function install(ctx: CliContext, args: InstallArgs): Promise<void>
   if (hash) return installByHash(ctx, args, hash, store, trusted, policy)
 
   const files = resolveAppFiles(args.wasm, { manifest: args.manifest })
+  await requireAppFiles(args.wasm, files)
   let verified
   try {
     verified = await verifyApp({ ...files, trusted })

@@ -58,5 +58,5 @@ export function formatKvStatus(kv: KvSummary | undefined): string[] {
   const stores = !s ? 'not storing for others' : `${s.serving ? 'stores' : 'will store (once its DHT node is persistent)'} ${s.records} records, ${s.bytes} of ${s.quotaBytes} B, for others`
   const r = kv.lastRepair
   const repair = r ? `last repair ${r.at}: ${r.entries} kept alive, ${r.written} copies written` : 'no repair round yet'
-  return [`kv        ${stores}; ${repair}`]
+  return [`kv        ${stores}`, `          ${repair}`]
 }

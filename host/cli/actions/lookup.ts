@@ -38,6 +38,8 @@ export async function lookup(ctx: CliContext, args: { hash: string; limit?: numb
 /** One peer on one line. */
 export function formatPeer(p: LookupPeer): string {
   if (!p.verified) return `${p.hostKey}  UNVERIFIED: ${p.how}`
-  const svc = p.service ? `${p.service}:${p.port}  key ${p.serviceKey}` : '(no services)'
-  return `${p.hostKey}  ${p.app}@${p.version}  ${svc}  publisher ${p.publisher.slice(0, 16)}…  verified: ${p.how}`
+  const svc = p.service ? `${p.service}${p.port === null ? '' : `:${p.port}`}  key ${p.serviceKey}` : '(no services)'
+  // a bridge has no app version or port: `bridge web`, never `bridge@  web:null`
+  const what = p.kind === 'bridge' ? 'bridge' : `${p.app}@${p.version}`
+  return `${p.hostKey}  ${what}  ${svc}  publisher ${p.publisher.slice(0, 16)}…  verified: ${p.how}`
 }

@@ -11,7 +11,8 @@ import { commandDht } from './network.ts'
  */
 export async function netcheckCmd(ctx: CliContext, args: { bootstrap?: string[]; timeout: number }): Promise<void> {
   if (!(args.timeout > 0)) throw HypernetError.USAGE(`--timeout: expected a positive number of seconds, got ${args.timeout}`)
-  const dht = await commandDht(ctx, args.bootstrap)
+  // netcheck waits for the bootstrap itself, within --timeout
+  const dht = await commandDht(ctx, args.bootstrap, { waitForBootstrap: false })
   let report: NetcheckReport
   try {
     report = await netcheck(dht, { timeoutMs: args.timeout * 1000 })

@@ -1,6 +1,6 @@
 import type DHT from 'hyperdht'
 import { callDaemon, daemonRunning } from '../../control/control-client.ts'
-import { createDhtNode, parseBootstrap } from '../../net/dht-node.ts'
+import { bindDhtNode, createDhtNode, parseBootstrap } from '../../net/dht-node.ts'
 import type { CliContext } from '../context.ts'
 
 /**
@@ -8,11 +8,11 @@ import type { CliContext } from '../context.ts'
  * when a daemon runs on this home, from the daemon's own network (so commands next to a
  * `start --local` daemon find its embedded network), else the public network.
  */
-export async function commandDht(ctx: CliContext, bootstrapArg: string[] | undefined): Promise<DHT> {
+export async function commandDht(ctx: CliContext, bootstrapArg: string[] | undefined, opts: { waitForBootstrap?: boolean } = {}): Promise<DHT> {
   let bootstrap = parseBootstrap(bootstrapArg)
   if (!bootstrap && (await daemonRunning(ctx.paths.socket))) {
     const st = await callDaemon<{ network: { bootstrap: string[] } }>(ctx.paths.socket, 'status')
     bootstrap = parseBootstrap(st.network.bootstrap)
   }
-  return createDhtNode({ bootstrap })
+  return opts.waitForBootstrap === false ? bindDhtNode({ bootstrap }) : createDhtNode({ bootstrap })
 }

@@ -9,7 +9,8 @@ export const startCommand: CommandDef = {
       .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port (default: the public HyperDHT network)' })
       .option('local', { type: 'boolean', describe: 'start an embedded local DHT network in-process and join it (no internet needed)' })
       .option('local-relays', { type: 'number', describe: 'with --local: onion relays to run on it, each its own identity, so anonymous connections and hidden services work (default 6: two guards, three introduction points and more; 0 for none)' })
-      .option('port', { type: 'number', describe: 'UDP port of the host\'s DHT node' })
+      .option('local-port', { type: 'number', describe: 'with --local: UDP port of the embedded network\'s bootstrap node, the address other hosts join (default 49737; when that is taken, any free port)' })
+      .option('port', { type: 'number', describe: 'UDP port of the host\'s DHT node (exit 2 if taken; default: any free port)' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug lines on the terminal too' })
       .option('relay', { type: 'boolean', describe: 'also relay for peers that cannot punch a hole to each other (best on a reachable address)' })
       .option('relay-port', { type: 'number', describe: 'UDP port of the relay\'s own DHT node (default: any free port)' })
@@ -32,16 +33,26 @@ export const startCommand: CommandDef = {
 export const statusCommand: CommandDef = {
   command: 'status',
   describe: 'show the running daemon: host key, network, apps, services (exit 3 when none runs)',
-  builder: (y) => y.example('$0 status', 'at a glance').example('$0 status --json', 'everything'),
-  run: async (ctx) => (await import('../actions/daemon.ts')).status(ctx)
+  builder: (y) =>
+    y
+      .option('full', { type: 'boolean', describe: 'print keys and hashes whole (the default shortens them: 2778a1b0…e795)' })
+      .example('$0 status', 'at a glance')
+      .example('$0 status --full', 'with whole keys and hashes')
+      .example('$0 status --json', 'everything'),
+  run: async (ctx, args) => (await import('../actions/daemon.ts')).status(ctx, args)
 }
 
 /** `stop`: stop the running daemon. */
 export const stopCommand: CommandDef = {
   command: 'stop',
-  describe: 'stop the running daemon',
-  builder: (y) => y.example('$0 stop', ''),
-  run: async (ctx) => (await import('../actions/daemon.ts')).stop(ctx)
+  describe: 'stop the running daemon and wait until its process has exited',
+  builder: (y) =>
+    y
+      .option('wait', { type: 'boolean', default: true, describe: 'wait until the daemon has exited (--no-wait: return once it is asked to stop)' })
+      .option('timeout', { type: 'number', default: 60, describe: 'seconds to wait for it to exit (exit 1 TIMEOUT after)' })
+      .example('$0 stop', 'returns once the daemon is gone')
+      .example('$0 stop --no-wait', 'returns at once'),
+  run: async (ctx, args) => (await import('../actions/daemon.ts')).stop(ctx, args)
 }
 
 /** `restart <app>`: the operator's way out of `failed`. */

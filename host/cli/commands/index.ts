@@ -17,6 +17,8 @@ import { trustCommand } from './trust.ts'
 import { uninstallCommand } from './uninstall.ts'
 import { upgradeCommand } from './upgrade.ts'
 import { servingCommand } from './serving.ts'
+import { versionCommand } from './version.ts'
+import { completionCommand } from './completion.ts'
 
 /** Every command, in the order `--help` lists them. */
 export const commands: CommandDef[] = [
@@ -40,5 +42,7 @@ export const commands: CommandDef[] = [
   listCommand,
   trustCommand,
   firewallCommand,
-  servingCommand
+  servingCommand,
+  versionCommand,
+  completionCommand
 ]

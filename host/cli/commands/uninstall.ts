@@ -1,8 +1,8 @@
 import type { CommandDef } from '../command.ts'
 
-/** `uninstall <name | code hash>`. */
+/** `uninstall <name | code hash>` (or `rm`). */
 export const uninstallCommand: CommandDef = {
-  command: 'uninstall <app>',
+  command: ['uninstall <app>', 'rm <app>'],
   describe: 'remove an installed app (its stored data stays until you delete <home>/data/<name>)',
   builder: (y) =>
     y

@@ -1,0 +1,41 @@
+import { HypernetError } from '../errors.ts'
+
+/**
+ * The environment variables the CLI reads, and only these (documented in the README's Commands
+ * section). Any other HYPERNET_* variable is ignored: it is never parsed as an option.
+ * HYPERNET_HOME is read where the home is resolved (host/home.ts).
+ */
+export const ENV = {
+  HOME: 'HYPERNET_HOME',
+  BOOTSTRAP: 'HYPERNET_BOOTSTRAP',
+  JSON: 'HYPERNET_JSON',
+  DEBUG: 'HYPERNET_DEBUG'
+} as const
+
+const TRUE = new Set(['1', 'true', 'yes', 'on'])
+const FALSE = new Set(['', '0', 'false', 'no', 'off'])
+
+/**
+ * A boolean variable: 1/true/yes/on, or 0/false/no/off/empty (any case); unset is false.
+ * @throws USAGE naming the variable for any other value
+ */
+export function envFlag(name: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const raw = env[name]
+  if (raw === undefined) return false
+  const v = raw.trim().toLowerCase()
+  if (TRUE.has(v)) return true
+  if (FALSE.has(v)) return false
+  throw HypernetError.USAGE(`${name}: expected 1, true, 0 or false, got ${JSON.stringify(raw)}`)
+}
+
+/**
+ * HYPERNET_BOOTSTRAP as a --bootstrap list (comma or space separated host:port), or undefined
+ * when unset or empty.
+ * @throws USAGE naming the variable and the bad entry
+ */
+export function envBootstrap(env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  const list = (env[ENV.BOOTSTRAP] ?? '').split(/[\s,]+/).filter(Boolean)
+  const bad = list.find((s) => !/^(?:[^@]+@)?[^:]+:\d{1,5}$/.test(s))
+  if (bad !== undefined) throw HypernetError.USAGE(`${ENV.BOOTSTRAP}: expected host:port[,host:port...], got ${JSON.stringify(bad)}`)
+  return list.length ? list : undefined
+}

@@ -1,0 +1,58 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { formatPeer } from '../../host/cli/actions/lookup.ts'
+import type { LookupPeer } from '../../host/dns/lookup.ts'
+import { tempDir } from '../helpers/app-fixture.ts'
+import { teardown } from '../helpers/teardown.ts'
+import { cli, oneLine } from '../helpers/cli.ts'
+
+const BIN = fileURLToPath(new URL('../../bin/hypernet-host.js', import.meta.url))
+const KEY = '9a3f'.repeat(16)
+
+async function home(t: any): Promise<string> {
+  const tmp = await tempDir()
+  teardown(t)(tmp.cleanup)
+  return tmp.dir
+}
+
+test('firewall says allowed, denied and removed', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  assert.equal((await cli(dir, ['firewall', 'deny', KEY])).stdout, `denied ${KEY}\n`)
+  assert.equal((await cli(dir, ['firewall', 'allow', KEY])).stdout, `allowed ${KEY}\n`)
+  assert.equal((await cli(dir, ['firewall', 'remove', KEY])).stdout, `removed ${KEY}\n`)
+})
+
+test('lookup prints a bridge as "bridge <name>", without an empty version or a null port', { timeout: 10_000 }, () => {
+  const peer: LookupPeer = { hostKey: KEY, verified: true, how: 'listed in the host\'s signed descriptor (seq 1)', codeHash: '', serviceHash: 'ab'.repeat(32), app: 'bridge', version: '', publisher: KEY, service: 'web', port: null, serviceKey: 'cd'.repeat(32), kind: 'bridge' }
+  assert.equal(formatPeer(peer), `${KEY}  bridge  web  key ${'cd'.repeat(32)}  publisher ${KEY.slice(0, 16)}…  verified: listed in the host's signed descriptor (seq 1)`)
+})
+
+test('audit and install of a missing wasm name the wasm and exit 2', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  for (const cmd of ['audit', 'install']) {
+    const r = await cli(dir, [cmd, `${dir}/nosuch.wasm`])
+    assert.equal(r.code, 2, `${cmd}: ${r.stderr}`)
+    assert.equal(oneLine(r.stderr), `FILE_NOT_FOUND: ${dir}/nosuch.wasm: wasm module not found`)
+  }
+  const manifest = await cli(dir, ['audit', `${dir}/nosuch.manifest.json`])
+  assert.equal(manifest.code, 2)
+  assert.equal(oneLine(manifest.stderr), `FILE_NOT_FOUND: ${dir}/nosuch.manifest.json: manifest not found`)
+})
+
+test('a one-shot command ended by SIGINT or SIGTERM dies by that signal (the shell sees 130 or 143)', { timeout: 60_000 }, async (t) => {
+  const dir = await home(t)
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    const child = spawn(process.execPath, [BIN, '--home', dir, 'lookup', 'ab'.repeat(32), '--bootstrap', '127.0.0.1:9', '--timeout', '50'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
+    teardown(t)(async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+      await exited
+    })
+    // once the command runs (its DHT node is up), not while node is still loading
+    await new Promise((r) => setTimeout(r, 1500))
+    child.kill(sig)
+    assert.deepEqual(await exited, { code: null, signal: sig })
+  }
+})

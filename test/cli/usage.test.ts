@@ -1,0 +1,61 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { access } from 'node:fs/promises'
+import { join } from 'node:path'
+import { installExamples } from '../../host/demo/install-examples.ts'
+import { tempDir } from '../helpers/app-fixture.ts'
+import { teardown } from '../helpers/teardown.ts'
+import { cli, oneLine } from '../helpers/cli.ts'
+
+const exists = (file: string) => access(file).then(() => true, () => false)
+
+async function home(t: any): Promise<string> {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  return tmp.dir
+}
+
+test('a usage error changes nothing: uninstall with an unknown option leaves the app installed', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  await installExamples(dir, ['echo'])
+  const r = await cli(dir, ['uninstall', 'echo', '--dry-run'])
+  assert.equal(r.code, 2)
+  assert.equal(oneLine(r.stderr), 'USAGE: Unknown arguments: dry-run, dryRun')
+  assert.equal(r.stdout, '')
+  const list = JSON.parse((await cli(dir, ['list', '--json'])).stdout)
+  assert.deepEqual(list.map((a: { name: string }) => a.name), ['echo'])
+})
+
+test('a usage error changes nothing: keys generate with a misspelt option creates no key', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  const r = await cli(dir, ['keys', 'generate', '--name', 'x', '--forcee'])
+  assert.equal(r.code, 2)
+  assert.equal(oneLine(r.stderr), 'USAGE: Unknown argument: forcee')
+  assert.equal(r.stdout, '')
+  assert.equal(await exists(join(dir, 'keys', 'x.key')), false)
+})
+
+test('status with an unknown option prints nothing but the usage line', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  const r = await cli(dir, ['status', '--bogus'])
+  assert.equal(r.code, 2)
+  assert.equal(oneLine(r.stderr), 'USAGE: Unknown argument: bogus')
+})
+
+test('a missing positional gives one USAGE line naming what was expected, exit 2', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  for (const [cmd, wanted] of [['install', '<wasm>'], ['sign', '<wasm>'], ['uninstall', '<app>'], ['audit', '<file>'], ['lookup', '<hash>']]) {
+    const r = await cli(dir, [cmd])
+    assert.equal(r.code, 2, `${cmd}: ${r.stderr}`)
+    assert.equal(oneLine(r.stderr), `USAGE: ${cmd}: expected ${wanted}, got nothing (see hypernet-host ${cmd} --help)`)
+  }
+})
+
+test('a usage error with --json is one JSON object on stdout and nothing on stderr', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  const r = await cli(dir, ['list', '--bogus', '--json'])
+  assert.equal(r.code, 2)
+  assert.deepEqual(JSON.parse(r.stdout), { ok: false, code: 'USAGE', error: 'USAGE: Unknown argument: bogus' })
+  assert.equal(r.stderr, '')
+})
