@@ -22,7 +22,7 @@ export const LOCAL_PORT = 49737
  * of the start closes everything opened so far, in reverse.
  * @throws DAEMON_RUNNING, SOCKET_PATH_TOO_LONG, ADDRESS_IN_USE (--port taken), USAGE (bad --bootstrap), and startup failures
  */
-export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; port?: number; verbose?: boolean } & RelayArgs & OnionArgs): Promise<void> {
+export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; port?: number; verbose?: boolean; serve?: boolean } & RelayArgs & OnionArgs): Promise<void> {
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
   if (args.localRelays !== undefined && !args.local) throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
   const localRelays = args.localRelays ?? LOCAL_ONION_RELAYS
@@ -44,7 +44,8 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
     verbose: args.verbose,
     ...relayInit(args),
-    ...onionInit(args)
+    ...onionInit(args),
+    ...(args.serve === false ? { serve: false } : {})
   })
   // listening from the first moment: a signal during the start stops it, never goes unheard
   let requestStop = (_why: string) => {}

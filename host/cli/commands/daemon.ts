@@ -12,6 +12,7 @@ export const startCommand: CommandDef = {
       .option('local-port', { type: 'number', describe: 'with --local: UDP port of the embedded network\'s bootstrap node, the address other hosts join (default 49737; when that is taken, any free port)' })
       .option('port', { type: 'number', describe: 'UDP port of the host\'s DHT node (exit 2 if taken; default: any free port)' })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug lines on the terminal too' })
+      .option('serve', { type: 'boolean', default: true, describe: 'serve the code of running apps to other hosts (--no-serve: not this run; see serving on|off)' })
       .option('relay', { type: 'boolean', describe: 'also relay for peers that cannot punch a hole to each other (best on a reachable address)' })
       .option('relay-port', { type: 'number', describe: 'UDP port of the relay\'s own DHT node (default: any free port)' })
       .option('relay-max-connections', { type: 'number', describe: 'relayed connections at once (default 64)' })
