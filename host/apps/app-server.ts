@@ -34,8 +34,8 @@ export interface AppServerComponents {
   log: Logger
   /** The running app with this code hash (hex), if any. */
   app(codeHash: string): ServedApp | null
-  /** The operator's switches; read per request so changes apply at once. */
-  serving(): Promise<ServingConfig>
+  /** The operator's switches; read per request so changes apply at once. @throws INTERNAL when unreadable */
+  serving(): ServingConfig
   /** Peer keys (hex) the firewall denies. */
   denied(): ReadonlySet<string>
 }
@@ -69,7 +69,6 @@ export class AppServer {
   private readonly refused: Record<string, number> = {}
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
-  private lastConfig: ServingConfig = { enabled: true, off: [] }
 
   constructor(private readonly c: AppServerComponents, limits: Partial<ServingLimits> = {}) {
     this.limits = { ...SERVING, ...limits }
@@ -96,7 +95,17 @@ export class AppServer {
   }
 
   status(): ServingStatus {
-    return { ...this.lastConfig, limits: { ...this.limits }, fetchesInFlight: this.inflight, bytesServed: this.bytesServed, refused: { ...this.refused } }
+    return { ...this.config(), limits: { ...this.limits }, fetchesInFlight: this.inflight, bytesServed: this.bytesServed, refused: { ...this.refused } }
+  }
+
+  /** The switches now; unreadable settings serve nothing (and say so in the log). */
+  private config(): ServingConfig {
+    try {
+      return this.c.serving()
+    } catch (err) {
+      this.c.log.warn('serving settings unreadable; serving nothing', { error: (err as Error).message })
+      return { enabled: false, off: [] }
+    }
   }
 
   private firewall(remote: Buffer): boolean {
@@ -129,7 +138,7 @@ export class AppServer {
     if (!channel) return void stream.destroy()
     // the order of addMessage calls is the wire type (APPS_MESSAGES): append only
     const wire: Wire = {
-      getManifest: channel.addMessage<AppsGetManifestWire>({ encoding: appsGetManifest, onmessage: (m) => { touch(); return this.onGetManifest(wire, key, m) } }),
+      getManifest: channel.addMessage<AppsGetManifestWire>({ encoding: appsGetManifest, onmessage: (m) => { touch(); return this.onGetManifest(wire, m) } }),
       manifest: channel.addMessage<AppsManifestWire>({ encoding: appsManifest, onmessage: () => void stream.destroy() }),
       getCode: channel.addMessage<AppsGetCodeWire>({ encoding: appsGetCode, onmessage: (m) => { touch(); return this.onGetCode(wire, channel, stream, key, peer, m, touch) } }),
       code: channel.addMessage<AppsCodeWire>({ encoding: appsCode, onmessage: () => void stream.destroy() }),
@@ -139,15 +148,11 @@ export class AppServer {
   }
 
   /** The app to serve for `codeHash`, or the refusal. */
-  private async servable(codeHash: Uint8Array): Promise<ServedApp | { reason: number; message: string }> {
+  private servable(codeHash: Uint8Array): ServedApp | { reason: number; message: string } {
     const hash = formatId(codeHash)
     const app = this.c.app(hash)
     if (!app) return { reason: APPS_REFUSAL.NOT_SERVED, message: `this host does not run ${hash}` }
-    const cfg: ServingConfig = await this.c.serving().catch((err: Error) => {
-      this.c.log.warn('serving settings unreadable; serving nothing', { error: err.message })
-      return { enabled: false, off: [] }
-    })
-    this.lastConfig = cfg
+    const cfg = this.config()
     if (!cfg.enabled) return { reason: APPS_REFUSAL.SERVING_DISABLED, message: 'the operator of this host does not serve apps' }
     if (cfg.off.includes(app.name)) return { reason: APPS_REFUSAL.SERVING_DISABLED, message: `the operator of this host does not serve ${app.name}` }
     if (app.manifest.redistribute === false) return { reason: APPS_REFUSAL.NOT_REDISTRIBUTABLE, message: `the publisher of ${app.name} does not allow other hosts to serve it` }
@@ -161,8 +166,8 @@ export class AppServer {
     wire.refused.send({ id, reason: r.reason, message: r.message })
   }
 
-  private async onGetManifest(wire: Wire, _peer: string, m: AppsGetManifestWire): Promise<void> {
-    const app = await this.servable(m.codeHash)
+  private onGetManifest(wire: Wire, m: AppsGetManifestWire): void {
+    const app = this.servable(m.codeHash)
     if ('reason' in app) return this.refuse(wire, m.id, app)
     wire.manifest.send({ id: m.id, size: app.wasm.byteLength, manifest: Buffer.from(JSON.stringify(app.manifest)) })
   }
@@ -176,7 +181,7 @@ export class AppServer {
     peer.inflight++
     this.inflight++
     try {
-      const app = await this.servable(m.codeHash)
+      const app = this.servable(m.codeHash)
       if ('reason' in app) return this.refuse(wire, m.id, app)
       const size = app.wasm.byteLength
       if (m.length === 0 || m.length > this.limits.maxRangeBytes || m.offset + m.length > size) {

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { HypernetError } from '../errors.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { withLock } from '../store/lock.ts'
@@ -6,7 +6,8 @@ import { withLock } from '../store/lock.ts'
 /**
  * The operator's serving switches, in `<home>/serving.json`: `{ "version": 1, "enabled": bool,
  * "off": [app names] }`. Absent file: serving on for every app. The daemon reads it on each
- * request, so `serving off` takes effect at once without a restart.
+ * request and for status (a few hundred bytes, read synchronously), so `serving off` takes
+ * effect at once without a restart.
  */
 
 export interface ServingConfig {
@@ -25,10 +26,10 @@ export class ServingStore {
   constructor(readonly file: string) {}
 
   /** The current switches. @throws INTERNAL when the file is unreadable */
-  async read(): Promise<ServingConfig> {
+  read(): ServingConfig {
     let raw: string
     try {
-      raw = await readFile(this.file, 'utf8')
+      raw = readFileSync(this.file, 'utf8')
     } catch (err: any) {
       if (err.code === 'ENOENT') return { ...DEFAULT, off: [] }
       throw err
@@ -48,7 +49,7 @@ export class ServingStore {
    */
   async set(on: boolean, app?: string): Promise<ServingConfig> {
     return withLock(`${this.file}.lock`, async () => {
-      const cur = await this.read()
+      const cur = this.read()
       const next: ServingConfig = app === undefined ? { ...cur, enabled: on } : { ...cur, off: on ? cur.off.filter((x) => x !== app) : [...new Set([...cur.off, app])].sort() }
       await atomicWrite(this.file, JSON.stringify({ version: 1, ...next }, null, 2) + '\n')
       return next

@@ -225,7 +225,7 @@ export class Host {
         for (const a of this.apps.values()) if (a.installed.codeHash === hash) return { name: a.manifest.app.name, manifest: a.manifest, wasm: a.wasm }
         return null
       },
-      serving: async () => (this.init.serve === false ? { enabled: false, off: [] } : serving.read()),
+      serving: () => (this.init.serve === false ? { enabled: false, off: [] } : serving.read()),
       denied: () => this.listener?.policy.deny ?? new Set()
     }, this.init.servingLimits)
     await this.appServer.ready()

@@ -10,6 +10,7 @@ import { createAppStore } from '../../host/store/app-store.ts'
 import { TrustStore } from '../../host/store/trust-store.ts'
 import { silentLogger } from '../../host/log/logger.ts'
 import { cli } from '../helpers/cli.ts'
+import { formatStatus } from '../../host/cli/actions/daemon.ts'
 import { plainClient, removeHome, startHost } from '../helpers/hosts.ts'
 import type { TestHost } from '../helpers/hosts.ts'
 import { homeWith, release } from '../helpers/releases.ts'
@@ -88,6 +89,10 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     const { store } = await freshStore()
     const problems: string[] = []
     const tk = T.host.status().host.key
+    // the tampering vendor alone: refused, and nothing half-fetched is left in the store
+    await assert.rejects(installRelease({ dht: client, store, trusted: new Set() }, v1.codeHash, [tk], { consent: yes }), { code: 'FETCH_FAILED' })
+    assert.deepEqual(await readdir(join(store.dir, 'apps')), [])
+    assert.deepEqual(await readdir(join(store.dir, 'staging')), [])
     const r = await installRelease({ dht: client, store, trusted: new Set() }, v1.codeHash, [tk, A.host.status().host.key], { consent: yes, onProblem: (l) => problems.push(l) })
     assert.equal(r.status, 'installed')
     assert.equal(r.app.codeHash, v1.codeHash)
@@ -121,6 +126,8 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     await serving.set(true)
     await assert.rejects(session.getManifest(Buffer.alloc(32, 7)), { code: 'NOT_SERVED' })
     assert.ok(A.host.status().serving!.refused.SERVING_DISABLED >= 2)
+    const line = formatStatus(A.host.status()).find((l) => l.startsWith('serving'))
+    assert.match(line ?? '', /^serving   on; 0 fetches now, \d+ B served; refused .*SERVING_DISABLED/)
   })
 
   await t.test('per-peer fetch limits hold, and a requester that leaves mid-fetch leaves nothing behind', async () => {
@@ -197,5 +204,4 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     await V2.close()
   })
 
-  void join
 })

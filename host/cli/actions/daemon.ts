@@ -130,10 +130,22 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
   for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${id(s.hash)}  key ${id(s.key)}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
   const refused = Object.entries(st.refused).filter(([, v]) => v > 0)
   if (refused.length) lines.push(`refused   ${refused.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  lines.push(...formatServing(st.serving))
   lines.push(...formatKvStatus(st.kv))
   lines.push(...formatPaths(st))
   lines.push(...formatOnion(st, id))
   return lines
+}
+
+function formatServing(s: HostStatus['serving']): string[] {
+  if (!s) return []
+  const l = s.limits
+  const state = !s.enabled ? 'OFF' : s.off.length ? `on, except ${s.off.join(', ')}` : 'on'
+  const refused = Object.entries(s.refused).map(([k, v]) => `${k} ${v}`).join(', ')
+  return [
+    `serving   ${state}; ${s.fetchesInFlight} fetches now, ${s.bytesServed} B served${refused ? `; refused ${refused}` : ''}`,
+    `          limits ${l.maxFetchesPerPeer} per peer, ${l.maxFetches} in all, ${Math.round(l.bytesPerSecond / 1048576)} MiB/s, modules up to ${Math.round(l.maxModuleBytes / 1048576)} MiB`
+  ]
 }
 
 function bootstrapState(n: HostStatus['network']): string {

@@ -1,11 +1,16 @@
 import { ServingStore } from '../../apps/index.ts'
 import { SERVING } from '../../constants.ts'
+import { HypernetError } from '../../errors.ts'
 import type { CliContext } from '../context.ts'
 
-/** Turn serving on or off, or show it. @throws STORE_LOCKED, INTERNAL */
+/** Turn serving on or off, or show it. @throws USAGE (a malformed app name), STORE_LOCKED, INTERNAL */
 export async function serving(ctx: CliContext, args: { action: 'on' | 'off' | 'status'; app?: string }): Promise<void> {
+  if (args.app !== undefined && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(args.app)) {
+    throw HypernetError.USAGE(`app: expected an app name (lowercase letters, digits, dashes), got ${JSON.stringify(args.app)}`)
+  }
+  if (args.action === 'status' && args.app !== undefined) throw HypernetError.USAGE('serving status: takes no app name')
   const store = new ServingStore(ctx.paths.serving)
-  const cfg = args.action === 'status' ? await store.read() : await store.set(args.action === 'on', args.app)
+  const cfg = args.action === 'status' ? store.read() : await store.set(args.action === 'on', args.app)
   ctx.data({ ...cfg, limits: SERVING }, () => [
     `serving ${cfg.enabled ? 'on' : 'OFF for every app'}${cfg.enabled && cfg.off.length ? `, except ${cfg.off.join(', ')}` : ''}`,
     `limits: ${SERVING.maxFetchesPerPeer} fetches per peer, ${SERVING.maxFetches} in total, ${SERVING.bytesPerSecond / 1024 / 1024} MiB/s, modules up to ${SERVING.maxModuleBytes / 1024 / 1024} MiB`
