@@ -186,6 +186,7 @@ export class Host {
       // a host whose NAT randomizes ports offers a relay to its clients at once (as Hyperswarm does)
       relayThrough: () => (this.dht?.randomized ? (this.relays?.pickKnown() ?? null) : null)
     })
+    await this.listener.ready()
     if (this.init.onionRelay) {
       const opts = typeof this.init.onionRelay === 'object' ? this.init.onionRelay : {}
       this.onionRelay = new OnionRelay(this.dht, onionRelayKeyPair(this.identity.secretKey), { logger: this.log, ...opts })

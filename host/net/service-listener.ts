@@ -1,26 +1,39 @@
 import type DHT from 'hyperdht'
 import type { KeyPair, SecretStream, Server } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
+import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
+import { ConnectionLedger } from './connection-ledger.ts'
 
 /**
  * One HyperDHT server per running service, each on its own key pair, with the host's
  * connection policy applied in the firewall callback (before the handshake completes, so a
- * refused peer costs almost nothing): a deny list, an optional allow list, and limits per
- * peer, per service and in total. Refusals are logged and counted.
+ * refused peer costs almost nothing): a deny list, an optional allow list, and limits per peer
+ * key, per remote address (keys are free to make, addresses are not), per service and in total.
+ *
+ * A full service does not lock newcomers out: it evicts the idlest connection of the address
+ * holding the most connections on it (go-libp2p's resource manager does the like), so one
+ * address filling a service with throwaway keys only ever evicts itself. When nobody can be
+ * evicted the newcomer is admitted and closed at once, so it learns in one round trip instead of
+ * waiting out its handshake timeout (a hyperdht firewall refusal is silent). Connections that
+ * move no data either way for `idleMs` are closed. Refusals are logged and counted.
  */
 
 export interface ConnectionPolicy {
   maxPerPeer: number
   maxPerService: number
   maxTotal: number
+  /** Connections from one remote IP address at once, all services together. */
+  maxPerAddress: number
+  /** Close a connection that moved no data either way for this long, in ms (0: never); a service may set its own. */
+  idleMs: number
   /** Peer keys (hex) that may never connect. */
   deny: Set<string>
   /** When non-empty, only these peer keys (hex) may connect. */
   allow: Set<string>
 }
 
-export const DEFAULT_POLICY: ConnectionPolicy = { maxPerPeer: 64, maxPerService: 1024, maxTotal: 4096, deny: new Set(), allow: new Set() }
+export const DEFAULT_POLICY: ConnectionPolicy = { maxPerPeer: 64, maxPerService: 1024, maxTotal: 4096, maxPerAddress: 1024, idleMs: 5 * 60_000, deny: new Set(), allow: new Set() }
 
 export type OnServiceConnection = (serviceHash: string, stream: SecretStream) => void
 
@@ -31,6 +44,9 @@ export interface ServiceListenerOptions {
 
 interface Reservation {
   timer: NodeJS.Timeout
+  address: string
+  /** Admitted only to be closed at once: the service was full and nobody could be evicted. */
+  turnAway: boolean
 }
 
 interface Listening {
@@ -40,6 +56,8 @@ interface Listening {
   open: number
   streams: Set<SecretStream>
   reservations: Map<string, Reservation[]>
+  /** This service's idle timeout, when it asked for its own. */
+  idleMs?: number
 }
 
 /** How long a slot admitted by the firewall waits for its connection. */
@@ -47,10 +65,12 @@ const RESERVATION_MS = 20_000
 
 export class ServiceListener {
   private readonly listening = new Map<string, Listening>()
-  private readonly perPeer = new Map<string, number>()
+  private readonly ledger = new ConnectionLedger()
   private total = 0
-  readonly refused = { denied: 0, perPeer: 0, perService: 0, total: 0 }
+  /** Refusals by reason, and connections evicted or closed for idleness. */
+  readonly refused = { denied: 0, perPeer: 0, perAddress: 0, perService: 0, total: 0, evicted: 0, idle: 0 }
   private closed = false
+  private sweeper: NodeJS.Timeout | null = null
 
   constructor(
     private readonly dht: DHT,
@@ -60,14 +80,19 @@ export class ServiceListener {
     private readonly opts: ServiceListenerOptions = {}
   ) {}
 
-  async ready(): Promise<void> {}
+  async ready(): Promise<void> {
+    if (this.sweeper || this.closed) return
+    // a quarter of the shortest idle timeout, so a connection is closed at most 25% late
+    this.sweeper = setInterval(() => this.sweepIdle(), Math.max(250, Math.min(30_000, this.policy.idleMs / 4 || 30_000)))
+    this.sweeper.unref()
+  }
 
-  /** Listen for a service on its key pair. Listening twice is a no-op. */
-  async listen(serviceHash: string, keyPair: KeyPair): Promise<void> {
+  /** Listen for a service on its key pair (`idleMs`: its own idle timeout). Listening twice is a no-op. */
+  async listen(serviceHash: string, keyPair: KeyPair, opts: { idleMs?: number } = {}): Promise<void> {
     if (this.closed || this.listening.has(serviceHash)) return
-    const entry: Listening = { server: null as unknown as Server, keyPair, open: 0, streams: new Set(), reservations: new Map() }
+    const entry: Listening = { server: null as unknown as Server, keyPair, open: 0, streams: new Set(), reservations: new Map(), idleMs: opts.idleMs }
     const relayThrough = this.opts.relayThrough ?? null
-    entry.server = this.dht.createServer({ firewall: (remote) => this.refuse(serviceHash, entry, remote), relayThrough }, (stream) => this.accept(serviceHash, entry, stream))
+    entry.server = this.dht.createServer({ firewall: (remote, _payload, from) => this.refuse(serviceHash, entry, remote, from?.host ?? 'unknown'), relayThrough }, (stream) => this.accept(serviceHash, entry, stream))
     this.listening.set(serviceHash, entry)
     try {
       await entry.server.listen(keyPair)
@@ -86,6 +111,7 @@ export class ServiceListener {
       clearTimeout(r.timer)
       this.release(entry, peer, r)
     }
+    for (const stream of entry.streams) this.ledger.drop(stream)
     await entry.server.close()
   }
 
@@ -102,6 +128,7 @@ export class ServiceListener {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
+    if (this.sweeper) clearInterval(this.sweeper)
     await Promise.allSettled([...this.listening.keys()].map((k) => this.unlisten(k)))
   }
 
@@ -111,40 +138,54 @@ export class ServiceListener {
    * open, and a second handshake in between must count the first. A reservation that never
    * becomes a connection (the punch failed) is released after RESERVATION_MS.
    */
-  private refuse(serviceHash: string, entry: Listening, remote: Buffer): boolean {
+  private refuse(serviceHash: string, entry: Listening, remote: Buffer, address: string): boolean {
     const peer = formatId(remote)
     const p = this.policy
-    let why: keyof ServiceListener['refused'] | null = null
+    let why: 'denied' | 'perPeer' | 'perAddress' | 'perService' | 'total' | null = null
     if (p.deny.has(peer) || (p.allow.size > 0 && !p.allow.has(peer))) why = 'denied'
-    else if ((this.perPeer.get(peer) ?? 0) >= p.maxPerPeer) why = 'perPeer'
-    else if (entry.open >= p.maxPerService) why = 'perService'
-    else if (this.total >= p.maxTotal) why = 'total'
-    if (why === null) {
-      this.take(entry, peer)
-      const r = { timer: setTimeout(() => this.release(entry, peer, r), RESERVATION_MS) }
-      r.timer.unref()
-      const list = entry.reservations.get(peer) ?? []
-      list.push(r)
-      entry.reservations.set(peer, list)
-      return false
+    else if ((this.ledger.perPeer.get(peer) ?? 0) >= p.maxPerPeer) why = 'perPeer'
+    else if ((this.ledger.perAddress.get(address) ?? 0) >= p.maxPerAddress) why = 'perAddress'
+    else if (entry.open >= p.maxPerService || this.total >= p.maxTotal) {
+      const victim = this.ledger.victim(serviceHash, address)
+      if (victim) {
+        this.refused.evicted++
+        this.log.info('connection evicted for a newcomer', { service: serviceHash, peer: victim.peer, address: victim.address })
+        victim.stream.destroy(HypernetError.CONNECTION_FAILED(`evicted: service ${serviceHash} is full and ${victim.address} holds the most connections`))
+        // the victim's slot is given back on its 'close'; the newcomer is counted from now
+      } else {
+        why = entry.open >= p.maxPerService ? 'perService' : 'total'
+      }
     }
-    this.refused[why]++
-    this.log.info('connection refused', { service: serviceHash, peer, why })
-    return true
+    if (why === 'denied' || why === 'perPeer' || why === 'perAddress') {
+      this.refused[why]++
+      this.log.info('connection refused', { service: serviceHash, peer, address, why })
+      return true
+    }
+    const turnAway = why !== null
+    if (why !== null) {
+      this.refused[why]++
+      this.log.info('connection turned away: service full', { service: serviceHash, peer, address, why })
+    } else {
+      this.take(entry, peer, address)
+    }
+    const r: Reservation = { timer: setTimeout(() => this.release(entry, peer, r), RESERVATION_MS), address, turnAway }
+    r.timer.unref()
+    const list = entry.reservations.get(peer) ?? []
+    list.push(r)
+    entry.reservations.set(peer, list)
+    return false
   }
 
-  private take(entry: Listening, peer: string): void {
+  private take(entry: Listening, peer: string, address: string): void {
     entry.open++
     this.total++
-    this.perPeer.set(peer, (this.perPeer.get(peer) ?? 0) + 1)
+    this.ledger.take(peer, address)
   }
 
-  private give(entry: Listening, peer: string): void {
+  private give(entry: Listening, peer: string, address: string): void {
     entry.open--
     this.total--
-    const n = (this.perPeer.get(peer) ?? 1) - 1
-    if (n === 0) this.perPeer.delete(peer)
-    else this.perPeer.set(peer, n)
+    this.ledger.give(peer, address)
   }
 
   private release(entry: Listening, peer: string, r: Reservation): void {
@@ -153,7 +194,17 @@ export class ServiceListener {
     if (i === -1) return
     list!.splice(i, 1)
     if (list!.length === 0) entry.reservations.delete(peer)
-    this.give(entry, peer)
+    if (!r.turnAway) this.give(entry, peer, r.address)
+  }
+
+  private sweepIdle(): void {
+    const idleOf = (service: string) => this.listening.get(service)?.idleMs ?? this.policy.idleMs
+    for (const h of this.ledger.idle(Date.now(), idleOf)) {
+      this.refused.idle++
+      this.ledger.drop(h.stream)
+      this.log.debug('idle connection closed', { service: h.service, peer: h.peer })
+      h.stream.destroy(HypernetError.TIMEOUT(`connection idle for ${idleOf(h.service)} ms`))
+    }
   }
 
   private accept(serviceHash: string, entry: Listening, stream: SecretStream): void {
@@ -164,19 +215,25 @@ export class ServiceListener {
     if (r) {
       clearTimeout(r.timer)
       if (list!.length === 0) entry.reservations.delete(peer)
-    } else {
-      this.take(entry, peer)
     }
+    stream.on('error', (err: Error) => this.log.debug('service stream error', { service: serviceHash, peer, error: err.message }))
+    if (r?.turnAway) {
+      // full, and nobody to evict: closing now tells the client at once
+      stream.destroy()
+      return
+    }
+    const address = r?.address ?? (stream.rawStream as { remoteHost?: string } | undefined)?.remoteHost ?? 'unknown'
+    if (!r) this.take(entry, peer, address)
     entry.streams.add(stream)
+    this.ledger.hold({ stream, service: serviceHash, peer, address })
     let counted = true
     stream.on('close', () => {
       if (!counted) return
       counted = false
       entry.streams.delete(stream)
-      this.give(entry, peer)
+      this.ledger.drop(stream)
+      this.give(entry, peer, address)
     })
-    // a peer's stream error is that connection's problem only
-    stream.on('error', (err: Error) => this.log.debug('service stream error', { service: serviceHash, peer, error: err.message }))
     this.onConnection(serviceHash, stream)
   }
 }

@@ -43,7 +43,8 @@ declare module 'hyperdht' {
   }
 
   export interface ServerOptions {
-    firewall?: (remotePublicKey: Buffer, payload: unknown) => boolean
+    /** Return true to refuse; `clientAddress` is where the handshake came from. */
+    firewall?: (remotePublicKey: Buffer, payload: unknown, clientAddress?: { host: string; port: number }) => boolean
     holepunch?: boolean | ((...args: any[]) => boolean)
     shareLocalAddress?: boolean
     /** A blind relay's key (or a function returning one, or null) to offer to connecting clients. */
