@@ -34,19 +34,23 @@ export class ConnectionLedger {
   }
 
   /**
-   * Track a connection's data activity: inbound data events, and writes (wrapped once, so the
-   * owner of the stream needs to know nothing about it).
+   * Track a connection's data activity: what the stream pushes to its reader (decrypted data;
+   * keep-alives are empty and not counted) and what its owner writes. Both are wrapped once on
+   * the instance, so the owner needs to know nothing about it, and no 'data' listener is added:
+   * one would put the stream in flowing mode and drop what arrives before the owner listens.
    */
   hold(h: Omit<Held, 'lastActive'>): Held {
     const entry: Held = { ...h, lastActive: Date.now() }
     this.held.set(h.stream, entry)
-    const touch = () => {
-      entry.lastActive = Date.now()
+    const s = h.stream as unknown as { push(chunk: unknown): boolean; write(...args: unknown[]): boolean }
+    const push = s.push.bind(s)
+    const write = s.write.bind(s)
+    s.push = (chunk: unknown) => {
+      if (chunk !== null && (chunk as Uint8Array).byteLength > 0) entry.lastActive = Date.now()
+      return push(chunk)
     }
-    h.stream.on('data', touch)
-    const write = h.stream.write.bind(h.stream) as (...args: unknown[]) => boolean
-    ;(h.stream as unknown as { write: (...args: unknown[]) => boolean }).write = (...args: unknown[]) => {
-      touch()
+    s.write = (...args: unknown[]) => {
+      entry.lastActive = Date.now()
       return write(...args)
     }
     return entry
