@@ -56,6 +56,11 @@ export type HypernetErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_FAILED'
   | 'BAD_MESSAGE'
+  // the control socket
+  | 'UNKNOWN_OP'
+  | 'BAD_ARGS'
+  | 'MESSAGE_TOO_LARGE'
+  | 'CONTROL_BUSY'
   // bridges
   | 'BRIDGE_NOT_FOUND'
   | 'ADDRESS_IN_USE'
@@ -255,6 +260,24 @@ export class HypernetError extends Error {
     return new HypernetError('BAD_MESSAGE', msg)
   }
 
+  /** A control request naming no operation the daemon offers (`constructor` and `__proto__` included). */
+  static UNKNOWN_OP(got: unknown, known: string[]): HypernetError {
+    return new HypernetError('UNKNOWN_OP', `op: expected one of ${known.join(', ')}, got ${describeValue(got)}`, { details: { known } })
+  }
+
+  /** A control request whose `args` do not match its operation's schema; `field` is a JSON path. */
+  static BAD_ARGS(op: string, field: string, expected: string): HypernetError {
+    return new HypernetError('BAD_ARGS', `${op} args${field}: ${expected}`, { details: { op, field } })
+  }
+
+  static MESSAGE_TOO_LARGE(what: string, max: number): HypernetError {
+    return new HypernetError('MESSAGE_TOO_LARGE', `${what}: expected at most ${max} bytes before a newline, got more; connection closed`, { details: { max } })
+  }
+
+  static CONTROL_BUSY(socket: string, max: number): HypernetError {
+    return new HypernetError('CONTROL_BUSY', `${socket}: expected at most ${max} control connections at once, this one is over; try again when others close`, { details: { max } })
+  }
+
   static BRIDGE_NOT_FOUND(ref: string): HypernetError {
     return new HypernetError('BRIDGE_NOT_FOUND', `no bridge matches ${quote(ref)} (expected an exposed service name, or a listen bridge's host:port or port; see bridge list)`)
   }
@@ -322,6 +345,16 @@ export class HypernetError extends Error {
 /** True when `err` is a HypernetError, optionally with the given code. */
 export function isHypernetError(err: unknown, code?: HypernetErrorCode): err is HypernetError {
   return err instanceof HypernetError && (code === undefined || err.code === code)
+}
+
+/** A value named for a message: short, and never its raw bytes. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object') return 'an object'
+  if (typeof v === 'string') return quote(v)
+  return `${typeof v} ${String(v)}`
 }
 
 function quote(s: string): string {
