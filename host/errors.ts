@@ -31,6 +31,7 @@ export type HypernetErrorCode =
   | 'STORE_LOCKED'
   | 'KEY_NOT_FOUND'
   | 'KEY_INVALID'
+  | 'KEY_EXPOSED'
   // install policy (TUF's attacks)
   | 'PUBLISHER_CHANGED'
   | 'DOWNGRADE'
@@ -189,6 +190,12 @@ export class HypernetError extends Error {
 
   static KEY_INVALID(file: string, why: string): HypernetError {
     return new HypernetError('KEY_INVALID', `${file}: expected an ed25519 key file, ${why}`)
+  }
+
+  /** A key file group or others may read or write: refused, as ssh refuses such a private key. */
+  static KEY_EXPOSED(file: string, mode: number): HypernetError {
+    const m = mode.toString(8).padStart(4, '0')
+    return new HypernetError('KEY_EXPOSED', `${file}: expected a key file only its owner can read (mode 0600), got mode ${m}; others on this machine may have read the secret key: if none did, run chmod 600 ${file}, else make a new key`, { details: { file, mode: m } })
   }
 
   static PUBLISHER_CHANGED(app: string, installed: string, offered: string): HypernetError {
