@@ -29,6 +29,7 @@ export type HypernetErrorCode =
   | 'CONSENT_DENIED'
   | 'APP_NOT_FOUND'
   | 'STORE_LOCKED'
+  | 'STORE_INDEX_INVALID'
   | 'KEY_NOT_FOUND'
   | 'KEY_INVALID'
   | 'KEY_EXPOSED'
@@ -180,6 +181,11 @@ export class HypernetError extends Error {
 
   static STORE_LOCKED(file: string): HypernetError {
     return new HypernetError('STORE_LOCKED', `${file}: the app store is locked by another process for too long`)
+  }
+
+  /** `store/index.json` has an entry the store will not act on; `field` names it (`apps["echo"].codeHash`). */
+  static STORE_INDEX_INVALID(file: string, field: string, expected: string, got: unknown, gotText = describeValue(got)): HypernetError {
+    return new HypernetError('STORE_INDEX_INVALID', `${file}${field ? `: ${field}` : ''}: expected ${expected}, got ${gotText}; nothing was changed (fix or remove that entry, or move the file aside to start an empty store)`, { details: { file, field } })
   }
 
   static KEY_NOT_FOUND(file: string): HypernetError {
