@@ -3,6 +3,7 @@ import { serviceHash } from '../../manifest/hashes.ts'
 import { createAppStore } from '../../store/app-store.ts'
 import type { InstalledApp } from '../../store/app-store.ts'
 import type { CliContext } from '../context.ts'
+import { safeLines } from '../safe-text.ts'
 
 type Listed = InstalledApp & { services: { name: string; port: number; protocol: string; hash: string }[]; broken?: string }
 
@@ -33,6 +34,6 @@ export async function list(ctx: CliContext): Promise<void> {
       if (a.broken) lines.push(`  ${a.broken}`)
       for (const s of a.services) lines.push(`  ${s.name.padEnd(12)} port ${String(s.port).padEnd(5)} ${s.hash}`)
     }
-    return lines
+    return safeLines(lines)
   })
 }
