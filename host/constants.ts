@@ -249,3 +249,15 @@ export const APPS_REFUSAL = {
 
 /** How often the daemon looks for upgrades of apps whose publisher is trusted with --auto-upgrade, in ms. */
 export const AUTO_UPGRADE_INTERVAL_MS = 6 * 60 * 60_000
+
+/** The daemon's control socket (host/control/control-server.ts): what one local client may cost it. */
+export const CONTROL = {
+  /** Longest request line, in bytes; a longer one is refused and its connection closed. */
+  maxLineBytes: 64 * 1024,
+  /** Control connections open at once; one more is refused with CONTROL_BUSY. */
+  maxConnections: 64,
+  /** Requests one connection may have running; beyond it the socket is read no further until one ends. */
+  maxInFlight: 16,
+  /** A connection with nothing running and nothing sent for this long is closed, in ms. */
+  idleMs: 60_000
+} as const

@@ -29,8 +29,10 @@ export type HypernetErrorCode =
   | 'CONSENT_DENIED'
   | 'APP_NOT_FOUND'
   | 'STORE_LOCKED'
+  | 'STORE_INDEX_INVALID'
   | 'KEY_NOT_FOUND'
   | 'KEY_INVALID'
+  | 'KEY_EXPOSED'
   // install policy (TUF's attacks)
   | 'PUBLISHER_CHANGED'
   | 'DOWNGRADE'
@@ -56,6 +58,11 @@ export type HypernetErrorCode =
   | 'TIMEOUT'
   | 'CONNECTION_FAILED'
   | 'BAD_MESSAGE'
+  // the control socket
+  | 'UNKNOWN_OP'
+  | 'BAD_ARGS'
+  | 'MESSAGE_TOO_LARGE'
+  | 'CONTROL_BUSY'
   // bridges
   | 'BRIDGE_NOT_FOUND'
   | 'ADDRESS_IN_USE'
@@ -176,6 +183,11 @@ export class HypernetError extends Error {
     return new HypernetError('STORE_LOCKED', `${file}: the app store is locked by another process for too long`)
   }
 
+  /** `store/index.json` has an entry the store will not act on; `field` names it (`apps["echo"].codeHash`). */
+  static STORE_INDEX_INVALID(file: string, field: string, expected: string, got: unknown, gotText = describeValue(got)): HypernetError {
+    return new HypernetError('STORE_INDEX_INVALID', `${file}${field ? `: ${field}` : ''}: expected ${expected}, got ${gotText}; nothing was changed (fix or remove that entry, or move the file aside to start an empty store)`, { details: { file, field } })
+  }
+
   static KEY_NOT_FOUND(file: string): HypernetError {
     const name = /([^/\\]+)\.key$/.exec(file)?.[1]
     const flag = name && name !== 'publisher' ? ` --name ${name}` : ''
@@ -184,6 +196,12 @@ export class HypernetError extends Error {
 
   static KEY_INVALID(file: string, why: string): HypernetError {
     return new HypernetError('KEY_INVALID', `${file}: expected an ed25519 key file, ${why}`)
+  }
+
+  /** A key file group or others may read or write: refused, as ssh refuses such a private key. */
+  static KEY_EXPOSED(file: string, mode: number): HypernetError {
+    const m = mode.toString(8).padStart(4, '0')
+    return new HypernetError('KEY_EXPOSED', `${file}: expected a key file only its owner can read (mode 0600), got mode ${m}; others on this machine may have read the secret key: if none did, run chmod 600 ${file}, else make a new key`, { details: { file, mode: m } })
   }
 
   static PUBLISHER_CHANGED(app: string, installed: string, offered: string): HypernetError {
@@ -255,6 +273,24 @@ export class HypernetError extends Error {
     return new HypernetError('BAD_MESSAGE', msg)
   }
 
+  /** A control request naming no operation the daemon offers (`constructor` and `__proto__` included). */
+  static UNKNOWN_OP(got: unknown, known: string[]): HypernetError {
+    return new HypernetError('UNKNOWN_OP', `op: expected one of ${known.join(', ')}, got ${describeValue(got)}`, { details: { known } })
+  }
+
+  /** A control request whose `args` do not match its operation's schema; `field` is a JSON path. */
+  static BAD_ARGS(op: string, field: string, expected: string): HypernetError {
+    return new HypernetError('BAD_ARGS', `${op} args${field}: ${expected}`, { details: { op, field } })
+  }
+
+  static MESSAGE_TOO_LARGE(what: string, max: number): HypernetError {
+    return new HypernetError('MESSAGE_TOO_LARGE', `${what}: expected at most ${max} bytes before a newline, got more; connection closed`, { details: { max } })
+  }
+
+  static CONTROL_BUSY(socket: string, max: number): HypernetError {
+    return new HypernetError('CONTROL_BUSY', `${socket}: expected at most ${max} control connections at once, this one is over; try again when others close`, { details: { max } })
+  }
+
   static BRIDGE_NOT_FOUND(ref: string): HypernetError {
     return new HypernetError('BRIDGE_NOT_FOUND', `no bridge matches ${quote(ref)} (expected an exposed service name, or a listen bridge's host:port or port; see bridge list)`)
   }
@@ -322,6 +358,16 @@ export class HypernetError extends Error {
 /** True when `err` is a HypernetError, optionally with the given code. */
 export function isHypernetError(err: unknown, code?: HypernetErrorCode): err is HypernetError {
   return err instanceof HypernetError && (code === undefined || err.code === code)
+}
+
+/** A value named for a message: short, and never its raw bytes. */
+export function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing'
+  if (v === null) return 'null'
+  if (Array.isArray(v)) return 'an array'
+  if (typeof v === 'object') return 'an object'
+  if (typeof v === 'string') return quote(v)
+  return `${typeof v} ${String(v)}`
 }
 
 function quote(s: string): string {

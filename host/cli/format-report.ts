@@ -1,6 +1,7 @@
 import type { AuditReport } from '../audit/audit-app.ts'
+import { safeLines } from './safe-text.ts'
 
-/** The audit report for people: first line the verdict, then what the app is and asks for. */
+/** The audit report for people: first line the verdict, then what the app is and asks for (every line escaped: it quotes the manifest). */
 export function formatReport(r: AuditReport): string[] {
   const lines: string[] = []
   const name = r.app ? `${r.app.name} ${r.app.version}` : r.wasmFile
@@ -13,16 +14,16 @@ export function formatReport(r: AuditReport): string[] {
   lines.push(...formatPermissions(r))
   lines.push('checks')
   for (const c of r.checks) lines.push(`  ${c.ok ? (c.warning ? '!' : '✓') : '✗'} ${c.name.padEnd(10)} ${c.message}`)
-  return lines
+  return safeLines(lines)
 }
 
 /** Services with their hashes, as shown by audit, install and list. */
 export function formatServices(r: Pick<AuditReport, 'services'>): string[] {
   if (r.services.length === 0) return ['services     none']
-  return ['services', ...r.services.map((s) => `  ${s.name.padEnd(12)} port ${String(s.port).padEnd(5)} ${s.protocol}  ${s.hash}`)]
+  return safeLines(['services', ...r.services.map((s) => `  ${s.name.padEnd(12)} port ${String(s.port).padEnd(5)} ${s.protocol}  ${s.hash}`)])
 }
 
 /** Permissions in words; risky ones marked with "!". */
 export function formatPermissions(r: Pick<AuditReport, 'permissions'>): string[] {
-  return ['permissions', ...r.permissions.map((p) => `  ${p.risky ? '! ' : '- '}${p.words}${p.risky ? '  (risky)' : ''}`)]
+  return safeLines(['permissions', ...r.permissions.map((p) => `  ${p.risky ? '! ' : '- '}${p.words}${p.risky ? '  (risky)' : ''}`)])
 }

@@ -6,6 +6,7 @@ import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { commands } from './commands/index.ts'
 import type { CommandDef } from './command.ts'
 import { ENV, envBootstrap, envFlag } from './env.ts'
+import { safeText } from './safe-text.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
@@ -33,9 +34,10 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     if (json) {
       if (!e?.details?.reported) io.stdout.write(JSON.stringify({ ok: false, code: e?.code ?? 'INTERNAL', error: message }) + '\n')
     } else {
-      io.stderr.write(message.split('\n')[0] + '\n')
+      // an error may quote a manifest or a peer: escaped like every line that does
+      io.stderr.write(safeText(message.split('\n')[0]) + '\n')
       const after = e?.details?.after
-      if (Array.isArray(after)) for (const line of after) io.stderr.write(String(line) + '\n')
+      if (Array.isArray(after)) for (const line of after) io.stderr.write(safeText(String(line)) + '\n')
     }
     if (!e && debug) io.stderr.write(String((err as Error)?.stack) + '\n')
   }

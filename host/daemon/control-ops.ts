@@ -1,4 +1,5 @@
-import type { ControlHandler } from '../control/control-server.ts'
+import type { ControlOp } from '../control/control-server.ts'
+import { NO_ARGS, argsSchema, bool, int, num, str } from '../control/control-args.ts'
 import { lookupVerified } from '../dns/lookup.ts'
 import { HypernetError } from '../errors.ts'
 import { parseHash } from '../encoding/ids.ts'
@@ -16,44 +17,64 @@ import type { Host } from './host.ts'
  *   and kept in `<home>/bridges.json` (see host/bridge/bridge-store.ts)
  * - `kv.put`, `kv.get`, `kv.rm`, `kv.pin`, `kv.unpin`, `kv.ls`, `kv.repair`: the DHT key-value
  *   store (see host/kv/kv-control.ts)
+ * Each declares the schema of its args; the control server refuses what does not match (BAD_ARGS)
+ * before the operation runs.
  */
-export function controlOps(host: Host, requestStop: () => void): Record<string, ControlHandler> {
+export function controlOps(host: Host, requestStop: () => void): Record<string, ControlOp> {
   return {
-    status: async () => host.status(),
-    reload: async () => {
-      await host.sync()
-      await host.bridges?.reload()
-      return host.status().apps.map((a) => ({ name: a.name, state: a.state }))
-    },
-    restart: async (args) => {
-      if (typeof args.app !== 'string') throw HypernetError.USAGE('restart: expected an app name')
-      await host.restartApp(args.app)
-      return host.status().apps.find((a) => a.name === args.app)
-    },
-    lookup: async (args, emit, signal) => {
-      const hash = parseHash(String(args.hash), 'hash')
-      let n = 0
-      for await (const p of lookupVerified(host.dht!, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal })) {
-        emit(p)
-        n++
+    status: { args: NO_ARGS, run: async () => host.status() },
+    reload: {
+      args: NO_ARGS,
+      run: async () => {
+        await host.sync()
+        await host.bridges?.reload()
+        return host.status().apps.map((a) => ({ name: a.name, state: a.state }))
       }
-      return { found: n }
     },
-    'bridge.add': async (args) => bridges(host).add(args),
-    'bridge.remove': async (args) => {
-      if (typeof args.ref !== 'string') throw HypernetError.USAGE('bridge remove: expected a bridge name, host:port or port')
-      return bridges(host).remove(args.ref)
+    restart: {
+      args: argsSchema({ app: str(256) }, ['app']),
+      run: async (args) => {
+        await host.restartApp(args.app)
+        return host.status().apps.find((a) => a.name === args.app)
+      }
     },
-    'bridge.list': async () => bridges(host).status(),
+    lookup: {
+      // numbers, not integers: `--timeout 1.5` and `--limit` come from the command line as they are
+      args: argsSchema({ hash: str(128), limit: num(1, 100_000), timeoutMs: num(1, 24 * 60 * 60_000), all: bool }, ['hash']),
+      run: async (args, emit, signal) => {
+        const hash = parseHash(args.hash, 'hash')
+        let n = 0
+        for await (const p of lookupVerified(dht(host), hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal })) {
+          emit(p)
+          n++
+        }
+        return { found: n }
+      }
+    },
+    'bridge.add': {
+      // the shape only: validateBridge (in bridges.add) checks every value and names the flag at fault
+      args: argsSchema({ kind: { enum: ['listen', 'expose'] }, target: str(256), host: str(256), port: int(0, 65535), name: str(256), anonymous: bool, hidden: bool }, ['kind']),
+      run: async (args) => bridges(host).add(args)
+    },
+    'bridge.remove': { args: argsSchema({ ref: str(256) }, ['ref']), run: async (args) => bridges(host).remove(args.ref) },
+    'bridge.list': { args: NO_ARGS, run: async () => bridges(host).status() },
     ...kvControlOps(() => {
       if (!host.kv) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
       return host.kv
     }),
-    stop: async () => {
-      setImmediate(requestStop)
-      return { stopping: true, pid: process.pid }
+    stop: {
+      args: NO_ARGS,
+      run: async () => {
+        setImmediate(requestStop)
+        return { stopping: true, pid: process.pid }
+      }
     }
   }
+}
+
+function dht(host: Host) {
+  if (!host.dht) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
+  return host.dht
 }
 
 function bridges(host: Host) {

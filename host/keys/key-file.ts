@@ -1,4 +1,4 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import sodium from 'sodium-native'
 import { HypernetError } from '../errors.ts'
@@ -11,6 +11,10 @@ import type { KeyPair } from '../manifest/signing.ts'
  * Publisher and host keys on disk. A key file is JSON `{ "type": "ed25519", "publicKey": hex,
  * "secretKey": hex }` with mode 0600; the secret is never printed. Writes go to a temporary
  * file renamed into place, so a crash never leaves half a key.
+ *
+ * A key file that group or others may read or write (any of mode 0077) is refused with
+ * KEY_EXPOSED, as ssh refuses such a private key: its secret may already be known, so quietly
+ * fixing the mode would hide that. The message says how to fix it once the owner has checked.
  */
 
 const NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,63}$/
@@ -35,15 +39,25 @@ export async function createKeyFile(file: string, opts: { force?: boolean; keyPa
 
 /**
  * Read a key file.
- * @throws KEY_NOT_FOUND when the file does not exist; KEY_INVALID when it is not a valid key file
+ * @throws KEY_NOT_FOUND when the file does not exist; KEY_EXPOSED when group or others may read
+ * or write it; KEY_INVALID when it is not a valid key file
  */
 export async function readKeyFile(file: string): Promise<KeyPair> {
   let raw: string
+  let fh
   try {
-    raw = await readFile(file, 'utf8')
+    fh = await open(file, 'r')
   } catch (err: any) {
     if (err.code === 'ENOENT') throw HypernetError.KEY_NOT_FOUND(file)
     throw err
+  }
+  try {
+    // the mode of the file actually opened, not of whatever the path names a moment later
+    const mode = (await fh.stat()).mode & 0o777
+    if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw HypernetError.KEY_EXPOSED(file, mode)
+    raw = await fh.readFile('utf8')
+  } finally {
+    await fh.close()
   }
   let parsed: any
   try {

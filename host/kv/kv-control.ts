@@ -1,4 +1,5 @@
-import type { ControlHandler } from '../control/control-server.ts'
+import type { ControlOp } from '../control/control-server.ts'
+import { NO_ARGS, argsSchema, bool, int, str } from '../control/control-args.ts'
 import { HypernetError } from '../errors.ts'
 import type { GetResult } from './kv-results.ts'
 import type { KvService } from './kv-service.ts'
@@ -9,19 +10,25 @@ import type { KvService } from './kv-service.ts'
  * - `kv.get { ref, signer? }` -> GetResult with `valueBase64`
  * - `kv.rm { ref, signer? }`, `kv.pin { ref }`, `kv.unpin { ref }`, `kv.ls`, `kv.repair`
  */
-export function kvControlOps(kv: () => KvService): Record<string, ControlHandler> {
+export function kvControlOps(kv: () => KvService): Record<string, ControlOp> {
+  const signer = { type: ['string', 'null'], maxLength: 256 }
+  const ref = argsSchema({ ref: str(256) }, ['ref'])
   return {
-    'kv.put': async (a) => {
-      const value = bytes(a.valueBase64)
-      if (a.immutable === true) return kv().putImmutable(value)
-      return kv().put(text(a.key, 'key'), value, { signer: optional(a.signer, 'signer'), seq: a.seq === undefined ? undefined : Number(a.seq) })
+    'kv.put': {
+      // base64 of at most KV.maxValueBytes, with room to spare: the service checks the exact size
+      args: argsSchema({ key: str(256), valueBase64: str(4096), immutable: bool, signer, seq: int(0, Number.MAX_SAFE_INTEGER) }, ['valueBase64']),
+      run: async (a) => {
+        const value = bytes(a.valueBase64)
+        if (a.immutable === true) return kv().putImmutable(value)
+        return kv().put(text(a.key, 'key'), value, { signer: optional(a.signer, 'signer'), seq: a.seq === undefined ? undefined : Number(a.seq) })
+      }
     },
-    'kv.get': async (a) => getJson(await kv().get(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') })),
-    'kv.rm': async (a) => kv().remove(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') }),
-    'kv.pin': async (a) => kv().pin(text(a.ref, 'ref')),
-    'kv.unpin': async (a) => kv().unpin(text(a.ref, 'ref')),
-    'kv.ls': async () => kv().list(),
-    'kv.repair': async () => kv().repairNow()
+    'kv.get': { args: argsSchema({ ref: str(256), signer }, ['ref']), run: async (a) => getJson(await kv().get(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') })) },
+    'kv.rm': { args: argsSchema({ ref: str(256), signer }, ['ref']), run: async (a) => kv().remove(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') }) },
+    'kv.pin': { args: ref, run: async (a) => kv().pin(text(a.ref, 'ref')) },
+    'kv.unpin': { args: ref, run: async (a) => kv().unpin(text(a.ref, 'ref')) },
+    'kv.ls': { args: NO_ARGS, run: async () => kv().list() },
+    'kv.repair': { args: NO_ARGS, run: async () => kv().repairNow() }
   }
 }
 

@@ -9,6 +9,8 @@ import { atomicWrite } from '../util/atomic-write.ts'
 import { exists } from '../util/exists.ts'
 import { withLock } from './lock.ts'
 import { planInstall } from './install-policy.ts'
+import { appFolder, checkIndex } from './store-index.ts'
+import type { IndexFile, InstalledApp } from './store-index.ts'
 import type { InstallPlan, PolicyOptions } from './install-policy.ts'
 
 /**
@@ -25,26 +27,11 @@ import type { InstallPlan, PolicyOptions } from './install-policy.ts'
  * folders the index does not name) are swept by `ready()`. An upgrade keeps the old version's
  * folder until the index names the new one. Every install goes through the install policy
  * (install-policy.ts) inside the lock, so no caller can skip it; the index keeps each name's
- * pinned publisher (`pins`), also after the app is uninstalled.
+ * pinned publisher (`pins`), also after the app is uninstalled. The index is checked whole when
+ * read (store-index.ts), and every folder removed is proven to lie directly inside apps/.
  */
 
-export interface InstalledApp {
-  name: string
-  version: string
-  codeHash: string
-  publisher: string
-  enabled: boolean
-  installedAt: string
-  /** Its folder under apps/: `<code hash>-<name>` (stores made before had `<code hash>`, shared by names with the same code). */
-  folder?: string
-}
-
-interface IndexFile {
-  version: 1
-  apps: Record<string, InstalledApp>
-  /** App name -> the publisher (hex) its first install pinned; absent in stores made before pins. */
-  pins?: Record<string, string>
-}
+export type { InstalledApp } from './store-index.ts'
 
 export type InstallStatus = 'installed' | 'unchanged' | 'upgraded' | 'renewed' | 'downgraded' | 'replaced'
 
@@ -78,6 +65,15 @@ export class AppStore {
 
   private get indexFile(): string {
     return join(this.dir, 'index.json')
+  }
+
+  private get appsDir(): string {
+    return join(this.dir, 'apps')
+  }
+
+  /** An app's folder, never outside apps/ whatever the index says. */
+  private folderPath(app: InstalledApp): string {
+    return appFolder(this.appsDir, folderOf(app), this.indexFile)
   }
 
   private get lockDir(): string {
@@ -132,7 +128,7 @@ export class AppStore {
 
   /** Paths of an installed app's files. */
   filesOf(app: InstalledApp): { wasm: string; manifest: string } {
-    const d = join(this.dir, 'apps', folderOf(app))
+    const d = this.folderPath(app)
     return { wasm: join(d, 'app.wasm'), manifest: join(d, 'manifest.json') }
   }
 
@@ -209,7 +205,7 @@ export class AppStore {
         index.pins = { ...index.pins, [name]: app.publisher }
         await this.writeIndex(index)
         if (previous && folderOf(previous) !== folder && !this.referenced(index, folderOf(previous))) {
-          await rm(join(this.dir, 'apps', folderOf(previous)), { recursive: true, force: true })
+          await rm(this.folderPath(previous), { recursive: true, force: true })
         }
         const status = plan.kind === 'unchanged' ? 'installed' : STATUS_OF[plan.kind]
         return previous ? { status, app, previous } : { status, app }
@@ -229,7 +225,7 @@ export class AppStore {
       const index = await this.readIndex()
       delete index.apps[app.name]
       await this.writeIndex(index)
-      if (!this.referenced(index, folderOf(app))) await rm(join(this.dir, 'apps', folderOf(app)), { recursive: true, force: true })
+      if (!this.referenced(index, folderOf(app))) await rm(this.folderPath(app), { recursive: true, force: true })
     })
     return app
   }
@@ -259,13 +255,13 @@ export class AppStore {
       if (err.code === 'ENOENT') return { version: 1, apps: {} }
       throw err
     }
+    let parsed: unknown
     try {
-      const parsed = JSON.parse(raw) as IndexFile
-      if (parsed.version !== 1 || typeof parsed.apps !== 'object') throw new Error('unknown index version')
-      return parsed
+      parsed = JSON.parse(raw)
     } catch (err) {
-      throw HypernetError.INTERNAL(`${this.indexFile}: the store index is unreadable (${(err as Error).message}); move it aside to start an empty store`, err)
+      throw HypernetError.STORE_INDEX_INVALID(this.indexFile, '', 'a JSON object { version, apps, pins }', raw, `text that is not JSON (${(err as Error).message})`)
     }
+    return checkIndex(this.indexFile, parsed)
   }
 
   private async writeIndex(index: IndexFile): Promise<void> {

@@ -11,6 +11,7 @@ import { manifestPathFor, wasmPathFor } from '../../manifest/load.ts'
 import { TrustStore } from '../../store/trust-store.ts'
 import type { CliContext } from '../context.ts'
 import { formatReport } from '../format-report.ts'
+import { safeText } from '../safe-text.ts'
 
 /** Resolve the wasm and manifest files from one path and optional overrides. */
 export function resolveAppFiles(file: string, opts: { manifest?: string; wasm?: string }): { wasmFile: string; manifestFile: string } {
@@ -73,7 +74,7 @@ async function auditRemote(ctx: CliContext, hash: Buffer, trusted: Set<string>, 
   try {
     const vendors = await findVendors(dht, hash, { timeoutMs: (args.timeout ?? 10) * 1000 })
     const warn = (line: string) => {
-      if (!ctx.json) ctx.io.stderr.write(`warning: ${line}\n`)
+      if (!ctx.json) ctx.io.stderr.write(`warning: ${safeText(line)}\n`)
     }
     let release
     try {

@@ -6,6 +6,7 @@ import type { InstalledApp } from '../../store/app-store.ts'
 import type { InstallPlan } from '../../store/install-policy.ts'
 import type { CliContext } from '../context.ts'
 import { formatPermissions, formatServices } from '../format-report.ts'
+import { safeLines, safeText } from '../safe-text.ts'
 
 /**
  * The consent prompt for installs and upgrades, from a file or the network alike (docker
@@ -24,12 +25,15 @@ export interface ConsentInput {
   yes?: boolean
 }
 
-/** Lines that say what the install would do, for the prompt and for `upgrade --check`. */
+/** Lines that say what the install would do, for the prompt and for `upgrade --check`; escaped, as they quote the manifest. */
 export function describeInstall(i: ConsentInput): string[] {
   const m = i.manifest
   const who = `${m.app.name} ${m.app.version}`
   const pub = `${i.report.publisher!.key} (${i.report.publisher!.trusted ? 'trusted' : 'not trusted'})`
-  const lines = [`${who} from publisher ${pub} is requesting the following privileges:`, ...formatServices(i.report), ...formatPermissions(i.report)]
+  const lines = [`${who} from publisher ${pub} is requesting the following privileges:`]
+  // the publisher's own words, said to be theirs: escaped below like everything from the manifest
+  if (m.app.description) lines.push(`description  ${m.app.description}`)
+  lines.push(...formatServices(i.report), ...formatPermissions(i.report))
   if (i.hosts !== undefined) lines.push(`found on ${i.hosts} host${i.hosts === 1 ? '' : 's'} (verified by their signed descriptors)`)
   const prev = i.plan.previous
   if (i.plan.kind === 'replace-publisher') {
@@ -41,7 +45,7 @@ export function describeInstall(i: ConsentInput): string[] {
     if (i.diff.added.length === 0 && i.diff.removed.length === 0) lines.push('permissions unchanged')
     else lines.push('permission changes', ...[...i.diff.added, ...i.diff.removed].map((l) => `  ${l}`))
   }
-  return lines
+  return safeLines(lines)
 }
 
 /**
@@ -61,8 +65,12 @@ export async function askConsent(ctx: CliContext, i: ConsentInput): Promise<void
   if (!(await ctx.confirm(q))) throw HypernetError.CONSENT_DENIED()
 }
 
-/** The one line an install outcome prints. */
+/** The one line an install outcome prints (escaped). */
 export function outcomeLine(status: string, m: Manifest, codeHash: string, previous?: InstalledApp): string {
+  return safeText(outcomeText(status, m, codeHash, previous))
+}
+
+function outcomeText(status: string, m: Manifest, codeHash: string, previous?: InstalledApp): string {
   const who = `${m.app.name} ${m.app.version}`
   switch (status) {
     case 'unchanged':

@@ -11,6 +11,7 @@ import type { PolicyOptions } from '../../store/install-policy.ts'
 import { TrustStore } from '../../store/trust-store.ts'
 import type { CliContext } from '../context.ts'
 import { formatReport, formatServices } from '../format-report.ts'
+import { safeText } from '../safe-text.ts'
 import { requireAppFiles, resolveAppFiles } from './audit.ts'
 import { askConsent, outcomeLine } from './consent.ts'
 import { commandDht } from './network.ts'
@@ -80,7 +81,7 @@ async function installByHash(ctx: CliContext, args: InstallArgs, hash: Buffer, s
         onProgress: (got, total, vendor) => bar.update(got, total, vendor),
         onProblem: (line) => {
           bar.clear()
-          if (!ctx.json) ctx.io.stderr.write(`warning: ${line}\n`)
+          if (!ctx.json) ctx.io.stderr.write(`warning: ${safeText(line)}\n`)
         }
       }
     ).catch((err) => {

@@ -121,7 +121,7 @@ async function call<T>(ctx: CliContext, args: KvArgs, op: string, req: Record<st
     const identity = await loadOrCreateKeyFile(ctx.paths.identity)
     const service = new KvService({ dht, identity, paths: ctx.paths }, { serve: false, republish: false })
     await service.ready()
-    const r = (await kvControlOps(() => service)[op](req, () => {}, new AbortController().signal)) as T
+    const r = (await kvControlOps(() => service)[op].run(req, () => {}, new AbortController().signal)) as T
     if ((op === 'kv.put' || op === 'kv.pin') && !(await daemonRunning(ctx.paths.socket))) ctx.say('no daemon runs: this host keeps it alive from its next start (hypernet-host start)')
     return r
   } finally {

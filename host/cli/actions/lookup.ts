@@ -5,6 +5,7 @@ import { HypernetError } from '../../errors.ts'
 import { formatId, parseHash } from '../../encoding/ids.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
+import { safeText } from '../safe-text.ts'
 
 /**
  * Stream verified peers for a hash: through the daemon when one runs (and no --bootstrap was
@@ -35,8 +36,12 @@ export async function lookup(ctx: CliContext, args: { hash: string; limit?: numb
   if (found === 0) throw HypernetError.NOT_FOUND(`no verified peer vends ${formatId(hash)} (searched ${args.timeout} s)`)
 }
 
-/** One peer on one line. */
+/** One peer on one line, escaped: every field came from the network. */
 export function formatPeer(p: LookupPeer): string {
+  return safeText(peerText(p))
+}
+
+function peerText(p: LookupPeer): string {
   if (!p.verified) return `${p.hostKey}  UNVERIFIED: ${p.how}`
   const svc = p.service ? `${p.service}${p.port === null ? '' : `:${p.port}`}  key ${p.serviceKey}` : '(no services)'
   // a bridge has no app version or port: `bridge web`, never `bridge@  web:null`

@@ -8,6 +8,7 @@ import { askConsent } from './consent.ts'
 import { commandDht } from './network.ts'
 import { notifyDaemon } from './notify-daemon.ts'
 import { progressBar } from './progress.ts'
+import { safeLines, safeText } from '../safe-text.ts'
 
 interface UpgradeLine {
   app: string
@@ -34,7 +35,7 @@ export async function upgrade(ctx: CliContext, args: { app?: string; check?: boo
   const dht = await commandDht(ctx, args.bootstrap)
   const out: UpgradeLine[] = []
   const warn = (line: string) => {
-    if (!ctx.json) ctx.io.stderr.write(`warning: ${line}\n`)
+    if (!ctx.json) ctx.io.stderr.write(`warning: ${safeText(line)}\n`)
   }
   try {
     for (const app of apps) {
@@ -77,7 +78,12 @@ export async function upgrade(ctx: CliContext, args: { app?: string; check?: boo
   ctx.data({ apps: out, daemon }, () => out.flatMap((l) => formatLine(l)).concat(daemon === 'applied' ? ['the running daemon picked it up'] : []))
 }
 
+/** An app's upgrade lines, escaped: versions and errors came from the network. */
 function formatLine(l: UpgradeLine): string[] {
+  return safeLines(lineText(l))
+}
+
+function lineText(l: UpgradeLine): string[] {
   const changes = [...(l.added ?? []), ...(l.removed ?? [])].map((x) => `  ${x}`)
   switch (l.status) {
     case 'up-to-date':
