@@ -50,7 +50,8 @@ export class DialCache {
     if (p === undefined) {
       this.lookups++
       p = this.lookup(hash).then((peers) => {
-        this.remember(this.cached, key, { peers, until: this.opts.now() + this.opts.peersTtlMs })
+        // none found is a failure, which the target's backoff handles: a vendor that appears is found at the next try
+        if (peers.length > 0) this.remember(this.cached, key, { peers, until: this.opts.now() + this.opts.peersTtlMs })
         return peers
       })
       const shared = p

@@ -30,6 +30,10 @@ test('dials of one hash share the lookup in flight and reuse its peers briefly',
   release([])
   assert.deepEqual(await again, [])
   assert.equal(lookups, 2, 'looked up again once the cache expired')
+  const empty = cache.peers(hash)
+  release([])
+  await empty
+  assert.equal(lookups, 3, 'finding nobody is not cached')
 })
 
 test('a target that keeps failing fails at once until its backoff, which doubles, ends', () => {
