@@ -82,6 +82,50 @@ export const LIMITS = {
   maxManifestBytes: 256 * 1024
 } as const
 
+/**
+ * Per-plugin quotas on shared resources (DESIGN decision 13). `default` is what a plugin gets
+ * when its manifest's `limits` asks for nothing; a manifest may ask for more, up to `max`
+ * (the consent prompt shows what it asks). Over a quota, hn_connect returns EAGAIN (dials in
+ * flight, dials per second) or ELIMIT (connections), hn_send returns EAGAIN (bytes out per
+ * second), and the plugin's inbound streams pause (bytes in per second): never a queue.
+ */
+export const PLUGIN_QUOTAS = {
+  /** hn_connect dials pending at once (looking up and connecting). */
+  dialsInFlight: { default: 8, max: 64 },
+  /** hn_connect calls per second (a token bucket with one second of burst). */
+  dialsPerSecond: { default: 10, max: 100 },
+  /** Outbound connections open at once (dials in flight included). */
+  connections: { default: 64, max: 1024 },
+  /** Bytes per second the plugin's peers may send it, all connections together. */
+  bytesInPerSecond: { default: 32 * 1024 * 1024, max: 1024 * 1024 * 1024 },
+  /** Bytes per second the plugin may send, all connections together. */
+  bytesOutPerSecond: { default: 32 * 1024 * 1024, max: 1024 * 1024 * 1024 }
+} as const
+
+export type PluginQuotaName = keyof typeof PLUGIN_QUOTAS
+
+/**
+ * Log lines one plugin may put in the host's log (its own lines, denials, the host's lines
+ * about its dials), per second; the rest are dropped and counted ("dropped N lines").
+ */
+export const PLUGIN_LOG = { linesPerSecond: 50, bytesPerSecond: 16 * 1024 } as const
+
+/**
+ * How the host dials services by hash for plugins: one lookup per hash in flight, results
+ * kept briefly, and a target that keeps failing is not tried again until its backoff ends.
+ */
+export const DIAL_CACHE = {
+  /** How long a lookup's verified peers are reused, in ms. */
+  peersTtlMs: 5_000,
+  /** Peers one lookup collects at most. */
+  maxPeers: 16,
+  /** First wait after a failed dial to a target, doubled per failure in a row, in ms. */
+  initialBackoffMs: 250,
+  maxBackoffMs: 30_000,
+  /** Targets (hashes, keys) remembered at once; the oldest are forgotten first. */
+  maxEntries: 4096
+} as const
+
 /** Restart policy for crashed plugins. */
 export const RESTART: { readonly initialBackoffMs: number; readonly maxBackoffMs: number; readonly maxCrashes: number; readonly windowMs: number } = {
   initialBackoffMs: 100,

@@ -265,8 +265,8 @@ export class HypernetError extends Error {
     return new HypernetError('TIMEOUT', msg)
   }
 
-  static CONNECTION_FAILED(msg: string, cause?: unknown): HypernetError {
-    return new HypernetError('CONNECTION_FAILED', msg, { cause })
+  static CONNECTION_FAILED(msg: string, cause?: unknown, details?: Record<string, unknown>): HypernetError {
+    return new HypernetError('CONNECTION_FAILED', msg, { cause, details })
   }
 
   static BAD_MESSAGE(msg: string): HypernetError {

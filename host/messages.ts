@@ -83,6 +83,17 @@ export interface ManifestBodyWire {
   noRedistribute?: boolean
   /** Code hashes this release replaces (flag bit 128); absent: none. */
   supersedes?: Uint8Array[]
+  /** Per-plugin quotas the app asks for above the host's defaults (flag bit 256); absent: the defaults. */
+  quotas?: QuotasWire
+}
+
+/** limits.dialsInFlight ... bytesOutPerSecond: each present only when asked for (a bit in its own flags). */
+export interface QuotasWire {
+  dialsInFlight?: number
+  dialsPerSecond?: number
+  connections?: number
+  bytesInPerSecond?: number
+  bytesOutPerSecond?: number
 }
 
 export interface ServiceWire {
@@ -103,6 +114,37 @@ const M_TIMEOUT = 16
 const M_EXPIRES = 32
 const M_NO_REDISTRIBUTE = 64
 const M_SUPERSEDES = 128
+const M_QUOTAS = 256
+
+// the quotas struct's own flag bits, in this order (append-only): one per field present
+const QUOTA_FIELDS = ['dialsInFlight', 'dialsPerSecond', 'connections', 'bytesInPerSecond', 'bytesOutPerSecond'] as const
+
+const quotas: Encoding<QuotasWire> = {
+  preencode(state, q) {
+    c.uint.preencode(state, quotaFlags(q))
+    for (const f of QUOTA_FIELDS) if (q[f] !== undefined) c.uint.preencode(state, q[f]!)
+  },
+  encode(state, q) {
+    c.uint.encode(state, quotaFlags(q))
+    for (const f of QUOTA_FIELDS) if (q[f] !== undefined) c.uint.encode(state, q[f]!)
+  },
+  decode(state) {
+    const flags = c.uint.decode(state)
+    const q: QuotasWire = {}
+    QUOTA_FIELDS.forEach((f, i) => {
+      if (flags & (1 << i)) q[f] = c.uint.decode(state)
+    })
+    return q
+  }
+}
+
+function quotaFlags(q: QuotasWire): number {
+  return QUOTA_FIELDS.reduce((flags, f, i) => (q[f] !== undefined ? flags | (1 << i) : flags), 0)
+}
+
+function hasQuotas(q: QuotasWire | undefined): q is QuotasWire {
+  return q !== undefined && quotaFlags(q) !== 0
+}
 
 const S_DESCRIPTION = 1
 
@@ -154,6 +196,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     if (m.callTimeoutMs !== null) c.uint.preencode(state, m.callTimeoutMs)
     if (m.expires !== null) str.preencode(state, m.expires)
     if (m.supersedes?.length) hashes.preencode(state, m.supersedes)
+    if (hasQuotas(m.quotas)) quotas.preencode(state, m.quotas)
   },
   encode(state, m) {
     c.uint.encode(state, MANIFEST_VERSION)
@@ -172,6 +215,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     if (m.callTimeoutMs !== null) c.uint.encode(state, m.callTimeoutMs)
     if (m.expires !== null) str.encode(state, m.expires)
     if (m.supersedes?.length) hashes.encode(state, m.supersedes)
+    if (hasQuotas(m.quotas)) quotas.encode(state, m.quotas)
   },
   decode(state) {
     const version = c.uint.decode(state)
@@ -200,9 +244,10 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
       callTimeoutMs: flags & M_TIMEOUT ? c.uint.decode(state) : null,
       expires: flags & M_EXPIRES ? str.decode(state) : null
     }
-    // the two later fields appear only when set, so older manifests decode exactly as before
+    // the later fields appear only when set, so older manifests decode exactly as before
     if (flags & M_NO_REDISTRIBUTE) body.noRedistribute = true
     if (flags & M_SUPERSEDES) body.supersedes = hashes.decode(state)
+    if (flags & M_QUOTAS) body.quotas = quotas.decode(state)
     return body
   }
 }
@@ -216,7 +261,8 @@ function manifestFlags(m: ManifestBodyWire): number {
     (m.callTimeoutMs !== null ? M_TIMEOUT : 0) |
     (m.expires !== null ? M_EXPIRES : 0) |
     (m.noRedistribute ? M_NO_REDISTRIBUTE : 0) |
-    (m.supersedes?.length ? M_SUPERSEDES : 0)
+    (m.supersedes?.length ? M_SUPERSEDES : 0) |
+    (hasQuotas(m.quotas) ? M_QUOTAS : 0)
   )
 }
 

@@ -80,3 +80,15 @@ test('random bytes never crash the manifest decoder', () => {
     }
   }
 })
+
+test('quotas a manifest asks for are signed behind flag 256, each field behind its own bit, and absent ones take no bytes', () => {
+  const none = encode(manifestBody, { ...sample, quotas: {} })
+  assert.equal(none.toString('hex'), GOLDEN, 'an empty quotas object is the same as none')
+  const asked = { ...sample, quotas: { connections: 200, bytesOutPerSecond: 1 << 27 } }
+  const buf = encode(manifestBody, asked)
+  // flags 0x11f | 256 as a varint, then the old fields, then quota flags 4|16 = 0x14, 200 (one byte below 0xfd), 2^27
+  assert.equal(buf.toString('hex'), '01fd1f01' + GOLDEN.slice(4) + '14c8fe00000008')
+  const back = decodeExact(manifestBody, buf, 'manifest')
+  assert.deepEqual(back.quotas, { connections: 200, bytesOutPerSecond: 1 << 27 })
+  for (let n = 0; n < buf.byteLength; n++) assert.throws(() => decodeExact(manifestBody, buf.subarray(0, n), 'm'), { code: 'BAD_MESSAGE' })
+})

@@ -1,4 +1,5 @@
-import { LIMITS } from '../constants.ts'
+import { LIMITS, PLUGIN_QUOTAS } from '../constants.ts'
+import type { PluginQuotaName } from '../constants.ts'
 import type { Manifest } from '../manifest/types.ts'
 
 /**
@@ -7,7 +8,7 @@ import type { Manifest } from '../manifest/types.ts'
  */
 
 export interface PermissionLine {
-  /** Machine name: service, dial, storage, timers, memory, time. */
+  /** Machine name: service, dial, storage, timers, memory, time, quota. */
   kind: string
   words: string
   risky: boolean
@@ -44,7 +45,25 @@ export function describePermissions(m: Manifest): PermissionLine[] {
   const t = m.limits.callTimeoutMs ?? LIMITS.defaultCallTimeoutMs
   const tCapped = Math.min(t, LIMITS.maxCallTimeoutMs)
   out.push({ kind: 'time', words: `hold a CPU core for up to ${tCapped} ms per event${tCapped < t ? ` (asked ${t} ms, capped)` : ''}`, risky: tCapped > 1000 })
+  for (const name of Object.keys(PLUGIN_QUOTAS) as PluginQuotaName[]) {
+    const asked = m.limits[name]
+    if (asked === undefined) continue
+    const q = PLUGIN_QUOTAS[name]
+    const capped = Math.min(asked, q.max)
+    const bare = (n: number) => QUOTA_WORDS[name](n).replace(/^\S+ /, '')
+    const note = capped < asked ? `, asked ${bare(asked)}, capped` : ''
+    out.push({ kind: 'quota', words: `${QUOTA_WORDS[name](capped)} (host default ${bare(q.default)}${note})`, risky: capped > 4 * q.default })
+  }
   return out
+}
+
+/** A quota's value in words; the first word is the verb, dropped when the default is shown. */
+const QUOTA_WORDS: Record<PluginQuotaName, (n: number) => string> = {
+  dialsInFlight: (n) => `have ${n} connection attempts pending at once`,
+  dialsPerSecond: (n) => `start ${n} connection attempts a second`,
+  connections: (n) => `keep ${n} outbound connections open at once`,
+  bytesInPerSecond: (n) => `receive ${formatBytes(n)} a second`,
+  bytesOutPerSecond: (n) => `send ${formatBytes(n)} a second`
 }
 
 /** 1536 -> "1.5 KiB". */

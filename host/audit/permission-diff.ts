@@ -1,4 +1,5 @@
-import { LIMITS } from '../constants.ts'
+import { LIMITS, PLUGIN_QUOTAS } from '../constants.ts'
+import type { PluginQuotaName } from '../constants.ts'
 import { formatBytes } from './describe-permissions.ts'
 import type { Manifest } from '../manifest/types.ts'
 
@@ -6,7 +7,8 @@ import type { Manifest } from '../manifest/types.ts'
  * What a new release asks for beyond the installed one: shown before every upgrade, and the
  * test auto-upgrade applies (a release that adds anything is never taken without a person).
  * "Adds" means: a new service (more of the host exposed), a new dial grant, storage where there
- * was none or more of it, timers, more memory or more time per call (limits as the host caps them).
+ * was none or more of it, timers, more memory or more time per call, a higher quota (limits as
+ * the host caps them).
  */
 
 export interface PermissionDiff {
@@ -32,6 +34,10 @@ export function permissionDiff(prev: Manifest, next: Manifest): PermissionDiff {
   if (mem(next) !== mem(prev)) (mem(next) > mem(prev) ? added : removed).push(`${mem(next) > mem(prev) ? '+' : '-'} memory ${mem(next)} MiB (was ${mem(prev)} MiB)`)
   const time = (m: Manifest) => Math.min(m.limits.callTimeoutMs ?? LIMITS.defaultCallTimeoutMs, LIMITS.maxCallTimeoutMs)
   if (time(next) !== time(prev)) (time(next) > time(prev) ? added : removed).push(`${time(next) > time(prev) ? '+' : '-'} time ${time(next)} ms per event (was ${time(prev)} ms)`)
+  for (const k of Object.keys(PLUGIN_QUOTAS) as PluginQuotaName[]) {
+    const q = (m: Manifest) => Math.min(m.limits[k] ?? PLUGIN_QUOTAS[k].default, PLUGIN_QUOTAS[k].max)
+    if (q(next) !== q(prev)) (q(next) > q(prev) ? added : removed).push(`${q(next) > q(prev) ? '+' : '-'} ${k} ${q(next)} (was ${q(prev)})`)
+  }
   return { added, removed }
 }
 

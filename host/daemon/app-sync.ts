@@ -6,6 +6,7 @@ import type { ServiceListener } from '../net/service-listener.ts'
 import type { PluginRuntime } from '../plugins/index.ts'
 import type { AppStore } from '../store/app-store.ts'
 import { FirewallStore } from '../store/firewall-store.ts'
+import { isHypernetError } from '../errors.ts'
 import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
 import type { LoadedApp } from './app-loader.ts'
 import type { HostHiddenServices } from './host-hidden.ts'
@@ -131,13 +132,16 @@ export class AppSync {
     const app = this.c.apps.get(name)
     if (!app) return
     this.c.apps.delete(name)
+    for (const s of app.services) this.c.routes.delete(s.hash)
+    // the plugin first, whatever it is doing (terminated within RUNTIME_LIMITS.stopTimeoutMs)
+    await this.c.runtime.remove(name).catch((err) => {
+      if (!isHypernetError(err, 'APP_NOT_FOUND')) throw err
+    })
     await this.readvertise()
     for (const s of app.services) {
-      this.c.routes.delete(s.hash)
       await this.c.hidden.stop(s.hash)
       await this.c.listener.unlisten(s.hash)
     }
-    await this.c.runtime.remove(name).catch(() => {})
     this.c.log.info('app stopped', { app: name })
   }
 }

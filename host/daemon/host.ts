@@ -12,6 +12,9 @@ import type { Logger } from '../log/logger.ts'
 import { bindDhtNode, startLocalNetwork } from '../net/dht-node.ts'
 import type { LocalNetwork } from '../net/dht-node.ts'
 import { dialServiceHash } from '../net/dialer.ts'
+import { DialCache, abortable } from '../net/dial-cache.ts'
+import { lookupVerified } from '../dns/lookup.ts'
+import type { LookupPeer } from '../dns/lookup.ts'
 import { deriveServiceKeyPair } from '../net/service-keys.ts'
 import { DEFAULT_POLICY, ServiceListener } from '../net/service-listener.ts'
 import type { ConnectionPolicy } from '../net/service-listener.ts'
@@ -40,7 +43,7 @@ import type { HiddenServiceInit, OnionRelayInit } from '../onion/index.ts'
 import { HostHiddenServices } from './host-hidden.ts'
 import { loadGuards, saveGuards } from '../onion/guard-store.ts'
 import type { GuardRecord } from '../onion/guard-store.ts'
-import { ONION } from '../constants.ts'
+import { DIAL_CACHE, ONION } from '../constants.ts'
 import type { HiddenSpec } from './host-hidden.ts'
 import { AppServer, AutoUpgrader, ServingStore } from '../apps/index.ts'
 import { TrustStore } from '../store/trust-store.ts'
@@ -131,6 +134,8 @@ export class Host {
   private guardWrites: Promise<void> = Promise.resolve()
   private appSync: AppSync | null = null
   private expectsBootstrapAnswer = false
+  /** Plugin dials by hash: one lookup per hash in flight, peers kept briefly, failing targets backed off. */
+  readonly dialCache = new DialCache((hash) => this.collectPeers(hash))
 
   constructor(readonly init: HostInit) {
     this.paths = homePaths(init.home)
@@ -177,7 +182,7 @@ export class Host {
     this.relays = new RelayDirectory(this.dht, this.log, { exclude: this.relay ? [formatId(this.relay.keyPair.publicKey)] : [], pinned: this.init.relays })
     await this.relays.ready()
     this.runtime = createPluginRuntime(
-      { dial: (t, app) => this.dial(t, app.name), logger: (e) => this.onRuntimeLog(e) },
+      { dial: (t, app, signal) => this.dial(t, app.name, signal), logger: (e) => this.onRuntimeLog(e) },
       { storageDir: this.paths.data, restart: this.init.restart }
     )
     this.runtime.on('state', () => void this.readvertise())
@@ -314,13 +319,45 @@ export class Host {
     this.runtime!.handleConnection(r.app, r.service, stream)
   }
 
-  private async dial(target: DialTarget, app: string): Promise<DuplexLike> {
-    if (target.raw.startsWith(HIDDEN_PREFIX)) return this.dialHidden(target.serviceKey!, app)
-    if (target.raw.startsWith(ANONYMOUS_PREFIX)) return this.dialAnonymously(target, app)
-    if (target.serviceKey) return this.connect(target.serviceKey)
-    const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { exclude: this.ownServiceKeys(), connect: (k, ms) => this.connect(k, ms) })
-    this.log.info('plugin connected out', { app, target: target.raw, host: peer.hostKey })
-    return stream
+  /**
+   * A plugin's dial. A target that failed recently fails again at once, with its last error,
+   * until its backoff ends (DialCache); `signal` gives the dial up (the plugin closed it or
+   * stopped), destroying whatever was being opened.
+   */
+  private async dial(target: DialTarget, app: string, signal: AbortSignal): Promise<DuplexLike> {
+    const kind = target.raw.startsWith(HIDDEN_PREFIX) ? HIDDEN_PREFIX : target.raw.startsWith(ANONYMOUS_PREFIX) ? ANONYMOUS_PREFIX : ''
+    const key = `${kind}${formatId(target.serviceHash)}${target.serviceKey ? `@${formatId(target.serviceKey)}` : ''}`
+    this.dialCache.check(key)
+    try {
+      const stream = await this.dialOnce(target, app, signal)
+      this.dialCache.succeeded(key)
+      return stream
+    } catch (err) {
+      this.dialCache.failed(key, err)
+      throw err
+    }
+  }
+
+  private async dialOnce(target: DialTarget, app: string, signal: AbortSignal): Promise<DuplexLike> {
+    if (target.raw.startsWith(HIDDEN_PREFIX)) return abortable(this.dialHidden(target.serviceKey!, app), signal, destroyLate)
+    if (target.raw.startsWith(ANONYMOUS_PREFIX)) return abortable(this.dialAnonymously(target, app), signal, destroyLate)
+    if (target.serviceKey) return this.connect(target.serviceKey, undefined, signal)
+    const peers = await this.dialCache.peers(target.serviceHash, signal)
+    try {
+      const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { peers, exclude: this.ownServiceKeys(), connect: (k, ms, sig) => this.connect(k, ms, sig), signal })
+      this.log.debug('plugin connected out', { app, target: target.raw, host: peer.hostKey })
+      return stream
+    } catch (err) {
+      this.dialCache.forgetPeers(target.serviceHash) // a peer that no longer answers: look again next time
+      throw err
+    }
+  }
+
+  /** The verified peers of `hash` (at most DIAL_CACHE.maxPeers), for the dial cache. */
+  private async collectPeers(hash: Buffer): Promise<LookupPeer[]> {
+    const peers: LookupPeer[] = []
+    for await (const p of lookupVerified(this.dht!, hash, { limit: DIAL_CACHE.maxPeers })) peers.push(p)
+    return peers
   }
 
   /** A plugin's anonymous dial: a fresh onion circuit, never through this host's own relay. */
@@ -370,8 +407,8 @@ export class Host {
    * Open a stream to a service key: direct when a hole can be punched, else through a relay.
    * @throws CONNECTION_FAILED
    */
-  connect(serviceKey: Buffer, timeoutMs?: number): Promise<SecretStream> {
-    return connectWithRelay(this.dht!, serviceKey, { relays: this.relays, timeoutMs })
+  connect(serviceKey: Buffer, timeoutMs?: number, signal?: AbortSignal): Promise<SecretStream> {
+    return connectWithRelay(this.dht!, serviceKey, { relays: this.relays, timeoutMs, signal })
   }
 
   status(): HostStatus {
@@ -385,6 +422,9 @@ export class Host {
       await this.opening?.catch(() => {})
       await this.autoUpgrader?.close()
       await this.appSync?.settled()
+      // plugins first: whatever a busy plugin has going (dials, streams) ends before the rest closes
+      await this.runtime?.close()
+      this.dialCache.clear()
       await this.bridges?.close()
       await this.appServer?.close()
       await this.advertiser?.close()
@@ -393,7 +433,6 @@ export class Host {
       await this.onionClient?.close()
       await this.guardWrites
       await this.onionRelay?.close()
-      await this.runtime?.close()
       this.relays?.close()
       await this.relay?.close()
       await this.kv?.close()
@@ -405,6 +444,12 @@ export class Host {
     })()
     return this.closing
   }
+}
+
+/** A stream that opened after its dial was given up is destroyed, not leaked. */
+function destroyLate(stream: DuplexLike): void {
+  stream.on('error', () => {})
+  stream.destroy()
 }
 
 /** Create a host for a home folder, logging JSON lines to `<home>/logs/host.log`. */

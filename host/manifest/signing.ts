@@ -3,7 +3,7 @@ import { NAMESPACE } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { parseHash, parseKey } from '../encoding/ids.ts'
 import { encode, manifestBody } from '../messages.ts'
-import type { ManifestBodyWire } from '../messages.ts'
+import type { ManifestBodyWire, QuotasWire } from '../messages.ts'
 import type { Manifest, ManifestBody } from './types.ts'
 
 /**
@@ -39,8 +39,17 @@ export function toWire(m: ManifestBody): ManifestBodyWire {
     callTimeoutMs: m.limits.callTimeoutMs ?? null,
     expires: m.expires ?? null,
     ...(m.redistribute === false ? { noRedistribute: true } : {}),
-    ...(m.supersedes?.length ? { supersedes: m.supersedes.map((h, i) => parseHash(h, `supersedes/${i}`)) } : {})
+    ...(m.supersedes?.length ? { supersedes: m.supersedes.map((h, i) => parseHash(h, `supersedes/${i}`)) } : {}),
+    ...quotasOf(m)
   }
+}
+
+/** The quotas a manifest asks for, as signed (flag bit 256): absent when it asks for none. */
+function quotasOf(m: ManifestBody): { quotas?: QuotasWire } {
+  const { dialsInFlight, dialsPerSecond, connections, bytesInPerSecond, bytesOutPerSecond } = m.limits
+  const q: QuotasWire = { dialsInFlight, dialsPerSecond, connections, bytesInPerSecond, bytesOutPerSecond }
+  for (const k of Object.keys(q) as Array<keyof QuotasWire>) if (q[k] === undefined) delete q[k]
+  return Object.keys(q).length ? { quotas: q } : {}
 }
 
 /** The 32 bytes an ed25519 manifest signature covers. */

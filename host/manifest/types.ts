@@ -20,6 +20,12 @@ export interface Permissions {
 export interface Limits {
   memoryMiB?: number
   callTimeoutMs?: number
+  /** Per-plugin quotas above the host's defaults (constants.ts PLUGIN_QUOTAS); the host caps each. */
+  dialsInFlight?: number
+  dialsPerSecond?: number
+  connections?: number
+  bytesInPerSecond?: number
+  bytesOutPerSecond?: number
 }
 
 /** The manifest body: everything the publisher signs. */

@@ -4,6 +4,7 @@ import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { lookupVerified } from '../dns/lookup.ts'
 import type { LookupPeer } from '../dns/lookup.ts'
+import { abortedError } from './dial-cache.ts'
 
 /**
  * Outbound connections to a service: straight to a service key, or to a verified peer found
@@ -15,20 +16,27 @@ export interface DialOptions {
   exclude?: ReadonlySet<string>
   timeoutMs?: number
   /** How to open a stream to a peer's service key (default: connectKey; the host adds relays). */
-  connect?: (serviceKey: Buffer, timeoutMs: number) => Promise<SecretStream>
+  connect?: (serviceKey: Buffer, timeoutMs: number, signal?: AbortSignal) => Promise<SecretStream>
+  /** Verified peers found already (the host's DialCache): no lookup of its own. */
+  peers?: LookupPeer[]
+  /** Give up: the lookup stops, the stream being opened is destroyed, and the call rejects. */
+  signal?: AbortSignal
 }
 
 /**
  * Open an encrypted stream to a service key.
- * @throws CONNECTION_FAILED when it does not open
+ * @throws CONNECTION_FAILED when it does not open (details.aborted when `signal` aborted it)
  */
-export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_000, opts: ConnectOptions = {}): Promise<SecretStream> {
+export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_000, opts: ConnectOptions = {}, signal?: AbortSignal): Promise<SecretStream> {
+  if (signal?.aborted) throw abortedError()
   // always with an options object: PathTracker tells hyperdht's own relay connections by their having none
   const stream = dht.connect(serviceKey, opts)
   // errors after open belong to whoever uses the stream; before open they reject below
   const onEarlyError = () => {}
   stream.on('error', onEarlyError)
   const timer = setTimeout(() => stream.destroy(HypernetError.TIMEOUT(`no answer from ${formatId(serviceKey)} within ${timeoutMs} ms`)), timeoutMs)
+  const onAbort = () => stream.destroy(abortedError())
+  signal?.addEventListener('abort', onAbort, { once: true })
   try {
     await new Promise<void>((resolve, reject) => {
       stream.once('open', () => resolve())
@@ -37,9 +45,11 @@ export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_00
     })
   } catch (err) {
     stream.destroy()
+    if (signal?.aborted) throw abortedError()
     throw HypernetError.CONNECTION_FAILED(`could not connect to service key ${formatId(serviceKey)}: ${(err as Error).message}`, err)
   } finally {
     clearTimeout(timer)
+    signal?.removeEventListener('abort', onAbort)
     stream.removeListener('error', onEarlyError)
   }
   return stream
@@ -54,18 +64,22 @@ export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialO
   const deadline = Date.now() + timeoutMs
   let lastErr: unknown = null
   let tried = 0
-  for await (const peer of lookupVerified(dht, serviceHash, { timeoutMs })) {
+  const peers = opts.peers ?? lookupVerified(dht, serviceHash, { timeoutMs, signal: opts.signal })
+  for await (const peer of peers) {
+    if (opts.signal?.aborted) throw abortedError()
     if (!peer.serviceKey || opts.exclude?.has(peer.serviceKey)) continue
     tried++
     try {
       const key = Buffer.from(peer.serviceKey, 'hex')
       const left = Math.max(1000, deadline - Date.now())
-      const stream = await (opts.connect ? opts.connect(key, left) : connectKey(dht, key, left))
+      const stream = await (opts.connect ? opts.connect(key, left, opts.signal) : connectKey(dht, key, left, {}, opts.signal))
       return { stream, peer }
     } catch (err) {
+      if (opts.signal?.aborted) throw abortedError()
       lastErr = err
     }
   }
+  if (opts.signal?.aborted) throw abortedError()
   if (tried === 0) throw HypernetError.NOT_FOUND(`no verified peer vends service ${formatId(serviceHash)}`)
   throw HypernetError.CONNECTION_FAILED(`none of the ${tried} verified peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`, lastErr)
 }

@@ -37,6 +37,8 @@ export function isPunchFailure(err: unknown): boolean {
 export interface RelayConnectOptions {
   relays: RelayDirectory | null
   timeoutMs?: number
+  /** Give up: the stream being opened is destroyed and the call rejects. */
+  signal?: AbortSignal
 }
 
 /**
@@ -52,10 +54,10 @@ export async function connectWithRelay(dht: DHT, serviceKey: Buffer, opts: Relay
   let lastErr: unknown
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
-      return await connectKey(dht, serviceKey, left(), { relayThrough: relay })
+      return await connectKey(dht, serviceKey, left(), { relayThrough: relay }, opts.signal)
     } catch (err) {
       lastErr = err
-      if (!relays || !isPunchFailure(err) || Date.now() >= deadline) throw err
+      if (!relays || !isPunchFailure(err) || Date.now() >= deadline || opts.signal?.aborted) throw err
       if (relay) relays.failed(relay)
       relay = await relays.pick()
       if (!relay) {

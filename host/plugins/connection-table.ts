@@ -9,12 +9,16 @@ import type { DialTargetWire } from './protocol.ts'
 import { StreamLink } from './stream-link.ts'
 import type { LinkOwner } from './stream-link.ts'
 import type { AppRef, DialFn, DuplexLike, LogLevel, RuntimeLogEntry } from './types.ts'
+import { RateBucket } from './rate-bucket.ts'
 
 /**
  * The connections of one plugin incarnation, on the host thread: numbers inbound streams (odd
  * ids; the worker numbers outbound ones even), routes the worker's ops to them, runs the
  * plugin's dials through the `dial` component, and keeps the per-plugin inbound window.
- * When the incarnation dies, every stream is destroyed with its error (`destroyAll`).
+ * When the incarnation dies, every stream is destroyed with its error (`destroyAll`), and its
+ * pending dials are aborted (lookups and connects given up, streams destroyed) however it ended.
+ * Inbound bytes are held to the plugin's `bytesInPerSecond`: over it, every stream of the
+ * plugin pauses until the rate allows again.
  */
 
 export interface ConnectionTableOptions {
@@ -23,6 +27,10 @@ export interface ConnectionTableOptions {
   dial: DialFn | undefined
   counters: { bytesIn: number; bytesOut: number }
   log: (level: LogLevel, kind: RuntimeLogEntry['kind'], msg: string) => void
+  /** The worker dropped this many of the plugin's log lines. */
+  dropped?: (n: number) => void
+  /** Bytes per second the plugin's peers may send it (default: unlimited). */
+  bytesInPerSecond?: number
 }
 
 const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error']
@@ -33,7 +41,9 @@ export class ConnectionTable implements LinkOwner {
   readonly out: Outbox
   counters: { bytesIn: number; bytesOut: number }
   private readonly links = new Map<number, StreamLink>()
-  private readonly dials = new Map<number, { cancelled: boolean }>()
+  private readonly dials = new Map<number, { cancelled: boolean; abort: AbortController }>()
+  private readonly inRate: RateBucket | null
+  private rateTimer: NodeJS.Timeout | null = null
   private readonly held = new Set<StreamLink>()
   private inflightIn = 0
   private nextInbound = 1
@@ -45,6 +55,7 @@ export class ConnectionTable implements LinkOwner {
   constructor(private readonly opts: ConnectionTableOptions) {
     this.out = opts.out
     this.counters = opts.counters
+    this.inRate = opts.bytesInPerSecond ? new RateBucket(opts.bytesInPerSecond) : null
   }
 
   get size(): number {
@@ -70,8 +81,10 @@ export class ConnectionTable implements LinkOwner {
       case FROM_WORKER.FIN: this.links.get(conn)?.fin(); break
       case FROM_WORKER.END: {
         const dial = this.dials.get(conn)
-        if (dial) dial.cancelled = true
-        else this.links.get(conn)?.end()
+        if (dial) {
+          dial.cancelled = true
+          dial.abort.abort()
+        } else this.links.get(conn)?.end()
         break
       }
       case FROM_WORKER.PAUSE: {
@@ -84,6 +97,7 @@ export class ConnectionTable implements LinkOwner {
       }
       case FROM_WORKER.CONNECT: this.connect(conn, arg as DialTargetWire); break
       case FROM_WORKER.LOG: this.opts.log(LEVELS[conn] ?? 'info', 'plugin', arg as string); break
+      case FROM_WORKER.DROPPED: this.opts.dropped?.(conn); break
       case FROM_WORKER.DENIED: this.opts.log('warn', 'denied', `denied: ${arg as string} is not granted by its manifest`); break
       case FROM_WORKER.EVENT_ERROR:
         if (this.eventErrors.take((n) => this.opts.log('warn', 'plugin', `${n} more non-zero event returns not logged`))) {
@@ -95,6 +109,10 @@ export class ConnectionTable implements LinkOwner {
 
   inbound(link: StreamLink, bytes: number): void {
     this.inflightIn += bytes
+    if (this.inRate) {
+      this.inRate.force(bytes)
+      if (!this.inRate.available && this.rateTimer === null) this.holdForRate()
+    }
     if (link.inflightIn >= RUNTIME_LIMITS.connInboundBytes || this.inflightIn >= RUNTIME_LIMITS.pluginInboundBytes) {
       link.windowPaused = true
       this.held.add(link)
@@ -108,22 +126,59 @@ export class ConnectionTable implements LinkOwner {
     this.inflightIn -= link.inflightIn
   }
 
-  /** The incarnation crashed: every peer sees its stream fail with `err`. */
+  /** The incarnation crashed: every peer sees its stream fail with `err`; pending dials are aborted. */
   destroyAll(err: Error): void {
     this.dead = true
     for (const link of this.links.values()) link.destroy(err)
     this.links.clear()
     this.held.clear()
-    for (const d of this.dials.values()) d.cancelled = true
+    this.abortDials()
   }
 
-  /** The incarnation stopped cleanly: end what is still open. */
+  /** The incarnation stopped cleanly: end what is still open; pending dials are aborted. */
   shutdownAll(): void {
     this.dead = true
     for (const link of this.links.values()) link.shutdown()
     this.links.clear()
     this.held.clear()
-    for (const d of this.dials.values()) d.cancelled = true
+    this.abortDials()
+  }
+
+  /** The plugin is being stopped: give up every pending dial now, and start no more. */
+  abortPending(): void {
+    this.dead = true
+    for (const d of this.dials.values()) {
+      d.cancelled = true
+      d.abort.abort()
+    }
+  }
+
+  private abortDials(): void {
+    if (this.rateTimer) clearTimeout(this.rateTimer)
+    this.rateTimer = null
+    for (const d of this.dials.values()) {
+      d.cancelled = true
+      d.abort.abort()
+    }
+    this.dials.clear()
+  }
+
+  /** Over bytesInPerSecond: pause every stream until the bucket has tokens again. */
+  private holdForRate(): void {
+    for (const link of this.links.values()) {
+      link.ratePaused = true
+      link.setPaused()
+    }
+    this.rateTimer = setTimeout(() => {
+      this.rateTimer = null
+      if (this.dead) return
+      if (!this.inRate!.available) return this.holdForRate()
+      for (const link of this.links.values()) {
+        link.ratePaused = false
+        link.setPaused()
+      }
+    }, this.inRate!.waitMs())
+    this.rateTimer.unref()
   }
 
   private open(id: number, op: number, stream: DuplexLike, service: string): void {
@@ -131,6 +186,10 @@ export class ConnectionTable implements LinkOwner {
     this.links.set(id, link)
     this.out.pushBytes(op, id, openPayload(stream.remotePublicKey, service)) // before attach(): OPEN precedes any DATA
     link.attach()
+    if (this.rateTimer !== null) {
+      link.ratePaused = true
+      link.setPaused()
+    }
   }
 
   private ack(conn: number, bytes: number): void {
@@ -149,16 +208,17 @@ export class ConnectionTable implements LinkOwner {
 
   private connect(conn: number, wire: DialTargetWire): void {
     const { dial, app } = this.opts
+    if (this.dead) return // stopping: the worker's shutdown closes this id
     if (dial === undefined) {
       this.opts.log('warn', 'host', `hn_connect to "${wire.raw}" refused: this host has no dialer`)
       this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.REFUSED)
       return
     }
-    const pending = { cancelled: false }
+    const pending = { cancelled: false, abort: new AbortController() }
     this.dials.set(conn, pending)
     const target = { raw: wire.raw, serviceHash: Buffer.from(wire.serviceHash, 'hex'), serviceKey: wire.serviceKey ? Buffer.from(wire.serviceKey, 'hex') : null, self: wire.self }
     Promise.resolve()
-      .then(() => dial(target, app))
+      .then(() => dial(target, app, pending.abort.signal))
       .then(
         (stream) => {
           this.dials.delete(conn)
@@ -177,6 +237,7 @@ export class ConnectionTable implements LinkOwner {
         (err) => {
           this.dials.delete(conn)
           if (this.dead) return
+          if (pending.cancelled) return this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.END)
           // a plugin that retries in a loop (chat dials its peers every few seconds) would flood the log
           const key = `${wire.raw}\n${(err as { code?: string })?.code ?? (err as Error)?.message}`
           const again = this.dialFailures.has(key)

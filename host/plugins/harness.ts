@@ -78,9 +78,9 @@ export function createHarness(init: HarnessInit): Harness {
     rt().handleConnection(from.name, service, server)
     return client
   }
-  const dial: DialFn = async (target, from) => {
+  const dial: DialFn = async (target, from, signal) => {
     dials.push(target)
-    return (init.dial ?? loopback)(target, from)
+    return (init.dial ?? loopback)(target, from, signal)
   }
 
   const rt = (): PluginRuntime => {

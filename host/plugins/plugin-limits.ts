@@ -1,4 +1,5 @@
-import { LIMITS } from '../constants.ts'
+import { LIMITS, PLUGIN_QUOTAS } from '../constants.ts'
+import type { PluginQuotaName } from '../constants.ts'
 import type { ManifestBody } from '../manifest/types.ts'
 
 /**
@@ -14,7 +15,11 @@ export interface PluginLimits {
   /** Storage quota in bytes, or null when the manifest grants no storage. */
   storageQuotaBytes: number | null
   timers: boolean
+  /** Per-plugin quotas (PLUGIN_QUOTAS): the manifest's ask, or the default, capped at the max. */
+  quotas: PluginQuotas
 }
+
+export type PluginQuotas = Record<PluginQuotaName, number>
 
 /** Host-side budgets that no manifest can change. */
 export const RUNTIME_LIMITS = {
@@ -38,7 +43,10 @@ export const RUNTIME_LIMITS = {
   maxLogBytes: 4096,
   maxRandomBytes: 64 * 1024,
   maxTargetBytes: 1024,
-  /** Plugin log lines per second beyond which lines are dropped (and counted). */
+  /**
+   * Plugin log lines per second the worker passes to the host thread; the rest are dropped
+   * there and counted. The host thread then applies PLUGIN_LOG to all of a plugin's lines.
+   */
   logLinesPerSecond: 200,
   /** JS heap of a plugin's worker; wasm memory is capped separately, in the module. */
   workerOldGenMiB: 64,
@@ -62,8 +70,19 @@ export function resolvePluginLimits(manifest: ManifestBody): PluginLimits {
     memoryPages: Math.floor((memoryMiB * 1024 * 1024) / PAGE),
     callTimeoutMs,
     storageQuotaBytes,
-    timers: manifest.permissions?.timers === true
+    timers: manifest.permissions?.timers === true,
+    quotas: resolveQuotas(manifest)
   }
+}
+
+/** The quotas a plugin runs under: each the manifest's ask (at least 1), else the default, at most the max. */
+export function resolveQuotas(manifest: ManifestBody): PluginQuotas {
+  const out = {} as PluginQuotas
+  for (const name of Object.keys(PLUGIN_QUOTAS) as PluginQuotaName[]) {
+    const q = PLUGIN_QUOTAS[name]
+    out[name] = clamp(manifest.limits?.[name] ?? q.default, 1, q.max)
+  }
+  return out
 }
 
 function clamp(n: number, lo: number, hi: number): number {

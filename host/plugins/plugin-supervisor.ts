@@ -1,9 +1,10 @@
-import { RESTART } from '../constants.ts'
+import { PLUGIN_LOG, RESTART } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import type { HypernetErrorCode } from '../errors.ts'
 import { codeHash } from '../manifest/hashes.ts'
 import { ConnectionTable } from './connection-table.ts'
+import { LogLimiter } from './log-limiter.ts'
 import { capModuleMemory } from './memory-cap.ts'
 import { resolvePluginLimits } from './plugin-limits.ts'
 import type { PluginLimits } from './plugin-limits.ts'
@@ -51,6 +52,7 @@ export class PluginSupervisor {
   private backoff: NodeJS.Timeout | null = null
   private generation = 0
   private starting: Promise<PluginStatus> | null = null
+  private readonly logLimit = new LogLimiter(PLUGIN_LOG.linesPerSecond, PLUGIN_LOG.bytesPerSecond)
 
   constructor(private readonly app: RunnableApp, private readonly ctx: SupervisorContext) {
     this.name = app.manifest.app.name
@@ -87,7 +89,11 @@ export class PluginSupervisor {
     return p
   }
 
-  /** Stop gracefully: connections see hn_on_close(SHUTDOWN) and end. Stays stopped. */
+  /**
+   * Stop: connections see hn_on_close(SHUTDOWN) and end, pending dials are aborted at once, and
+   * the worker is terminated after RUNTIME_LIMITS.stopTimeoutMs at most, whatever the plugin is
+   * doing. Stays stopped.
+   */
   async stop(): Promise<void> {
     this.generation++
     this.lastCrash = null
@@ -98,8 +104,10 @@ export class PluginSupervisor {
     const table = this.table
     this.channel = null
     this.table = null
+    table?.abortPending()
     if (channel) await channel.stop()
     table?.shutdownAll()
+    this.logLimit.flush((n) => this.reportDropped(n))
     if (this.state !== 'stopped') this.setState('stopped')
   }
 
@@ -134,7 +142,8 @@ export class PluginSupervisor {
       bytesIn: this.counters.bytesIn,
       bytesOut: this.counters.bytesOut,
       since: this.since.toISOString(),
-      limits: { memoryMiB: this.limits.memoryMiB, callTimeoutMs: this.limits.callTimeoutMs, storageQuotaBytes: this.limits.storageQuotaBytes }
+      droppedLogLines: this.logLimit.total,
+      limits: { memoryMiB: this.limits.memoryMiB, callTimeoutMs: this.limits.callTimeoutMs, storageQuotaBytes: this.limits.storageQuotaBytes, ...this.limits.quotas }
     }
   }
 
@@ -155,6 +164,7 @@ export class PluginSupervisor {
         codeHash: this.codeHash,
         callTimeoutMs: this.limits.callTimeoutMs,
         timers: this.limits.timers,
+        quotas: this.limits.quotas,
         storage: this.limits.storageQuotaBytes === null ? null : { dir: this.ctx.storageDir!, quotaBytes: this.limits.storageQuotaBytes }
       },
       onOp: (op, conn, arg) => table.onOp(op, conn, arg),
@@ -167,7 +177,9 @@ export class PluginSupervisor {
       out: channel.out,
       dial: this.ctx.dial,
       counters: this.counters,
-      log: (level, kind, msg) => this.log(level, kind, msg)
+      log: (level, kind, msg) => this.log(level, kind, msg),
+      dropped: (n) => this.logLimit.dropped(n),
+      bytesInPerSecond: this.limits.quotas.bytesInPerSecond
     })
     this.channel = channel
     this.table = table
@@ -236,7 +248,14 @@ export class PluginSupervisor {
     this.ctx.onState(this.status())
   }
 
+  /** A line about this plugin (its own, a denial, a dial): within PLUGIN_LOG, or dropped and counted. */
   private log(level: LogLevel, kind: RuntimeLogEntry['kind'], msg: string): void {
+    if (!this.logLimit.take(Buffer.byteLength(msg), (n) => this.reportDropped(n))) return
     this.ctx.log({ level, app: this.name, kind, msg, time: Date.now() })
+  }
+
+  private reportDropped(n: number): void {
+    const msg = `${this.name}: dropped ${n} lines (over ${PLUGIN_LOG.linesPerSecond} lines or ${PLUGIN_LOG.bytesPerSecond} bytes a second)`
+    this.ctx.log({ level: 'warn', app: this.name, kind: 'host', msg, time: Date.now() })
   }
 }

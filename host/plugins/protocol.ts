@@ -1,4 +1,5 @@
 import type { ManifestBody } from '../manifest/types.ts'
+import type { PluginQuotas } from './plugin-limits.ts'
 
 /**
  * What the host thread and a plugin's worker say to each other. Messages are batches: a flat
@@ -47,7 +48,9 @@ export const FROM_WORKER = {
   /** conn: the return code, arg: the export that returned it. */
   EVENT_ERROR: 11,
   /** Answer to STOP. */
-  STOPPED: 12
+  STOPPED: 12,
+  /** conn: log lines or denials the worker dropped (over RUNTIME_LIMITS.logLinesPerSecond). */
+  DROPPED: 13
 } as const
 
 /** A DialTarget as it crosses the thread boundary. */
@@ -67,6 +70,7 @@ export interface WorkerInit {
   codeHash: string
   callTimeoutMs: number
   timers: boolean
+  quotas: PluginQuotas
   storage: { dir: string; quotaBytes: number } | null
   /** Shared call stamp (see STAMP). */
   stamp: SharedArrayBuffer

@@ -38,6 +38,8 @@ export class StreamLink {
   inflightIn = 0
   pluginPaused = false
   windowPaused = false
+  /** Held back by the plugin's bytesInPerSecond quota. */
+  ratePaused = false
   private paused = false
   private owed = 0
   private remoteEnded = false
@@ -90,7 +92,7 @@ export class StreamLink {
   }
 
   setPaused(): void {
-    const want = this.pluginPaused || this.windowPaused
+    const want = this.pluginPaused || this.windowPaused || this.ratePaused
     if (want === this.paused || this.closed) return
     this.paused = want
     if (want) {

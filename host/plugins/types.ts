@@ -1,5 +1,6 @@
 import type { HypernetErrorCode } from '../errors.ts'
 import type { ManifestBody } from '../manifest/types.ts'
+import type { PluginQuotas } from './plugin-limits.ts'
 
 /**
  * Public shapes of the plugin runtime: what it is given (apps, streams, a dialer, a logger) and
@@ -55,9 +56,10 @@ export interface DialTarget {
  * Opens an outbound stream for a plugin. Resolve with an open stream (its `remotePublicKey`
  * set); reject when no peer can be reached. The plugin sees a rejection as REFUSED. The
  * runtime attaches its listeners when the promise settles: a stream that can fail before
- * then must carry an 'error' listener of its own.
+ * then must carry an 'error' listener of its own. `signal` aborts when the plugin gave up the
+ * dial or stopped: stop looking up and connecting, destroy what was opened, and reject.
  */
-export type DialFn = (target: DialTarget, app: AppRef) => Promise<DuplexLike>
+export type DialFn = (target: DialTarget, app: AppRef, signal: AbortSignal) => Promise<DuplexLike>
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -98,6 +100,8 @@ export interface PluginStatus {
   bytesOut: number
   /** ISO 8601 time of the last state change. */
   since: string
-  /** Effective limits after the host's caps. */
-  limits: { memoryMiB: number; callTimeoutMs: number; storageQuotaBytes: number | null }
+  /** Log lines of this plugin dropped over PLUGIN_LOG (or the worker's cap) since it was added. */
+  droppedLogLines: number
+  /** Effective limits after the host's caps, quotas included (constants.ts PLUGIN_QUOTAS). */
+  limits: { memoryMiB: number; callTimeoutMs: number; storageQuotaBytes: number | null } & PluginQuotas
 }

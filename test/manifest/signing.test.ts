@@ -26,6 +26,7 @@ test('any field changed after signing breaks the signature', () => {
     (x) => (x.services[0].port = 8),
     (x) => (x.permissions.timers = true),
     (x) => (x.limits.memoryMiB = 64),
+    (x) => (x.limits.connections = 200),
     (x) => (x.code.hash = 'ab'.repeat(32)),
     (x) => (x.expires = '2099-01-01T00:00:00Z')
   ]

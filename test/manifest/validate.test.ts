@@ -56,3 +56,10 @@ test('a malformed key, hash, expiry or dial target says what form was expected',
 test('a wrong schema identifier is refused', () => {
   assert.throws(() => validateManifest(complete({ schema: 'hypernet/manifest@2' })), { message: /\/schema: expected "hypernet\/manifest@1", got "hypernet\/manifest@2"/ })
 })
+
+test('limits may ask for quotas, positive integers only', () => {
+  const ok = validateManifest(complete({ limits: { memoryMiB: 1, connections: 200, dialsInFlight: 16, dialsPerSecond: 20, bytesInPerSecond: 1 << 26, bytesOutPerSecond: 1 << 26 } }))
+  assert.equal(ok.limits.connections, 200)
+  assert.throws(() => validateManifest(complete({ limits: { connections: 0 } })), { code: 'MANIFEST_INVALID' })
+  assert.throws(() => validateManifest(complete({ limits: { dialsPerSecond: 1.5 } })), { code: 'MANIFEST_INVALID' })
+})

@@ -35,8 +35,9 @@ const utf8Lossy = new TextDecoder('utf-8')
 type HostFn = (ctx: unknown, ...args: number[]) => number
 
 export function createHostFunctions(h: HostFunctionContext): Record<string, HostFn> {
-  // plugin log lines and denials share one budget, so neither can flood the host's log
-  const dropped = (n: number): void => h.out.push(FROM_WORKER.LOG, 2, `host: ${n} log lines or denials not logged (over ${RUNTIME_LIMITS.logLinesPerSecond}/s)`)
+  // plugin log lines and denials share one budget, so neither can flood the host's log; the
+  // host thread counts what was dropped with its own (see PLUGIN_LOG) and says so
+  const dropped = (n: number): void => h.out.push(FROM_WORKER.DROPPED, n, 0)
   const log = (level: number, msg: string): void => {
     if (h.lines.take(dropped)) h.out.push(FROM_WORKER.LOG, level, msg)
   }

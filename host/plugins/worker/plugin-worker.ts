@@ -38,7 +38,12 @@ const stamp = new CallStamp(init.stamp)
 let guest: Guest | null = null
 let dead = false
 
-const conns = new WorkerConns(() => guest!, out)
+const conns = new WorkerConns(() => guest!, out, init.quotas, (ms) => {
+  setTimeout(() => {
+    conns.woke()
+    run(() => {})
+  }, ms)
+})
 const timers = init.timers ? new WorkerTimers((id) => run(() => guest!.call('hn_on_timer', id) !== 0 && out.push(FROM_WORKER.EVENT_ERROR, -1, `hn_on_timer(${id})`))) : null
 
 function fatal(err: HypernetError): void {

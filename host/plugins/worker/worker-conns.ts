@@ -5,6 +5,8 @@ import { FROM_WORKER } from '../protocol.ts'
 import type { DialTargetWire } from '../protocol.ts'
 import type { Outbox } from '../outbox.ts'
 import type { Guest } from './guest.ts'
+import type { PluginQuotas } from '../plugin-limits.ts'
+import { RateBucket } from '../rate-bucket.ts'
 
 /**
  * The plugin's connections as the worker sees them. Two windows keep host memory bounded:
@@ -15,12 +17,22 @@ import type { Guest } from './guest.ts'
  * While the plugin has paused a connection, its data (and a clean close) wait in a queue
  * that the inbound window bounds. Nothing here calls into the plugin from inside a host
  * function: host functions only record; `pump()` delivers once the current call returned.
+ *
+ * The plugin's quotas (PLUGIN_QUOTAS) are kept here, where hn_connect and hn_send are answered,
+ * so a plugin over one learns it at once from the return code: hn_connect gives ELIMIT at
+ * `connections` outbound connections and EAGAIN at `dialsInFlight` pending dials or past
+ * `dialsPerSecond`; hn_send gives EAGAIN past `bytesOutPerSecond` (hn_on_drain follows once
+ * the rate allows: `wake` asks the worker to pump again after that many ms).
  */
 
 interface WConn {
   id: number
   /** connecting: hn_connect pending; closing: the plugin called hn_close. */
   state: 'connecting' | 'open' | 'closing'
+  /** Opened by hn_connect (counts against the connections quota until finished). */
+  outbound: boolean
+  /** Its dial has not completed yet (counts against dialsInFlight), whatever the plugin did since. */
+  dialing: boolean
   inflight: number
   paused: boolean
   /** Data and finally a clean close (a number) waiting while paused. */
@@ -33,8 +45,16 @@ export class WorkerConns {
   private readonly ready = new Set<WConn>()
   private inflight = 0
   private nextOutbound = 2 // outbound ids are even; the host thread numbers inbound ones odd
+  private outbound = 0
+  private dialing = 0
+  private readonly dialRate: RateBucket
+  private readonly sendRate: RateBucket
+  private wakeAt = 0
 
-  constructor(private readonly guest: () => Guest, private readonly out: Outbox) {}
+  constructor(private readonly guest: () => Guest, private readonly out: Outbox, private readonly quotas: PluginQuotas, private readonly wake: (ms: number) => void) {
+    this.dialRate = new RateBucket(quotas.dialsPerSecond)
+    this.sendRate = new RateBucket(quotas.bytesOutPerSecond)
+  }
 
   get size(): number {
     return this.conns.size
@@ -45,10 +65,12 @@ export class WorkerConns {
   opened(conn: number, kind: number, payload: Uint8Array): void {
     let c = this.conns.get(conn)
     if (c === undefined) {
-      c = { id: conn, state: 'open', inflight: 0, paused: false, queue: [] }
+      c = { id: conn, state: 'open', outbound: false, dialing: false, inflight: 0, paused: false, queue: [] }
       this.conns.set(conn, c)
-    } else if (c.state === 'connecting') c.state = 'open'
-    else return // the plugin closed it while it was connecting: it will only see the close
+    } else if (c.state === 'connecting') {
+      c.state = 'open'
+      this.dialDone(c)
+    } else return // the plugin closed it while it was connecting: it will only see the close
     this.event(c, this.guest().open(conn, kind, payload), 'hn_on_open')
   }
 
@@ -92,6 +114,10 @@ export class WorkerConns {
           progress = true
         }
       }
+      if (this.drainWaiters.size > 0 && !this.sendRate.available) {
+        this.wakeLater(this.sendRate.waitMs())
+        break
+      }
       for (const c of this.drainWaiters) {
         if (c.inflight >= LIMITS.sendHighWaterBytes || this.inflight >= RUNTIME_LIMITS.pluginOutboundBytes) continue
         this.drainWaiters.delete(c)
@@ -117,6 +143,11 @@ export class WorkerConns {
     if (len === 0) return 0
     const bytes = this.guest().view(ptr, len)
     if (bytes === null) return RC.EINVAL
+    if (!this.sendRate.take(len)) {
+      this.drainWaiters.add(c)
+      this.wakeLater(this.sendRate.waitMs())
+      return RC.EAGAIN
+    }
     c.inflight += len
     this.inflight += len
     this.out.pushBytes(FROM_WORKER.SEND, conn, bytes) // copies out of plugin memory now
@@ -146,10 +177,13 @@ export class WorkerConns {
   }
 
   connect(target: DialTargetWire): number {
-    if (this.conns.size >= LIMITS.maxConnectionsPerPlugin) return RC.ELIMIT
+    if (this.conns.size >= LIMITS.maxConnectionsPerPlugin || this.outbound >= this.quotas.connections) return RC.ELIMIT
+    if (this.dialing >= this.quotas.dialsInFlight || !this.dialRate.take()) return RC.EAGAIN
     const id = this.nextOutbound
     this.nextOutbound += 2
-    this.conns.set(id, { id, state: 'connecting', inflight: 0, paused: false, queue: [] })
+    this.outbound++
+    this.dialing++
+    this.conns.set(id, { id, state: 'connecting', outbound: true, dialing: true, inflight: 0, paused: false, queue: [] })
     this.out.push(FROM_WORKER.CONNECT, id, target)
     return id
   }
@@ -163,12 +197,33 @@ export class WorkerConns {
 
   private finish(c: WConn, reason: number): void {
     this.conns.delete(c.id)
+    this.dialDone(c)
+    if (c.outbound) this.outbound--
     this.drainWaiters.delete(c)
     this.ready.delete(c)
     this.dropQueue(c)
     this.inflight -= c.inflight // the host thread drops this connection's unsent bytes
     this.out.push(FROM_WORKER.FIN, c.id, 0)
     this.event(c, this.guest().call('hn_on_close', c.id, reason), 'hn_on_close')
+  }
+
+  private dialDone(c: WConn): void {
+    if (!c.dialing) return
+    c.dialing = false
+    this.dialing--
+  }
+
+  /** Pump again in `ms` (one wake-up pending at a time, the earliest). */
+  private wakeLater(ms: number): void {
+    const at = Date.now() + ms
+    if (this.wakeAt !== 0 && this.wakeAt <= at) return
+    this.wakeAt = at
+    this.wake(ms)
+  }
+
+  /** The worker's wake-up fired. */
+  woke(): void {
+    this.wakeAt = 0
   }
 
   private dropQueue(c: WConn): void {
