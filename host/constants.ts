@@ -99,7 +99,9 @@ export const PLUGIN_QUOTAS = {
   /** Bytes per second the plugin's peers may send it, all connections together. */
   bytesInPerSecond: { default: 32 * 1024 * 1024, max: 1024 * 1024 * 1024 },
   /** Bytes per second the plugin may send, all connections together. */
-  bytesOutPerSecond: { default: 32 * 1024 * 1024, max: 1024 * 1024 * 1024 }
+  bytesOutPerSecond: { default: 32 * 1024 * 1024, max: 1024 * 1024 * 1024 },
+  /** A connection to one of its services that moves no data either way for this long (ms) is closed. */
+  idleTimeoutMs: { default: 5 * 60_000, max: 24 * 60 * 60_000 }
 } as const
 
 export type PluginQuotaName = keyof typeof PLUGIN_QUOTAS

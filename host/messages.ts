@@ -94,6 +94,7 @@ export interface QuotasWire {
   connections?: number
   bytesInPerSecond?: number
   bytesOutPerSecond?: number
+  idleTimeoutMs?: number
 }
 
 export interface ServiceWire {
@@ -117,7 +118,7 @@ const M_SUPERSEDES = 128
 const M_QUOTAS = 256
 
 // the quotas struct's own flag bits, in this order (append-only): one per field present
-const QUOTA_FIELDS = ['dialsInFlight', 'dialsPerSecond', 'connections', 'bytesInPerSecond', 'bytesOutPerSecond'] as const
+const QUOTA_FIELDS = ['dialsInFlight', 'dialsPerSecond', 'connections', 'bytesInPerSecond', 'bytesOutPerSecond', 'idleTimeoutMs'] as const
 
 const quotas: Encoding<QuotasWire> = {
   preencode(state, q) {

@@ -63,7 +63,8 @@ const QUOTA_WORDS: Record<PluginQuotaName, (n: number) => string> = {
   dialsPerSecond: (n) => `start ${n} connection attempts a second`,
   connections: (n) => `keep ${n} outbound connections open at once`,
   bytesInPerSecond: (n) => `receive ${formatBytes(n)} a second`,
-  bytesOutPerSecond: (n) => `send ${formatBytes(n)} a second`
+  bytesOutPerSecond: (n) => `send ${formatBytes(n)} a second`,
+  idleTimeoutMs: (n) => `keep a connection that moves no data open for ${n >= 60_000 ? `${+(n / 60_000).toFixed(1)} min` : `${n / 1000} s`}`
 }
 
 /** 1536 -> "1.5 KiB". */

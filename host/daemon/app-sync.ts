@@ -10,6 +10,7 @@ import { isHypernetError } from '../errors.ts'
 import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
 import type { LoadedApp } from './app-loader.ts'
 import type { HostHiddenServices } from './host-hidden.ts'
+import { resolveQuotas } from '../plugins/plugin-limits.ts'
 
 /**
  * Keeps a host's running apps in line with its store: starts new and upgraded apps (after
@@ -124,7 +125,7 @@ export class AppSync {
     }
     for (const s of app.services) {
       if (this.c.hidden.isHidden(name, s.name)) await this.c.hidden.start(name, s.name, s.hash)
-      else await this.c.listener.listen(s.hash, this.c.serviceKeyPair(s.hash))
+      else await this.c.listener.listen(s.hash, this.c.serviceKeyPair(s.hash), app.manifest.limits.idleTimeoutMs === undefined ? {} : { idleMs: resolveQuotas(app.manifest).idleTimeoutMs })
     }
   }
 

@@ -46,8 +46,8 @@ export function toWire(m: ManifestBody): ManifestBodyWire {
 
 /** The quotas a manifest asks for, as signed (flag bit 256): absent when it asks for none. */
 function quotasOf(m: ManifestBody): { quotas?: QuotasWire } {
-  const { dialsInFlight, dialsPerSecond, connections, bytesInPerSecond, bytesOutPerSecond } = m.limits
-  const q: QuotasWire = { dialsInFlight, dialsPerSecond, connections, bytesInPerSecond, bytesOutPerSecond }
+  const { dialsInFlight, dialsPerSecond, connections, bytesInPerSecond, bytesOutPerSecond, idleTimeoutMs } = m.limits
+  const q: QuotasWire = { dialsInFlight, dialsPerSecond, connections, bytesInPerSecond, bytesOutPerSecond, idleTimeoutMs }
   for (const k of Object.keys(q) as Array<keyof QuotasWire>) if (q[k] === undefined) delete q[k]
   return Object.keys(q).length ? { quotas: q } : {}
 }

@@ -26,6 +26,8 @@ export interface Limits {
   connections?: number
   bytesInPerSecond?: number
   bytesOutPerSecond?: number
+  /** Idle connections to its services are closed after this long (host default 5 minutes). */
+  idleTimeoutMs?: number
 }
 
 /** The manifest body: everything the publisher signs. */

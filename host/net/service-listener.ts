@@ -3,6 +3,7 @@ import type { KeyPair, SecretStream, Server } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
+import { PLUGIN_QUOTAS } from '../constants.ts'
 import { ConnectionLedger } from './connection-ledger.ts'
 
 /**
@@ -33,7 +34,7 @@ export interface ConnectionPolicy {
   allow: Set<string>
 }
 
-export const DEFAULT_POLICY: ConnectionPolicy = { maxPerPeer: 64, maxPerService: 1024, maxTotal: 4096, maxPerAddress: 1024, idleMs: 5 * 60_000, deny: new Set(), allow: new Set() }
+export const DEFAULT_POLICY: ConnectionPolicy = { maxPerPeer: 64, maxPerService: 1024, maxTotal: 4096, maxPerAddress: 1024, idleMs: PLUGIN_QUOTAS.idleTimeoutMs.default, deny: new Set(), allow: new Set() }
 
 export type OnServiceConnection = (serviceHash: string, stream: SecretStream) => void
 
@@ -71,6 +72,7 @@ export class ServiceListener {
   readonly refused = { denied: 0, perPeer: 0, perAddress: 0, perService: 0, total: 0, evicted: 0, idle: 0 }
   private closed = false
   private sweeper: NodeJS.Timeout | null = null
+  private sweepEvery = 0
 
   constructor(
     private readonly dht: DHT,
@@ -82,8 +84,17 @@ export class ServiceListener {
 
   async ready(): Promise<void> {
     if (this.sweeper || this.closed) return
-    // a quarter of the shortest idle timeout, so a connection is closed at most 25% late
-    this.sweeper = setInterval(() => this.sweepIdle(), Math.max(250, Math.min(30_000, this.policy.idleMs / 4 || 30_000)))
+    this.schedule()
+  }
+
+  /** Sweep every quarter of the shortest idle timeout (250 ms to 30 s): a connection is closed at most that late. */
+  private schedule(): void {
+    const idles = [this.policy.idleMs, ...[...this.listening.values()].map((l) => l.idleMs ?? 0)].filter((ms) => ms > 0)
+    const every = Math.max(250, Math.min(30_000, ...idles.map((ms) => ms / 4)))
+    if (this.sweeper && this.sweepEvery === every) return
+    if (this.sweeper) clearInterval(this.sweeper)
+    this.sweepEvery = every
+    this.sweeper = setInterval(() => this.sweepIdle(), every)
     this.sweeper.unref()
   }
 
@@ -94,6 +105,7 @@ export class ServiceListener {
     const relayThrough = this.opts.relayThrough ?? null
     entry.server = this.dht.createServer({ firewall: (remote, _payload, from) => this.refuse(serviceHash, entry, remote, from?.host ?? 'unknown'), relayThrough }, (stream) => this.accept(serviceHash, entry, stream))
     this.listening.set(serviceHash, entry)
+    if (opts.idleMs && this.sweeper) this.schedule()
     try {
       await entry.server.listen(keyPair)
     } catch (err) {

@@ -132,3 +132,25 @@ test('a connection that moves no data is closed after the idle timeout; a busy o
   assert.ok(h.host.listener!.refused.idle >= 1)
   void removeHome
 })
+
+test('a manifest may ask for its own idle timeout; it is signed, shown at consent, and applied to its services', { timeout: 60_000 }, async (t) => {
+  const { release } = await import('../helpers/releases.ts')
+  const { generateKeyPair } = await import('../../host/manifest/signing.ts')
+  const { describePermissions } = await import('../../host/audit/describe-permissions.ts')
+  const { homeWith } = await import('../helpers/releases.ts')
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const r = release(generateKeyPair(), { extra: { limits: { memoryMiB: 16, callTimeoutMs: 200, idleTimeoutMs: 1000 } } })
+  assert.ok(describePermissions(r.manifest).some((p) => p.words.startsWith('keep a connection that moves no data open for 1 s')))
+  const home = await homeWith([r])
+  defer(() => removeHome(home))
+  // the host's own default is long: only the app's 1 s can close the quiet connection
+  const h = await startHost(testnet, home, { policy: { idleMs: 60_000 } })
+  defer(() => h.close())
+  const key = Buffer.from(h.host.status().services[0].key, 'hex')
+  const quiet = await connect(client(defer, testnet, '127.0.0.2'), key)
+  defer(() => quiet.s.destroy())
+  assert.equal(quiet.result, 'open')
+  await until(() => quiet.s.destroyed, 'closed after the app\'s own idle timeout')
+})
