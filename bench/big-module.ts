@@ -7,16 +7,10 @@
  */
 
 import { uleb } from '../host/util/leb128.ts'
+import { WasmReader, readSections } from '../host/util/wasm-sections.ts'
 
 const SECTION = { type: 1, function: 3, code: 10 } as const
 const I32 = 0x7f
-
-interface Section {
-  id: number
-  /** Offset of the section's first content byte, and of its end. */
-  start: number
-  end: number
-}
 
 /**
  * A copy of `wasm` grown to at least `targetBytes` with generated functions.
@@ -32,7 +26,7 @@ export function padWithCode(wasm: Uint8Array, targetBytes: number, seed = 1): Ui
   const types = find(SECTION.type)
   const funcs = find(SECTION.function)
   const code = find(SECTION.code)
-  const typeIndex = readU32(wasm, types.start).value
+  const typeIndex = new WasmReader(wasm, types.start).u32()
 
   const rand = xorshift(seed)
   const bodies: number[][] = []
@@ -74,40 +68,16 @@ function functionBody(rand: () => number, size: number): number[] {
   return b
 }
 
-function readSections(wasm: Uint8Array): Section[] {
-  const out: Section[] = []
-  let pos = 8
-  while (pos < wasm.byteLength) {
-    const id = wasm[pos++]
-    const size = readU32(wasm, pos)
-    const start = pos + size.length
-    out.push({ id, start, end: start + size.value })
-    pos = start + size.value
-  }
-  return out
-}
-
 /** A vector's content with `extra` more entries (already encoded) appended. */
 function appendVector(content: Uint8Array, added: number, entries: number[]): number[] {
-  const count = readU32(content, 0)
-  return [...uleb(count.value + added), ...content.subarray(count.length), ...entries]
+  const r = new WasmReader(content, 0)
+  const count = r.u32()
+  return [...uleb(count + added), ...content.subarray(r.pos), ...entries]
 }
 
 function emit(out: number[], id: number, content: number[]): void {
   out.push(id, ...uleb(content.length))
   for (const b of content) out.push(b)
-}
-
-function readU32(bytes: Uint8Array, pos: number): { value: number; length: number } {
-  let value = 0
-  let shift = 0
-  let i = pos
-  for (;;) {
-    const b = bytes[i++]
-    value += (b & 0x7f) * 2 ** shift
-    if ((b & 0x80) === 0) return { value, length: i - pos }
-    shift += 7
-  }
 }
 
 function sleb(n: number): number[] {

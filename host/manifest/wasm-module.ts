@@ -1,4 +1,5 @@
 import { HypernetError } from '../errors.ts'
+import { WasmReader, hasWasmMagic, readSections } from '../util/wasm-sections.ts'
 
 /**
  * Static facts about a wasm module, read without running it: its imports, its exports, and its
@@ -12,15 +13,13 @@ export interface WasmFacts {
   memory: { min: number; max: number | null } | null
 }
 
-const MAGIC = [0x00, 0x61, 0x73, 0x6d]
-
 /**
  * Compile `bytes` and read its imports, exports and memory limits.
  * @throws WASM_INVALID naming `file` when the bytes are empty, not wasm, or do not compile
  */
 export async function inspectWasm(bytes: Uint8Array, file: string): Promise<WasmFacts> {
   if (bytes.byteLength === 0) throw HypernetError.WASM_INVALID(file, 'expected a WebAssembly module, got an empty file')
-  if (bytes.byteLength < 8 || MAGIC.some((b, i) => bytes[i] !== b)) {
+  if (!hasWasmMagic(bytes)) {
     throw HypernetError.WASM_INVALID(file, 'expected a WebAssembly module (starting with \\0asm), got other bytes')
   }
   let mod: WebAssembly.Module
@@ -42,41 +41,13 @@ export async function inspectWasm(bytes: Uint8Array, file: string): Promise<Wasm
  * Assumes bytes that already compiled; throws WASM_INVALID on anything it cannot parse.
  */
 export function readMemoryLimits(bytes: Uint8Array): { min: number; max: number | null } | null {
-  const r = new Reader(bytes, 8)
-  while (r.pos < bytes.byteLength) {
-    const id = r.byte()
-    const size = r.u32()
-    const end = r.pos + size
-    if (id === 5) {
-      const count = r.u32()
-      if (count === 0) return null
-      const flags = r.byte()
-      const min = r.u32()
-      const max = flags & 1 ? r.u32() : null
-      return { min, max }
-    }
-    r.pos = end
-  }
-  return null
-}
-
-class Reader {
-  constructor(readonly bytes: Uint8Array, public pos: number) {}
-
-  byte(): number {
-    if (this.pos >= this.bytes.byteLength) throw HypernetError.WASM_INVALID('module', 'unexpected end of the module')
-    return this.bytes[this.pos++]
-  }
-
-  u32(): number {
-    let result = 0
-    let shift = 0
-    for (;;) {
-      const b = this.byte()
-      result += (b & 0x7f) * 2 ** shift
-      if ((b & 0x80) === 0) return result
-      shift += 7
-      if (shift > 35) throw HypernetError.WASM_INVALID('module', 'malformed LEB128 integer')
-    }
-  }
+  const memory = readSections(bytes).find((s) => s.id === 5)
+  if (!memory) return null
+  const r = new WasmReader(bytes.subarray(0, memory.end), memory.start)
+  const count = r.u32()
+  if (count === 0) return null
+  const flags = r.byte()
+  const min = r.u32()
+  const max = flags & 1 ? r.u32() : null
+  return { min, max }
 }

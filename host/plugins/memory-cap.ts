@@ -1,6 +1,7 @@
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { uleb } from '../util/leb128.ts'
+import { WasmReader as Reader, hasWasmMagic, readSections } from '../util/wasm-sections.ts'
 
 /**
  * The host's own memory cap. Extism's `memory.maxPages` does not bound a plugin's linear
@@ -35,23 +36,13 @@ export interface CappedModule {
  */
 export function capModuleMemory(wasm: Uint8Array, capPages: number, app = 'module'): CappedModule {
   const bytes = new Uint8Array(wasm) // a copy: never touch the caller's (published) bytes
-  if (bytes.byteLength < 8 || bytes[0] !== 0x00 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) {
-    throw HypernetError.WASM_INVALID(app, 'expected a WebAssembly module (starting with \\0asm), got other bytes')
-  }
-  const r = new Reader(bytes, 8, app)
+  if (!hasWasmMagic(bytes)) throw HypernetError.WASM_INVALID(app, 'expected a WebAssembly module (starting with \\0asm), got other bytes')
   let memory: { header: number; start: number; end: number } | null = null
-  while (r.pos < bytes.byteLength) {
-    const header = r.pos
-    const id = r.byte()
-    const size = r.u32()
-    const start = r.pos
-    const end = start + size
-    if (end > bytes.byteLength) throw HypernetError.WASM_INVALID(app, `not a valid WebAssembly module (truncated or corrupt): section ${id} runs past its end`)
+  for (const { id, header, start, end } of readSections(bytes, app)) {
     if (id === SECTION_IMPORT && importsMemory(new Reader(bytes.subarray(0, end), start, app))) {
       throw HypernetError.MEMORY_LIMIT(`${app}: the module imports its memory; the host runs only modules that define their own memory with a maximum`)
     }
     if (id === SECTION_MEMORY) memory = { header, start, end }
-    r.pos = end
   }
   if (memory === null) return { bytes, declaredMaxPages: 0, maxPages: 0 } // no memory: EXPORT_MISSING says so later
 
@@ -103,7 +94,7 @@ function importsMemory(r: Reader): boolean {
     if (kind === 0x00) r.u32() // function: type index
     else if (kind === 0x01) { r.byte(); limitsSkip(r) } // table: reftype, limits
     else if (kind === 0x03) { r.byte(); r.byte() } // global: valtype, mutability
-    else throw HypernetError.WASM_INVALID(r.app, `not a valid WebAssembly module (truncated or corrupt): unknown import kind ${kind}`)
+    else throw HypernetError.WASM_INVALID(r.label, `not a valid WebAssembly module (truncated or corrupt): unknown import kind ${kind}`)
   }
   return false
 }
@@ -116,28 +107,4 @@ function limitsSkip(r: Reader): void {
 
 function mib(pages: number): number {
   return (pages * PAGE) / (1024 * 1024)
-}
-
-class Reader {
-  constructor(readonly bytes: Uint8Array, public pos: number, readonly app: string) {}
-
-  byte(): number {
-    if (this.pos >= this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.app, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
-    return this.bytes[this.pos++]
-  }
-
-  u32(): number {
-    let result = 0
-    for (let shift = 0; shift < 35; shift += 7) {
-      const b = this.byte()
-      result += (b & 0x7f) * 2 ** shift
-      if ((b & 0x80) === 0) return result
-    }
-    throw HypernetError.WASM_INVALID(this.app, 'not a valid WebAssembly module (truncated or corrupt): a malformed LEB128 integer')
-  }
-
-  skip(n: number): void {
-    if (this.pos + n > this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.app, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
-    this.pos += n
-  }
 }
