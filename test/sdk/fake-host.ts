@@ -1,5 +1,6 @@
 import { randomFillSync } from 'node:crypto'
 import { readFile } from 'node:fs/promises'
+import { CLOSE_REASON, RC } from '../../host/abi.ts'
 
 /**
  * A host in miniature for testing plugins built with the SDK: it implements ABI v1's host
@@ -9,15 +10,16 @@ import { readFile } from 'node:fs/promises'
  * the switches below.
  */
 
-export const EINVAL = -1
-export const EDENIED = -2
-export const EBADCONN = -3
-export const EAGAIN = -4
-export const ENOTFOUND = -6
+// the host's own tables, so the fake cannot drift from the runtime (abi-parity.test.ts pins the SDK to them)
+export const EINVAL: number = RC.EINVAL
+export const EDENIED: number = RC.EDENIED
+export const EBADCONN: number = RC.EBADCONN
+export const EAGAIN: number = RC.EAGAIN
+export const ENOTFOUND: number = RC.ENOTFOUND
 
-export const END = 0
-export const ERROR = 1
-export const REFUSED = 2
+export const END: number = CLOSE_REASON.END
+export const ERROR: number = CLOSE_REASON.ERROR
+export const REFUSED: number = CLOSE_REASON.REFUSED
 
 export interface FakeHostOptions {
   /** Bytes in flight per connection before hn_send answers EAGAIN (the ABI says 1 MiB). */
