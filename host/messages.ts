@@ -1189,3 +1189,32 @@ export const appsRefused: Encoding<AppsRefusedWire> = versioned('apps refused', 
 
 /** The apps protocol's messages in wire-type order: append only. */
 export const APPS_MESSAGES = [appsGetManifest, appsManifest, appsGetCode, appsCode, appsRefused] as const
+
+// ---------------------------------------------------------------------------------------------
+// Bridge flow credit (host/bridge/flow-credits.ts): an encrypted datagram (stream.send), never in
+// the byte stream: `HNC1` then the cumulative count of bytes handed to the TCP side, big-endian
+// u64. Fixed 12 bytes; the magic is its version.
+
+const CREDIT_MAGIC = Buffer.from('HNC1')
+export const BRIDGE_CREDIT_BYTES = 12
+
+export const bridgeCredit: Encoding<number> = {
+  preencode(state) {
+    state.end += BRIDGE_CREDIT_BYTES
+  },
+  encode(state, n) {
+    const b = Buffer.from(state.buffer!.buffer, state.buffer!.byteOffset + state.start, BRIDGE_CREDIT_BYTES)
+    CREDIT_MAGIC.copy(b, 0)
+    b.writeBigUInt64BE(BigInt(n), 4)
+    state.start += BRIDGE_CREDIT_BYTES
+  },
+  decode(state) {
+    if (state.end - state.start < BRIDGE_CREDIT_BYTES) throw HypernetError.BAD_MESSAGE('bridge credit: truncated')
+    const b = Buffer.from(state.buffer!.buffer, state.buffer!.byteOffset + state.start, BRIDGE_CREDIT_BYTES)
+    if (!b.subarray(0, 4).equals(CREDIT_MAGIC)) throw HypernetError.BAD_MESSAGE('bridge credit: not HNC1')
+    const n = b.readBigUInt64BE(4)
+    if (n > BigInt(Number.MAX_SAFE_INTEGER)) throw HypernetError.BAD_MESSAGE('bridge credit: count out of range')
+    state.start += BRIDGE_CREDIT_BYTES
+    return Number(n)
+  }
+}

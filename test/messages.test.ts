@@ -92,3 +92,14 @@ test('quotas a manifest asks for are signed behind flag 256, each field behind i
   assert.deepEqual(back.quotas, { connections: 200, bytesOutPerSecond: 1 << 27 })
   for (let n = 0; n < buf.byteLength; n++) assert.throws(() => decodeExact(manifestBody, buf.subarray(0, n), 'm'), { code: 'BAD_MESSAGE' })
 })
+
+test('the bridge flow credit datagram is HNC1 and a big-endian u64, pinned; anything else is BAD_MESSAGE', async () => {
+  const { bridgeCredit } = await import('../host/messages.ts')
+  const buf = encode(bridgeCredit, 4096)
+  assert.equal(buf.toString('hex'), '484e43310000000000001000')
+  assert.equal(decodeExact(bridgeCredit, buf, 'credit'), 4096)
+  assert.throws(() => decodeExact(bridgeCredit, buf.subarray(0, 11), 'credit'), { code: 'BAD_MESSAGE' })
+  assert.throws(() => decodeExact(bridgeCredit, Buffer.concat([buf, Buffer.from([0])]), 'credit'), { code: 'BAD_MESSAGE' })
+  assert.throws(() => decodeExact(bridgeCredit, Buffer.from('585858580000000000001000', 'hex'), 'credit'), { code: 'BAD_MESSAGE' })
+  assert.throws(() => decodeExact(bridgeCredit, Buffer.from('484e4331ffffffffffffffff', 'hex'), 'credit'), { code: 'BAD_MESSAGE' })
+})

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream'
+import { bridgeCredit, decodeExact, encode } from '../messages.ts'
 
 /**
  * Flow control between two Hypernet bridge ends, over the stream's encrypted datagrams.
@@ -8,7 +9,7 @@ import type { Duplex } from 'node:stream'
  * (measured: a paused reader let a writer push 256 MiB, all of it held in the reader's memory).
  * So a bridge end tells the other, in encrypted datagrams (`stream.send`, 'message' events,
  * never mixed into the byte stream, so plain HyperDHT clients neither see nor need them), how
- * many bytes it has handed to its TCP side: `HNC1` then that count as a big-endian u64. The
+ * many bytes it has handed to its TCP side (`bridgeCredit` in messages.ts: `HNC1` then that count as a big-endian u64). The
  * count is cumulative, so a lost datagram costs nothing; it is sent on every 64 KiB of
  * progress and repeated each second.
  *
@@ -19,7 +20,6 @@ import type { Duplex } from 'node:stream'
  * instead of growing memory without bound.
  */
 
-const MAGIC = Buffer.from('HNC1')
 const STEP = 64 * 1024
 
 export interface FlowCreditsInit {
@@ -53,9 +53,7 @@ export function createFlowCredits(peer: MessageStream, init: FlowCreditsInit = {
   let onOpen = () => {}
 
   const credit = () => {
-    const b = Buffer.alloc(12)
-    MAGIC.copy(b, 0)
-    b.writeBigUInt64BE(BigInt(deliveredTotal), 4)
+    const b = encode(bridgeCredit, deliveredTotal)
     lastCredit = deliveredTotal
     try {
       if (peer.trySend) peer.trySend(b)
@@ -65,8 +63,12 @@ export function createFlowCredits(peer: MessageStream, init: FlowCreditsInit = {
     }
   }
   const onMessage = (m: Buffer) => {
-    if (m.byteLength !== 12 || !m.subarray(0, 4).equals(MAGIC)) return
-    const n = Number(m.readBigUInt64BE(4))
+    let n: number
+    try {
+      n = decodeExact(bridgeCredit, m, 'bridge credit')
+    } catch {
+      return // other datagrams are not ours
+    }
     if (n > sentTotal || n <= acked) return
     acked = n
     peerSpeaks = true
