@@ -263,8 +263,11 @@ export const SERVING = {
   maxFetchesPerPeer: 2,
   /** Code ranges in flight at once, all peers together. */
   maxFetches: 16,
-  /** Connections on the host key from one peer key at once. */
+  /** Connections on the host key from one peer key at once, and from everyone. */
   maxConnectionsPerPeer: 4,
+  maxConnections: 64,
+  /** Requests one connection may make per second; faster (or asking while not reading the answers) is cut off. */
+  requestsPerSecond: 64,
   /** Bytes of code sent per second, all peers together (a token bucket; sending waits, it never drops). */
   bytesPerSecond: 32 * 1024 * 1024,
   /** Largest module this host serves. */

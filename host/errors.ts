@@ -37,6 +37,8 @@ export type HypernetErrorCode =
   | 'PUBLISHER_CHANGED'
   | 'DOWNGRADE'
   | 'VERSION_CONFLICT'
+  | 'STORE_CHANGED'
+  | 'CONFLICTING_MANIFESTS'
   // the apps protocol: what a vendor refused, or why fetching failed
   | 'NOT_SERVED'
   | 'SERVING_DISABLED'
@@ -214,6 +216,14 @@ export class HypernetError extends Error {
 
   static VERSION_CONFLICT(app: string, version: string, installedCode: string, offeredCode: string): HypernetError {
     return new HypernetError('VERSION_CONFLICT', `${app} ${version} is installed with code ${installedCode}; this ${version} has other code ${offeredCode} (one version, one code: the publisher must bump the version)`, { details: { app, version, installedCode, offeredCode } })
+  }
+
+  static STORE_CHANGED(app: string, consented: string, now: string): HypernetError {
+    return new HypernetError('STORE_CHANGED', `${app}: the store changed while you were asked (you agreed to ${consented}, it is now ${now}); nothing was installed, run the command again`, { details: { app, consented, now } })
+  }
+
+  static CONFLICTING_MANIFESTS(hash: string, signers: string[]): HypernetError {
+    return new HypernetError('CONFLICTING_MANIFESTS', `${hash} is offered under manifests of ${signers.length} different apps or publishers (${signers.join('; ')}): trust the one you mean (trust add <key>) or install from its file`, { details: { signers } })
   }
 
   /** A vendor's coded refusal (APPS_REFUSAL), or FETCH_FAILED when every vendor failed. */

@@ -10,7 +10,7 @@ import type { Manifest } from '../manifest/types.ts'
 import { appsCode, appsGetCode, appsGetManifest, appsManifest, appsRefused } from '../messages.ts'
 import type { AppsCodeWire, AppsGetCodeWire, AppsGetManifestWire, AppsManifestWire, AppsRefusedWire } from '../messages.ts'
 import type { ServingConfig } from './serving-store.ts'
-import { TokenBucket } from './token-bucket.ts'
+import { TokenBucket } from '../util/token-bucket.ts'
 
 /**
  * Serves the signed manifest and the code of the apps this host runs to other hosts, on the
@@ -110,8 +110,8 @@ export class AppServer {
 
   private firewall(remote: Buffer): boolean {
     const k = formatId(remote)
-    // true refuses: a denied key, or a peer already holding its share of connections
-    return this.c.denied().has(k) || (this.peers.get(k)?.connections ?? 0) >= this.limits.maxConnectionsPerPeer
+    // true refuses: a denied key, a peer already holding its share, or a host at its total
+    return this.c.denied().has(k) || (this.peers.get(k)?.connections ?? 0) >= this.limits.maxConnectionsPerPeer || this.streams.size >= this.limits.maxConnections
   }
 
   private onConnection(stream: SecretStream): void {
@@ -133,14 +133,27 @@ export class AppServer {
       if (--peer.connections === 0 && peer.inflight === 0) this.peers.delete(key)
     })
 
+    // requests are cheap to send and answers are not: a peer that asks faster than this, or asks
+    // for manifests while it does not read the answers, is cut off rather than queued for (a code
+    // range is written whole, so a stream is backpressured during any fetch: ranges wait for drain)
+    const requests = new TokenBucket(this.limits.requestsPerSecond)
+    const admit = (manifest: boolean): boolean => {
+      if (requests.take(1) > 0 || (manifest && Writable.isBackpressured(stream as any))) {
+        this.count('abusive')
+        stream.destroy()
+        return false
+      }
+      touch()
+      return true
+    }
     const mux = Protomux.from(stream)
     const channel = mux.createChannel({ protocol: APPS_PROTOCOL, onclose: () => void stream.destroy() })
     if (!channel) return void stream.destroy()
     // the order of addMessage calls is the wire type (APPS_MESSAGES): append only
     const wire: Wire = {
-      getManifest: channel.addMessage<AppsGetManifestWire>({ encoding: appsGetManifest, onmessage: (m) => { touch(); return this.onGetManifest(wire, m) } }),
+      getManifest: channel.addMessage<AppsGetManifestWire>({ encoding: appsGetManifest, onmessage: (m) => (admit(true) ? this.onGetManifest(wire, m) : undefined) }),
       manifest: channel.addMessage<AppsManifestWire>({ encoding: appsManifest, onmessage: () => void stream.destroy() }),
-      getCode: channel.addMessage<AppsGetCodeWire>({ encoding: appsGetCode, onmessage: (m) => { touch(); return this.onGetCode(wire, channel, stream, key, peer, m, touch) } }),
+      getCode: channel.addMessage<AppsGetCodeWire>({ encoding: appsGetCode, onmessage: (m) => (admit(false) ? this.onGetCode(wire, channel, stream, key, peer, m, touch) : undefined) }),
       code: channel.addMessage<AppsCodeWire>({ encoding: appsCode, onmessage: () => void stream.destroy() }),
       refused: channel.addMessage<AppsRefusedWire>({ encoding: appsRefused, onmessage: () => void stream.destroy() })
     }
@@ -161,9 +174,12 @@ export class AppServer {
   }
 
   private refuse(wire: { refused: ProtomuxMessage<AppsRefusedWire> }, id: number, r: { reason: number; message: string }): void {
-    const name = REASON_NAME[r.reason] ?? String(r.reason)
-    this.refused[name] = (this.refused[name] ?? 0) + 1
+    this.count(REASON_NAME[r.reason] ?? String(r.reason))
     wire.refused.send({ id, reason: r.reason, message: r.message })
+  }
+
+  private count(why: string): void {
+    this.refused[why] = (this.refused[why] ?? 0) + 1
   }
 
   private onGetManifest(wire: Wire, m: AppsGetManifestWire): void {
@@ -189,10 +205,21 @@ export class AppServer {
       }
       // a range (at most maxRangeBytes) is written without waiting for the stream to drain, so
       // one fetch buffers at most one range; the next range waits until the last one drained
-      if (Writable.isBackpressured(stream as any)) await Writable.drained(stream as any)
+      // a reader that takes longer than requestTimeoutMs to drain one range holds a fetch slot: cut it
+      if (Writable.isBackpressured(stream as any)) {
+        let timer: NodeJS.Timeout | null = null
+        const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.limits.requestTimeoutMs)))
+        const how = await Promise.race([Writable.drained(stream as any), late])
+        clearTimeout(timer!)
+        if (how === 'late') {
+          this.count('slowReader')
+          stream.destroy()
+          return
+        }
+      }
       for (let at = m.offset; at < m.offset + m.length && !channel.closed; ) {
         const n = Math.min(this.limits.chunkBytes, m.offset + m.length - at)
-        const wait = this.bucket.reserve(n)
+        const wait = this.bucket.take(n)
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))
         if (channel.closed) break
         wire.code.send({ id: m.id, offset: at, data: app.wasm.subarray(at, at + n) })

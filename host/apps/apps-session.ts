@@ -27,8 +27,13 @@ const CODE_OF: Record<number, RefusalCode> = {
   [APPS_REFUSAL.BAD_REQUEST]: 'BAD_MESSAGE'
 }
 
+/** The slowest a vendor may send a code range, in bytes per second, before it is given up on. */
+const MIN_RATE = 64 * 1024
+
 interface Pending {
   kind: 'manifest' | 'code'
+  /** code: the whole range's deadline in ms, never extended by chunks. */
+  deadline?: number
   resolve(v: unknown): void
   reject(err: Error): void
   timer: NodeJS.Timeout
@@ -136,11 +141,19 @@ export class AppsSession {
   }
 
   /**
-   * Fetch `length` bytes of the module from `offset`; chunks go to `onChunk` as they arrive.
+   * Fetch `length` bytes of the module from `offset`; chunks go to `onChunk` as they arrive. The
+   * whole range has a deadline (the request timeout plus the range at MIN_RATE), so a vendor
+   * that trickles bytes cannot hold a fetch open forever.
    * @throws a refusal code, BAD_MESSAGE, TIMEOUT, CONNECTION_FAILED
    */
   async getCode(codeHash: Buffer, offset: number, length: number, onChunk: (offset: number, data: Uint8Array) => void): Promise<void> {
-    await this.request('code', (id) => this.getCodeMsg.send({ id, codeHash, offset, length }), { next: offset, end: offset + length, onChunk })
+    const deadline = this.timeoutMs + Math.ceil((length / MIN_RATE) * 1000)
+    await this.request('code', (id) => this.getCodeMsg.send({ id, codeHash, offset, length }), { next: offset, end: offset + length, onChunk, deadline })
+  }
+
+  /** True once the session failed or was closed: open a new one to go on. */
+  get failed(): boolean {
+    return this.failure !== null
   }
 
   /** Close the connection; pending requests fail. Safe to call twice. */
@@ -159,14 +172,16 @@ export class AppsSession {
     if (this.failure) return Promise.reject(this.failure)
     const id = this.nextId++
     return new Promise((resolve, reject) => {
-      const p: Pending = { kind, resolve, reject, timer: this.timer(id), ...extra }
+      const p: Pending = { kind, resolve, reject, timer: this.timer(id, extra.deadline), ...extra }
       this.pending.set(id, p)
       send(id)
     })
   }
 
-  private timer(id: number): NodeJS.Timeout {
-    return setTimeout(() => this.settle(id, HypernetError.TIMEOUT(`vendor ${this.vendor} sent nothing for ${this.timeoutMs} ms`)), this.timeoutMs)
+  private timer(id: number, deadline?: number): NodeJS.Timeout {
+    const ms = deadline ?? this.timeoutMs
+    const why = deadline ? `vendor ${this.vendor} did not send the range within ${ms} ms` : `vendor ${this.vendor} sent nothing for ${ms} ms`
+    return setTimeout(() => this.settle(id, HypernetError.TIMEOUT(why)), ms)
   }
 
   private settle(id: number, err: Error | null, value?: unknown): void {
@@ -192,9 +207,7 @@ export class AppsSession {
     }
     p.onChunk!(m.offset, m.data)
     p.next! += m.data.byteLength
-    clearTimeout(p.timer)
     if (p.next === p.end) this.settle(m.id, null)
-    else p.timer = this.timer(m.id)
   }
 
   private onRefused(m: AppsRefusedWire): void {

@@ -1,10 +1,9 @@
 import type DHT from 'hyperdht'
-import { permissionDiff } from '../audit/permission-diff.ts'
 import { AUTO_UPGRADE_INTERVAL_MS } from '../constants.ts'
+import type { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/logger.ts'
 import type { AppStore } from '../store/app-store.ts'
 import type { TrustStore } from '../store/trust-store.ts'
-import { closeAnswers } from './fetch-app.ts'
 import { findUpgrade } from './find-upgrades.ts'
 import { finishInstall } from './net-install.ts'
 
@@ -78,21 +77,27 @@ export class AutoUpgrader {
       if (!found) continue
       const m = found.release.manifest
       const base = { app: app.name, to: m.app.version, codeHash: found.release.codeHash }
-      const diff = permissionDiff(await this.c.store.manifestOf(app), m)
-      if (diff.added.length > 0) {
-        await closeAnswers(found.release.answers)
-        if (!this.held.has(base.codeHash)) this.c.log.warn('upgrade held: it adds permissions; run hypernet-host upgrade to review it', { ...base, added: diff.added })
-        this.held.add(base.codeHash)
-        out.push({ ...base, status: 'held', why: diff.added.join(', ') })
-        continue
-      }
+      let added: string[] = []
       try {
-        await finishInstall({ dht: this.c.dht, store: this.c.store, trusted }, found.release, found.hosts, { consent: async () => true })
+        // the diff is against what is installed when the install is planned (finishInstall),
+        // not a snapshot from before, and the install is refused unless it adds nothing
+        await finishInstall({ dht: this.c.dht, store: this.c.store, trusted }, found.release, found.hosts, {
+          consent: async (req) => {
+            added = req.diff?.added ?? []
+            return req.diff !== null && added.length === 0
+          }
+        })
         this.c.log.info('auto-upgraded', { ...base, from: app.version })
         out.push({ ...base, status: 'upgraded' })
       } catch (err) {
-        this.c.log.warn('auto-upgrade failed', { ...base, error: (err as Error).message })
-        out.push({ ...base, status: 'failed', why: (err as Error).message })
+        if ((err as HypernetError).code === 'CONSENT_DENIED' && added.length > 0) {
+          if (!this.held.has(base.codeHash)) this.c.log.warn('upgrade held: it adds permissions; run hypernet-host upgrade to review it', { ...base, added })
+          this.held.add(base.codeHash)
+          out.push({ ...base, status: 'held', why: added.join(', ') })
+        } else {
+          this.c.log.warn('auto-upgrade failed', { ...base, error: (err as Error).message })
+          out.push({ ...base, status: 'failed', why: (err as Error).message })
+        }
       }
     }
     if (out.some((r) => r.status === 'upgraded')) await this.c.applied()

@@ -1,5 +1,5 @@
 import type DHT from 'hyperdht'
-import { auditApp } from '../audit/audit-app.ts'
+import { auditApp, failureOf } from '../audit/audit-app.ts'
 import type { AuditReport } from '../audit/audit-app.ts'
 import { LIMITS, SERVING } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
@@ -71,6 +71,10 @@ export interface AuditedRelease {
 
 export interface ManifestOpts {
   trusted?: ReadonlySet<string>
+  /** Only this app of this publisher (upgrades: the pinned one); others are reported and skipped. */
+  expect?: { publisher: string; name: string }
+  /** App name -> pinned publisher: a manifest for a pinned name by another publisher is skipped, unless none other is offered (the install policy then says PUBLISHER_CHANGED). */
+  pins?: Readonly<Record<string, string>>
   timeoutMs?: number
   maxVendors?: number
   onProblem?: (line: string) => void
@@ -87,19 +91,45 @@ export interface ManifestOpts {
 export async function fetchManifest(dht: DHT, codeHash: string, hosts: string[], opts: ManifestOpts = {}): Promise<AuditedRelease> {
   const ask = hosts.slice(0, opts.maxVendors ?? 4)
   const answers = await Promise.all(ask.map((h) => askVendor(dht, codeHash, h, opts)))
-  for (const h of hosts.slice(ask.length)) answers.push({ host: h, report: emptyReport(h) })
-  const valid = answers.filter((a) => a.manifest && a.report.ok)
-  for (const a of answers) if (a.error) opts.onProblem?.(`vendor ${a.host}: ${a.error.message}`)
+  const problem = (a: VendorAnswer, why: string) => opts.onProblem?.(`vendor ${a.host}: ${why}`)
+  for (const a of answers) if (a.error) problem(a, a.error.message)
+  let valid = answers.filter((a) => a.manifest && a.report.ok && !a.error)
   if (valid.length === 0) {
     await closeAnswers(answers)
     const first = answers.find((a) => a.report.checks.length > 0 && !a.report.ok)
-    if (first?.error && first.manifest) throw new HypernetError(first.error.code, first.error.message.replace(/^[A-Z_]+: /, ''), { details: { report: first.report } })
+    if (first) throw failureOf(first.report)
     throw HypernetError.FETCH_FAILED(codeHash, answers.map((a) => `${a.host}: ${a.error?.message ?? 'not asked'}`))
+  }
+  // Anyone can sign a manifest for any code: which signer counts is decided here, never by
+  // which manifest is newest, so one vendor cannot swap the publisher of what is installed.
+  const signer = (a: VendorAnswer) => `${a.manifest!.app.name} by ${a.report.publisher!.key}`
+  const keep = (f: (a: VendorAnswer) => boolean, why: (a: VendorAnswer) => string) => {
+    const kept = valid.filter(f)
+    for (const a of valid) if (!kept.includes(a)) problem(a, why(a))
+    valid = kept
+  }
+  if (opts.expect) {
+    const e = opts.expect
+    keep((a) => a.manifest!.app.name === e.name && a.report.publisher!.key === e.publisher, (a) => `offers ${signer(a)}, not ${e.name} by ${e.publisher}; skipped`)
+  } else if (opts.pins && valid.some((a) => opts.pins![a.manifest!.app.name] === a.report.publisher!.key)) {
+    keep((a) => (opts.pins![a.manifest!.app.name] ?? a.report.publisher!.key) === a.report.publisher!.key, (a) => `offers ${signer(a)}, not the publisher pinned for that name; skipped`)
+  }
+  const groups = new Set(valid.map(signer))
+  if (groups.size > 1 && opts.trusted && valid.some((a) => opts.trusted!.has(a.report.publisher!.key))) {
+    keep((a) => opts.trusted!.has(a.report.publisher!.key), (a) => `offers ${signer(a)}, from a publisher this host does not trust, beside a trusted one; skipped`)
+  }
+  const signers = [...new Set(valid.map(signer))]
+  if (signers.length !== 1) {
+    await closeAnswers(answers)
+    throw signers.length === 0 ? HypernetError.FETCH_FAILED(codeHash, answers.map((a) => `${a.host}: skipped`)) : HypernetError.CONFLICTING_MANIFESTS(codeHash, signers)
   }
   valid.sort((a, b) => newer(b.manifest!, a.manifest!))
   const best = valid[0]
-  const rest = answers.filter((a) => a !== best)
-  return { codeHash, manifest: best.manifest!, size: best.size!, report: best.report, answers: [best, ...rest] }
+  // vendors whose answers did not hold are not asked again; those not asked yet are spares
+  const dropped = answers.filter((a) => !valid.includes(a))
+  await closeAnswers(dropped)
+  const spares: VendorAnswer[] = hosts.slice(ask.length).map((h) => ({ host: h, report: emptyReport(h) }))
+  return { codeHash, manifest: best.manifest!, size: best.size!, report: best.report, answers: [...valid, ...spares] }
 }
 
 async function askVendor(dht: DHT, codeHash: string, host: string, opts: ManifestOpts): Promise<VendorAnswer> {
@@ -109,7 +139,7 @@ async function askVendor(dht: DHT, codeHash: string, host: string, opts: Manifes
     session = await AppsSession.open(dht, Buffer.from(host, 'hex'), { timeoutMs: opts.timeoutMs })
     const got = await session.getManifest(Buffer.from(codeHash, 'hex'))
     const report = await auditApp({ manifestFile: label, wasmFile: label, manifestValue: got.value, wasmBytes: null, trusted: opts.trusted, now: opts.now })
-    if (!report.ok) return { host, report, session, manifest: got.value as Manifest, error: new HypernetError(report.code as any, report.problem!.replace(/^[A-Z_]+: /, '')) }
+    if (!report.ok) return { host, report, session, manifest: got.value as Manifest, error: failureOf(report) }
     const manifest = got.value as Manifest
     if (formatId(parseHash(manifest.code.hash)) !== codeHash) {
       return { host, report, session, error: HypernetError.CODE_HASH_MISMATCH(codeHash, formatId(parseHash(manifest.code.hash))) }
@@ -125,6 +155,9 @@ async function askVendor(dht: DHT, codeHash: string, host: string, opts: Manifes
   }
 }
 
+/** Vendors `fetchCode` tries, at most, before giving up. */
+const MAX_CODE_VENDORS = 8
+
 export interface CodeOpts {
   timeoutMs?: number
   onProgress?: (got: number, total: number, vendor: string) => void
@@ -139,9 +172,11 @@ export interface CodeOpts {
 export async function fetchCode(dht: DHT, release: AuditedRelease, opts: CodeOpts = {}): Promise<Buffer> {
   const problems: string[] = []
   const hash = Buffer.from(release.codeHash, 'hex')
-  for (const a of release.answers) {
+  // at most MAX_CODE_VENDORS, so a flood of vendors that announce and never deliver is bounded
+  for (const a of release.answers.slice(0, MAX_CODE_VENDORS)) {
     try {
-      a.session ??= await AppsSession.open(dht, Buffer.from(a.host, 'hex'), { timeoutMs: opts.timeoutMs })
+      // a session may have died while a person read the consent prompt: open another
+      if (!a.session || a.session.failed) a.session = await AppsSession.open(dht, Buffer.from(a.host, 'hex'), { timeoutMs: opts.timeoutMs })
       const size = a.size ?? (await a.session.getManifest(hash)).size
       if (!(size > 0 && size <= LIMITS.maxWasmBytes)) throw HypernetError.BAD_MESSAGE(`vendor ${a.host} claims a ${size}-byte module`)
       const wasm = await fetchRanges(a.session, hash, size, (got) => opts.onProgress?.(got, size, a.host))

@@ -14,6 +14,9 @@ import type { AuditedRelease } from './fetch-app.ts'
  * publisher, says it is newer. Offers that fail that are skipped (reported), and the next tried.
  */
 
+/** Offers (distinct code hashes) an upgrade looks at, newest claim first. */
+const MAX_OFFERS = 4
+
 export interface UpgradeOffer {
   codeHash: string
   /** The version the hosts' descriptors claim. */
@@ -44,10 +47,11 @@ export interface FoundUpgrade {
  * null when there is none. The caller closes `release.answers` (finishInstall does).
  */
 export async function findUpgrade(dht: DHT, app: InstalledApp, opts: { trusted?: ReadonlySet<string>; timeoutMs?: number; exclude?: ReadonlySet<string>; onProblem?: (line: string) => void } = {}): Promise<FoundUpgrade | null> {
-  for (const offer of await findUpgradeOffers(dht, app, opts)) {
+  // the newest few claims only: anyone can announce a fake release under a public topic
+  for (const offer of (await findUpgradeOffers(dht, app, opts)).slice(0, MAX_OFFERS)) {
     let release: AuditedRelease
     try {
-      release = await fetchManifest(dht, offer.codeHash, offer.hosts, { trusted: opts.trusted, onProblem: opts.onProblem })
+      release = await fetchManifest(dht, offer.codeHash, offer.hosts, { trusted: opts.trusted, expect: { publisher: app.publisher, name: app.name }, onProblem: opts.onProblem })
     } catch (err) {
       opts.onProblem?.(`${app.name} ${offer.claimed} (${offer.codeHash}): ${(err as Error).message}`)
       continue

@@ -1,5 +1,5 @@
 import type DHT from 'hyperdht'
-import { auditApp } from '../audit/audit-app.ts'
+import { auditApp, failureOf } from '../audit/audit-app.ts'
 import { permissionDiff } from '../audit/permission-diff.ts'
 import type { PermissionDiff } from '../audit/permission-diff.ts'
 import { HypernetError } from '../errors.ts'
@@ -60,7 +60,7 @@ export async function installFromNetwork(c: NetInstallComponents, opts: NetInsta
  * @throws as installFromNetwork
  */
 export async function installRelease(c: NetInstallComponents, codeHash: string, hosts: string[], opts: Omit<NetInstallOptions, 'hash'>): Promise<NetInstallResult> {
-  const release = await fetchManifest(c.dht, codeHash, hosts, { trusted: c.trusted, timeoutMs: opts.timeoutMs, onProblem: opts.onProblem })
+  const release = await fetchManifest(c.dht, codeHash, hosts, { trusted: c.trusted, pins: await c.store.pins(), timeoutMs: opts.timeoutMs, onProblem: opts.onProblem })
   return finishInstall(c, release, hosts.length, opts)
 }
 
@@ -79,8 +79,8 @@ export async function finishInstall(c: NetInstallComponents, release: AuditedRel
     const wasm = await fetchCode(c.dht, release, opts)
     const label = `code ${codeHash}`
     const report = await auditApp({ manifestFile: label, wasmFile: label, manifestValue: release.manifest, wasmBytes: wasm, trusted: c.trusted })
-    if (!report.ok) throw new HypernetError(report.code as any, report.problem!.replace(/^[A-Z_]+: /, ''), { details: { report } })
-    const outcome = await c.store.install(release.manifest, wasm, opts.policy)
+    if (!report.ok) throw failureOf(report)
+    const outcome = await c.store.install(release.manifest, wasm, { ...opts.policy, expect: plan.kind })
     return { ...outcome, release: { ...release, report }, hosts }
   } finally {
     await closeAnswers(release.answers)

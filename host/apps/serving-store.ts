@@ -32,7 +32,7 @@ export class ServingStore {
       raw = readFileSync(this.file, 'utf8')
     } catch (err: any) {
       if (err.code === 'ENOENT') return { ...DEFAULT, off: [] }
-      throw err
+      throw HypernetError.INTERNAL(`${this.file}: cannot read the serving settings (${err.message})`, err)
     }
     try {
       const f = JSON.parse(raw) as ServingFile

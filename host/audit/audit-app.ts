@@ -1,5 +1,6 @@
 import { ABI_VERSIONS, LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
+import type { HypernetErrorCode } from '../errors.ts'
 import { formatId, parseHash, parseKey } from '../encoding/ids.ts'
 import { codeHash, serviceHash } from '../manifest/hashes.ts'
 import { manifestFromValue, readBounded, readManifestFile } from '../manifest/load.ts'
@@ -63,6 +64,13 @@ export interface VerifiedApp {
   codeHash: string
   facts: WasmFacts
   report: AuditReport
+}
+
+/** The coded error a failed report stands for, with the report attached (`details.report`). */
+export function failureOf(report: AuditReport): HypernetError {
+  const first = report.checks.find((c) => !c.ok)
+  const code = (first?.code ?? report.code ?? 'AUDIT_FAILED') as HypernetErrorCode
+  return new HypernetError(code, (report.problem ?? first?.message ?? 'audit failed').replace(/^[A-Z_]+: /, ''), { details: { report } })
 }
 
 /** Run every check and report; never throws for a failed check (see verifyApp). */

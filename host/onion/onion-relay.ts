@@ -7,7 +7,7 @@ import type { Logger } from '../log/logger.ts'
 import { CellLink } from './cell-link.ts'
 import { RelayCircuit } from './relay-circuit.ts'
 import type { RelayObservation } from './relay-circuit.ts'
-import { TokenBucket } from './token-bucket.ts'
+import { TokenBucket } from '../util/token-bucket.ts'
 import { HiddenRelay } from './hidden-relay.ts'
 
 /**

@@ -9,7 +9,7 @@ import type { OnionCellWire } from '../messages.ts'
 import { CellLink } from './cell-link.ts'
 import { relayHandshake } from './hop-handshake.ts'
 import { HopCipher } from './onion-layers.ts'
-import type { TokenBucket } from './token-bucket.ts'
+import type { TokenBucket } from '../util/token-bucket.ts'
 import type { HiddenRelay } from './hidden-relay.ts'
 
 /**

@@ -33,6 +33,11 @@ import type { InstallPlan, PolicyOptions } from './install-policy.ts'
 
 export type { InstalledApp } from './store-index.ts'
 
+export interface InstallOptions extends PolicyOptions {
+  /** The plan the user consented to: anything else found under the lock is STORE_CHANGED. */
+  expect?: InstallPlan['kind']
+}
+
 export type InstallStatus = 'installed' | 'unchanged' | 'upgraded' | 'renewed' | 'downgraded' | 'replaced'
 
 export type InstallOutcome = { status: InstallStatus; app: InstalledApp; previous?: InstalledApp }
@@ -126,6 +131,15 @@ export class AppStore {
     return found
   }
 
+  /** App name -> the publisher (hex) its first install pinned, installed or not. */
+  async pins(): Promise<Record<string, string>> {
+    await this.ready()
+    const index = await this.readIndex()
+    const out: Record<string, string> = { ...index.pins }
+    for (const a of Object.values(index.apps)) out[a.name] ??= a.publisher
+    return out
+  }
+
   /** Paths of an installed app's files. */
   filesOf(app: InstalledApp): { wasm: string; manifest: string } {
     const d = this.folderPath(app)
@@ -160,9 +174,9 @@ export class AppStore {
    * Install a verified app (the caller ran verifyApp), under the install policy: a new name,
    * an upgrade, a renewed manifest for the same code, or nothing when it is already installed.
    * Safe when several run at once.
-   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT, STORE_LOCKED, INTERNAL when the staged copy does not read back as written
+   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT, STORE_CHANGED (not the plan consented to), STORE_LOCKED, INTERNAL when the staged copy does not read back as written
    */
-  async install(manifest: Manifest, wasm: Uint8Array, opts: PolicyOptions = {}): Promise<InstallOutcome> {
+  async install(manifest: Manifest, wasm: Uint8Array, opts: InstallOptions = {}): Promise<InstallOutcome> {
     await this.ready()
     const hash = formatId(codeHash(wasm))
     const stage = join(this.dir, 'staging', `${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`)
@@ -177,21 +191,16 @@ export class AppStore {
         const index = await this.readIndex()
         const name = manifest.app.name
         const previous = index.apps[name]
-        const folder = `${hash}-${name}`
-        const target = join(this.dir, 'apps', folder)
         const plan = await this.planIn(index, manifest, hash, opts)
-        if (plan.kind === 'unchanged' && previous && (await exists(target))) {
+        if (opts.expect !== undefined && plan.kind !== opts.expect) throw HypernetError.STORE_CHANGED(name, opts.expect, plan.kind)
+        if (plan.kind === 'unchanged' && previous && (await exists(this.folderPath(previous)))) {
           return { status: 'unchanged' as const, app: previous }
         }
-        if (await exists(target)) {
-          // same code under a new manifest: swap the folder whole so readers never see a mix
-          const old = `${stage}.old`
-          await rename(target, old)
-          await rename(stage, target)
-          await rm(old, { recursive: true, force: true })
-        } else {
-          await rename(stage, target)
-        }
+        // same code under a new manifest gets a folder of its own: the index names the old one
+        // until it names the new one, so a crash at any point leaves a whole app installed
+        let folder = `${hash}-${name}`
+        if (await exists(join(this.dir, 'apps', folder))) folder = `${hash}-${name}.${randomBytes(3).toString('hex')}`
+        await rename(stage, join(this.dir, 'apps', folder))
         const app: InstalledApp = {
           name,
           version: manifest.app.version,

@@ -51,7 +51,7 @@ export function planInstall(manifest: Manifest, codeHash: string, installed: Ins
   if (installed.codeHash === codeHash) {
     if (cmp < 0) {
       if (!opts.allowDowngrade) throw HypernetError.DOWNGRADE(name, installed.version, manifest.app.version)
-      return { kind: 'renew' }
+      return { kind: 'downgrade' }
     }
     if (cmp > 0) return { kind: 'renew' }
     if (manifest.signature === installed.manifest.signature) return { kind: 'unchanged' }

@@ -9,7 +9,7 @@ import { HypernetError } from '../errors.ts'
  * - `version` is 1; `apps` an object whose keys are the entries' own `name`s;
  * - `name` is an app name (`^[a-z0-9][a-z0-9-]{0,63}$`, as in the manifest schema);
  * - `codeHash` and `publisher` are 64 lowercase hex characters;
- * - `folder`, when present, is `<codeHash>-<name>` or `<codeHash>` (stores made before per-name folders);
+ * - `folder`, when present, is `<codeHash>-<name>`, that with `.<6 hex>` (a renewed manifest for the same code), or `<codeHash>` (stores made before per-name folders);
  * - `version` and `installedAt` are strings, `enabled` a boolean;
  * - `pins`, when present, maps app names to 64 lowercase hex characters.
  */
@@ -51,8 +51,8 @@ export function checkIndex(file: string, v: unknown): IndexFile {
     if (a.name !== key) throw bad(`${at}.name`, `the entry's own key ${JSON.stringify(key)}`, a.name)
     if (typeof a.codeHash !== 'string' || !HEX64.test(a.codeHash)) throw bad(`${at}.codeHash`, '64 lowercase hex characters', a.codeHash)
     if (typeof a.publisher !== 'string' || !HEX64.test(a.publisher)) throw bad(`${at}.publisher`, '64 lowercase hex characters', a.publisher)
-    if (a.folder !== undefined && a.folder !== `${a.codeHash}-${a.name}` && a.folder !== a.codeHash) {
-      throw bad(`${at}.folder`, `"<codeHash>-<name>" or "<codeHash>" (${a.codeHash.slice(0, 8)}…-${a.name})`, a.folder)
+    if (a.folder !== undefined && a.folder !== `${a.codeHash}-${a.name}` && a.folder !== a.codeHash && !(typeof a.folder === 'string' && a.folder.startsWith(`${a.codeHash}-${a.name}.`) && /^[0-9a-f]{6}$/.test(a.folder.slice(a.codeHash.length + a.name.length + 2)))) {
+      throw bad(`${at}.folder`, `"<codeHash>-<name>[.<6 hex>]" or "<codeHash>" (${a.codeHash.slice(0, 8)}…-${a.name})`, a.folder)
     }
     if (typeof a.version !== 'string') throw bad(`${at}.version`, 'a version string', a.version)
     if (typeof a.enabled !== 'boolean') throw bad(`${at}.enabled`, 'true or false', a.enabled)

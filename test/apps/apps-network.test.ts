@@ -204,4 +204,39 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     await V2.close()
   })
 
+  await t.test('another publisher re-signing the same code cannot take the name over', async () => {
+    const M = generateKeyPair()
+    const forged = release(M, { version: '9.0.0', wasm: v1.wasm, extra: { permissions: { dial: ['self/echo'] } } })
+    assert.equal(forged.codeHash, v1.codeHash)
+    const Mh = await host([forged])
+    const code = Buffer.from(v1.codeHash, 'hex')
+    const trusting = await freshStore()
+    const r = await installFromNetwork({ dht: client, store: trusting.store, trusted: new Set([P.publicKey.toString('hex')]) }, { hash: code, consent: yes })
+    assert.equal(r.app.publisher, P.publicKey.toString('hex'), 'the trusted publisher\'s manifest, not the newest one')
+    assert.equal(r.app.version, '0.1.0')
+    const unsure = await freshStore()
+    await assert.rejects(installFromNetwork({ dht: client, store: unsure.store, trusted: new Set() }, { hash: code, consent: yes }), { code: 'CONFLICTING_MANIFESTS' })
+    assert.deepEqual(await unsure.store.list(), [])
+    const pinned = await freshStore()
+    await pinned.store.install(v1.manifest, v1.wasm)
+    const again = await installFromNetwork({ dht: client, store: pinned.store, trusted: new Set() }, { hash: code, consent: yes })
+    assert.equal(again.status, 'unchanged', 'the pinned publisher\'s manifest is the one that counts')
+    await Mh.close()
+  })
+
+  await t.test('a consent that takes longer than the vendor keeps a connection still installs', async () => {
+    const slow = release(P, { name: 'slowpoke', tag: 'slow' })
+    const S = await host([slow], { servingLimits: { requestTimeoutMs: 200 } })
+    const { store } = await freshStore()
+    const r = await installFromNetwork({ dht: client, store, trusted: new Set() }, {
+      hash: Buffer.from(slow.codeHash, 'hex'),
+      consent: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1000)) // the vendor closes idle sessions after 400 ms
+        return true
+      }
+    })
+    assert.equal(r.status, 'installed')
+    await S.close()
+  })
+
 })

@@ -29,8 +29,8 @@ test('every bad field of an index entry is refused with STORE_INDEX_INVALID nami
     [index({ codeHash: '../../victim' }), 'i.json: apps["echo"].codeHash: expected 64 lowercase hex characters, got "../../victim"'],
     [index({ codeHash: HASH.toUpperCase() }), `i.json: apps["echo"].codeHash: expected 64 lowercase hex characters, got "${HASH.toUpperCase()}"`],
     [index({ publisher: 5 }), 'i.json: apps["echo"].publisher: expected 64 lowercase hex characters, got number 5'],
-    [index({ folder: `${HASH}-other` }), `i.json: apps["echo"].folder: expected "<codeHash>-<name>" or "<codeHash>" (abababab…-echo), got "${HASH}-other"`],
-    [index({ folder: '../../victim' }), 'i.json: apps["echo"].folder: expected "<codeHash>-<name>" or "<codeHash>" (abababab…-echo), got "../../victim"'],
+    [index({ folder: `${HASH}-other` }), `i.json: apps["echo"].folder: expected "<codeHash>-<name>[.<6 hex>]" or "<codeHash>" (abababab…-echo), got "${HASH}-other"`],
+    [index({ folder: '../../victim' }), 'i.json: apps["echo"].folder: expected "<codeHash>-<name>[.<6 hex>]" or "<codeHash>" (abababab…-echo), got "../../victim"'],
     [index({ enabled: 'yes' }), 'i.json: apps["echo"].enabled: expected true or false, got "yes"'],
     [index({}, { pins: { echo: '../x' } }), 'i.json: pins["echo"]: expected 64 lowercase hex characters, got "../x"']
   ]
@@ -70,7 +70,7 @@ test('a crafted store index cannot make uninstall delete a folder outside the ho
       const out = await cli(s.home, argv)
       assert.equal(await readFile(join(victim, 'precious.txt'), 'utf8').catch(() => 'deleted'), 'keep me', `${argv[0]} with a crafted ${field}`)
       assert.equal(out.code, 4, `${argv[0]} with a crafted ${field}`)
-      assert.equal(oneLine(out.stderr), `STORE_INDEX_INVALID: ${indexFile}: apps["echo"].${field}: expected ${field === 'codeHash' ? '64 lowercase hex characters' : `"<codeHash>-<name>" or "<codeHash>" (${index.apps.echo.codeHash.slice(0, 8)}…-echo)`}, got "../../../victim"; nothing was changed (fix or remove that entry, or move the file aside to start an empty store)`)
+      assert.equal(oneLine(out.stderr), `STORE_INDEX_INVALID: ${indexFile}: apps["echo"].${field}: expected ${field === 'codeHash' ? '64 lowercase hex characters' : `"<codeHash>-<name>[.<6 hex>]" or "<codeHash>" (${index.apps.echo.codeHash.slice(0, 8)}…-echo)`}, got "../../../victim"; nothing was changed (fix or remove that entry, or move the file aside to start an empty store)`)
     }
     assert.equal(await readFile(indexFile, 'utf8'), JSON.stringify(crafted), 'the index is left as it was')
   }

@@ -1,6 +1,8 @@
 import { ServingStore } from '../../apps/index.ts'
 import { SERVING } from '../../constants.ts'
 import { HypernetError } from '../../errors.ts'
+import { callDaemon, daemonRunning } from '../../control/control-client.ts'
+import type { ServingStatus } from '../../apps/index.ts'
 import type { CliContext } from '../context.ts'
 
 /** Turn serving on or off, or show it. @throws USAGE (a malformed app name), STORE_LOCKED, INTERNAL */
@@ -11,8 +13,12 @@ export async function serving(ctx: CliContext, args: { action: 'on' | 'off' | 's
   if (args.action === 'status' && args.app !== undefined) throw HypernetError.USAGE('serving status: takes no app name')
   const store = new ServingStore(ctx.paths.serving)
   const cfg = args.action === 'status' ? store.read() : await store.set(args.action === 'on', args.app)
-  ctx.data({ ...cfg, limits: SERVING }, () => [
+  // the running daemon's own limits and counters when there is one; else the defaults
+  const live = (await daemonRunning(ctx.paths.socket)) ? (await callDaemon<{ serving?: ServingStatus }>(ctx.paths.socket, 'status')).serving : undefined
+  const limits = live?.limits ?? SERVING
+  ctx.data({ ...cfg, limits, ...(live ? { fetchesInFlight: live.fetchesInFlight, bytesServed: live.bytesServed, refused: live.refused } : {}) }, () => [
     `serving ${cfg.enabled ? 'on' : 'OFF for every app'}${cfg.enabled && cfg.off.length ? `, except ${cfg.off.join(', ')}` : ''}`,
-    `limits: ${SERVING.maxFetchesPerPeer} fetches per peer, ${SERVING.maxFetches} in total, ${SERVING.bytesPerSecond / 1024 / 1024} MiB/s, modules up to ${SERVING.maxModuleBytes / 1024 / 1024} MiB`
+    `limits: ${limits.maxFetchesPerPeer} fetches per peer, ${limits.maxFetches} in total, ${limits.bytesPerSecond / 1024 / 1024} MiB/s, modules up to ${limits.maxModuleBytes / 1024 / 1024} MiB`,
+    ...(live ? [`now: ${live.fetchesInFlight} fetches, ${live.bytesServed} bytes served${Object.keys(live.refused).length ? `, refused ${Object.entries(live.refused).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`] : [])
   ])
 }

@@ -1,5 +1,6 @@
 /**
- * A byte budget per second shared by every circuit of a relay. Taking never blocks or refuses:
+ * A budget per second (bytes, or requests) shared by its users: a relay's circuits, a host serving
+ * apps. Taking never blocks or refuses:
  * it answers how long the caller should stop reading, so a busy relay slows its circuits down
  * (TCP-like backpressure through the streams) instead of dropping cells, which would break
  * every layer's counter.
