@@ -38,6 +38,18 @@ export const NAMESPACE = {
   RELEASE: ns('release/v1')
 } as const
 
+/** The p2p DNS (host/dns/). */
+export const DNS = {
+  /** Hosts whose descriptors one lookup fetches at once; the rest wait (a topic may be flooded by rogue announcers). */
+  verifyConcurrency: 4,
+  /**
+   * A descriptor refreshed longer ago than this (seconds) is stale: hosts refresh theirs every
+   * 10 minutes, so a stale one likely belongs to a host that is gone but still announced
+   * (announcements live ~20 minutes). Stale entries come after every fresh one.
+   */
+  staleAfterSeconds: 15 * 60
+} as const
+
 /** Defaults of a host that relays for others (`start --relay`); the CLI may lower or raise them. */
 export const RELAY = {
   /** Relayed connections (pairs of peers) at once; more are refused. */

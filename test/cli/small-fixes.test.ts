@@ -25,7 +25,7 @@ test('firewall says allowed, denied and removed', { timeout: 30_000 }, async (t)
 })
 
 test('lookup prints a bridge as "bridge <name>", without an empty version or a null port', { timeout: 10_000 }, () => {
-  const peer: LookupPeer = { hostKey: KEY, verified: true, how: 'listed in the host\'s signed descriptor (seq 1)', codeHash: '', serviceHash: 'ab'.repeat(32), app: 'bridge', version: '', publisher: KEY, service: 'web', port: null, serviceKey: 'cd'.repeat(32), kind: 'bridge' }
+  const peer: LookupPeer = { hostKey: KEY, verified: true, how: 'listed in the host\'s signed descriptor (seq 1)', vouchedBy: 'host', level: 'host-vouched', updated: null, ageSeconds: null, stale: false, codeHash: '', serviceHash: 'ab'.repeat(32), app: 'bridge', version: '', publisher: KEY, service: 'web', port: null, serviceKey: 'cd'.repeat(32), kind: 'bridge' }
   assert.equal(formatPeer(peer), `${KEY}  bridge  web  key ${'cd'.repeat(32)}  publisher ${KEY.slice(0, 16)}…  verified: listed in the host's signed descriptor (seq 1)`)
 })
 
