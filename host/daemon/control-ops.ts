@@ -1,4 +1,5 @@
 import type { ControlHandler } from '../control/control-server.ts'
+import { endorsementCheck } from '../dns/endorsement.ts'
 import { lookupVerified } from '../dns/lookup.ts'
 import { HypernetError } from '../errors.ts'
 import { parseHash } from '../encoding/ids.ts'
@@ -10,7 +11,8 @@ import type { Host } from './host.ts'
  * - `status`: the HostStatus snapshot
  * - `reload`: re-read the store (after install/uninstall) and bridges.json, start and stop apps and bridges to match
  * - `restart { app }`: restart a plugin, also one marked failed
- * - `lookup { hash, limit?, timeoutMs?, all? }`: streams LookupPeer events, then ends
+ * - `lookup { hash, limit?, timeoutMs?, all?, endorsed? }`: streams LookupPeer events (each checked for
+ *   its publisher's endorsement; with `endorsed` only endorsed ones), then ends
  * - `stop`: answer, then shut the daemon down
  * - `bridge.add { kind, ... }`, `bridge.remove { ref }`, `bridge.list`: bridges, applied at once
  *   and kept in `<home>/bridges.json` (see host/bridge/bridge-store.ts)
@@ -33,7 +35,7 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
     lookup: async (args, emit, signal) => {
       const hash = parseHash(String(args.hash), 'hash')
       let n = 0
-      for await (const p of lookupVerified(host.dht!, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal })) {
+      for await (const p of lookupVerified(host.dht!, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal, endorsements: endorsementCheck(host.dht!), endorsedOnly: args.endorsed === true })) {
         emit(p)
         n++
       }

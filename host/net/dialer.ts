@@ -4,6 +4,7 @@ import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { lookupVerified } from '../dns/lookup.ts'
 import type { LookupPeer } from '../dns/lookup.ts'
+import { endorsementCheck } from '../dns/endorsement.ts'
 
 /**
  * Outbound connections to a service: straight to a service key, or to a verified peer found
@@ -16,6 +17,8 @@ export interface DialOptions {
   timeoutMs?: number
   /** How to open a stream to a peer's service key (default: connectKey; the host adds relays). */
   connect?: (serviceKey: Buffer, timeoutMs: number) => Promise<SecretStream>
+  /** Only hosts the app's publisher endorses (endorsement.ts), not merely hosts that vouch for themselves. */
+  endorsed?: boolean
 }
 
 /**
@@ -46,15 +49,18 @@ export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_00
 }
 
 /**
- * Connect to a service by hash: look up verified peers, try them in the order found.
- * @throws NOT_FOUND when no verified peer vends it; CONNECTION_FAILED when none answers
+ * Connect to a service by hash: look up peers that vouch for it (with `endorsed`, that their
+ * publisher endorses), try them in the order found (recently refreshed first).
+ * @throws NOT_FOUND when no such peer vends it; CONNECTION_FAILED when none answers
  */
 export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialOptions = {}): Promise<{ stream: SecretStream; peer: LookupPeer }> {
   const timeoutMs = opts.timeoutMs ?? 15_000
   const deadline = Date.now() + timeoutMs
   let lastErr: unknown = null
   let tried = 0
-  for await (const peer of lookupVerified(dht, serviceHash, { timeoutMs })) {
+  const endorsements = opts.endorsed ? { endorsements: endorsementCheck(dht), endorsedOnly: true } : {}
+  const what = opts.endorsed ? 'endorsed' : 'host-vouched'
+  for await (const peer of lookupVerified(dht, serviceHash, { timeoutMs, ...endorsements })) {
     if (!peer.serviceKey || opts.exclude?.has(peer.serviceKey)) continue
     tried++
     try {
@@ -66,6 +72,6 @@ export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialO
       lastErr = err
     }
   }
-  if (tried === 0) throw HypernetError.NOT_FOUND(`no verified peer vends service ${formatId(serviceHash)}`)
-  throw HypernetError.CONNECTION_FAILED(`none of the ${tried} verified peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`, lastErr)
+  if (tried === 0) throw HypernetError.NOT_FOUND(`no ${what} peer vends service ${formatId(serviceHash)}`)
+  throw HypernetError.CONNECTION_FAILED(`none of the ${tried} ${what} peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`, lastErr)
 }

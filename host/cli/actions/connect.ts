@@ -9,10 +9,11 @@ import { commandDht } from './network.ts'
 
 /**
  * Join a service connection to stdin/stdout. The target is tried as a service hash first (a
- * verified peer), then as a service key.
+ * host that vouches for it; with --endorsed, one its publisher endorses), then as a service key
+ * (never with --endorsed: a bare key has no publisher to endorse it).
  * @throws BAD_HASH, NOT_FOUND, CONNECTION_FAILED
  */
-export async function connectCmd(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number }): Promise<void> {
+export async function connectCmd(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number; endorsed?: boolean }): Promise<void> {
   const id = parseHash(args.target, 'target')
   const dht = await commandDht(ctx, args.bootstrap)
   // relays are looked up only if a hole cannot be punched
@@ -21,11 +22,11 @@ export async function connectCmd(ctx: CliContext, args: { target: string; bootst
   try {
     let stream
     try {
-      const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000, connect })
+      const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000, connect, endorsed: args.endorsed })
       stream = r.stream
-      if (!ctx.quiet) ctx.io.stderr.write(`connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey})\n`)
+      if (!ctx.quiet) ctx.io.stderr.write(`connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey}; ${r.peer.endorsement ? `endorsed by publisher ${r.peer.endorsement.publisher.slice(0, 16)}…` : 'host-vouched only'})\n`)
     } catch (err) {
-      if (!isHypernetError(err, 'NOT_FOUND')) throw err
+      if (!isHypernetError(err, 'NOT_FOUND') || args.endorsed) throw err
       stream = await connect(id, args.timeout * 1000)
       if (!ctx.quiet) ctx.io.stderr.write(`connected to service key ${formatId(id)}\n`)
     }

@@ -5,6 +5,7 @@ import { netcheckCommand } from './netcheck.ts'
 import { connectCommand } from './connect.ts'
 import { restartCommand, startCommand, statusCommand, stopCommand } from './daemon.ts'
 import { demoCommand } from './demo.ts'
+import { endorseCommand } from './endorse.ts'
 import { firewallCommand } from './firewall.ts'
 import { lookupCommand } from './lookup.ts'
 import { newCommand } from './new.ts'
@@ -35,6 +36,7 @@ export const commands: CommandDef[] = [
   newCommand,
   keysCommand,
   signCommand,
+  endorseCommand,
   auditCommand,
   installCommand,
   upgradeCommand,
