@@ -11,7 +11,7 @@ import type { Host } from './host.ts'
  * - `status`: the HostStatus snapshot
  * - `reload`: re-read the store (after install/uninstall) and bridges.json, start and stop apps and bridges to match
  * - `restart { app }`: restart a plugin, also one marked failed
- * - `lookup { hash, limit?, timeoutMs?, all?, endorsed? }`: streams LookupPeer events (each checked for
+ * - `lookup { hash, limit?, timeoutMs?, all?, endorsed?, hosts? }`: streams LookupPeer events (each checked for
  *   its publisher's endorsement; with `endorsed` only endorsed ones), then ends
  * - `stop`: answer, then shut the daemon down
  * - `bridge.add { kind, ... }`, `bridge.remove { ref }`, `bridge.list`: bridges, applied at once
@@ -34,8 +34,10 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
     },
     lookup: async (args, emit, signal) => {
       const hash = parseHash(String(args.hash), 'hash')
+      if (args.hosts !== undefined && !(Array.isArray(args.hosts) && args.hosts.every((h: unknown) => typeof h === 'string'))) throw HypernetError.USAGE('lookup: hosts: expected an array of host keys')
+      const hosts = args.hosts ? new Set<string>(args.hosts) : undefined
       let n = 0
-      for await (const p of lookupVerified(host.dht!, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal, endorsements: endorsementCheck(host.dht!), endorsedOnly: args.endorsed === true })) {
+      for await (const p of lookupVerified(host.dht!, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal, hosts, endorsements: endorsementCheck(host.dht!), endorsedOnly: args.endorsed === true })) {
         emit(p)
         n++
       }

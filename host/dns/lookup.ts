@@ -38,6 +38,8 @@ export interface LookupPeer extends VouchedService {
   ageSeconds: number | null
   /** Refreshed longer ago than DNS.staleAfterSeconds: the host may be gone. */
   stale: boolean
+  /** On this home's trusted hosts list (set when the lookup was restricted to it). */
+  trustedHost?: boolean
   /** The publisher's endorsement of this host for this app, when one was checked and found. */
   endorsement?: { publisher: string; issued: string; expires: string | null }
 }
@@ -56,7 +58,7 @@ export interface LookupOptions {
   /** Check each vouched entry for a publisher endorsement; with `endorsedOnly`, drop the rest. */
   endorsements?: EndorsementCheck
   endorsedOnly?: boolean
-  /** Only these host keys (hex). */
+  /** Only these host keys (hex): the trusted hosts (`--trusted-hosts`); results say `trustedHost`. */
   hosts?: ReadonlySet<string>
   /** Clock for ages, in ms (tests). */
   now?: () => number
@@ -135,7 +137,8 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
         level: 'host-vouched',
         updated: new Date(d.descriptor.updated * 1000).toISOString(),
         ageSeconds: age,
-        stale: age > DNS.staleAfterSeconds
+        stale: age > DNS.staleAfterSeconds,
+        ...(opts.hosts ? { trustedHost: true } : {})
       }
       if (opts.endorsements && e.kind !== 'bridge') {
         const endorsement = await opts.endorsements(peer, ac.signal).catch(() => null)

@@ -19,6 +19,8 @@ export interface DialOptions {
   connect?: (serviceKey: Buffer, timeoutMs: number) => Promise<SecretStream>
   /** Only hosts the app's publisher endorses (endorsement.ts), not merely hosts that vouch for themselves. */
   endorsed?: boolean
+  /** Only these host keys (hex): the trusted hosts. */
+  hosts?: ReadonlySet<string>
 }
 
 /**
@@ -60,7 +62,7 @@ export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialO
   let tried = 0
   const endorsements = opts.endorsed ? { endorsements: endorsementCheck(dht), endorsedOnly: true } : {}
   const what = opts.endorsed ? 'endorsed' : 'host-vouched'
-  for await (const peer of lookupVerified(dht, serviceHash, { timeoutMs, ...endorsements })) {
+  for await (const peer of lookupVerified(dht, serviceHash, { timeoutMs, hosts: opts.hosts, ...endorsements })) {
     if (!peer.serviceKey || opts.exclude?.has(peer.serviceKey)) continue
     tried++
     try {

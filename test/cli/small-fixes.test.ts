@@ -38,6 +38,19 @@ test('lookup says who vouches for a peer and how old its descriptor is; a claime
   assert.equal(formatPeer({ ...base, ageSeconds: 7200, stale: true }), `${line}host-vouched only (claims publisher ${'bb'.repeat(8)}…, not endorsed)  updated 2h ago (stale: the host may be gone)`)
 })
 
+test('hosts trust, list and untrust keep a per-home list; untrusting an unknown host is NOT_FOUND', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  assert.equal((await cli(dir, ['hosts', 'list'])).stdout, 'no trusted hosts\n')
+  assert.equal((await cli(dir, ['hosts', 'trust', KEY, '--label', 'ours'])).stdout, `trusting host ${KEY}\n`)
+  assert.equal((await cli(dir, ['hosts', 'trust', KEY])).stdout, `host ${KEY} was already trusted\n`)
+  assert.equal((await cli(dir, ['hosts', 'list'])).stdout, `${KEY}  ours\n`)
+  assert.deepEqual(JSON.parse((await cli(dir, ['--json', 'hosts', 'list'])).stdout), [{ key: KEY, label: 'ours' }])
+  assert.equal((await cli(dir, ['hosts', 'untrust', KEY])).stdout, `no longer trusting host ${KEY}\n`)
+  const again = await cli(dir, ['hosts', 'untrust', KEY])
+  assert.equal(again.code, 1)
+  assert.equal(oneLine(again.stderr), `NOT_FOUND: host ${KEY} is not trusted`)
+})
+
 test('endorse and lookup name the bad field on one line and exit 2', { timeout: 30_000 }, async (t) => {
   const dir = await home(t)
   const cases: Array<[string[], RegExp]> = [
@@ -47,7 +60,12 @@ test('endorse and lookup name the bad field on one line and exit 2', { timeout: 
     [['endorse', KEY, '--app', 'Bad Name'], /^USAGE: --app: expected an app name/],
     [['endorse', KEY, '--app', 'echo', '--days', '0'], /^USAGE: --days: expected a positive number of days, got 0/],
     [['endorse', KEY, '--app', 'echo', '--key-name', 'missing'], /^KEY_NOT_FOUND: /],
-    [['lookup', KEY, '--endorsed', '--all'], /^USAGE: --all: cannot be combined with --endorsed/]
+    [['lookup', KEY, '--endorsed', '--all'], /^USAGE: --all: cannot be combined with --endorsed/],
+    [['lookup', KEY, '--trusted-hosts'], /^USAGE: --trusted-hosts: no host is trusted yet/],
+    [['connect', KEY, '--trusted-hosts'], /^USAGE: --trusted-hosts: no host is trusted yet/],
+    [['connect', KEY, '--anonymous', '--endorsed'], /^USAGE: --endorsed: not available with --anonymous/],
+    [['hosts', 'trust'], /^USAGE: hosts trust: expected a host key/],
+    [['hosts', 'trust', 'nope'], /^BAD_KEY: host key: expected a 32-byte key/]
   ]
   for (const [args, want] of cases) {
     const r = await cli(dir, args)

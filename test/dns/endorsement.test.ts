@@ -150,6 +150,10 @@ test('a rogue listing the real code hash and publisher is host-vouched but not e
   const endorsed = await collect(lookupVerified(client, sh, { timeoutMs: 5000, endorsements: endorsementCheck(client), endorsedOnly: true }))
   assert.deepEqual(endorsed.map((p) => p.hostKey), [real.publicKey.toString('hex')])
 
+  // trusted hosts: only those, marked
+  const trusted = await collect(lookupVerified(client, sh, { timeoutMs: 5000, hosts: new Set([rogue.publicKey.toString('hex')]) }))
+  assert.deepEqual(trusted.map((p) => [p.hostKey, p.trustedHost]), [[rogue.publicKey.toString('hex'), true]])
+
   for (let i = 0; i < 3; i++) {
     const dialed: string[] = []
     const connect = async (key: Buffer) => {

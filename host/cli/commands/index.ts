@@ -7,6 +7,7 @@ import { restartCommand, startCommand, statusCommand, stopCommand } from './daem
 import { demoCommand } from './demo.ts'
 import { endorseCommand } from './endorse.ts'
 import { firewallCommand } from './firewall.ts'
+import { hostsCommand } from './hosts.ts'
 import { lookupCommand } from './lookup.ts'
 import { newCommand } from './new.ts'
 import { installCommand } from './install.ts'
@@ -44,6 +45,7 @@ export const commands: CommandDef[] = [
   listCommand,
   trustCommand,
   firewallCommand,
+  hostsCommand,
   servingCommand,
   versionCommand,
   completionCommand

@@ -11,6 +11,7 @@ export const lookupCommand: CommandDef = {
       .option('timeout', { type: 'number', default: 10, describe: 'stop after this many seconds' })
       .option('all', { type: 'boolean', describe: 'also show peers that announce the hash without vouching for it (unverified)' })
       .option('endorsed', { type: 'boolean', describe: 'only hosts the app\'s publisher endorses (endorse), not merely hosts that vouch for themselves' })
+      .option('trusted-hosts', { type: 'boolean', describe: 'only hosts on this home\'s trusted list (hosts trust)' })
       .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port (default: the running daemon\'s network, else the public one)' })
       .example('$0 lookup 2d7a…', 'one line per peer, as they are found')
       .example('$0 lookup 2d7a… --json --limit 1', 'one JSON object per line')
