@@ -15,6 +15,8 @@ import type { DescriptorAppWire, EndorsementWire } from '../../host/messages.ts'
 import { dialServiceHash } from '../../host/net/dialer.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 import { teardown } from '../helpers/teardown.ts'
+import { tempDir } from '../helpers/app-fixture.ts'
+import { cli } from '../helpers/cli.ts'
 
 const sample: EndorsementWire = {
   publisher: Buffer.alloc(32, 0xaa),
@@ -168,4 +170,44 @@ test('a rogue listing the real code hash and publisher is host-vouched but not e
   // an endorsement by app name covers the host too, and the record keeps both grants
   const { record } = await publishEndorsement(writer, publisher, real.publicKey, { name: 'echo', codeHash: null })
   assert.equal(record.grants.length, 2)
+})
+
+test('connect --endorsed reaches the endorsed host and never the rogue that copied its descriptor entry', { timeout: 90_000 }, async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  const publisher = DHT.keyPair()
+  const code = Buffer.alloc(32, 7)
+  const sh = serviceHash(code, 'echo')
+  const hosts: Array<{ name: string; kp: ReturnType<typeof DHT.keyPair> }> = [
+    { name: 'real', kp: DHT.keyPair() },
+    { name: 'rogue', kp: DHT.keyPair() }
+  ]
+  for (const h of hosts) {
+    const node = testnet.createNode()
+    const serviceKeys = DHT.keyPair()
+    // each answers with its own name, so the client sees whom it reached
+    const server = node.createServer({}, (sock: SecretStream) => {
+      sock.on('error', () => {})
+      sock.once('data', (d: Buffer) => sock.end(Buffer.concat([Buffer.from(`${h.name}:`), d])))
+    })
+    await server.listen(serviceKeys)
+    defer(() => server.close())
+    const adv = new Advertiser(node, h.kp, silentLogger())
+    defer(() => adv.close())
+    await adv.setApps([app(publisher.publicKey, serviceKeys.publicKey)])
+  }
+  await publishEndorsement(testnet.createNode(), publisher, hosts[0].kp.publicKey, { name: 'echo', codeHash: null })
+  const bootstrap = `${testnet.bootstrap[0].host}:${testnet.bootstrap[0].port}`
+  for (let i = 0; i < 3; i++) {
+    const r = await cli(tmp.dir, ['connect', sh.toString('hex'), '--endorsed', '--bootstrap', bootstrap, '--timeout', '20'], { answer: 'hi' })
+    assert.equal(r.code, 0, r.stderr)
+    assert.equal(r.stdout, 'real:hi\n')
+    assert.match(r.stderr, /endorsed by publisher/)
+  }
+  const unendorsed = await cli(tmp.dir, ['lookup', sh.toString('hex'), '--bootstrap', bootstrap, '--json', '--timeout', '5'])
+  const levels = unendorsed.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((p) => [p.hostKey === hosts[0].kp.publicKey.toString('hex') ? 'real' : 'rogue', p.level, p.vouchedBy]).sort()
+  assert.deepEqual(levels, [['real', 'publisher-endorsed', 'host'], ['rogue', 'host-vouched', 'host']])
 })
