@@ -35,7 +35,23 @@ export const NAMESPACE = {
   /** Prefix of what a hidden service signs to make a relay its introduction point. */
   ONION_INTRO: ns('onion-intro/v1'),
   /** Prefix of an app's release topic: SHA-256(RELEASE || publisher key || utf8(app name)), where every version of one app is announced. */
-  RELEASE: ns('release/v1')
+  RELEASE: ns('release/v1'),
+  /** Prefix of the bytes a publisher signs for an endorsement of a host (host/dns/endorsement.ts). */
+  ENDORSEMENT: ns('endorsement/v1'),
+  /** Blinding of an endorsement record's key: SHA-512(ENDORSEMENT_KEY || publisher key || host key) mod L. */
+  ENDORSEMENT_KEY: ns('endorsement-key/v1')
+} as const
+
+/** The p2p DNS (host/dns/). */
+export const DNS = {
+  /** Hosts whose descriptors one lookup fetches at once; the rest wait (a topic may be flooded by rogue announcers). */
+  verifyConcurrency: 4,
+  /**
+   * A descriptor refreshed longer ago than this (seconds) is stale: hosts refresh theirs every
+   * 10 minutes, so a stale one likely belongs to a host that is gone but still announced
+   * (announcements live ~20 minutes). Stale entries come after every fresh one.
+   */
+  staleAfterSeconds: 15 * 60
 } as const
 
 /** Defaults of a host that relays for others (`start --relay`); the CLI may lower or raise them. */

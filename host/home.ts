@@ -24,6 +24,7 @@ export function homePaths(home: string) {
     store: join(home, 'store'),
     trust: join(home, 'trust.json'),
     firewall: join(home, 'firewall.json'),
+    trustedHosts: join(home, 'trusted-hosts.json'),
     bridges: join(home, 'bridges.json'),
     guards: join(home, 'onion-guards.json'),
     serving: join(home, 'serving.json'),

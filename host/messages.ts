@@ -437,6 +437,115 @@ export const hostDescriptor: Encoding<HostDescriptorWire> = {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Publisher endorsements (host/dns/endorsement.ts): a publisher's signed word that one host runs
+// its app, by name or by exact code hash. Stored as a HyperDHT mutable record under a key that
+// anyone can derive from the publisher key and the host key, and only the publisher can sign.
+
+/** One thing the publisher says the host runs: an app by name, or one exact code, or both. */
+export interface EndorsementGrantWire {
+  /** The app name, as in the publisher's manifests (flag bit 1). */
+  name: string | null
+  /** Exactly this code (flag bit 2). */
+  codeHash: Uint8Array | null
+}
+
+/** What the publisher signs: BLAKE2b-256(NAMESPACE.ENDORSEMENT || encode(endorsementBody)). */
+export interface EndorsementBodyWire {
+  publisher: Uint8Array
+  host: Uint8Array
+  /** Unix seconds. */
+  issued: number
+  /** Unix seconds; null: until replaced (flag bit 1). */
+  expires: number | null
+  grants: EndorsementGrantWire[]
+}
+
+export interface EndorsementWire extends EndorsementBodyWire {
+  /** The publisher key's ed25519 signature over the body (see EndorsementBodyWire). */
+  signature: Uint8Array
+}
+
+const ENDORSEMENT_VERSION = 1
+// flag bits, in order of addition
+const E_EXPIRES = 1
+const G_NAME = 1
+const G_CODE = 2
+/** Grants one record holds: it must stay one DHT record (under 1000 bytes). */
+export const ENDORSEMENT_MAX_GRANTS = 16
+
+const grantName = checkedString(64)
+
+const endorsementGrant: Encoding<EndorsementGrantWire> = {
+  preencode(state, g) {
+    c.uint.preencode(state, 0)
+    if (g.name !== null) grantName.preencode(state, g.name)
+    if (g.codeHash !== null) c.fixed32.preencode(state, g.codeHash)
+  },
+  encode(state, g) {
+    c.uint.encode(state, (g.name !== null ? G_NAME : 0) | (g.codeHash !== null ? G_CODE : 0))
+    if (g.name !== null) grantName.encode(state, g.name)
+    if (g.codeHash !== null) c.fixed32.encode(state, g.codeHash)
+  },
+  decode(state) {
+    const flags = c.uint.decode(state)
+    // signed bytes: a flag this version does not know would be dropped on re-encoding, so refuse it
+    if (flags & ~(G_NAME | G_CODE)) throw HypernetError.BAD_MESSAGE(`endorsement grant: unknown flags ${flags}`)
+    if ((flags & (G_NAME | G_CODE)) === 0) throw HypernetError.BAD_MESSAGE('endorsement grant: names neither an app nor a code hash')
+    return { name: flags & G_NAME ? grantName.decode(state) : null, codeHash: flags & G_CODE ? c.fixed32.decode(state) : null }
+  }
+}
+
+const endorsementGrants = checkedArray(endorsementGrant, ENDORSEMENT_MAX_GRANTS)
+
+export const endorsementBody: Encoding<EndorsementBodyWire> = {
+  preencode(state, e) {
+    c.uint.preencode(state, ENDORSEMENT_VERSION)
+    c.uint.preencode(state, 0)
+    c.fixed32.preencode(state, e.publisher)
+    c.fixed32.preencode(state, e.host)
+    c.uint.preencode(state, e.issued)
+    if (e.expires !== null) c.uint.preencode(state, e.expires)
+    endorsementGrants.preencode(state, e.grants)
+  },
+  encode(state, e) {
+    c.uint.encode(state, ENDORSEMENT_VERSION)
+    c.uint.encode(state, e.expires !== null ? E_EXPIRES : 0)
+    c.fixed32.encode(state, e.publisher)
+    c.fixed32.encode(state, e.host)
+    c.uint.encode(state, e.issued)
+    if (e.expires !== null) c.uint.encode(state, e.expires)
+    endorsementGrants.encode(state, e.grants)
+  },
+  decode(state) {
+    const version = c.uint.decode(state)
+    if (version !== ENDORSEMENT_VERSION) throw HypernetError.BAD_MESSAGE(`endorsement version ${version} is not supported (expected ${ENDORSEMENT_VERSION})`)
+    const flags = c.uint.decode(state)
+    if (flags & ~E_EXPIRES) throw HypernetError.BAD_MESSAGE(`endorsement: unknown flags ${flags}`)
+    const publisher = c.fixed32.decode(state)
+    const host = c.fixed32.decode(state)
+    const issued = c.uint.decode(state)
+    const expires = flags & E_EXPIRES ? c.uint.decode(state) : null
+    return { publisher, host, issued, expires, grants: endorsementGrants.decode(state) }
+  }
+}
+
+/** The record's value: the body, then the publisher's signature. */
+export const endorsement: Encoding<EndorsementWire> = {
+  preencode(state, e) {
+    endorsementBody.preencode(state, e)
+    c.fixed64.preencode(state, e.signature)
+  },
+  encode(state, e) {
+    endorsementBody.encode(state, e)
+    c.fixed64.encode(state, e.signature)
+  },
+  decode(state) {
+    const body = endorsementBody.decode(state)
+    return { ...body, signature: c.fixed64.decode(state) }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // The DHT key-value store (host/kv/): a record, the bytes its owner signs, and the envelope
 // that storing nodes keep. The envelope's fields are HyperDHT's own mutable record (key, seq,
 // value, signature), so the same signed bytes are stored by the Hypernet KV plugin and, as a

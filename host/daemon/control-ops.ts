@@ -1,5 +1,6 @@
 import type { ControlOp } from '../control/control-server.ts'
 import { NO_ARGS, argsSchema, bool, int, num, str } from '../control/control-args.ts'
+import { endorsementCheck } from '../dns/endorsement.ts'
 import { lookupVerified } from '../dns/lookup.ts'
 import { HypernetError } from '../errors.ts'
 import { parseHash } from '../encoding/ids.ts'
@@ -11,7 +12,8 @@ import type { Host } from './host.ts'
  * - `status`: the HostStatus snapshot
  * - `reload`: re-read the store (after install/uninstall) and bridges.json, start and stop apps and bridges to match
  * - `restart { app }`: restart a plugin, also one marked failed
- * - `lookup { hash, limit?, timeoutMs?, all? }`: streams LookupPeer events, then ends
+ * - `lookup { hash, limit?, timeoutMs?, all?, endorsed?, hosts? }`: streams LookupPeer events (each checked for
+ *   its publisher's endorsement; with `endorsed` only endorsed ones), then ends
  * - `stop`: answer, then shut the daemon down
  * - `bridge.add { kind, ... }`, `bridge.remove { ref }`, `bridge.list`: bridges, applied at once
  *   and kept in `<home>/bridges.json` (see host/bridge/bridge-store.ts)
@@ -40,11 +42,13 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
     },
     lookup: {
       // numbers, not integers: `--timeout 1.5` and `--limit` come from the command line as they are
-      args: argsSchema({ hash: str(128), limit: num(1, 100_000), timeoutMs: num(1, 24 * 60 * 60_000), all: bool }, ['hash']),
+      args: argsSchema({ hash: str(128), limit: num(1, 100_000), timeoutMs: num(1, 24 * 60 * 60_000), all: bool, endorsed: bool, hosts: { type: 'array', maxItems: 4096, items: str(128) } }, ['hash']),
       run: async (args, emit, signal) => {
         const hash = parseHash(args.hash, 'hash')
+        const hosts = args.hosts ? new Set<string>(args.hosts) : undefined
+        const d = dht(host)
         let n = 0
-        for await (const p of lookupVerified(dht(host), hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal })) {
+        for await (const p of lookupVerified(d, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal, hosts, endorsements: endorsementCheck(d), endorsedOnly: args.endorsed === true })) {
           emit(p)
           n++
         }

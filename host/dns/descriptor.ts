@@ -6,6 +6,7 @@ import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
 import { decodeExact, encode, hostDescriptor } from '../messages.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire, HostDescriptorWire } from '../messages.ts'
 import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
+import { getMutable } from './mutable-get.ts'
 
 /**
  * The host descriptor: a HyperDHT mutable record under the host key listing every app and
@@ -41,12 +42,13 @@ export type DescriptorResult =
 /**
  * Fetch and decode a host's descriptor; never throws for what a remote sent. By default the
  * newest record (the whole DHT query); `latest: false` takes the first validly signed one
- * found, `seq` only records from that sequence number on.
+ * found, `seq` only records from that sequence number on; `signal` stops the DHT walk (then the
+ * answer is "no signed descriptor found").
  */
-export async function fetchDescriptor(dht: DHT, hostKey: Buffer, opts: { latest?: boolean; seq?: number } = {}): Promise<DescriptorResult> {
+export async function fetchDescriptor(dht: DHT, hostKey: Buffer, opts: { latest?: boolean; seq?: number; signal?: AbortSignal } = {}): Promise<DescriptorResult> {
   let rec
   try {
-    rec = await dht.mutableGet(hostKey, { latest: opts.latest ?? true, seq: opts.seq })
+    rec = await getMutable(dht, hostKey, { latest: opts.latest ?? true, seq: opts.seq, signal: opts.signal })
   } catch (err) {
     return { ok: false, why: `descriptor fetch failed (${(err as Error).message})` }
   }

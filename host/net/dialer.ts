@@ -5,6 +5,7 @@ import { formatId } from '../encoding/ids.ts'
 import { lookupVerified } from '../dns/lookup.ts'
 import type { LookupPeer } from '../dns/lookup.ts'
 import { abortedError } from './dial-cache.ts'
+import { endorsementCheck } from '../dns/endorsement.ts'
 
 /**
  * Outbound connections to a service: straight to a service key, or to a verified peer found
@@ -21,6 +22,10 @@ export interface DialOptions {
   peers?: LookupPeer[]
   /** Give up: the lookup stops, the stream being opened is destroyed, and the call rejects. */
   signal?: AbortSignal
+  /** Only hosts the app's publisher endorses (endorsement.ts), not merely hosts that vouch for themselves. */
+  endorsed?: boolean
+  /** Only these host keys (hex): the trusted hosts. */
+  hosts?: ReadonlySet<string>
 }
 
 /**
@@ -56,15 +61,18 @@ export async function connectKey(dht: DHT, serviceKey: Buffer, timeoutMs = 15_00
 }
 
 /**
- * Connect to a service by hash: look up verified peers, try them in the order found.
- * @throws NOT_FOUND when no verified peer vends it; CONNECTION_FAILED when none answers
+ * Connect to a service by hash: look up peers that vouch for it (with `endorsed`, that their
+ * publisher endorses), try them in the order found (recently refreshed first).
+ * @throws NOT_FOUND when no such peer vends it; CONNECTION_FAILED when none answers
  */
 export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialOptions = {}): Promise<{ stream: SecretStream; peer: LookupPeer }> {
   const timeoutMs = opts.timeoutMs ?? 15_000
   const deadline = Date.now() + timeoutMs
   let lastErr: unknown = null
   let tried = 0
-  const peers = opts.peers ?? lookupVerified(dht, serviceHash, { timeoutMs, signal: opts.signal })
+  const endorsements = opts.endorsed ? { endorsements: endorsementCheck(dht), endorsedOnly: true } : {}
+  const what = opts.endorsed ? 'endorsed' : 'host-vouched'
+  const peers = opts.peers ?? lookupVerified(dht, serviceHash, { timeoutMs, signal: opts.signal, hosts: opts.hosts, ...endorsements })
   for await (const peer of peers) {
     if (opts.signal?.aborted) throw abortedError()
     if (!peer.serviceKey || opts.exclude?.has(peer.serviceKey)) continue
@@ -80,6 +88,6 @@ export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialO
     }
   }
   if (opts.signal?.aborted) throw abortedError()
-  if (tried === 0) throw HypernetError.NOT_FOUND(`no verified peer vends service ${formatId(serviceHash)}`)
-  throw HypernetError.CONNECTION_FAILED(`none of the ${tried} verified peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`, lastErr)
+  if (tried === 0) throw HypernetError.NOT_FOUND(`no ${what} peer vends service ${formatId(serviceHash)}`)
+  throw HypernetError.CONNECTION_FAILED(`none of the ${tried} ${what} peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`, lastErr)
 }

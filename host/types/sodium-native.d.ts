@@ -25,6 +25,10 @@ declare module 'sodium-native' {
   export const crypto_box_SEALBYTES: number
   export function crypto_box_seal(c: Uint8Array, m: Uint8Array, pk: Uint8Array): void
   export function crypto_box_seal_open(m: Uint8Array, c: Uint8Array, pk: Uint8Array, sk: Uint8Array): boolean
+  /** q = n·p for a 32-byte little-endian scalar n, unclamped; throws on a small-order or invalid point. */
+  export function crypto_scalarmult_ed25519_noclamp(q: Uint8Array, n: Uint8Array, p: Uint8Array): void
+  /** q = n·B (the base point), unclamped. */
+  export function crypto_scalarmult_ed25519_base_noclamp(q: Uint8Array, n: Uint8Array): void
   const sodium: {
     crypto_sign_PUBLICKEYBYTES: number
     crypto_sign_SECRETKEYBYTES: number
@@ -51,6 +55,8 @@ declare module 'sodium-native' {
     crypto_box_SEALBYTES: number
     crypto_box_seal: typeof crypto_box_seal
     crypto_box_seal_open: typeof crypto_box_seal_open
+    crypto_scalarmult_ed25519_noclamp: typeof crypto_scalarmult_ed25519_noclamp
+    crypto_scalarmult_ed25519_base_noclamp: typeof crypto_scalarmult_ed25519_base_noclamp
   }
   export default sodium
 }

@@ -4,16 +4,21 @@ import { dialServiceHash } from '../../net/dialer.ts'
 import { connectWithRelay } from '../../net/relay-connect.ts'
 import { RelayDirectory } from '../../net/relay-directory.ts'
 import { silentLogger } from '../../log/logger.ts'
+import { HostTrustStore } from '../../store/host-trust-store.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
 
 /**
  * Join a service connection to stdin/stdout. The target is tried as a service hash first (a
- * verified peer), then as a service key.
+ * host that vouches for it; with --endorsed, one its publisher endorses), then as a service key
+ * (never with --endorsed or --trusted-hosts: a bare key has no publisher and no host).
  * @throws BAD_HASH, NOT_FOUND, CONNECTION_FAILED
  */
-export async function connectCmd(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number }): Promise<void> {
+export async function connectCmd(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number; endorsed?: boolean; trustedHosts?: boolean }): Promise<void> {
   const id = parseHash(args.target, 'target')
+  const trusted = args.trustedHosts ? await new HostTrustStore(ctx.paths.trustedHosts).keys() : undefined
+  if (trusted && trusted.size === 0) throw HypernetError.USAGE('--trusted-hosts: no host is trusted yet (hosts trust <host key>)')
+  const strict = args.endorsed || trusted !== undefined
   const dht = await commandDht(ctx, args.bootstrap)
   // relays are looked up only if a hole cannot be punched
   const relays = new RelayDirectory(dht, silentLogger())
@@ -21,11 +26,11 @@ export async function connectCmd(ctx: CliContext, args: { target: string; bootst
   try {
     let stream
     try {
-      const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000, connect })
+      const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000, connect, endorsed: args.endorsed, hosts: trusted })
       stream = r.stream
-      if (!ctx.quiet) ctx.io.stderr.write(`connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey})\n`)
+      if (!ctx.quiet) ctx.io.stderr.write(`connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey}; ${r.peer.endorsement ? `endorsed by publisher ${r.peer.endorsement.publisher.slice(0, 16)}…` : 'host-vouched only'})\n`)
     } catch (err) {
-      if (!isHypernetError(err, 'NOT_FOUND')) throw err
+      if (!isHypernetError(err, 'NOT_FOUND') || strict) throw err
       stream = await connect(id, args.timeout * 1000)
       if (!ctx.quiet) ctx.io.stderr.write(`connected to service key ${formatId(id)}\n`)
     }

@@ -5,7 +5,9 @@ import { netcheckCommand } from './netcheck.ts'
 import { connectCommand } from './connect.ts'
 import { restartCommand, startCommand, statusCommand, stopCommand } from './daemon.ts'
 import { demoCommand } from './demo.ts'
+import { endorseCommand } from './endorse.ts'
 import { firewallCommand } from './firewall.ts'
+import { hostsCommand } from './hosts.ts'
 import { lookupCommand } from './lookup.ts'
 import { newCommand } from './new.ts'
 import { installCommand } from './install.ts'
@@ -35,6 +37,7 @@ export const commands: CommandDef[] = [
   newCommand,
   keysCommand,
   signCommand,
+  endorseCommand,
   auditCommand,
   installCommand,
   upgradeCommand,
@@ -42,6 +45,7 @@ export const commands: CommandDef[] = [
   listCommand,
   trustCommand,
   firewallCommand,
+  hostsCommand,
   servingCommand,
   versionCommand,
   completionCommand
