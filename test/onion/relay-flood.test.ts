@@ -3,7 +3,9 @@ import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
 import { ONION_REASON } from '../../host/constants.ts'
-import { CELL, ONION_CELL_BYTES, RELAY_CMD, encode, onionCell, onionMessage, onionReasonBody } from '../../host/messages.ts'
+import sodium from 'sodium-native'
+import { CELL, ONION_CELL_BYTES, RELAY_CMD, decodeExact, encode, onionCell, onionEstablishIntro, onionIntroduce, onionMessage, onionReason, onionReasonBody } from '../../host/messages.ts'
+import { introSignable } from '../../host/onion/hidden-relay.ts'
 import { ClientCircuit } from '../../host/onion/index.ts'
 import type { RelayInfo } from '../../host/onion/index.ts'
 import { sealOnion } from '../../host/onion/onion-layers.ts'
@@ -206,5 +208,57 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
     const s2 = await r2.status()
     figure('malformed cells', { injected, kinds: Object.keys(kinds).length, seconds: (Date.now() - t0) / 1000, relayRssMiB: [Math.round(s1.rssMiB), Math.round(s2.rssMiB)], accepted: [s1.status.accepted, s2.status.accepted] })
     bystander.destroy()
+  })
+
+  await t.test('an introduction flood: one INTRODUCE1 per circuit reaches the service, a second ends that circuit', async () => {
+    const r = await relay()
+    // a hidden service's introduction circuit, made by hand
+    const hidden = DHT.keyPair()
+    const service = await circuit(honest, [r.info])
+    const signature = Buffer.alloc(64)
+    sodium.crypto_sign_detached(signature, introSignable(service.lastBinding, hidden.publicKey), hidden.secretKey)
+    await service.request(RELAY_CMD.ESTABLISH_INTRO, encode(onionEstablishIntro, { serviceKey: hidden.publicKey, signature }), RELAY_CMD.INTRO_ESTABLISHED, 'intro')
+    let introduced = 0
+    service.onMessage = (msg) => msg.cmd === RELAY_CMD.INTRODUCE2 && ++introduced > 0
+    const introduce1 = encode(onionIntroduce, { serviceKey: hidden.publicKey, sealed: Buffer.alloc(120, 7) })
+
+    // one circuit writing INTRODUCE1 as fast as it can
+    const flood = await circuit(flooder, [r.info])
+    const ended = new Promise<void>((resolve) => (flood.onEnd = resolve))
+    const t0 = Date.now()
+    let sent = 0
+    while (!flood.closed && sent < 2000) {
+      flood.sendMessage(RELAY_CMD.INTRODUCE1, introduce1)
+      sent++
+      if (sent % 64 === 0) await sleep(0)
+    }
+    await Promise.race([ended, sleep(5000)])
+    await sleep(300)
+    const oneCircuit = { sent, reachedService: introduced, floodCircuitClosed: flood.closed, ms: Date.now() - t0 }
+
+    // many circuits, one INTRODUCE1 each (what honest clients send): each is passed on
+    introduced = 0
+    const t1 = Date.now()
+    let acked = 0
+    const deadline = Date.now() + 3000
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (Date.now() < deadline) {
+          const c = await circuit(flooder, [r.info])
+          const ack = await c.request(RELAY_CMD.INTRODUCE1, introduce1, RELAY_CMD.INTRODUCE_ACK, 'introduce')
+          if (decodeExact(onionReason, ack.data, 'ack').reason === ONION_REASON.DONE) acked++
+          c.close()
+        }
+      })
+    )
+    await sleep(300)
+    const st = await r.status()
+    figure('introduction flood', { oneCircuit, circuitPerIntroduction: { acked, reachedService: introduced, perSecond: Math.round(acked / ((Date.now() - t1) / 1000)) }, relayRssMiB: Math.round(st.rssMiB) })
+    assert.ok(r.alive(), 'the relay is up')
+    assert.ok(oneCircuit.reachedService <= 1, `one circuit passed ${oneCircuit.reachedService} introductions on`)
+    assert.ok(oneCircuit.floodCircuitClosed, 'the flooding circuit was ended')
+    assert.equal(introduced, acked, 'every introduction acknowledged reached the service')
+    assert.ok(!service.closed, "the service's introduction circuit survived the flood")
+    service.close()
   })
 })
