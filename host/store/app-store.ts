@@ -6,6 +6,7 @@ import { decodeId, formatId } from '../encoding/ids.ts'
 import { codeHash } from '../manifest/hashes.ts'
 import type { Manifest } from '../manifest/types.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
+import { orDiskFull } from '../util/disk-full.ts'
 import { exists } from '../util/exists.ts'
 import { withLock } from './lock.ts'
 import { planInstall } from './install-policy.ts'
@@ -160,10 +161,17 @@ export class AppStore {
    * Install a verified app (the caller ran verifyApp), under the install policy: a new name,
    * an upgrade, a renewed manifest for the same code, or nothing when it is already installed.
    * Safe when several run at once.
-   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT, STORE_LOCKED, INTERNAL when the staged copy does not read back as written
+   * An install that runs out of disk space leaves the index and the installed apps as they were.
+   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT, STORE_LOCKED, DISK_FULL, INTERNAL when the staged copy does not read back as written
    */
-  async install(manifest: Manifest, wasm: Uint8Array, opts: PolicyOptions = {}): Promise<InstallOutcome> {
-    await this.ready()
+  install(manifest: Manifest, wasm: Uint8Array, opts: PolicyOptions = {}): Promise<InstallOutcome> {
+    return orDiskFull(this.dir, `install ${manifest.app.name}`, async () => {
+      await this.ready()
+      return this.installStaged(manifest, wasm, opts)
+    })
+  }
+
+  private async installStaged(manifest: Manifest, wasm: Uint8Array, opts: PolicyOptions): Promise<InstallOutcome> {
     const hash = formatId(codeHash(wasm))
     const stage = join(this.dir, 'staging', `${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`)
     await mkdir(stage, { recursive: true })
@@ -183,14 +191,14 @@ export class AppStore {
         if (plan.kind === 'unchanged' && previous && (await exists(target))) {
           return { status: 'unchanged' as const, app: previous }
         }
-        if (await exists(target)) {
-          // same code under a new manifest: swap the folder whole so readers never see a mix
-          const old = `${stage}.old`
-          await rename(target, old)
-          await rename(stage, target)
-          await rm(old, { recursive: true, force: true })
-        } else {
-          await rename(stage, target)
+        // same code under a new manifest: swap the folder whole so readers never see a mix; the
+        // old folder is kept until the index names the new one, and put back if it cannot
+        const old = (await exists(target)) ? `${stage}.old` : null
+        if (old) await rename(target, old)
+        await rename(stage, target)
+        const undo = async () => {
+          await rm(target, { recursive: true, force: true })
+          if (old) await rename(old, target)
         }
         const app: InstalledApp = {
           name,
@@ -203,7 +211,14 @@ export class AppStore {
         }
         index.apps[name] = app
         index.pins = { ...index.pins, [name]: app.publisher }
-        await this.writeIndex(index)
+        try {
+          await this.writeIndex(index)
+        } catch (err) {
+          // the index is as it was (atomic write): so must the folders be
+          await undo()
+          throw err
+        }
+        if (old) await rm(old, { recursive: true, force: true })
         if (previous && folderOf(previous) !== folder && !this.referenced(index, folderOf(previous))) {
           await rm(this.folderPath(previous), { recursive: true, force: true })
         }
