@@ -181,8 +181,8 @@ export class HypernetError extends Error {
   }
 
   /** The filesystem under `path` has no space (or quota) left: ENOSPC, EDQUOT. */
-  static DISK_FULL(path: string, what: string, cause?: unknown): HypernetError {
-    return new HypernetError('DISK_FULL', `${path}: expected room to ${what}, the disk is full (${(cause as { code?: string })?.code ?? 'ENOSPC'}); nothing was changed, free some space and try again`, { cause, details: { path } })
+  static DISK_FULL(path: string, what: string, cause?: unknown, outcome = 'nothing was changed, free some space and try again'): HypernetError {
+    return new HypernetError('DISK_FULL', `${path}: expected room to ${what}, the disk is full (${(cause as { code?: string })?.code ?? 'ENOSPC'}); ${outcome}`, { cause, details: { path } })
   }
 
   static STORE_LOCKED(file: string): HypernetError {
