@@ -7,8 +7,12 @@ import { KV, KV_WIRE_ERROR } from '../../host/constants.ts'
 import { formatId } from '../../host/encoding/ids.ts'
 import { recordTarget } from '../../host/kv/kv-address.ts'
 import { KV_ENTRY_OVERHEAD_BYTES, KvNodeStore } from '../../host/kv/kv-node-store.ts'
+import { fetchRecord } from '../../host/kv/kv-fetch.ts'
 import { envelopeBytes, signRecord } from '../../host/kv/kv-record.ts'
 import type { KvRecord } from '../../host/kv/kv-record.ts'
+import { replicateRecord } from '../../host/kv/kv-replicate.ts'
+import { pluginOf, startKvTestnet } from '../helpers/kv-testnet.ts'
+import { teardown } from '../helpers/teardown.ts'
 
 /**
  * One node's store (what its KV plugin calls for every PUT) flooded by many fresh owner keys,
@@ -95,4 +99,46 @@ test('many owners flooding one node keep within its quotas, in bytes and in memo
   )
   assert.ok(store.usedBytes <= store.quotaBytes, 'the node total within its quota')
   assert.ok(real <= 1.5 * store.quotaBytes, `real memory ${Math.round(real / 2 ** 20)} MiB for a ${store.quotaBytes / 2 ** 20} MiB quota`)
+})
+
+test('over the wire: fresh owners flooding a small testnet fill each node only to its quota; records stored before stay readable', async (t) => {
+  const defer = teardown(t)
+  const full = envelopeBytes(signRecord(DHT.keyPair(), 'k0', 1, Buffer.alloc(KV.maxValueBytes))).byteLength + KV_ENTRY_OVERHEAD_BYTES
+  // small quotas so a flood fills them in seconds: 6 full-size records a node, 2 an owner
+  const quotaBytes = 6 * full
+  const testnet = await startKvTestnet(12, { quotaBytes, ownerQuotaBytes: 2 * full })
+  defer(() => testnet.destroy())
+  const dht = testnet.createNode()
+  await dht.fullyBootstrapped()
+  const reader = testnet.createNode()
+  await reader.fullyBootstrapped()
+  const nodes = testnet.nodes.filter((n) => !n.ephemeral && n !== dht && n !== reader)
+
+  const honest = Array.from({ length: 4 }, (_, i) => signRecord(DHT.keyPair(), 'mine', 1, Buffer.from(`honest ${i}`)))
+  for (const r of honest) assert.ok((await replicateRecord(dht, r, { force: true, paths: ['plugin'] })).copies > 0)
+
+  const value = Buffer.alloc(KV.maxValueBytes, 0x5a)
+  const t0 = Date.now()
+  let owners = 0
+  let puts = 0
+  let refusedEverywhere = 0
+  const refusals: Record<string, number> = {}
+  while (owners < 40 && refusedEverywhere < 3) {
+    const o = DHT.keyPair()
+    owners++
+    for (let i = 0; i < 3; i++) {
+      const rep = await replicateRecord(dht, signRecord(o, `k${i}`, 1, value), { force: true, paths: ['plugin'] })
+      puts++
+      for (const p of rep.paths) for (const [why, n] of Object.entries(p.refused)) refusals[why] = (refusals[why] ?? 0) + n
+      if (rep.copies === 0 && i === 0) refusedEverywhere++
+    }
+  }
+  const used = nodes.map((n) => pluginOf(n).store.usedBytes)
+  console.log(`# figure kv quota flood over the wire: ${JSON.stringify({ nodes: nodes.length, quotaBytes, owners, puts, refusals, usedPerNode: used, seconds: (Date.now() - t0) / 1000 })}`)
+  for (const u of used) assert.ok(u <= quotaBytes, `a node holds ${u} of its ${quotaBytes}`)
+  assert.ok(refusedEverywhere > 0, 'the flood filled the nodes')
+  for (const r of honest) {
+    const f = await fetchRecord(reader, r.address, { paths: ['plugin'] })
+    assert.ok(f.record && envelopeBytes(f.record).equals(envelopeBytes(r)), 'a record stored before the flood is still readable')
+  }
 })
