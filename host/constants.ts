@@ -207,6 +207,8 @@ export const ONION = {
   maxCircuitBytes: 1024 * 1024 * 1024,
   /** How long a relay waits for the next hop or the destination to answer, in ms. */
   extendTimeoutMs: 10_000,
+  /** How long a relay waits for a new link's CREATE before dropping it, in ms (an idle link holds a slot). */
+  createTimeoutMs: 10_000,
   /** How long a client waits for a whole circuit and stream, in ms. */
   buildTimeoutMs: 20_000,
   /** How long a client avoids a relay that failed it, in ms. */

@@ -30,6 +30,7 @@ export type HypernetErrorCode =
   | 'APP_NOT_FOUND'
   | 'STORE_LOCKED'
   | 'STORE_INDEX_INVALID'
+  | 'DISK_FULL'
   | 'KEY_NOT_FOUND'
   | 'KEY_INVALID'
   | 'KEY_EXPOSED'
@@ -179,6 +180,11 @@ export class HypernetError extends Error {
 
   static APP_NOT_FOUND(ref: string): HypernetError {
     return new HypernetError('APP_NOT_FOUND', `no installed app matches ${quote(ref)} (expected an app name or code hash; see list)`)
+  }
+
+  /** The filesystem under `path` has no space (or quota) left: ENOSPC, EDQUOT. */
+  static DISK_FULL(path: string, what: string, cause?: unknown, outcome = 'nothing was changed, free some space and try again'): HypernetError {
+    return new HypernetError('DISK_FULL', `${path}: expected room to ${what}, the disk is full (${(cause as { code?: string })?.code ?? 'ENOSPC'}); ${outcome}`, { cause, details: { path } })
   }
 
   static STORE_LOCKED(file: string): HypernetError {

@@ -3,7 +3,8 @@ import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import { decodeExact, kvEnvelope } from '../messages.ts'
 import { recordTarget } from './kv-address.ts'
-import { MAX_ENVELOPE_BYTES, compareRecords, openEnvelope } from './kv-record.ts'
+import type { KvEnvelopeWire } from '../messages.ts'
+import { MAX_ENVELOPE_BYTES, openEnvelope } from './kv-record.ts'
 import type { KvRecord } from './kv-record.ts'
 
 /**
@@ -27,17 +28,37 @@ export interface KvNodeStoreInit {
   now?: () => number
 }
 
+/**
+ * One stored record, as small as it can be: the envelope's bytes in an ArrayBuffer of their own
+ * (a slice of a shared pool or of a received datagram would keep the whole of it alive), what
+ * ranking needs (the signed record is `bytes[recordStart, recordEnd)`), and the owner's tally.
+ */
 interface Entry {
   bytes: Buffer
-  record: KvRecord
-  owner: string
+  seq: number
+  tombstone: boolean
+  recordStart: number
+  recordEnd: number
+  owner: Owner
   expiresAt: number
 }
+
+interface Owner {
+  id: string
+  used: number
+}
+
+/**
+ * What one record costs a node in memory beyond its envelope bytes (the entry, its map slot and
+ * key, the ArrayBuffer's own header), charged against the quotas so they bound memory, not only
+ * payload: measured 600-1500 bytes a record on Node 20 (test/kv/kv-quota-flood.test.ts).
+ */
+export const KV_ENTRY_OVERHEAD_BYTES = 1024
 
 /** The records one node keeps for others, with their quotas and TTL (the rules above). */
 export class KvNodeStore {
   private readonly entries = new Map<string, Entry>()
-  private readonly byOwner = new Map<string, number>()
+  private readonly byOwner = new Map<string, Owner>()
   private used = 0
   readonly quotaBytes: number
   readonly ownerQuotaBytes: number
@@ -51,7 +72,7 @@ export class KvNodeStore {
     this.now = init.now ?? Date.now
   }
 
-  /** Bytes stored for others. */
+  /** Bytes stored for others, each record charged its envelope plus KV_ENTRY_OVERHEAD_BYTES. */
   get usedBytes(): number {
     return this.used
   }
@@ -69,9 +90,12 @@ export class KvNodeStore {
   /** Store `bytes` (an encoded envelope) at `target`: 0, or the KV_WIRE_ERROR refusing it. */
   put(target: Uint8Array, bytes: Uint8Array): number {
     if (bytes.byteLength > MAX_ENVELOPE_BYTES) return KV_WIRE_ERROR.TOO_LARGE
+    // a copy in its own ArrayBuffer, decoded from the copy: nothing kept points into `bytes`
+    const copy = Buffer.from(new Uint8Array(bytes).buffer)
+    let env: KvEnvelopeWire
     let record: KvRecord
     try {
-      const env = decodeExact(kvEnvelope, bytes, 'kv envelope')
+      env = decodeExact(kvEnvelope, copy, 'kv envelope')
       if (!recordTarget(env.address).equals(Buffer.from(target))) return KV_WIRE_ERROR.BAD_RECORD
       record = openEnvelope(env.address, env)
     } catch (err) {
@@ -81,28 +105,31 @@ export class KvNodeStore {
     const k = formatId(target)
     const old = this.live(k)
     if (old) {
-      const cmp = compareRecords(record, old.record)
-      if (cmp === 0) {
-        old.expiresAt = this.now() + this.ttlMs
-        return 0
-      }
-      if (record.seq < old.record.seq) return KV_WIRE_ERROR.SEQ_TOO_LOW
-      if (record.seq === old.record.seq) {
-        if (old.record.tombstone && !record.tombstone) return KV_WIRE_ERROR.REMOVED
-        if (!old.record.tombstone && !record.tombstone) return KV_WIRE_ERROR.SEQ_REUSED
-        if (old.record.tombstone && record.tombstone) return 0
+      // the ranking of compareRecords (kv-record.ts): seq, then a removal, then the record bytes
+      if (record.seq < old.seq) return KV_WIRE_ERROR.SEQ_TOO_LOW
+      if (record.seq === old.seq) {
+        if (record.tombstone === old.tombstone && Buffer.compare(env.record, old.bytes.subarray(old.recordStart, old.recordEnd)) === 0) {
+          old.expiresAt = this.now() + this.ttlMs
+          return 0
+        }
+        if (old.tombstone && !record.tombstone) return KV_WIRE_ERROR.REMOVED
+        if (!old.tombstone && !record.tombstone) return KV_WIRE_ERROR.SEQ_REUSED
+        if (old.tombstone && record.tombstone) return 0
       }
     }
-    const owner = formatId(record.owner)
-    const size = bytes.byteLength
-    if (!this.fits(owner, size, old)) {
+    const ownerId = formatId(record.owner)
+    const size = cost(copy)
+    if (!this.fits(ownerId, size, old)) {
       this.sweep()
-      if (!this.fits(owner, size, old)) return KV_WIRE_ERROR.QUOTA
+      if (!this.fits(ownerId, size, old)) return KV_WIRE_ERROR.QUOTA
     }
     if (old) this.drop(k, old)
-    this.entries.set(k, { bytes: Buffer.from(bytes), record, owner, expiresAt: this.now() + this.ttlMs })
+    let owner = this.byOwner.get(ownerId)
+    if (!owner) this.byOwner.set(ownerId, (owner = { id: ownerId, used: 0 }))
+    const recordStart = env.record.byteOffset - copy.byteOffset
+    this.entries.set(k, { bytes: copy, seq: record.seq, tombstone: record.tombstone, recordStart, recordEnd: recordStart + env.record.byteLength, owner, expiresAt: this.now() + this.ttlMs })
     this.used += size
-    this.byOwner.set(owner, (this.byOwner.get(owner) ?? 0) + size)
+    owner.used += size
     return 0
   }
 
@@ -118,10 +145,15 @@ export class KvNodeStore {
     this.used = 0
   }
 
+  /** Records stored for `owner` (hex) and the bytes they are charged, for status and tests. */
+  ownerUsage(owner: string): number {
+    return this.byOwner.get(owner)?.used ?? 0
+  }
+
   private fits(owner: string, size: number, old: Entry | null): boolean {
-    const freed = old ? old.bytes.byteLength : 0
-    const ownerFreed = old && old.owner === owner ? freed : 0
-    return this.used - freed + size <= this.quotaBytes && (this.byOwner.get(owner) ?? 0) - ownerFreed + size <= this.ownerQuotaBytes
+    const freed = old ? cost(old.bytes) : 0
+    const ownerFreed = old && old.owner.id === owner ? freed : 0
+    return this.used - freed + size <= this.quotaBytes && (this.byOwner.get(owner)?.used ?? 0) - ownerFreed + size <= this.ownerQuotaBytes
   }
 
   private live(k: string): Entry | null {
@@ -134,9 +166,14 @@ export class KvNodeStore {
 
   private drop(k: string, e: Entry): void {
     this.entries.delete(k)
-    this.used -= e.bytes.byteLength
-    const left = (this.byOwner.get(e.owner) ?? 0) - e.bytes.byteLength
-    if (left > 0) this.byOwner.set(e.owner, left)
-    else this.byOwner.delete(e.owner)
+    const size = cost(e.bytes)
+    this.used -= size
+    e.owner.used -= size
+    if (e.owner.used <= 0) this.byOwner.delete(e.owner.id)
   }
+}
+
+/** What a record is charged against the quotas. */
+function cost(bytes: Uint8Array): number {
+  return bytes.byteLength + KV_ENTRY_OVERHEAD_BYTES
 }

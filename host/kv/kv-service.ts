@@ -2,7 +2,7 @@ import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { KV } from '../constants.ts'
 import { decodeId, formatId } from '../encoding/ids.ts'
-import { HypernetError } from '../errors.ts'
+import { HypernetError, isHypernetError } from '../errors.ts'
 import { silentLogger } from '../log/logger.ts'
 import type { Logger } from '../log/logger.ts'
 import { checkKeyName, checkValue, contentAddress, parseAddress, recordKeyPair } from './kv-address.ts'
@@ -105,9 +105,13 @@ export class KvService {
   async putImmutable(value: Uint8Array): Promise<PutResult> {
     checkValue(value)
     const address = contentAddress(value)
+    await this.state.ensureRoom()
     const rep = await replicateImmutable(this.dht, value, { force: true, replicas: this.init.replicas })
     checkStored(formatId(address), rep, null)
-    await this.state.update('owned', formatId(address), (e) => ({ ...immutableEntry(address, value, e), lastRefresh: new Date().toISOString(), copies: rep.copies }))
+    await recorded(
+      this.state.update('owned', formatId(address), (e) => ({ ...immutableEntry(address, value, e), lastRefresh: new Date().toISOString(), copies: rep.copies })),
+      rep.copies
+    )
     return { ...immutableResult(address), copies: copiesByPath(rep) }
   }
 
@@ -211,10 +215,15 @@ export class KvService {
   }
 
   private async write(record: KvRecord, signer: string | null): Promise<PutResult> {
+    // a value this host cannot record would not be kept alive: check for room before publishing
+    await this.state.ensureRoom()
     const rep = await replicateRecord(this.dht, record, { force: true, replicas: this.init.replicas, paths: this.init.paths })
     checkStored(formatId(record.address), rep, record)
     const now = new Date().toISOString()
-    await this.state.update('owned', formatId(record.address), (e) => (e && !outranks(record, e) ? e : { ...recordEntry(record, signer, e), lastRefresh: now, copies: rep.copies }))
+    await recorded(
+      this.state.update('owned', formatId(record.address), (e) => (e && !outranks(record, e) ? e : { ...recordEntry(record, signer, e), lastRefresh: now, copies: rep.copies })),
+      rep.copies
+    )
     return { ...recordResult(record), copies: copiesByPath(rep) }
   }
 
@@ -229,6 +238,20 @@ export class KvService {
     if (id) return { address: id, byName: false }
     checkKeyName(ref, 'key')
     return { address: recordKeyPair(await this.signers.key(signer), ref).publicKey, byName: true }
+  }
+}
+
+/**
+ * The state update after a publish: when the disk filled in between (the room was checked
+ * first), say exactly what happened. The state file is as it was (atomic write).
+ */
+async function recorded<T>(update: Promise<T>, copies: number): Promise<T> {
+  try {
+    return await update
+  } catch (err) {
+    if (!isHypernetError(err, 'DISK_FULL')) throw err
+    const path = String(err.details?.path ?? 'kv/state.json')
+    throw HypernetError.DISK_FULL(path, 'record it', err.cause, `it was stored on ${copies} nodes but this host did not record it, so it will not keep it alive (its copies lapse within 48 h); free some space and put it again`)
   }
 }
 

@@ -1,9 +1,13 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { mkdir, readFile, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import { withLock } from '../store/lock.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
+import { orDiskFull } from '../util/disk-full.ts'
+
+/** Room an update needs besides the state file's own size: a new entry, the lock's owner file, pages. */
+const UPDATE_ROOM_BYTES = 64 * 1024
 import { compareRecords, envelopeBytes, openEnvelopeBytes } from './kv-record.ts'
 import type { KvRecord } from './kv-record.ts'
 
@@ -72,6 +76,29 @@ export class KvState {
    */
   async update(role: KvRole, address: string, fn: (e: KvEntry | null, count: number) => KvEntry | null): Promise<KvEntry | null> {
     await this.ready()
+    return orDiskFull(this.file, 'record it', () => this.updateLocked(role, address, fn))
+  }
+
+  /**
+   * Check, before anything is published, that the disk has room for one more update of the
+   * state file (it is rewritten whole): a value put in the DHT that this host cannot record
+   * would not be kept alive.
+   * @throws DISK_FULL
+   */
+  async ensureRoom(): Promise<void> {
+    await orDiskFull(this.file, 'record a new value', () => this.ready())
+    const size = await stat(this.file).then(
+      (s) => s.size,
+      () => 0
+    )
+    const fs = await statfs(this.dir)
+    const free = fs.bavail * fs.bsize
+    if (free < size + UPDATE_ROOM_BYTES) {
+      throw HypernetError.DISK_FULL(this.file, `record a new value (${size + UPDATE_ROOM_BYTES} bytes, ${free} free)`, { code: 'ENOSPC' }, 'nothing was published or changed, free some space and try again')
+    }
+  }
+
+  private async updateLocked(role: KvRole, address: string, fn: (e: KvEntry | null, count: number) => KvEntry | null): Promise<KvEntry | null> {
     return withLock(`${this.file}.lock`, async () => {
       const f = await this.read()
       const list = f[role]

@@ -39,6 +39,8 @@ export class HiddenRelay {
   private readonly cookies = new Map<string, RelayCircuit>()
   /** DHT requests made for each circuit, so one circuit cannot make this relay query forever. */
   private readonly dhtRequests = new WeakMap<RelayCircuit, number>()
+  /** Circuits that sent their INTRODUCE1: a client sends one per circuit (Tor's rule too). */
+  private readonly introduced = new WeakSet<RelayCircuit>()
 
   constructor(private readonly init: HiddenRelayInit) {}
 
@@ -93,6 +95,12 @@ export class HiddenRelay {
   }
 
   private introduce(circuit: RelayCircuit, data: Uint8Array): void {
+    // a second INTRODUCE1 on one circuit is a flood: each would cost the service a decryption
+    if (this.introduced.has(circuit)) {
+      this.init.log.debug('hidden service: a second introduction on one circuit', { circuit: circuit.id })
+      return circuit.close(ONION_REASON.PROTOCOL)
+    }
+    this.introduced.add(circuit)
     const i = decodeExact(onionIntroduce, data, 'introduce')
     const intro = this.intros.get(formatId(i.serviceKey))
     if (!intro) return void circuit.sendMessage(RELAY_CMD.INTRODUCE_ACK, encode(onionReason, { reason: ONION_REASON.NO_SUCH_SERVICE }))

@@ -12,12 +12,16 @@ import { HiddenRelay } from './hidden-relay.ts'
 
 /**
  * An onion relay (`start --onion-relay`): a HyperDHT server on the host's relay key that
- * carries circuits for anyone, within limits: circuits at once (one over the limit is answered
- * DESTROY(LIMIT) at once, so its client hears why; past twice the limit, connections are
- * refused in the firewall before any handshake, which a client only sees as a slow timeout),
- * cell bytes per second for all circuits together (reading pauses), and bytes per circuit
- * (destroyed with LIMIT). It logs counts and reasons, never keys or
- * addresses: a relay's log is what an observer of that relay would want.
+ * carries circuits for anyone, within limits: circuits at once, cell bytes per second for all
+ * circuits together (reading pauses), and bytes per circuit (destroyed with LIMIT).
+ *
+ * A full relay does not lock newcomers out (keys are free, addresses are not): a newcomer from
+ * an address holding fewer circuits than the heaviest address evicts that address's idlest
+ * circuit (DESTROY(LIMIT)); otherwise it is answered DESTROY(LIMIT) at once, so its client hears
+ * why. Past twice the limit, connections are refused in the firewall before any handshake. A
+ * link that sends no CREATE within `createTimeoutMs` is dropped (DESTROY(TIMEOUT)), so idle
+ * links cannot hold slots. It logs counts and reasons, never keys or addresses: a relay's log
+ * is what an observer of that relay would want.
  */
 
 export interface OnionRelayInit {
@@ -25,6 +29,8 @@ export interface OnionRelayInit {
   maxBytesPerSecond?: number
   maxCircuitBytes?: number
   extendTimeoutMs?: number
+  /** How long a new link may take to send CREATE, in ms. */
+  createTimeoutMs?: number
   logger?: Logger
   /** Test instrumentation: everything the relay learns about its neighbours. */
   observe?: (o: RelayObservation) => void
@@ -38,6 +44,8 @@ export interface OnionRelayStatus {
   /** Circuits accepted and refused since start. */
   accepted: number
   refused: number
+  /** Circuits destroyed to make room for a newcomer from a lighter address. */
+  evicted: number
   /** Hidden services this relay introduces, and clients waiting at it for a rendezvous. */
   intros: number
   rendezvous: number
@@ -52,6 +60,7 @@ export class OnionRelay {
   private nextId = 1
   private accepted = 0
   private refused = 0
+  private evicted = 0
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
 
@@ -96,6 +105,7 @@ export class OnionRelay {
       maxBytesPerSecond: this.maxBytesPerSecond,
       accepted: this.accepted,
       refused: this.refused,
+      evicted: this.evicted,
       ...this.hidden.status()
     }
   }
@@ -121,8 +131,14 @@ export class OnionRelay {
     if (this.closing) return void stream.destroy()
     stream.on('error', () => {})
     if (this.circuits.size >= this.maxCircuits) {
-      this.refused++
-      return new CellLink(stream).destroy(ONION_REASON.LIMIT)
+      const victim = this.victim(stream.rawStream?.remoteHost ?? 'unknown')
+      if (!victim) {
+        this.refused++
+        return new CellLink(stream).destroy(ONION_REASON.LIMIT)
+      }
+      this.evicted++
+      this.log.debug('onion circuit evicted for a newcomer', { circuits: this.circuits.size })
+      victim.close(ONION_REASON.LIMIT)
     }
     this.accepted++
     const circuit = new RelayCircuit(
@@ -132,6 +148,7 @@ export class OnionRelay {
         limiter: this.limiter,
         maxCircuitBytes: this.init.maxCircuitBytes ?? ONION.maxCircuitBytes,
         extendTimeoutMs: this.init.extendTimeoutMs ?? ONION.extendTimeoutMs,
+        createTimeoutMs: this.init.createTimeoutMs ?? ONION.createTimeoutMs,
         log: this.log,
         hidden: this.hidden,
         observe: this.init.observe
@@ -144,5 +161,22 @@ export class OnionRelay {
       }
     )
     this.circuits.add(circuit)
+  }
+
+  /**
+   * The circuit to evict so a newcomer from `address` gets a slot: the idlest circuit of the
+   * address holding the most, when that address holds more than the newcomer's; null when the
+   * newcomer's address is (one of) the heaviest. Behind one address may be a relay extending
+   * many clients' circuits: those move cells, so a flood's idle circuits go first.
+   */
+  private victim(address: string): RelayCircuit | null {
+    const counts = new Map<string, number>()
+    for (const c of this.circuits) counts.set(c.address, (counts.get(c.address) ?? 0) + 1)
+    let heaviest: string | null = null
+    for (const [a, n] of counts) if (heaviest === null || n > counts.get(heaviest)!) heaviest = a
+    if (heaviest === null || counts.get(heaviest)! <= (counts.get(address) ?? 0)) return null
+    let idlest: RelayCircuit | null = null
+    for (const c of this.circuits) if (c.address === heaviest && (idlest === null || c.lastActive < idlest.lastActive)) idlest = c
+    return idlest
   }
 }

@@ -42,6 +42,8 @@ export interface RelayContext {
   limiter: TokenBucket
   maxCircuitBytes: number
   extendTimeoutMs: number
+  /** How long a new link may take to send CREATE before it is dropped (DESTROY TIMEOUT). */
+  createTimeoutMs: number
   log: Logger
   /** Introduction and rendezvous points, descriptor storage: shared by the relay's circuits. */
   hidden: HiddenRelay
@@ -67,6 +69,11 @@ export class RelayCircuit {
   private pending: SecretStream | null = null
   private readonly waiting = new Set<object>()
   private readonly prev: CellLink
+  private createTimer: NodeJS.Timeout | null
+  /** The IP address the circuit came from ('unknown' when the stream does not say). */
+  readonly address: string
+  /** When a cell last crossed this circuit either way (or destination bytes), ms. */
+  lastActive = Date.now()
 
   constructor(
     private readonly ctx: RelayContext,
@@ -75,6 +82,10 @@ export class RelayCircuit {
     private readonly onClosed: (c: RelayCircuit) => void
   ) {
     this.prev = new CellLink(stream)
+    this.address = stream.rawStream?.remoteHost ?? 'unknown'
+    // a link that holds a slot without ever sending CREATE is dropped: slots are not free to hold
+    this.createTimer = setTimeout(() => this.teardown(ONION_REASON.TIMEOUT), ctx.createTimeoutMs)
+    this.createTimer.unref()
     ctx.observe?.({ circuit: id, kind: 'prev', key: formatId(stream.remotePublicKey), address: this.prev.remoteAddress })
     this.prev.on('cell', (cell: OnionCellWire) => this.onPrevCell(cell))
     this.prev.on('close', (_err: unknown, reason: number | null) => this.teardown(reason ?? ONION_REASON.HOP_LOST))
@@ -122,6 +133,7 @@ export class RelayCircuit {
 
   private create(cell: OnionCellWire): void {
     if (cell.type !== CELL.CREATE) return this.teardown(ONION_REASON.PROTOCOL)
+    this.clearCreateTimer()
     const { ephemeral } = decodeExact(onionHandshakeBody, cell.body, 'create')
     const answer = relayHandshake(this.ctx.keyPair, ephemeral)
     this.hop = new HopCipher(answer.keys)
@@ -267,6 +279,11 @@ export class RelayCircuit {
     if (!peer.sendMessage(cmd, data)) this.waitDrain(peer.prev, this.prev)
   }
 
+  private clearCreateTimer(): void {
+    if (this.createTimer) clearTimeout(this.createTimer)
+    this.createTimer = null
+  }
+
   /** Send a relay message to the client side of this circuit, under this hop's layer. */
   sendMessage(cmd: number, data: Uint8Array): boolean {
     if (this.state === 'closed' || !this.hop) return false
@@ -290,6 +307,7 @@ export class RelayCircuit {
 
   /** Count a cell (or destination bytes) against the circuit's limit and the relay's rate. */
   private account(from: CellLink | null, n = ONION_CELL_BYTES): boolean {
+    this.lastActive = Date.now()
     this.bytes += n
     if (this.bytes > this.ctx.maxCircuitBytes) {
       this.teardown(ONION_REASON.LIMIT)
@@ -306,6 +324,7 @@ export class RelayCircuit {
 
   private teardown(reason: number): void {
     if (this.state === 'closed') return
+    this.clearCreateTimer()
     const peer = this.peer
     this.peer = null
     // the other half of a rendezvous hears END first, so its end sees a clean close

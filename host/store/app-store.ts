@@ -6,6 +6,7 @@ import { decodeId, formatId } from '../encoding/ids.ts'
 import { codeHash } from '../manifest/hashes.ts'
 import type { Manifest } from '../manifest/types.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
+import { orDiskFull } from '../util/disk-full.ts'
 import { exists } from '../util/exists.ts'
 import { withLock } from './lock.ts'
 import { planInstall } from './install-policy.ts'
@@ -174,10 +175,17 @@ export class AppStore {
    * Install a verified app (the caller ran verifyApp), under the install policy: a new name,
    * an upgrade, a renewed manifest for the same code, or nothing when it is already installed.
    * Safe when several run at once.
-   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT, STORE_CHANGED (not the plan consented to), STORE_LOCKED, INTERNAL when the staged copy does not read back as written
+   * An install that runs out of disk space leaves the index and the installed apps as they were.
+   * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT, STORE_CHANGED (not the plan consented to), STORE_LOCKED, DISK_FULL, INTERNAL when the staged copy does not read back as written
    */
-  async install(manifest: Manifest, wasm: Uint8Array, opts: InstallOptions = {}): Promise<InstallOutcome> {
-    await this.ready()
+  install(manifest: Manifest, wasm: Uint8Array, opts: InstallOptions = {}): Promise<InstallOutcome> {
+    return orDiskFull(this.dir, `install ${manifest.app.name}`, async () => {
+      await this.ready()
+      return this.installStaged(manifest, wasm, opts)
+    })
+  }
+
+  private async installStaged(manifest: Manifest, wasm: Uint8Array, opts: InstallOptions): Promise<InstallOutcome> {
     const hash = formatId(codeHash(wasm))
     const stage = join(this.dir, 'staging', `${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`)
     await mkdir(stage, { recursive: true })
@@ -200,7 +208,9 @@ export class AppStore {
         // until it names the new one, so a crash at any point leaves a whole app installed
         let folder = `${hash}-${name}`
         if (await exists(join(this.dir, 'apps', folder))) folder = `${hash}-${name}.${randomBytes(3).toString('hex')}`
-        await rename(stage, join(this.dir, 'apps', folder))
+        const target = join(this.dir, 'apps', folder)
+        await rename(stage, target)
+        const undo = () => rm(target, { recursive: true, force: true })
         const app: InstalledApp = {
           name,
           version: manifest.app.version,
@@ -212,7 +222,13 @@ export class AppStore {
         }
         index.apps[name] = app
         index.pins = { ...index.pins, [name]: app.publisher }
-        await this.writeIndex(index)
+        try {
+          await this.writeIndex(index)
+        } catch (err) {
+          // the index is as it was (atomic write): so must the folders be
+          await undo()
+          throw err
+        }
         if (previous && folderOf(previous) !== folder && !this.referenced(index, folderOf(previous))) {
           await rm(this.folderPath(previous), { recursive: true, force: true })
         }

@@ -7,6 +7,7 @@ import { mutableGetResponse } from 'hyperdht/lib/messages.js'
 import { KV } from '../../host/constants.ts'
 import { formatId } from '../../host/encoding/ids.ts'
 import { recordTarget } from '../../host/kv/kv-address.ts'
+import { KV_ENTRY_OVERHEAD_BYTES } from '../../host/kv/kv-node-store.ts'
 import { fetchRecord } from '../../host/kv/kv-fetch.ts'
 import { envelopeBytes, signRecord } from '../../host/kv/kv-record.ts'
 import type { KvRecord } from '../../host/kv/kv-record.ts'
@@ -186,8 +187,8 @@ test('corrupt and forged records from nodes are detected and ignored', async (t)
 
 test('a node stores no more for others than its quota, and the writer is told why', async (t) => {
   const defer = teardown(t)
-  // each node keeps one record per owner
-  const testnet = await startKvTestnet(20, { ownerQuotaBytes: 1500 })
+  // each node keeps one record per owner (each is charged its envelope and its memory overhead)
+  const testnet = await startKvTestnet(20, { ownerQuotaBytes: 1500 + KV_ENTRY_OVERHEAD_BYTES })
   defer(() => testnet.destroy())
   const writer = await kvClient(testnet, { paths: ['plugin'] })
   defer(() => writer.close())

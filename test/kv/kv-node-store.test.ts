@@ -3,7 +3,7 @@ import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import { KV_WIRE_ERROR } from '../../host/constants.ts'
 import { recordTarget } from '../../host/kv/kv-address.ts'
-import { KvNodeStore } from '../../host/kv/kv-node-store.ts'
+import { KV_ENTRY_OVERHEAD_BYTES, KvNodeStore } from '../../host/kv/kv-node-store.ts'
 import { envelopeBytes, signRecord } from '../../host/kv/kv-record.ts'
 import type { KvRecord } from '../../host/kv/kv-record.ts'
 
@@ -66,7 +66,8 @@ test('forged, misaddressed, malformed and oversized writes are refused', () => {
 })
 
 test('what a node stores for others stays within its quotas, per owner and in all', () => {
-  const one = envelopeBytes(signRecord(owner, 'k0', 1, Buffer.alloc(100))).byteLength
+  // each record is charged its envelope and what keeping it costs in memory
+  const one = envelopeBytes(signRecord(owner, 'k0', 1, Buffer.alloc(100))).byteLength + KV_ENTRY_OVERHEAD_BYTES
   const store = new KvNodeStore({ ownerQuotaBytes: one * 2, quotaBytes: one * 3 })
   assert.equal(put(store, signRecord(owner, 'k0', 1, Buffer.alloc(100))), 0)
   assert.equal(put(store, signRecord(owner, 'k1', 1, Buffer.alloc(100))), 0)
@@ -79,7 +80,7 @@ test('what a node stores for others stays within its quotas, per owner and in al
 
 test('expired records make room for new ones', () => {
   let now = 0
-  const one = envelopeBytes(signRecord(owner, 'k0', 1, Buffer.alloc(10))).byteLength
+  const one = envelopeBytes(signRecord(owner, 'k0', 1, Buffer.alloc(10))).byteLength + KV_ENTRY_OVERHEAD_BYTES
   const store = new KvNodeStore({ quotaBytes: one, ttlMs: 10, now: () => now })
   assert.equal(put(store, signRecord(owner, 'k0', 1, Buffer.alloc(10))), 0)
   assert.equal(put(store, signRecord(owner, 'k1', 1, Buffer.alloc(10))), E.QUOTA)

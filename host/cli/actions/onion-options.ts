@@ -36,7 +36,7 @@ function relayOptions(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
 export function formatOnion(st: HostStatus, id: (hex: string) => string = (s) => s): string[] {
   const lines: string[] = []
   const o = st.onionRelay
-  if (o) lines.push(`onion     relay ${id(o.key)}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}, introducing ${o.intros}, rendezvous waiting ${o.rendezvous}`)
+  if (o) lines.push(`onion     relay ${id(o.key)}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}, evicted ${o.evicted}, introducing ${o.intros}, rendezvous waiting ${o.rendezvous}`)
   if (st.onionGuards?.length) lines.push(`guards    ${st.onionGuards.map((k) => k.slice(0, 16) + '…').join(', ')}  (the only relays that see this host start a circuit)`)
   if (st.hidden) lines.push('hidden services (reach with: hypernet-host connect --hidden <key>)')
   if (st.hidden?.length === 0) lines.push('  none running (is the app installed?)')
