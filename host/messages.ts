@@ -274,6 +274,38 @@ function manifestFlags(m: ManifestBodyWire): number {
   )
 }
 
+// ---------------------------------------------------------------------------------------------
+// Mesh hello (host/mesh): the first message on a mesh swarm connection, each way
+
+/** "This mesh key is mine": the host key and its ed25519 signature over BLAKE2b-256(NAMESPACE.MESH_HELLO || mesh public key). */
+export interface MeshHelloWire {
+  host: Uint8Array
+  signature: Uint8Array
+}
+
+const MESH_HELLO_VERSION = 1
+
+export const meshHello: Encoding<MeshHelloWire> = {
+  preencode(state, m) {
+    c.uint.preencode(state, MESH_HELLO_VERSION)
+    c.uint.preencode(state, 0)
+    c.fixed32.preencode(state, m.host)
+    c.fixed64.preencode(state, m.signature)
+  },
+  encode(state, m) {
+    c.uint.encode(state, MESH_HELLO_VERSION)
+    c.uint.encode(state, 0) // flags: none defined yet
+    c.fixed32.encode(state, m.host)
+    c.fixed64.encode(state, m.signature)
+  },
+  decode(state) {
+    const version = c.uint.decode(state)
+    if (version !== MESH_HELLO_VERSION) throw HypernetError.BAD_MESSAGE(`mesh hello version ${version} is not supported (expected ${MESH_HELLO_VERSION})`)
+    c.uint.decode(state) // flags: none defined yet
+    return { host: c.fixed32.decode(state), signature: c.fixed64.decode(state) }
+  }
+}
+
 /**
  * Decode `buf` as `enc`, requiring every byte to be consumed.
  * Throws BAD_MESSAGE on malformed, truncated or trailing bytes.

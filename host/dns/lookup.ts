@@ -1,7 +1,7 @@
 import type DHT from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { entriesFor, fetchDescriptor } from './descriptor.ts'
-import type { VouchedService } from './descriptor.ts'
+import type { DescriptorResult, VouchedService } from './descriptor.ts'
 
 /**
  * "Which peers vend this hash": a HyperDHT lookup of the hash as a topic, then, for each host
@@ -57,14 +57,7 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
   const verify = async (hostKey: Buffer) => {
     pending++
     try {
-      // Every record the host signed is its word, so the first one found that lists the hash
-      // will do: waiting for the newest costs a whole second DHT query per lookup (bench row
-      // 4). Only a record that does not list it sends us on to look for a newer one.
-      let d = await fetchDescriptor(dht, hostKey, { latest: false })
-      if (d.ok && entriesFor(d.descriptor, hash).length === 0) {
-        const newer = await fetchDescriptor(dht, hostKey, { seq: d.seq + 1 })
-        if (newer.ok) d = newer
-      }
+      const d = await descriptorFor(dht, hostKey, hash)
       const host = formatId(hostKey)
       if (d.ok) {
         const entries = entriesFor(d.descriptor, hash)
@@ -113,6 +106,27 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
     stop()
     await drained
   }
+}
+
+/**
+ * The signed descriptor of `hostKey` to check `hash` against: the first validly signed record
+ * found, or a newer one when that one does not list the hash. Every record the host signed is
+ * its word, so the first one that lists the hash will do: waiting for the newest costs a whole
+ * second DHT query per lookup (bench row 4). Never throws for what a remote sent.
+ */
+export async function descriptorFor(dht: DHT, hostKey: Buffer, hash: Buffer): Promise<DescriptorResult> {
+  let d = await fetchDescriptor(dht, hostKey, { latest: false })
+  if (d.ok && entriesFor(d.descriptor, hash).length === 0) {
+    const newer = await fetchDescriptor(dht, hostKey, { seq: d.seq + 1 })
+    if (newer.ok) d = newer
+  }
+  return d
+}
+
+/** True when the signed descriptor of `hostKey` vouches for `hash`: the check lookups make, for meshes. */
+export async function vouchesFor(dht: DHT, hostKey: Buffer, hash: Buffer): Promise<boolean> {
+  const d = await descriptorFor(dht, hostKey, hash)
+  return d.ok && entriesFor(d.descriptor, hash).length > 0
 }
 
 function unverified(hostKey: string, why: string): LookupPeer {
