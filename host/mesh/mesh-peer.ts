@@ -39,7 +39,8 @@ export interface MeshPeerOwner {
 interface ServiceState {
   channel: Channel | null
   stream: MeshStream | null
-  checking: boolean
+  /** The descriptor check in flight. */
+  checking: Promise<void> | null
   retryMs: number
   retry: NodeJS.Timeout | null
 }
@@ -67,7 +68,7 @@ export class MeshPeer {
   joined(hashHex: string): void {
     if (this.closed) return
     this.mux.pair({ protocol: SERVICE_PROTOCOL, id: Buffer.from(hashHex, 'hex') }, () => this.check(hashHex, true))
-    if (this.hostKey) this.check(hashHex, false)
+    if (this.hostKey) background(this.check(hashHex, false))
   }
 
   /** This host left `hashHex`: the pair's channel ends (the plugin already forgot it). */
@@ -97,43 +98,47 @@ export class MeshPeer {
       return
     }
     this.hostKey = Buffer.from(m.host)
-    for (const hashHex of this.owner.joinedHashes()) this.check(hashHex, false)
+    for (const hashHex of this.owner.joinedHashes()) background(this.check(hashHex, false))
   }
 
-  /** Verify the peer for `hashHex` and open our side of its channel. `fresh`: the peer just opened its side. */
-  private check(hashHex: string, fresh: boolean): void {
-    if (this.closed || this.owner.member(hashHex) === null) return
+  /**
+   * Verify the peer for `hashHex` and open our side of its channel. `fresh`: the peer just opened
+   * its side, and protomux rejects that open unless our channel exists when the returned promise
+   * settles, so it settles only after the check (and the open) is done. Never rejects.
+   */
+  private check(hashHex: string, fresh: boolean): Promise<void> {
+    if (this.closed || this.owner.member(hashHex) === null) return Promise.resolve()
     let s = this.services.get(hashHex)
     if (s === undefined) {
-      s = { channel: null, stream: null, checking: false, retryMs: MESH.verifyRetryMs, retry: null }
+      s = { channel: null, stream: null, checking: null, retryMs: MESH.verifyRetryMs, retry: null }
       this.services.set(hashHex, s)
     }
-    if (s.channel !== null || s.checking || this.hostKey === null) return
+    if (s.checking) return s.checking
+    if (s.channel !== null || this.hostKey === null) return Promise.resolve()
     if (fresh && s.retry) {
       clearTimeout(s.retry)
       s.retry = null
     }
-    if (s.retry) return
+    if (s.retry) return Promise.resolve()
     const state = s
     const hostKey = this.hostKey
-    state.checking = true
-    background(
-      this.owner.vouches(hostKey, Buffer.from(hashHex, 'hex')).then((ok) => {
-        state.checking = false
-        if (this.closed || this.services.get(hashHex) !== state) return
-        if (ok) return this.open(hashHex, state)
-        state.retry = setTimeout(() => {
-          state.retry = null
-          this.check(hashHex, false)
-        }, state.retryMs)
-        state.retry.unref()
-        state.retryMs = Math.min(state.retryMs * 2, MESH.maxVerifyRetryMs)
-      }),
-      (err) => {
-        state.checking = false
-        this.owner.warn('checking a mesh peer failed', { error: (err as Error)?.message })
-      }
-    )
+    const checking = this.owner.vouches(hostKey, Buffer.from(hashHex, 'hex')).then((ok) => {
+      state.checking = null
+      if (this.closed || this.services.get(hashHex) !== state) return
+      if (ok) return this.open(hashHex, state)
+      state.retry = setTimeout(() => {
+        state.retry = null
+        background(this.check(hashHex, false))
+      }, state.retryMs)
+      state.retry.unref()
+      state.retryMs = Math.min(state.retryMs * 2, MESH.maxVerifyRetryMs)
+    })
+    state.checking = checking
+    background(checking, (err) => {
+      state.checking = null
+      this.owner.warn('checking a mesh peer failed', { error: (err as Error)?.message })
+    })
+    return checking.catch(() => {})
   }
 
   private open(hashHex: string, s: ServiceState): void {
