@@ -8,6 +8,8 @@ import { HypernetError } from '../../errors.ts'
 import type { Manifest } from '../../manifest/types.ts'
 import { readMemoryLimits } from '../../manifest/wasm-module.ts'
 import { createDialGrants } from '../dial-grants.ts'
+import { createMeshGrants } from '../mesh-grants.ts'
+import { WorkerMeshes } from './worker-meshes.ts'
 import { appDirName, openKvStore } from '../kv-store.ts'
 import type { KvStore } from '../kv-store.ts'
 import { BatchReader, Outbox } from '../outbox.ts'
@@ -79,6 +81,7 @@ function onBatch(ops: unknown[]): void {
         case TO_WORKER.CREDIT: conns.credit(conn, arg as number); break
         case TO_WORKER.OPEN_INBOUND: conns.opened(conn, 0, batch.bytes(arg)); break
         case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, 1, batch.bytes(arg)); break
+        case TO_WORKER.OPEN_MESH: conns.opened(conn, 2, batch.bytes(arg)); break
         case TO_WORKER.CLOSE: conns.closed(conn, arg as number); break
         case TO_WORKER.STOP:
           conns.shutdown()
@@ -114,6 +117,7 @@ async function start(): Promise<void> {
     guest: () => guest!,
     conns,
     grants: createDialGrants(init.manifest, init.codeHash),
+    meshes: (denied) => new WorkerMeshes(createMeshGrants(init.manifest, init.codeHash), out, denied),
     kv,
     timers,
     out,
