@@ -133,6 +133,12 @@ export const MESH = {
    * announced, and hyperswarm's own next look is 10 minutes away.
    */
   settleRefreshMs: 1_000,
+  /**
+   * Look each joined topic up again this often: hyperswarm retries a lost peer for ~20 s, then
+   * waits for its next look (10 minutes away); this bounds how long a peer back after a longer
+   * outage stays unmet. One announce query per mesh per period.
+   */
+  refreshMs: 60_000,
   /** Meshes one plugin may have joined at once. */
   maxPerPlugin: 16,
   /** Peer hosts the mesh swarm keeps connections to (hyperswarm's maxPeers). */

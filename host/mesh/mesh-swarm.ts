@@ -39,6 +39,7 @@ export class MeshSwarm {
   private swarm: Hyperswarm | null = null
   private readonly members = new Map<string, (stream: MeshStream) => void>()
   private readonly peers = new Set<MeshPeer>()
+  private readonly memberships = new Set<MeshMembership>()
   private readonly keyPair: KeyPair
   private closing: Promise<void> | null = null
 
@@ -77,31 +78,39 @@ export class MeshSwarm {
     for (const p of this.peers) p.joined(hex)
     let left = false
     let settle: NodeJS.Timeout | null = null
+    const refresh = (): void => {
+      if (!left && !this.closing) background(discovery.refresh(), (err) => this.c.log.debug('a mesh topic refresh failed', { error: (err as Error)?.message }))
+    }
+    const periodic = setInterval(refresh, MESH.refreshMs)
+    periodic.unref()
     background(
       discovery.flushed().then(() => {
         if (left || this.closing) return
-        settle = setTimeout(() => {
-          if (!left && !this.closing) background(discovery.refresh(), (err) => this.c.log.debug('a mesh topic refresh failed', { error: (err as Error)?.message }))
-        }, MESH.settleRefreshMs * (1 + Math.random()))
+        settle = setTimeout(refresh, MESH.settleRefreshMs * (1 + Math.random()))
         settle.unref()
       }),
       (err) => this.c.log.debug('a mesh topic announce failed', { error: (err as Error)?.message })
     )
-    return {
+    const membership: MeshMembership = {
       leave: () => {
         if (left) return
         left = true
+        this.memberships.delete(membership)
         if (settle) clearTimeout(settle)
+        clearInterval(periodic)
         if (this.members.get(hex) === onPeer) this.members.delete(hex)
         for (const p of this.peers) p.left(hex)
         if (!this.closing) background(swarm.leave(topic), (err) => this.c.log.warn('leaving a mesh topic failed', { error: (err as Error)?.message }))
       }
     }
+    this.memberships.add(membership)
+    return membership
   }
 
   /** Leave every mesh and stop the swarm and its DHT node. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      for (const m of [...this.memberships]) m.leave() // timers stop; the swarm's destroy unannounces
       this.members.clear()
       for (const p of this.peers) p.close()
       this.peers.clear()
