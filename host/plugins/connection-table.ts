@@ -283,7 +283,7 @@ export class ConnectionTable implements LinkOwner {
           this.dials.delete(conn)
           if (this.dead) return
           if (pending.cancelled) return this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.END)
-          // a plugin that retries in a loop (chat dials its peers every few seconds) would flood the log
+          // a plugin that retries a dial in a loop (every few seconds) would flood the log
           const key = `${wire.raw}\n${(err as { code?: string })?.code ?? (err as Error)?.message}`
           const again = this.dialFailures.has(key)
           if (this.dialFailures.size >= MAX_DIAL_FAILURES_REMEMBERED) this.dialFailures.clear()
