@@ -115,6 +115,8 @@ test('five hosts running chat form a mesh: a line from any host reaches every ot
   // each room's connections: N - 1 peers + its one client
   const meshed = async (members: Room[], what: string) => until(() => members.every((r) => chatOf(r).connections === members.length), what, 60_000)
   await meshed(rooms, 'every room to have the four others as peers')
+  const st = rooms[0].h.host.status().mesh!
+  assert.deepEqual({ meshes: st.meshes, peers: st.peers, verified: st.verified }, { meshes: 1, peers: N - 1, verified: N - 1 }, 'status shows the mesh')
 
   let seq = 0
   /** Send a line from `from`, wait until every other member's client heard it, and count the bytes it cost. */
