@@ -24,7 +24,7 @@ export interface BenchOptions {
   pluginMib: number
   /** Rows 1-3 from a client in a child process (as a remote client) instead of this one. */
   clientProcess: boolean
-  /** Row groups to run (1-12); all when empty. */
+  /** Row groups to run (1-13); all when empty. */
   only: number[]
   help: boolean
 }
@@ -61,7 +61,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --mib N            MiB per throughput measurement (default ${DEFAULTS.mib})
   --plugin-mib N     size of the generated plugin in the install row (default ${DEFAULTS.pluginMib})
   --client-process   rows 1-3 from a client in its own process (default: in this one)
-  --only 1,4,7       run only these rows (1-12)
+  --only 1,4,7       run only these rows (1-13)
 `
 
 /**

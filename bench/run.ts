@@ -11,6 +11,7 @@ import { scaleRows } from './rows/scale.ts'
 import { streamRows } from './rows/stream.ts'
 import { onionRows } from './rows/onion.ts'
 import { hiddenRows } from './rows/hidden.ts'
+import { meshRows } from './rows/mesh.ts'
 import type { Row } from './table.ts'
 
 /**
@@ -56,6 +57,7 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
   if (want(9)) await step('row 9 (onion circuit, 3 hops)', () => onionRows(o))
   if (want(10)) await step('row 10 (hidden service vs 3 hops vs direct)', () => hiddenRows(o))
   if (want(11)) await step('row 11 (CLI start-up)', () => cliRows(o))
+  if (want(13)) await step('row 13 (chat mesh, 10 hosts)', () => meshRows(o))
 
   rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }))
   const cpu = cpus()

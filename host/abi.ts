@@ -11,11 +11,13 @@ export const EXTISM_ENV_MODULE = 'extism:host/env'
 export const EXTISM_ENV_DENIED = ['http_request', 'http_status_code', 'http_headers']
 
 /** Host functions of ABI v1, by name, with the permission each needs (null: always allowed). */
-export const HOST_FUNCTIONS: Record<string, { permission: 'dial' | 'storage' | 'timers' | null; summary: string }> = {
+export const HOST_FUNCTIONS: Record<string, { permission: 'dial' | 'mesh' | 'storage' | 'timers' | null; summary: string }> = {
   hn_send: { permission: null, summary: 'send bytes on a connection' },
   hn_close: { permission: null, summary: 'close a connection' },
   hn_pause: { permission: null, summary: 'pause or resume reading a connection' },
   hn_connect: { permission: 'dial', summary: 'connect to another service' },
+  hn_mesh_join: { permission: 'mesh', summary: "join a service's mesh: a connection to each host running it" },
+  hn_mesh_leave: { permission: 'mesh', summary: "leave a service's mesh" },
   hn_timer_set: { permission: 'timers', summary: 'set a timer' },
   hn_timer_clear: { permission: 'timers', summary: 'clear a timer' },
   hn_store_get: { permission: 'storage', summary: 'read from app storage' },
@@ -28,7 +30,7 @@ export const HOST_FUNCTIONS: Record<string, { permission: 'dial' | 'storage' | '
 
 /** Exports every plugin needs. */
 export const REQUIRED_EXPORTS = ['memory', 'hn_abi_version', 'hn_buffer', 'hn_on_start']
-/** Exports needed when the app vends a service or dials one. */
+/** Exports needed when the app vends a service, dials one or joins a mesh. */
 export const CONNECTION_EXPORTS = ['hn_on_open', 'hn_on_data', 'hn_on_close']
 /** Export needed when the module imports hn_timer_set. */
 export const TIMER_EXPORT = 'hn_on_timer'
@@ -45,6 +47,9 @@ export const RC = {
   ELIMIT: -7,
   ECLOSED: -8
 } as const
+
+/** `kind` of hn_on_open: an inbound connection, a completed hn_connect, a peer that joined a mesh. */
+export const OPEN_KIND = { INBOUND: 0, OUTBOUND: 1, MESH: 2 } as const
 
 /** Close reasons delivered to hn_on_close. */
 export const CLOSE_REASON = { END: 0, ERROR: 1, REFUSED: 2, SHUTDOWN: 3 } as const

@@ -6,6 +6,12 @@ function ns(name: string): Buffer {
 }
 
 export const NAMESPACE = {
+  /** Seed derivation for a host's mesh swarm key pair: SHA-256(MESH_KEY || host secret key). */
+  MESH_KEY: ns('mesh-key/v1'),
+  /** Topic of a service's mesh: SHA-256(MESH_TOPIC || service hash); never the service hash itself, which vendors announce with their service keys. */
+  MESH_TOPIC: ns('mesh-topic/v1'),
+  /** Prefix of the bytes a host signs to vouch for its mesh key: BLAKE2b-256(MESH_HELLO || mesh public key). */
+  MESH_HELLO: ns('mesh-hello/v1'),
   /** Prefix of the bytes a publisher signs for a manifest. */
   MANIFEST: ns('manifest/v1'),
   /** Prefix of a service hash: SHA-256(SERVICE || code hash || utf8(service name)). */
@@ -132,6 +138,29 @@ export const PLUGIN_LOG = { linesPerSecond: 50, bytesPerSecond: 16 * 1024 } as c
  * How the host dials services by hash for plugins: one lookup per hash in flight, results
  * kept briefly, and a target that keeps failing is not tried again until its backoff ends.
  */
+/** Meshes (host/mesh): how hosts that run the same service keep connected. */
+export const MESH = {
+  /** First wait before checking a peer's descriptor again when it did not vouch for a mesh's hash, doubled per miss, in ms. */
+  verifyRetryMs: 500,
+  maxVerifyRetryMs: 30_000,
+  /**
+   * After a join's first announce, look the topic up once more this long later (plus up to as
+   * much again, at random): two hosts that joined at the same moment each looked before the other
+   * announced, and hyperswarm's own next look is 10 minutes away.
+   */
+  settleRefreshMs: 1_000,
+  /**
+   * Look each joined topic up again this often: hyperswarm retries a lost peer for ~20 s, then
+   * waits for its next look (10 minutes away); this bounds how long a peer back after a longer
+   * outage stays unmet. One announce query per mesh per period.
+   */
+  refreshMs: 60_000,
+  /** Meshes one plugin may have joined at once. */
+  maxPerPlugin: 16,
+  /** Peer hosts the mesh swarm keeps connections to (hyperswarm's maxPeers). */
+  maxPeers: 128
+} as const
+
 export const DIAL_CACHE = {
   /** How long a lookup's verified peers are reused, in ms. */
   peersTtlMs: 5_000,

@@ -85,6 +85,8 @@ export interface ManifestBodyWire {
   supersedes?: Uint8Array[]
   /** Per-plugin quotas the app asks for above the host's defaults (flag bit 256); absent: the defaults. */
   quotas?: QuotasWire
+  /** Meshes the app may join, `self/<service>` or a service hash (flag bit 512); absent: none. */
+  mesh?: string[]
 }
 
 /** limits.dialsInFlight ... bytesOutPerSecond: each present only when asked for (a bit in its own flags). */
@@ -116,6 +118,7 @@ const M_EXPIRES = 32
 const M_NO_REDISTRIBUTE = 64
 const M_SUPERSEDES = 128
 const M_QUOTAS = 256
+const M_MESH = 512
 
 // the quotas struct's own flag bits, in this order (append-only): one per field present
 const QUOTA_FIELDS = ['dialsInFlight', 'dialsPerSecond', 'connections', 'bytesInPerSecond', 'bytesOutPerSecond', 'idleTimeoutMs'] as const
@@ -198,6 +201,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     if (m.expires !== null) str.preencode(state, m.expires)
     if (m.supersedes?.length) hashes.preencode(state, m.supersedes)
     if (hasQuotas(m.quotas)) quotas.preencode(state, m.quotas)
+    if (m.mesh?.length) strings.preencode(state, m.mesh)
   },
   encode(state, m) {
     c.uint.encode(state, MANIFEST_VERSION)
@@ -217,6 +221,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     if (m.expires !== null) str.encode(state, m.expires)
     if (m.supersedes?.length) hashes.encode(state, m.supersedes)
     if (hasQuotas(m.quotas)) quotas.encode(state, m.quotas)
+    if (m.mesh?.length) strings.encode(state, m.mesh)
   },
   decode(state) {
     const version = c.uint.decode(state)
@@ -249,6 +254,7 @@ export const manifestBody: Encoding<ManifestBodyWire> = {
     if (flags & M_NO_REDISTRIBUTE) body.noRedistribute = true
     if (flags & M_SUPERSEDES) body.supersedes = hashes.decode(state)
     if (flags & M_QUOTAS) body.quotas = quotas.decode(state)
+    if (flags & M_MESH) body.mesh = strings.decode(state)
     return body
   }
 }
@@ -263,8 +269,41 @@ function manifestFlags(m: ManifestBodyWire): number {
     (m.expires !== null ? M_EXPIRES : 0) |
     (m.noRedistribute ? M_NO_REDISTRIBUTE : 0) |
     (m.supersedes?.length ? M_SUPERSEDES : 0) |
-    (hasQuotas(m.quotas) ? M_QUOTAS : 0)
+    (hasQuotas(m.quotas) ? M_QUOTAS : 0) |
+    (m.mesh?.length ? M_MESH : 0)
   )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Mesh hello (host/mesh): the first message on a mesh swarm connection, each way
+
+/** "This mesh key is mine": the host key and its ed25519 signature over BLAKE2b-256(NAMESPACE.MESH_HELLO || mesh public key). */
+export interface MeshHelloWire {
+  host: Uint8Array
+  signature: Uint8Array
+}
+
+const MESH_HELLO_VERSION = 1
+
+export const meshHello: Encoding<MeshHelloWire> = {
+  preencode(state, m) {
+    c.uint.preencode(state, MESH_HELLO_VERSION)
+    c.uint.preencode(state, 0)
+    c.fixed32.preencode(state, m.host)
+    c.fixed64.preencode(state, m.signature)
+  },
+  encode(state, m) {
+    c.uint.encode(state, MESH_HELLO_VERSION)
+    c.uint.encode(state, 0) // flags: none defined yet
+    c.fixed32.encode(state, m.host)
+    c.fixed64.encode(state, m.signature)
+  },
+  decode(state) {
+    const version = c.uint.decode(state)
+    if (version !== MESH_HELLO_VERSION) throw HypernetError.BAD_MESSAGE(`mesh hello version ${version} is not supported (expected ${MESH_HELLO_VERSION})`)
+    c.uint.decode(state) // flags: none defined yet
+    return { host: c.fixed32.decode(state), signature: c.fixed64.decode(state) }
+  }
 }
 
 /**

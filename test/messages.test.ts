@@ -93,6 +93,20 @@ test('quotas a manifest asks for are signed behind flag 256, each field behind i
   for (let n = 0; n < buf.byteLength; n++) assert.throws(() => decodeExact(manifestBody, buf.subarray(0, n), 'm'), { code: 'BAD_MESSAGE' })
 })
 
+test('mesh grants are signed behind flag 512, after the quotas, and an empty list takes no bytes', { timeout: 10_000 }, () => {
+  assert.equal(encode(manifestBody, { ...sample, mesh: [] }).toString('hex'), GOLDEN, 'an empty list is the same as none')
+  const buf = encode(manifestBody, { ...sample, mesh: ['self/echo'] })
+  // flags 0x1f | 512 = 0x21f as a varint, the old fields, then one string "self/echo"
+  assert.equal(buf.toString('hex'), '01fd1f02' + GOLDEN.slice(4) + '010973656c662f6563686f')
+  const back = decodeExact(manifestBody, buf, 'manifest')
+  assert.deepEqual(back.mesh, ['self/echo'])
+  assert.equal(back.quotas, undefined)
+  const both = encode(manifestBody, { ...sample, quotas: { connections: 200 }, mesh: ['self/echo'] })
+  // 0x1f | 256 | 512, the quotas (flag 4, 200), then the mesh list
+  assert.equal(both.toString('hex'), '01fd1f03' + GOLDEN.slice(4) + '04c8' + '010973656c662f6563686f')
+  for (let n = 0; n < buf.byteLength; n++) assert.throws(() => decodeExact(manifestBody, buf.subarray(0, n), 'm'), { code: 'BAD_MESSAGE' })
+})
+
 test('the bridge flow credit datagram is HNC1 and a big-endian u64, pinned; anything else is BAD_MESSAGE', async () => {
   const { bridgeCredit } = await import('../host/messages.ts')
   const buf = encode(bridgeCredit, 4096)

@@ -37,7 +37,7 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
 
   const exported = new Set(facts.exports.map((e) => e.name))
   const needed = [...REQUIRED_EXPORTS]
-  if ((manifest?.services.length ?? 0) > 0 || hostImports.has('hn_connect')) needed.push(...CONNECTION_EXPORTS)
+  if ((manifest?.services.length ?? 0) > 0 || hostImports.has('hn_connect') || hostImports.has('hn_mesh_join')) needed.push(...CONNECTION_EXPORTS)
   if (hostImports.has('hn_timer_set')) needed.push(TIMER_EXPORT)
   const missing = needed.filter((n) => !exported.has(n))
   if (missing.length > 0) out.push({ name: 'exports', message: '', error: HypernetError.EXPORT_MISSING(missing) })
@@ -63,6 +63,7 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
     for (const name of hostImports) {
       const perm = HOST_FUNCTIONS[name].permission
       if (perm === 'dial' && !(manifest.permissions.dial ?? []).length) out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no dial targets: every call will be denied` })
+      if (perm === 'mesh' && !(manifest.permissions.mesh ?? []).length && name === 'hn_mesh_join') out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no meshes: every call will be denied` })
       if (perm === 'storage' && !manifest.permissions.storage) out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no storage: every call will be denied` })
       if (perm === 'timers' && !manifest.permissions.timers && name === 'hn_timer_set') out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no timers: every call will be denied` })
     }

@@ -8,7 +8,7 @@ import type { Manifest } from '../manifest/types.ts'
  */
 
 export interface PermissionLine {
-  /** Machine name: service, dial, storage, timers, memory, time, quota. */
+  /** Machine name: service, dial, mesh, storage, timers, memory, time, quota. */
   kind: string
   words: string
   risky: boolean
@@ -29,6 +29,13 @@ export function describePermissions(m: Manifest): PermissionLine[] {
       out.push({ kind: 'dial', words: `connect anonymously, through onion relays, to the service with hash ${d.slice(10)} (other code, run by other hosts)`, risky: true })
     } else {
       out.push({ kind: 'dial', words: `connect to the service with hash ${d} (other code, run by other hosts)`, risky: true })
+    }
+  }
+  for (const g of m.permissions.mesh ?? []) {
+    if (g.startsWith('self/')) {
+      out.push({ kind: 'mesh', words: `join the mesh of this app's "${g.slice(5)}" service: be told of, and keep a connection to, every other host running it (they learn this host runs it)`, risky: false })
+    } else {
+      out.push({ kind: 'mesh', words: `join the mesh of the service with hash ${g}: keep a connection to every host running it (other code, run by other hosts)`, risky: true })
     }
   }
   if (m.permissions.storage) {

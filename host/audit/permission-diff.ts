@@ -6,7 +6,7 @@ import type { Manifest } from '../manifest/types.ts'
 /**
  * What a new release asks for beyond the installed one: shown before every upgrade, and the
  * test auto-upgrade applies (a release that adds anything is never taken without a person).
- * "Adds" means: a new service (more of the host exposed), a new dial grant, storage where there
+ * "Adds" means: a new service (more of the host exposed), a new dial or mesh grant, storage where there
  * was none or more of it, timers, more memory or more time per call, a higher quota (limits as
  * the host caps them).
  */
@@ -25,6 +25,7 @@ export function permissionDiff(prev: Manifest, next: Manifest): PermissionDiff {
   const svc = (m: Manifest) => new Set(m.services.map((s) => `${s.name} (port ${s.port})`))
   setDiff(svc(prev), svc(next), 'service', added, removed)
   setDiff(new Set(prev.permissions.dial ?? []), new Set(next.permissions.dial ?? []), 'dial', added, removed)
+  setDiff(new Set(prev.permissions.mesh ?? []), new Set(next.permissions.mesh ?? []), 'mesh', added, removed)
   const q = (m: Manifest) => Math.min(m.permissions.storage?.quotaBytes ?? 0, LIMITS.maxStorageBytes)
   if (q(next) > q(prev)) added.push(`+ storage ${formatBytes(q(next))} (was ${q(prev) ? formatBytes(q(prev)) : 'none'})`)
   else if (q(next) < q(prev)) removed.push(`- storage ${q(next) ? formatBytes(q(next)) : 'none'} (was ${formatBytes(q(prev))})`)

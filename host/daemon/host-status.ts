@@ -44,6 +44,8 @@ export interface HostStatus {
   hidden?: HiddenStatus[]
   /** Serving apps to other hosts: the switches, the limits, what is in flight and what was refused. */
   serving?: ServingStatus
+  /** The mesh swarm, once an app joined a mesh: its key, the meshes joined, peer hosts connected and of those, proven (hello verified). */
+  mesh?: { key: string; meshes: number; peers: number; verified: number }
 }
 
 /** Snapshot a host's state. */
@@ -106,6 +108,7 @@ export function hostStatus(h: Host): HostStatus {
     ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {}),
     ...(h.onionClient ? { onionGuards: h.onionClient.guardKeys() } : {}),
     ...(h.init.hidden?.length || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {}),
-    ...(h.appServer ? { serving: h.appServer.status() } : {})
+    ...(h.appServer ? { serving: h.appServer.status() } : {}),
+    ...(h.mesh && h.mesh.stats().meshes > 0 ? { mesh: { key: h.mesh.publicKey, ...h.mesh.stats() } } : {})
   }
 }

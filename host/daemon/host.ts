@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import type DHT from 'hyperdht'
+import DHT from 'hyperdht'
 import type { KeyPair, NodeAddress } from 'hyperdht'
 import { Advertiser } from '../dns/advertiser.ts'
 import { formatId } from '../encoding/ids.ts'
@@ -13,7 +13,9 @@ import { bindDhtNode, startLocalNetwork } from '../net/dht-node.ts'
 import type { LocalNetwork } from '../net/dht-node.ts'
 import { dialServiceHash } from '../net/dialer.ts'
 import { DialCache, abortable } from '../net/dial-cache.ts'
-import { lookupVerified } from '../dns/lookup.ts'
+import { lookupVerified, vouchesFor } from '../dns/lookup.ts'
+import { createMeshSwarm } from '../mesh/index.ts'
+import type { MeshSwarm } from '../mesh/index.ts'
 import type { LookupPeer } from '../dns/lookup.ts'
 import { deriveServiceKeyPair } from '../net/service-keys.ts'
 import { DEFAULT_POLICY, ServiceListener } from '../net/service-listener.ts'
@@ -113,6 +115,8 @@ export class Host {
   relays: RelayDirectory | null = null
   bridges: BridgeManager | null = null
   kv: KvService | null = null
+  /** The mesh swarm (host/mesh): its own DHT node starts when the first plugin joins a mesh. */
+  mesh: MeshSwarm | null = null
   onionRelay: OnionRelay | null = null
   /** Made on first use: a plugin's anonymous dial, a hidden service. */
   onionClient: OnionClient | null = null
@@ -181,8 +185,24 @@ export class Host {
     }
     this.relays = new RelayDirectory(this.dht, this.log, { exclude: this.relay ? [formatId(this.relay.keyPair.publicKey)] : [], pinned: this.init.relays })
     await this.relays.ready()
+    const meshDhtHost = this.init.local ? '127.0.0.1' : undefined
+    this.mesh = createMeshSwarm({
+      identity: this.identity,
+      log: this.log,
+      createDht: () => new DHT({ bootstrap, host: meshDhtHost }),
+      vouches: (hostKey, hash) => vouchesFor(this.dht!, hostKey, hash)
+    })
+    await this.mesh.ready()
+    const mesh = this.mesh
     this.runtime = createPluginRuntime(
-      { dial: (t, app, signal) => this.dial(t, app.name, signal), logger: (e) => this.onRuntimeLog(e) },
+      {
+        dial: (t, app, signal) => this.dial(t, app.name, signal),
+        mesh: (t, app, onPeer) => {
+          this.log.info('plugin joined a mesh', { app: app.name, target: t.raw })
+          return mesh.join(t.serviceHash, onPeer)
+        },
+        logger: (e) => this.onRuntimeLog(e)
+      },
       { storageDir: this.paths.data, restart: this.init.restart }
     )
     this.runtime.on('state', () => void this.readvertise())
@@ -424,6 +444,7 @@ export class Host {
       await this.appSync?.settled()
       // plugins first: whatever a busy plugin has going (dials, streams) ends before the rest closes
       await this.runtime?.close()
+      await this.mesh?.close()
       this.dialCache.clear()
       await this.bridges?.close()
       await this.appServer?.close()

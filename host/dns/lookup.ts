@@ -102,18 +102,7 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
     notify()
   }
 
-  const describe = async (hostKey: Buffer): Promise<DescriptorResult> => {
-    // Every record the host signed is its word, so the first one found that lists the hash
-    // will do: waiting for the newest costs a whole second DHT query per lookup (bench row
-    // 4). Only a record that does not list it, or a stale one, sends us on to a newer one.
-    let d = await fetchDescriptor(dht, hostKey, { latest: false, signal: ac.signal })
-    if (d.ok && (entriesFor(d.descriptor, hash).length === 0 || ageOf(d.descriptor.updated) > DNS.staleAfterSeconds)) {
-      const newer = await fetchDescriptor(dht, hostKey, { seq: d.seq + 1, signal: ac.signal })
-      if (newer.ok) d = newer
-    }
-    return d
-  }
-
+  const describe = (hostKey: Buffer): Promise<DescriptorResult> => descriptorFor(dht, hostKey, hash, { signal: ac.signal, now })
   const ageOf = (updated: number) => Math.max(0, Math.round(now() / 1000 - updated))
 
   const verify = async (hostKey: Buffer) => {
@@ -209,6 +198,28 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
     stop()
     await drained
   }
+}
+
+/**
+ * The signed descriptor of `hostKey` to check `hash` against: the first validly signed record
+ * found, or a newer one when that one does not list the hash or is stale. Every record the host
+ * signed is its word, so the first one that lists the hash will do: waiting for the newest costs
+ * a whole second DHT query per lookup (bench row 4). Never throws for what a remote sent.
+ */
+export async function descriptorFor(dht: DHT, hostKey: Buffer, hash: Buffer, opts: { signal?: AbortSignal; now?: () => number } = {}): Promise<DescriptorResult> {
+  const now = opts.now ?? Date.now
+  let d = await fetchDescriptor(dht, hostKey, { latest: false, signal: opts.signal })
+  if (d.ok && (entriesFor(d.descriptor, hash).length === 0 || now() / 1000 - d.descriptor.updated > DNS.staleAfterSeconds)) {
+    const newer = await fetchDescriptor(dht, hostKey, { seq: d.seq + 1, signal: opts.signal })
+    if (newer.ok) d = newer
+  }
+  return d
+}
+
+/** True when the signed descriptor of `hostKey` vouches for `hash`: the check lookups make, for meshes. */
+export async function vouchesFor(dht: DHT, hostKey: Buffer, hash: Buffer): Promise<boolean> {
+  const d = await descriptorFor(dht, hostKey, hash)
+  return d.ok && entriesFor(d.descriptor, hash).length > 0
 }
 
 function unverified(hostKey: string, why: string): LookupPeer {

@@ -40,7 +40,8 @@ export function toWire(m: ManifestBody): ManifestBodyWire {
     expires: m.expires ?? null,
     ...(m.redistribute === false ? { noRedistribute: true } : {}),
     ...(m.supersedes?.length ? { supersedes: m.supersedes.map((h, i) => parseHash(h, `supersedes/${i}`)) } : {}),
-    ...quotasOf(m)
+    ...quotasOf(m),
+    ...(p.mesh?.length ? { mesh: p.mesh } : {})
   }
 }
 

@@ -14,6 +14,11 @@ export interface Permissions {
   storage?: { quotaBytes: number }
   /** Whether the app may set timers. */
   timers?: boolean
+  /**
+   * Meshes the app may join (hn_mesh_join): `self/<service>` (its own service's instances on other
+   * hosts) or a service hash. Empty or absent: none.
+   */
+  mesh?: string[]
 }
 
 /** Resources the app asks for; the host caps both. */

@@ -100,6 +100,7 @@ function hint(path: string): string {
   if (path === '/app/version') return 'expected a semantic version such as 1.0.0'
   if (path === '/app/name') return 'expected lowercase letters, digits and dashes (at most 64)'
   if (path.startsWith('/permissions/dial/')) return 'expected self/<service name> or a service hash, optionally as anonymous/<service hash>, or hidden/<hidden key>'
+  if (path.startsWith('/permissions/mesh/')) return 'expected self/<service name> or a service hash'
   if (/\/services\/\d+\/name$/.test(path)) return 'expected lowercase letters, digits, ".", "_" or "-" (at most 64)'
   return 'does not match the expected format'
 }

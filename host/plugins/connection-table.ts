@@ -5,10 +5,10 @@ import { LineBudget } from './line-budget.ts'
 import type { Outbox } from './outbox.ts'
 import { RUNTIME_LIMITS } from './plugin-limits.ts'
 import { FROM_WORKER, TO_WORKER } from './protocol.ts'
-import type { DialTargetWire } from './protocol.ts'
+import type { DialTargetWire, MeshTargetWire } from './protocol.ts'
 import { StreamLink } from './stream-link.ts'
 import type { LinkOwner } from './stream-link.ts'
-import type { AppRef, DialFn, DuplexLike, LogLevel, RuntimeLogEntry } from './types.ts'
+import type { AppRef, DialFn, DuplexLike, LogLevel, MeshFn, MeshHandle, RuntimeLogEntry } from './types.ts'
 import { RateBucket } from './rate-bucket.ts'
 
 /**
@@ -25,6 +25,8 @@ export interface ConnectionTableOptions {
   app: AppRef
   out: Outbox
   dial: DialFn | undefined
+  /** Joins meshes for hn_mesh_join. Without one, a joined mesh never has peers. */
+  mesh?: MeshFn
   counters: { bytesIn: number; bytesOut: number }
   log: (level: LogLevel, kind: RuntimeLogEntry['kind'], msg: string) => void
   /** The worker dropped this many of the plugin's log lines. */
@@ -42,6 +44,8 @@ export class ConnectionTable implements LinkOwner {
   counters: { bytesIn: number; bytesOut: number }
   private readonly links = new Map<number, StreamLink>()
   private readonly dials = new Map<number, { cancelled: boolean; abort: AbortController }>()
+  /** Joined meshes by the worker's mesh id. */
+  private readonly meshes = new Map<number, MeshHandle>()
   private readonly inRate: RateBucket | null
   private rateTimer: NodeJS.Timeout | null = null
   private readonly held = new Set<StreamLink>()
@@ -96,6 +100,12 @@ export class ConnectionTable implements LinkOwner {
         break
       }
       case FROM_WORKER.CONNECT: this.connect(conn, arg as DialTargetWire); break
+      case FROM_WORKER.MESH_JOIN: this.joinMesh(conn, arg as MeshTargetWire); break
+      case FROM_WORKER.MESH_LEAVE: {
+        this.meshes.get(conn)?.leave()
+        this.meshes.delete(conn)
+        break
+      }
       case FROM_WORKER.LOG: this.opts.log(LEVELS[conn] ?? 'info', 'plugin', arg as string); break
       case FROM_WORKER.DROPPED: this.opts.dropped?.(conn); break
       case FROM_WORKER.DENIED: this.opts.log('warn', 'denied', `denied: ${arg as string} is not granted by its manifest`); break
@@ -126,31 +136,66 @@ export class ConnectionTable implements LinkOwner {
     this.inflightIn -= link.inflightIn
   }
 
-  /** The incarnation crashed: every peer sees its stream fail with `err`; pending dials are aborted. */
+  /** The incarnation crashed: every peer sees its stream fail with `err`; pending dials are aborted, meshes left. */
   destroyAll(err: Error): void {
     this.dead = true
+    this.leaveMeshes()
     for (const link of this.links.values()) link.destroy(err)
     this.links.clear()
     this.held.clear()
     this.abortDials()
   }
 
-  /** The incarnation stopped cleanly: end what is still open; pending dials are aborted. */
+  /** The incarnation stopped cleanly: end what is still open; pending dials are aborted, meshes left. */
   shutdownAll(): void {
     this.dead = true
+    this.leaveMeshes()
     for (const link of this.links.values()) link.shutdown()
     this.links.clear()
     this.held.clear()
     this.abortDials()
   }
 
-  /** The plugin is being stopped: give up every pending dial now, and start no more. */
+  /** The plugin is being stopped: give up every pending dial now, leave its meshes, and start no more. */
   abortPending(): void {
     this.dead = true
+    this.leaveMeshes()
     for (const d of this.dials.values()) {
       d.cancelled = true
       d.abort.abort()
     }
+  }
+
+  private leaveMeshes(): void {
+    for (const m of this.meshes.values()) m.leave()
+    this.meshes.clear()
+  }
+
+  /** hn_mesh_join: each peer host's stream opens as a connection of kind MESH named by the target. */
+  private joinMesh(id: number, wire: MeshTargetWire): void {
+    const { mesh, app } = this.opts
+    if (this.dead) return
+    if (mesh === undefined) {
+      this.opts.log('warn', 'host', `hn_mesh_join "${wire.raw}": this host runs no mesh swarm; the plugin will meet no peers`)
+      return
+    }
+    const target = { raw: wire.raw, serviceHash: Buffer.from(wire.serviceHash, 'hex') }
+    try {
+      this.meshes.set(id, mesh(target, app, (stream) => this.acceptMesh(wire.raw, stream)))
+    } catch (err) {
+      this.opts.log('warn', 'host', `hn_mesh_join "${wire.raw}" failed: ${(err as Error)?.message ?? err}`)
+    }
+  }
+
+  private acceptMesh(raw: string, stream: DuplexLike): void {
+    if (this.dead || this.size >= LIMITS.maxConnectionsPerPlugin) {
+      stream.on('error', () => {})
+      stream.destroy(this.dead ? HypernetError.PLUGIN_CLOSED(this.opts.app.name) : HypernetError.PERMISSION_DENIED(this.opts.app.name, `more than ${LIMITS.maxConnectionsPerPlugin} connections`))
+      return
+    }
+    const id = this.nextInbound
+    this.nextInbound += 2
+    this.open(id, TO_WORKER.OPEN_MESH, stream, raw)
   }
 
   private abortDials(): void {
@@ -238,7 +283,7 @@ export class ConnectionTable implements LinkOwner {
           this.dials.delete(conn)
           if (this.dead) return
           if (pending.cancelled) return this.out.push(TO_WORKER.CLOSE, conn, CLOSE_REASON.END)
-          // a plugin that retries in a loop (chat dials its peers every few seconds) would flood the log
+          // a plugin that retries a dial in a loop (every few seconds) would flood the log
           const key = `${wire.raw}\n${(err as { code?: string })?.code ?? (err as Error)?.message}`
           const again = this.dialFailures.has(key)
           if (this.dialFailures.size >= MAX_DIAL_FAILURES_REMEMBERED) this.dialFailures.clear()

@@ -9,7 +9,7 @@ import { createDuplexPair } from './duplex-pair.ts'
 import { HarnessConnection } from './harness-connection.ts'
 import { createPluginRuntime } from './plugin-runtime.ts'
 import type { PluginRuntime } from './plugin-runtime.ts'
-import type { AppRef, DialFn, DialTarget, DuplexLike, PluginState, PluginStatus, RunnableApp, RuntimeLogEntry, RuntimeLogger } from './types.ts'
+import type { AppRef, DialFn, MeshFn, DialTarget, DuplexLike, PluginState, PluginStatus, RunnableApp, RuntimeLogEntry, RuntimeLogger } from './types.ts'
 
 /**
  * Drive a plugin with no network: the real runtime (real worker, real Extism, real limits)
@@ -33,6 +33,8 @@ export interface HarnessInit {
    * an app in this harness) loops back into the harness; anything else is refused.
    */
   dial?: DialFn
+  /** Joins meshes for hn_mesh_join (hand it peer streams, e.g. from createDuplexPair). Default: none; a joined mesh has no peers. */
+  mesh?: MeshFn
   restart?: Partial<typeof RESTART>
   logger?: RuntimeLogger
 }
@@ -98,7 +100,7 @@ export function createHarness(init: HarnessInit): Harness {
     async ready() {
       if (runtime === null) {
         const storageDir = init.storageDir ?? (tempDir = await mkdtemp(join(tmpdir(), 'hn-harness-')))
-        runtime = createPluginRuntime({ dial, logger: (e) => (logs.push(e), init.logger?.(e)) }, { storageDir, restart: init.restart })
+        runtime = createPluginRuntime({ dial, mesh: init.mesh, logger: (e) => (logs.push(e), init.logger?.(e)) }, { storageDir, restart: init.restart })
       }
       const existing = runtime.list().find((s) => s.app === name)
       if (existing) return existing

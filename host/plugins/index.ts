@@ -17,12 +17,17 @@ export { resolvePluginLimits, RUNTIME_LIMITS } from './plugin-limits.ts'
 export type { PluginLimits } from './plugin-limits.ts'
 export { createDialGrants } from './dial-grants.ts'
 export type { DialGrants, DialCheck } from './dial-grants.ts'
+export { createMeshGrants } from './mesh-grants.ts'
+export type { MeshGrants, MeshCheck } from './mesh-grants.ts'
 export type {
   AppRef,
   DialFn,
   DialTarget,
   DuplexLike,
   LogLevel,
+  MeshFn,
+  MeshHandle,
+  MeshTarget,
   PluginErrorInfo,
   PluginState,
   PluginStatus,

@@ -4,12 +4,14 @@ import { RESTART } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { PluginSupervisor } from './plugin-supervisor.ts'
 import { workerSource } from './worker-source.ts'
-import type { DialFn, DuplexLike, PluginStatus, RunnableApp, RuntimeLogEntry, RuntimeLogger } from './types.ts'
+import type { DialFn, DuplexLike, MeshFn, PluginStatus, RunnableApp, RuntimeLogEntry, RuntimeLogger } from './types.ts'
 
 /** Collaborators the runtime needs; all optional. */
 export interface PluginRuntimeComponents {
   /** Opens outbound streams for hn_connect. Without one, every connect is REFUSED. */
   dial?: DialFn
+  /** Joins meshes for hn_mesh_join. Without one, a joined mesh never has peers. */
+  mesh?: MeshFn
   /** Receives every log entry (also emitted as 'log'). */
   logger?: RuntimeLogger
 }
@@ -70,6 +72,7 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
       workerSource: () => this.source!,
       storageDir: this.init.storageDir ?? null,
       dial: this.components.dial,
+      mesh: this.components.mesh,
       restart: this.restartPolicy,
       log: (entry) => this.log(entry),
       onState: (status) => this.emit('state', status)

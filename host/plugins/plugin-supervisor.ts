@@ -9,7 +9,7 @@ import { capModuleMemory } from './memory-cap.ts'
 import { resolvePluginLimits } from './plugin-limits.ts'
 import type { PluginLimits } from './plugin-limits.ts'
 import { WorkerChannel } from './worker-channel.ts'
-import type { DialFn, DuplexLike, LogLevel, PluginErrorInfo, PluginState, PluginStatus, RunnableApp, RuntimeLogEntry } from './types.ts'
+import type { DialFn, DuplexLike, MeshFn, LogLevel, PluginErrorInfo, PluginState, PluginStatus, RunnableApp, RuntimeLogEntry } from './types.ts'
 
 /**
  * Keeps one app's plugin alive: starts an incarnation (worker + connections), and when it dies
@@ -24,6 +24,7 @@ export interface SupervisorContext {
   workerSource: () => URL
   storageDir: string | null
   dial: DialFn | undefined
+  mesh?: MeshFn
   restart: typeof RESTART
   log: (entry: RuntimeLogEntry) => void
   onState: (status: PluginStatus) => void
@@ -176,6 +177,7 @@ export class PluginSupervisor {
       app: { name: this.name, codeHash: this.codeHash },
       out: channel.out,
       dial: this.ctx.dial,
+      mesh: this.ctx.mesh,
       counters: this.counters,
       log: (level, kind, msg) => this.log(level, kind, msg),
       dropped: (n) => this.logLimit.dropped(n),

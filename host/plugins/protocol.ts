@@ -20,7 +20,9 @@ export const TO_WORKER = {
   /** arg: bytes of this connection's sends the stream took (they left the in-flight window). */
   CREDIT: 5,
   /** Graceful stop: hn_on_close(SHUTDOWN) for every connection, then STOPPED. */
-  STOP: 6
+  STOP: 6,
+  /** A peer host joined a mesh the plugin joined (hn_on_open kind 2); arg as OPEN_INBOUND, the name being the joined target. */
+  OPEN_MESH: 7
 } as const
 
 /** Worker -> host thread. */
@@ -50,7 +52,11 @@ export const FROM_WORKER = {
   /** Answer to STOP. */
   STOPPED: 12,
   /** conn: log lines or denials the worker dropped (over RUNTIME_LIMITS.logLinesPerSecond). */
-  DROPPED: 13
+  DROPPED: 13,
+  /** conn: the mesh id hn_mesh_join returned, arg: MeshTargetWire. */
+  MESH_JOIN: 14,
+  /** conn: the mesh id. Its peers' connections end (END). */
+  MESH_LEAVE: 15
 } as const
 
 /** A DialTarget as it crosses the thread boundary. */
@@ -59,6 +65,12 @@ export interface DialTargetWire {
   serviceHash: string
   serviceKey: string | null
   self: string | null
+}
+
+/** A checked hn_mesh_join target as it crosses the thread boundary. */
+export interface MeshTargetWire {
+  raw: string
+  serviceHash: string
 }
 
 /** workerData of a plugin worker. */

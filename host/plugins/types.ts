@@ -61,6 +61,24 @@ export interface DialTarget {
  */
 export type DialFn = (target: DialTarget, app: AppRef, signal: AbortSignal) => Promise<DuplexLike>
 
+/** A checked hn_mesh_join target: what the plugin asked for, and the service hash it names. */
+export interface MeshTarget {
+  raw: string
+  serviceHash: Buffer
+}
+
+/** A joined mesh; `leave()` ends every peer stream it gave (idempotent). */
+export interface MeshHandle {
+  leave(): void
+}
+
+/**
+ * Joins a mesh for a plugin: `onPeer` gets one stream per verified peer host (its
+ * `remotePublicKey` the peer's host key), as each connects. Throws (a HypernetError) when the
+ * host cannot join it; the plugin then simply meets nobody, and the error is logged.
+ */
+export type MeshFn = (target: MeshTarget, app: AppRef, onPeer: (stream: DuplexLike) => void) => MeshHandle
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
 /** One line of the runtime's log: state changes, plugin log lines, denied calls, refusals. */

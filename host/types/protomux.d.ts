@@ -1,4 +1,4 @@
-// protomux ships no types; only what host/apps uses.
+// protomux ships no types; only what host/apps and host/mesh use.
 declare module 'protomux' {
   import type { Encoding } from 'compact-encoding'
 
@@ -34,5 +34,8 @@ declare module 'protomux' {
     readonly stream: unknown
     drained: boolean
     createChannel(opts: ChannelOptions): Channel | null
+    /** Call `notify` when the remote opens a channel of this protocol and id that we have not opened. */
+    pair(opts: { protocol: string; id?: Buffer | null }, notify: (id: Buffer | null) => void): void
+    unpair(opts: { protocol: string; id?: Buffer | null }): void
   }
 }

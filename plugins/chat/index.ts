@@ -1,88 +1,89 @@
 /**
- * Chat: a room. Every "\n"-terminated line a client sends goes to every other client, and
- * to the rooms this one is federated with (federation.ts). Protocol: README.md.
+ * Chat: a room, on every host that runs the app, and one room across all of them. Every
+ * "\n"-terminated line a client sends goes to every other client of this host, and to every
+ * other host in the app's mesh, whose room gives it to its own clients. Protocol: README.md.
+ *
+ * The mesh is a full mesh: the host keeps one connection to each other host running chat
+ * (`mesh.join("self/chat", ...)`), so a line from a client goes out once on each of them and
+ * a line from a peer is never passed on. N hosts: a line costs N - 1 messages, and arrives at
+ * each host exactly once.
  */
-import { Connection, Handler, log, onStart, serve } from "@hypernet/sdk"
+import { Connection, Handler, log, mesh, onStart, serve, errorName } from "@hypernet/sdk"
 import { LineReader, MAX_LINE_BYTES } from "./lines"
-import { addLink, helloLine, linkGone, links, parseHello, startFederation } from "./federation"
 export * from "@hypernet/sdk/exports"
 
-/** What the room knows about one connection, client or link. */
-class Member {
+/** This host's clients and the other hosts' rooms, for fan-out. */
+const clients = new Set<Client>()
+const peers = new Set<Peer>()
+
+/** Lines read from one connection, closing it when a line runs past MAX_LINE_BYTES. */
+class LineHandler extends Handler {
   reader: LineReader = new LineReader()
-  lines: i32 = 0
-  /** The remote room's instance id once its hello arrived; "" for clients. */
-  remoteId: string = ""
-  constructor(public conn: Connection, public isLink: bool) {}
-}
 
-const members = new Map<i32, Member>()
-
-function toClients(line: Uint8Array, except: Connection | null): void {
-  const all = members.values()
-  for (let i = 0; i < all.length; i++) {
-    const m = all[i]
-    // A slow client's queue fills to 1 MiB, then the SDK closes it: the room never waits.
-    if (!m.isLink && m.conn !== except) m.conn.send(line)
-  }
-}
-
-function toLinks(line: Uint8Array): void {
-  const all = links()
-  for (let i = 0; i < all.length; i++) all[i].send(line)
-}
-
-function onLine(m: Member, line: Uint8Array): void {
-  const first = m.lines++ == 0
-  const isControl = line[0] == 0x01
-  if (isControl) {
-    const remoteId = parseHello(line)
-    // An inbound connection becomes a link when its first line is a hello; an outbound
-    // link learns the remote id from the answer. Other control lines are dropped.
-    if (remoteId.length > 0 && m.remoteId.length == 0 && (m.isLink || first)) {
-      if (!m.conn.outbound) {
-        m.isLink = true
-        m.conn.send(helloLine())
-      }
-      if (addLink(m.conn, remoteId)) m.remoteId = remoteId
-    }
-    return
-  }
-  if (m.isLink) {
-    toClients(line, null)
-  } else {
-    toClients(line, m.conn)
-    toLinks(line)
-  }
-}
-
-class Room extends Handler {
-  onOpen(conn: Connection): void {
-    members.set(conn.id, new Member(conn, conn.outbound))
-    if (conn.outbound) conn.send(helloLine())
+  constructor(public conn: Connection) {
+    super()
   }
 
   onData(conn: Connection, data: Uint8Array): void {
-    if (!members.has(conn.id)) return
-    const m = members.get(conn.id)
-    const lines = m.reader.feed(data)
-    for (let i = 0; i < lines.length && !conn.isClosing; i++) onLine(m, lines[i])
-    if (m.reader.overflowed) {
+    const lines = this.reader.feed(data)
+    for (let i = 0; i < lines.length && !conn.isClosing; i++) {
+      // 0x01 starts a reserved (control) line: nobody sends one yet, so they are dropped
+      if (lines[i][0] != 0x01) this.onLine(lines[i])
+    }
+    if (this.reader.overflowed) {
       log.warn("chat: a line over " + MAX_LINE_BYTES.toString() + " bytes; closing connection " + conn.id.toString())
       conn.close()
     }
   }
 
+  onLine(line: Uint8Array): void {}
+}
+
+/** A client of this host's room. */
+class Client extends LineHandler {
+  onOpen(conn: Connection): void {
+    clients.add(this)
+  }
+
+  onLine(line: Uint8Array): void {
+    toClients(line, this)
+    // A slow peer's queue fills to 1 MiB, then the SDK closes it: the room never waits.
+    const all = peers.values()
+    for (let i = 0; i < all.length; i++) all[i].conn.send(line)
+  }
+
   onClose(conn: Connection, reason: i32): void {
-    let remoteId = ""
-    if (members.has(conn.id)) {
-      remoteId = members.get(conn.id).remoteId
-      members.delete(conn.id)
-    }
-    if (conn.outbound || remoteId.length > 0) linkGone(conn, remoteId, reason)
+    clients.delete(this)
   }
 }
 
-const room = new Room()
-serve("chat", room)
-onStart((): void => startFederation(room))
+/** The room of another host running chat: what it sends is for our clients only. */
+class Peer extends LineHandler {
+  onOpen(conn: Connection): void {
+    peers.add(this)
+    log.info("chat: " + peers.size.toString() + " other rooms")
+  }
+
+  onLine(line: Uint8Array): void {
+    toClients(line, null)
+  }
+
+  onClose(conn: Connection, reason: i32): void {
+    peers.delete(this)
+  }
+}
+
+function toClients(line: Uint8Array, except: Client | null): void {
+  const all = clients.values()
+  for (let i = 0; i < all.length; i++) {
+    // A slow client's queue fills to 1 MiB, then the SDK closes it.
+    if (all[i] !== except) all[i].conn.send(line)
+  }
+}
+
+serve("chat", (conn: Connection): Handler => new Client(conn))
+
+onStart((): void => {
+  const id = mesh.join("self/chat", (conn: Connection): Handler => new Peer(conn))
+  if (id < 0) log.warn("chat: cannot join the mesh of self/chat: " + errorName(id))
+})

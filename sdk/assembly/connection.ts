@@ -24,7 +24,9 @@ export const PEER_KEY_BYTES: i32 = 32
 
 /**
  * What to do with one connection's events. Extend it and override what you need; the
- * defaults do nothing. Pass an instance to `serve()` (inbound) or `connect()` (outbound).
+ * defaults do nothing. Pass an instance to `serve()` (inbound), `connect()` (outbound) or
+ * `mesh.join()` (peers), to handle every connection there; or pass a factory,
+ * `(conn) => new Session(conn)`, to `serve()` or `mesh.join()` for one handler per connection.
  */
 export class Handler {
   /** The connection is open: `conn.peer` and `conn.service` are set. */
@@ -43,10 +45,12 @@ export class Connection {
   readonly id: i32
   /** True for connections this app dialled with `connect()`. */
   readonly outbound: bool
-  /** What `connect()` dialled; "" for inbound connections. */
+  /** What `connect()` dialled, or the mesh `mesh.join()` joined; "" for inbound connections. */
   readonly target: string
+  /** True for a peer host of a mesh this app joined (`mesh.join()`). */
+  readonly mesh: bool
   /** The handler this connection's events go to. */
-  readonly handler: Handler
+  handler: Handler
   /** The peer's 32-byte public key; empty until `onOpen`. */
   peer: Uint8Array = new Uint8Array(0)
   /** The service the connection is on: ours for inbound, the remote one for outbound. */
@@ -64,11 +68,12 @@ export class Connection {
   private userPaused: bool = false
   private hostPaused: bool = false
 
-  constructor(id: i32, outbound: bool, target: string, handler: Handler) {
+  constructor(id: i32, outbound: bool, target: string, handler: Handler, mesh: bool = false) {
     this.id = id
     this.outbound = outbound
     this.target = target
     this.handler = handler
+    this.mesh = mesh
   }
 
   /** True while earlier bytes wait for the host: stop sending until `onDrain`. */

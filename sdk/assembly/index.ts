@@ -6,7 +6,7 @@
 import "./runtime"
 
 export { Connection, Handler, MAX_QUEUED_BYTES, MAX_SEND_BYTES, PEER_KEY_BYTES } from "./connection"
-export { connect, connectionCount, getConnection, serve } from "./net"
+export { connect, connectionCount, getConnection, HandlerFactory, mesh, serve } from "./net"
 export { onStart, StartCallback } from "./start"
 export { timers, TimerCallback } from "./timers"
 export { storage, MAX_KEY_BYTES, MAX_VALUE_BYTES } from "./storage"
@@ -18,5 +18,5 @@ export {
   CLOSE_END, CLOSE_ERROR, CLOSE_REFUSED, CLOSE_SHUTDOWN,
   EAGAIN, EBADCONN, ECLOSED, EDENIED, EINVAL, ELIMIT, ENOSPACE, ENOTFOUND,
   LOG_DEBUG, LOG_ERROR, LOG_INFO, LOG_WARN,
-  OPEN_INBOUND, OPEN_OUTBOUND
+  OPEN_INBOUND, OPEN_MESH, OPEN_OUTBOUND
 } from "./raw"

@@ -1,22 +1,47 @@
 /**
- * Services and connections: who handles which connection, and the dispatch of the host's
- * connection events to those handlers.
+ * Services, connections and meshes: who handles which connection, and the dispatch of the
+ * host's connection events to those handlers.
  */
-import { EBADCONN, EINVAL, hn_close, hn_connect, OPEN_OUTBOUND } from "./raw"
+import { EBADCONN, EINVAL, hn_close, hn_connect, hn_mesh_join, hn_mesh_leave, OPEN_MESH, OPEN_OUTBOUND } from "./raw"
 import { setLastError } from "./errors"
 import { log } from "./log"
 import { Connection, Handler, PEER_KEY_BYTES } from "./connection"
 
-const services = new Map<string, Handler>()
+/** Makes the handler of one connection: `(conn) => new Session(conn)`. `conn.peer` is set. */
+export type HandlerFactory = (conn: Connection) => Handler
+
+/** One handler for every connection, or a factory that makes one per connection. */
+class Route {
+  constructor(public shared: Handler | null, public factory: HandlerFactory | null) {}
+
+  handlerFor(conn: Connection): Handler {
+    const shared = this.shared
+    if (shared !== null) return shared
+    return this.factory!(conn)
+  }
+}
+
+function routeOf<T>(handler: T): Route {
+  if (isFunction<T>()) return new Route(null, changetype<HandlerFactory>(handler))
+  return new Route(changetype<Handler>(handler), null)
+}
+
+// stands in until a factory has made a connection's handler
+const NO_HANDLER = new Handler()
+
+const services = new Map<string, Route>()
+const meshes = new Map<string, Route>()
 const connections = new Map<i32, Connection>()
 
 /**
- * Handle connections to the service `name` (as declared in the manifest's `services`).
- * Call it from top-level code or `onStart`. Connections to a service with no handler are
- * closed with a warning.
+ * Handle connections to the service `name` (as declared in the manifest's `services`), with
+ * one `Handler` for all of them, or a factory `(conn) => new Session(conn)` called for each
+ * new connection (keep the connection's state in the session, not in a map by id). Call it
+ * from top-level code or `onStart`. Connections to a service with no handler are closed with
+ * a warning.
  */
-export function serve(name: string, handler: Handler): void {
-  services.set(name, handler)
+export function serve<T>(name: string, handler: T): void {
+  services.set(name, routeOf<T>(handler))
 }
 
 /**
@@ -39,6 +64,43 @@ export function connect(target: string, handler: Handler): i32 {
   return id
 }
 
+/**
+ * Meshes: the other hosts running a service, each as one connection, as they come and go.
+ * Needs the target in the manifest's `permissions.mesh`.
+ */
+export namespace mesh {
+  /**
+   * Join the mesh of `target`: `self/<name>` (this app's service `name` on every other host
+   * that runs it) or a service hash. For each peer host the host finds and verifies (its
+   * signed descriptor vouches for the service), a connection opens (`onOpen`, `conn.mesh`
+   * true, `conn.peer` the peer's host key); when the peer leaves or is lost, `onClose`
+   * (`CLOSE_END`: it left the mesh; `CLOSE_ERROR`: the connection was lost; it comes back as a
+   * new connection once reconnected). One connection per peer host, whoever connected first.
+   * `handler` is one `Handler` for all peers or a factory `(conn) => new Peer(conn)`.
+   * Returns the mesh id (> 0; joining again returns it again, with the new handler), or
+   * EDENIED, EINVAL, ENOTFOUND (`self/<name>` names no service of this app), ELIMIT (16 meshes).
+   */
+  export function join<T>(target: string, handler: T): i32 {
+    const bytes = String.UTF8.encode(target)
+    const id = hn_mesh_join(changetype<usize>(bytes), bytes.byteLength)
+    if (id <= 0) {
+      const code = id == 0 ? EINVAL : id
+      setLastError(code)
+      return code
+    }
+    meshes.set(target, routeOf<T>(handler))
+    return id
+  }
+
+  /** Leave the mesh of `target`: its connections close (`onClose` with `CLOSE_END`). 0, or ENOTFOUND (not joined). */
+  export function leave(target: string): i32 {
+    const bytes = String.UTF8.encode(target)
+    const rc = hn_mesh_leave(changetype<usize>(bytes), bytes.byteLength)
+    if (rc < 0) setLastError(rc)
+    return rc
+  }
+}
+
 /** The connection with this id, or null when there is none (any more). */
 export function getConnection(id: i32): Connection | null {
   return connections.has(id) ? connections.get(id) : null
@@ -49,7 +111,10 @@ export function connectionCount(): i32 {
   return connections.size
 }
 
-/** @internal `hn_on_open`: `info` is the peer's key followed by the UTF-8 service name. */
+/**
+ * @internal `hn_on_open`: `info` is the peer's key followed by the UTF-8 service name (an
+ * inbound connection's service, the dialled target, or the joined mesh's target).
+ */
 export function dispatchOpen(id: i32, kind: i32, info: Uint8Array): i32 {
   if (info.length < PEER_KEY_BYTES) {
     hn_close(id)
@@ -64,16 +129,19 @@ export function dispatchOpen(id: i32, kind: i32, info: Uint8Array): i32 {
       return EBADCONN
     }
     conn = connections.get(id)
+    conn._opened(peer, service)
   } else {
-    if (!services.has(service)) {
-      log.warn("no handler for service \"" + service + "\"; closing connection " + id.toString())
+    const routes = kind == OPEN_MESH ? meshes : services
+    if (!routes.has(service)) {
+      log.warn("no handler for " + (kind == OPEN_MESH ? "mesh" : "service") + " \"" + service + "\"; closing connection " + id.toString())
       hn_close(id)
       return 0
     }
-    conn = new Connection(id, false, "", services.get(service))
+    conn = new Connection(id, false, kind == OPEN_MESH ? service : "", NO_HANDLER, kind == OPEN_MESH)
+    conn._opened(peer, service)
     connections.set(id, conn)
+    conn.handler = routes.get(service).handlerFor(conn)
   }
-  conn._opened(peer, service)
   conn.handler.onOpen(conn)
   return 0
 }

@@ -43,6 +43,8 @@ export const CLOSE_SHUTDOWN: i32 = 3
 export const OPEN_INBOUND: i32 = 0
 /** An outbound `hn_connect` completed. */
 export const OPEN_OUTBOUND: i32 = 1
+/** A peer host joined a mesh this app joined (`hn_mesh_join`). */
+export const OPEN_MESH: i32 = 2
 
 // `level` of `hn_log`.
 export const LOG_DEBUG: i32 = 0
@@ -69,6 +71,16 @@ export declare function hn_pause(conn: i32, paused: i32): i32
 // @ts-ignore: decorator
 @external("extism:host/user", "hn_connect")
 export declare function hn_connect(ptr: usize, len: i32): i32
+
+/** A mesh id (> 0), or EDENIED, EINVAL, ENOTFOUND, ELIMIT. The target (UTF-8) is `self/<service>` or a service hash. */
+// @ts-ignore: decorator
+@external("extism:host/user", "hn_mesh_join")
+export declare function hn_mesh_join(ptr: usize, len: i32): i32
+
+/** 0, or ENOTFOUND (not joined), EDENIED, EINVAL. The mesh's connections close with CLOSE_END. */
+// @ts-ignore: decorator
+@external("extism:host/user", "hn_mesh_leave")
+export declare function hn_mesh_leave(ptr: usize, len: i32): i32
 
 /** A timer id (> 0), or EDENIED, EINVAL, ELIMIT. */
 // @ts-ignore: decorator

@@ -2,7 +2,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { ABI_VERSION } from '../../host/constants.ts'
-import { CLOSE_REASON, HOST_FUNCTIONS, HOST_MODULE, RC } from '../../host/abi.ts'
+import { CLOSE_REASON, HOST_FUNCTIONS, HOST_MODULE, OPEN_KIND, RC } from '../../host/abi.ts'
 
 // The SDK is AssemblyScript and cannot import the host's tables: read its constants as text.
 const RAW = readFileSync(new URL('../../sdk/assembly/raw.ts', import.meta.url), 'utf8')
@@ -17,6 +17,11 @@ test('the SDK\'s return codes are the host\'s, name for name', () => {
 test('the SDK\'s close reasons and ABI version are the host\'s', () => {
   for (const [name, value] of Object.entries(CLOSE_REASON)) assert.equal(sdk[`CLOSE_${name}`], value, `CLOSE_REASON.${name}`)
   assert.equal(sdk.ABI_VERSION, ABI_VERSION)
+})
+
+test('the SDK\'s hn_on_open kinds are the host\'s', { timeout: 10_000 }, () => {
+  for (const [name, value] of Object.entries(OPEN_KIND)) assert.equal(sdk[`OPEN_${name}`], value, `OPEN_KIND.${name}`)
+  assert.deepEqual(Object.keys(sdk).filter((k) => k.startsWith('OPEN_')).sort(), Object.keys(OPEN_KIND).map((k) => `OPEN_${k}`).sort())
 })
 
 test('every host function the SDK imports is one the host offers', () => {

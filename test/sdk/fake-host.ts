@@ -28,6 +28,7 @@ export interface FakeHostOptions {
   store?: Map<string, Buffer>
   /** Permissions: all granted unless set to false. */
   dial?: boolean
+  mesh?: boolean
   storage?: boolean
   timers?: boolean
 }
@@ -54,6 +55,8 @@ export class FakeHost {
   readonly closedByPlugin = new Set<number>()
   readonly timers = new Map<number, { ms: number; repeat: boolean }>()
   readonly dials: Array<{ conn: number; target: string }> = []
+  /** Meshes the plugin joined (hn_mesh_join), by target, with the id returned. */
+  readonly meshes = new Map<string, number>()
   readonly exports: Exports
   private readonly window: number
   private readonly waiting = new Set<number>()
@@ -79,7 +82,7 @@ export class FakeHost {
     return this.exports.hn_on_start()
   }
 
-  /** A connection opened: kind 0 inbound on `service`, kind 1 an outbound dial completed. */
+  /** A connection opened: kind 0 inbound on `service`, kind 1 an outbound dial completed, kind 2 a mesh peer (`service` is the joined target). */
   open(conn: number, peer: Uint8Array, service: string, kind = 0): number {
     const info = Buffer.concat([peer, Buffer.from(service)])
     return this.exports.hn_on_open(conn, kind, this.deliver(info))
@@ -154,6 +157,13 @@ export class FakeHost {
         this.dials.push({ conn, target: this.bytes(ptr, len).toString() })
         return conn
       },
+      hn_mesh_join: (ptr, len) => {
+        if (this.opts.mesh === false) return EDENIED
+        const target = this.bytes(ptr, len).toString()
+        if (!this.meshes.has(target)) this.meshes.set(target, this.meshes.size + 1)
+        return this.meshes.get(target)!
+      },
+      hn_mesh_leave: (ptr, len) => (this.meshes.delete(this.bytes(ptr, len).toString()) ? 0 : ENOTFOUND),
       hn_timer_set: (ms, repeat) => {
         if (this.opts.timers === false) return EDENIED
         const id = this.nextId++

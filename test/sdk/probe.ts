@@ -2,7 +2,7 @@
 // A plugin that runs one SDK call per line it receives and answers with the result, so the
 // SDK's API can be tested through the real ABI. Commands: see `run`.
 import {
-  Connection, Handler, connect, errorName, fromUtf8, lastError, log, now, onStart, randomBytes,
+  Connection, Handler, connect, errorName, fromUtf8, lastError, log, mesh, now, onStart, randomBytes,
   serve, storage, timers, toHex
 } from "@hypernet/sdk"
 export * from "@hypernet/sdk/exports"
@@ -24,6 +24,24 @@ class Dialled extends Handler {
   }
   onClose(conn: Connection, reason: i32): void {
     say("close " + conn.id.toString() + " " + reason.toString())
+  }
+}
+
+/** One per connection (a factory's handler): counts the bytes of its own connection only. */
+class Session extends Handler {
+  bytes: i32 = 0
+  constructor(public conn: Connection) {
+    super()
+  }
+  onOpen(conn: Connection): void {
+    say("session " + conn.id.toString() + (conn.mesh ? " mesh " + conn.target : " service " + conn.service) + " " + toHex(conn.peer).substring(0, 4) + (conn === this.conn ? " same" : " other"))
+  }
+  onData(conn: Connection, data: Uint8Array): void {
+    this.bytes += data.length
+    conn.sendString(this.bytes.toString() + "\n")
+  }
+  onClose(conn: Connection, reason: i32): void {
+    say("gone " + conn.id.toString() + " " + reason.toString())
   }
 }
 
@@ -54,6 +72,11 @@ function run(words: string[]): string {
   }
   if (cmd == "now") return now() > 1.5e12 ? "ok" : "bad"
   if (cmd == "connect") return connect(words[1], new Dialled()).toString()
+  if (cmd == "join") return mesh.join(words[1], (conn: Connection): Handler => new Session(conn)).toString()
+  if (cmd == "leave") {
+    const rc = mesh.leave(words[1])
+    return rc < 0 ? errorName(rc) : rc.toString()
+  }
   if (cmd == "trace") {
     trace("traced", 2, 1.5, 2)
     return "ok"
@@ -77,6 +100,7 @@ class Probe extends Handler {
 }
 
 serve("probe", new Probe())
+serve("session", (conn: Connection): Handler => new Session(conn))
 onStart((): void => {
   startedAt = now()
   log.info("probe started")

@@ -170,6 +170,38 @@ test('connect returns the id at once and routes the open and the refusal to its 
   assert.deepEqual(host.take(1).toString(), `close ${refused} 2\n`)
 })
 
+test('serve with a factory gives each connection its own handler, made after the peer is known', { timeout: 30_000 }, async () => {
+  const host = await probe()
+  host.open(5, peerKey(0xcd), 'session')
+  host.open(7, peerKey(0xef), 'session')
+  assert.equal(host.take(1).toString(), 'session 5 service session cdcd same\nsession 7 service session efef same\n')
+  host.data(5, 'abc')
+  host.data(7, 'x')
+  host.data(5, 'de')
+  assert.equal(host.take(5).toString(), '3\n5\n', 'state of its own connection')
+  assert.equal(host.take(7).toString(), '1\n')
+  host.close(7, 0)
+  assert.equal(host.take(1).toString(), 'gone 7 0\n')
+})
+
+test('mesh.join routes each peer (hn_on_open kind 2) to a new session; leave answers 0, then ENOTFOUND', { timeout: 30_000 }, async () => {
+  const host = await probe()
+  assert.deepEqual(ask(host, 'join self/chat', 'join self/chat'), ['1', '1'], 'joining again returns the same id')
+  assert.deepEqual([...host.meshes.keys()], ['self/chat'])
+  host.open(9, peerKey(0x12), 'self/chat', 2)
+  assert.equal(host.take(1).toString(), 'session 9 mesh self/chat 1212 same\n')
+  host.data(9, 'hey')
+  assert.equal(host.take(9).toString(), '3\n')
+  host.open(11, peerKey(0x13), 'self/other', 2)
+  assert.equal(host.closedByPlugin.has(11), true, 'a peer of a mesh nobody joined is closed')
+  assert.deepEqual(ask(host, 'leave self/chat', 'leave self/chat'), ['0', 'ENOTFOUND'])
+})
+
+test('mesh.join without the permission answers EDENIED', { timeout: 30_000 }, async () => {
+  const host = await probe({ mesh: false })
+  assert.deepEqual(ask(host, 'join self/chat'), [String(EDENIED)])
+})
+
 test('connect without the permission answers EDENIED and starts nothing', async () => {
   const host = await probe({ dial: false })
   assert.deepEqual(ask(host, 'connect self/chat'), [String(EDENIED)])

@@ -7,6 +7,7 @@ import { FROM_WORKER } from '../protocol.ts'
 import type { Outbox } from '../outbox.ts'
 import type { Guest } from './guest.ts'
 import type { WorkerConns } from './worker-conns.ts'
+import type { WorkerMeshes } from './worker-meshes.ts'
 import type { LineBudget } from '../line-budget.ts'
 import type { WorkerTimers } from './worker-timers.ts'
 
@@ -21,6 +22,8 @@ export interface HostFunctionContext {
   guest: () => Guest
   conns: WorkerConns
   grants: DialGrants
+  /** Answers hn_mesh_join and hn_mesh_leave; made with the same `denied` as the other calls. */
+  meshes: (denied: (what: string) => number) => WorkerMeshes
   /** null: the manifest grants no storage. */
   kv: KvStore | null
   /** null: the manifest grants no timers. */
@@ -45,6 +48,18 @@ export function createHostFunctions(h: HostFunctionContext): Record<string, Host
     if (h.lines.take(dropped)) h.out.push(FROM_WORKER.DENIED, 0, what)
     return RC.EDENIED
   }
+  const meshes = h.meshes(denied)
+  /** The UTF-8 target at (ptr, len), or null when it is out of memory, too long or not UTF-8. */
+  const target = (ptr: number, len: number): string | null => {
+    if (len < 1 || len > RUNTIME_LIMITS.maxTargetBytes) return null
+    const bytes = h.guest().view(ptr, len)
+    if (bytes === null) return null
+    try {
+      return utf8.decode(bytes)
+    } catch {
+      return null
+    }
+  }
   const key = (ptr: number, len: number): Uint8Array | null =>
     len < 1 || len > RUNTIME_LIMITS.maxKeyBytes ? null : h.guest().view(ptr, len)
 
@@ -67,6 +82,15 @@ export function createHostFunctions(h: HostFunctionContext): Record<string, Host
       if (!check.ok) return check.rc === RC.EDENIED ? denied(check.why) : check.rc
       const t = check.target
       return h.conns.connect({ raw: t.raw, serviceHash: formatId(t.serviceHash), serviceKey: t.serviceKey ? formatId(t.serviceKey) : null, self: t.self })
+    },
+
+    hn_mesh_join: (_, ptr, len) => {
+      const raw = target(ptr, len)
+      return raw === null ? RC.EINVAL : meshes.join(raw)
+    },
+    hn_mesh_leave: (_, ptr, len) => {
+      const raw = target(ptr, len)
+      return raw === null ? RC.EINVAL : meshes.leave(raw)
     },
 
     hn_timer_set: (_, ms, repeat) => (h.timers ? h.timers.set(ms, repeat) : denied('setting a timer')),

@@ -1,13 +1,15 @@
 import { join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
 import { createPlugin } from '@extism/extism'
-import { HOST_MODULE } from '../../abi.ts'
+import { HOST_MODULE, OPEN_KIND } from '../../abi.ts'
 import { checkImportsExports } from '../../audit/check-module.ts'
 import { ABI_VERSIONS } from '../../constants.ts'
 import { HypernetError } from '../../errors.ts'
 import type { Manifest } from '../../manifest/types.ts'
 import { readMemoryLimits } from '../../manifest/wasm-module.ts'
 import { createDialGrants } from '../dial-grants.ts'
+import { createMeshGrants } from '../mesh-grants.ts'
+import { WorkerMeshes } from './worker-meshes.ts'
 import { appDirName, openKvStore } from '../kv-store.ts'
 import type { KvStore } from '../kv-store.ts'
 import { BatchReader, Outbox } from '../outbox.ts'
@@ -77,8 +79,9 @@ function onBatch(ops: unknown[]): void {
       switch (ops[i]) {
         case TO_WORKER.DATA: conns.data(conn, batch.bytes(arg)); break
         case TO_WORKER.CREDIT: conns.credit(conn, arg as number); break
-        case TO_WORKER.OPEN_INBOUND: conns.opened(conn, 0, batch.bytes(arg)); break
-        case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, 1, batch.bytes(arg)); break
+        case TO_WORKER.OPEN_INBOUND: conns.opened(conn, OPEN_KIND.INBOUND, batch.bytes(arg)); break
+        case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, OPEN_KIND.OUTBOUND, batch.bytes(arg)); break
+        case TO_WORKER.OPEN_MESH: conns.opened(conn, OPEN_KIND.MESH, batch.bytes(arg)); break
         case TO_WORKER.CLOSE: conns.closed(conn, arg as number); break
         case TO_WORKER.STOP:
           conns.shutdown()
@@ -114,6 +117,7 @@ async function start(): Promise<void> {
     guest: () => guest!,
     conns,
     grants: createDialGrants(init.manifest, init.codeHash),
+    meshes: (denied) => new WorkerMeshes(createMeshGrants(init.manifest, init.codeHash), out, denied),
     kv,
     timers,
     out,
