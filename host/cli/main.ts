@@ -7,6 +7,7 @@ import { commands } from './commands/index.ts'
 import type { CommandDef } from './command.ts'
 import { ENV, envBootstrap, envFlag } from './env.ts'
 import { safeText } from './safe-text.ts'
+import { readConfig } from '../config/config-file.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
@@ -75,8 +76,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         if (args.json === undefined) args.json = jsonEnv
         const ctx = createContext(args, io)
         try {
-          // HYPERNET_BOOTSTRAP stands for --bootstrap where a command takes it (never with --local)
-          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = envBootstrap()
+          // --bootstrap > HYPERNET_BOOTSTRAP > config.json's list, where a command takes it (never with --local)
+          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = envBootstrap() ?? nonEmpty((await readConfig(ctx.paths.config)).bootstrap)
           await def.run(ctx, args)
         } catch (err) {
           report(err, ctx.json)
@@ -93,6 +94,10 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     if (!failed) report(err, argv.includes('--json') || (jsonEnv && !argv.includes('--no-json')))
   }
   return exitCode
+}
+
+function nonEmpty(list: string[] | undefined): string[] | undefined {
+  return list && list.length ? list : undefined
 }
 
 /** yargs' message for missing positionals names no command; say which and what it expects. */

@@ -19,6 +19,8 @@ import { upgradeCommand } from './upgrade.ts'
 import { servingCommand } from './serving.ts'
 import { versionCommand } from './version.ts'
 import { completionCommand } from './completion.ts'
+import { configCommand } from './config.ts'
+import { bootstrapCommand } from './bootstrap.ts'
 
 /** Every command, in the order `--help` lists them. */
 export const commands: CommandDef[] = [
@@ -32,6 +34,8 @@ export const commands: CommandDef[] = [
   kvCommand,
   bridgeCommand,
   netcheckCommand,
+  bootstrapCommand,
+  configCommand,
   newCommand,
   keysCommand,
   signCommand,
