@@ -5,7 +5,7 @@ import type { CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { commands } from './commands/index.ts'
 import type { CommandDef } from './command.ts'
-import { ENV, envBootstrap, envFlag } from './env.ts'
+import { ENV, envFlag, resolveBootstrap } from './env.ts'
 import { safeText } from './safe-text.ts'
 import { readConfig } from '../config/config-file.ts'
 
@@ -77,7 +77,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         const ctx = createContext(args, io)
         try {
           // --bootstrap > HYPERNET_BOOTSTRAP > config.json's list, where a command takes it (never with --local)
-          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = envBootstrap() ?? nonEmpty((await readConfig(ctx.paths.config)).bootstrap)
+          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = resolveBootstrap(undefined, (await readConfig(ctx.paths.config)).bootstrap)
           await def.run(ctx, args)
         } catch (err) {
           report(err, ctx.json)
@@ -94,10 +94,6 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     if (!failed) report(err, argv.includes('--json') || (jsonEnv && !argv.includes('--no-json')))
   }
   return exitCode
-}
-
-function nonEmpty(list: string[] | undefined): string[] | undefined {
-  return list && list.length ? list : undefined
 }
 
 /** yargs' message for missing positionals names no command; say which and what it expects. */
