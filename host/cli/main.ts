@@ -5,9 +5,8 @@ import type { CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { commands } from './commands/index.ts'
 import type { CommandDef } from './command.ts'
-import { ENV, envFlag, resolveBootstrap } from './env.ts'
+import { ENV, envBootstrap, envFlag } from './env.ts'
 import { safeText } from './safe-text.ts'
-import { readConfig } from '../config/config-file.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
@@ -76,8 +75,9 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         if (args.json === undefined) args.json = jsonEnv
         const ctx = createContext(args, io)
         try {
-          // --bootstrap > HYPERNET_BOOTSTRAP > config.json's list, where a command takes it (never with --local)
-          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = resolveBootstrap(undefined, (await readConfig(ctx.paths.config)).bootstrap)
+          // HYPERNET_BOOTSTRAP stands for --bootstrap where a command takes it (never with --local);
+          // config.json's list comes after the daemon's network (commandDht) and in start (withConfig)
+          if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = envBootstrap()
           await def.run(ctx, args)
         } catch (err) {
           report(err, ctx.json)

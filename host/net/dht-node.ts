@@ -98,6 +98,8 @@ export async function startLocalNetwork(size = 10, port?: number, host = '127.0.
 
 export interface BootstrapNode {
   dht: DHT
+  /** Every node it runs, the bootstrap node first. */
+  nodes: DHT[]
   /** `host:port`, what other hosts put in --bootstrap or `config set bootstrap`. */
   address: string
   close(): Promise<void>
@@ -108,25 +110,31 @@ export interface BootstrapNode {
  * what `hyperdht --bootstrap --host` runs): persistent and unfirewalled from the first moment,
  * its node id derived from `host:port`, so `host` must be the IPv4 address others reach it at.
  * It binds all interfaces. `join` names the other bootstrap nodes of the same network.
+ * `size - 1` more persistent nodes run beside it (measured: with the bootstrap node alone, hosts
+ * that are still adaptive found each other's records but could not connect, since hole punching
+ * needs NAT samples from several nodes; hyperdht's testnet uses 10 for the same reason).
  * @throws ADDRESS_IN_USE when `port` is taken
  */
-export async function startBootstrapNode(host: string, port: number, join: NodeAddress[] = []): Promise<BootstrapNode> {
+export async function startBootstrapNode(host: string, port: number, join: NodeAddress[] = [], size = 1): Promise<BootstrapNode> {
   const dht = DHT.bootstrapper(port, host, { bootstrap: join })
+  const nodes = [dht]
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    for (const n of [...nodes].reverse()) await n.destroy()
+  }
   try {
     await dht.ready()
+    for (let i = 1; i < size; i++) {
+      const node = new DHT({ ephemeral: false, firewalled: false, bootstrap: [{ host, port }, ...join] })
+      nodes.push(node)
+      await node.fullyBootstrapped()
+    }
   } catch (err) {
-    await dht.destroy()
+    await close()
     if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw HypernetError.ADDRESS_IN_USE('--port', `0.0.0.0:${port}`, undefined, err, 'UDP port')
     throw err
   }
-  let closed = false
-  return {
-    dht,
-    address: `${host}:${port}`,
-    async close() {
-      if (closed) return
-      closed = true
-      await dht.destroy()
-    }
-  }
+  return { dht, nodes, address: `${host}:${port}`, close }
 }

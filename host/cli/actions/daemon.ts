@@ -8,6 +8,7 @@ import { HypernetError } from '../../errors.ts'
 import { parseBootstrap } from '../../net/dht-node.ts'
 import { advertisedAddress, isLocalAddress } from '../../net/interfaces.ts'
 import { readConfig } from '../../config/config-file.ts'
+import { resolveBootstrap } from '../env.ts'
 import type { HostConfig } from '../../config/config-schema.ts'
 import type { CliContext } from '../context.ts'
 import { formatPaths, relayInit } from './relay-options.ts'
@@ -91,12 +92,13 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
 type StartArgs = { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; host?: string; port?: number; lan?: boolean; verbose?: boolean; serve?: boolean } & RelayArgs & OnionArgs
 
 /**
- * `start`'s flags over config.json's settings (the bootstrap list is merged in main.ts, after
- * HYPERNET_BOOTSTRAP): a flag given wins; the file's relay and onion limits apply only when the
- * relay they limit is on.
+ * `start`'s flags over config.json's settings (`bootstrap` already holds HYPERNET_BOOTSTRAP when
+ * no flag was given: main.ts): a flag given wins; the file's relay and onion limits apply only
+ * when the relay they limit is on; with --local the file's bootstrap list is not used.
  */
 export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
   const a = { ...flags }
+  if (!a.local) a.bootstrap = resolveBootstrap(a.bootstrap, config.bootstrap, {})
   a.port ??= config.port
   a.lan ??= config.lan?.enabled
   a.relay ??= config.relay?.enabled

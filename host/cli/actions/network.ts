@@ -2,11 +2,15 @@ import type DHT from 'hyperdht'
 import { callDaemon, daemonRunning } from '../../control/control-client.ts'
 import { bindDhtNode, createDhtNode, parseBootstrap } from '../../net/dht-node.ts'
 import type { CliContext } from '../context.ts'
+import { readConfig } from '../../config/config-file.ts'
+import { resolveBootstrap } from '../env.ts'
 
 /**
- * A DHT node for a command that runs without the daemon: bootstrapped from `--bootstrap`, or,
- * when a daemon runs on this home, from the daemon's own network (so commands next to a
- * `start --local` daemon find its embedded network), else the public network.
+ * A DHT node for a command that runs without the daemon: bootstrapped from `--bootstrap` (or
+ * HYPERNET_BOOTSTRAP), or, when a daemon runs on this home, from the daemon's own network (so
+ * commands next to a `start --local` daemon find its embedded network), else from config.json's
+ * `bootstrap` list, else the public network.
+ * @throws USAGE (bad address), CONFIG_INVALID
  */
 export async function commandDht(ctx: CliContext, bootstrapArg: string[] | undefined, opts: { waitForBootstrap?: boolean } = {}): Promise<DHT> {
   let bootstrap = parseBootstrap(bootstrapArg)
@@ -14,5 +18,6 @@ export async function commandDht(ctx: CliContext, bootstrapArg: string[] | undef
     const st = await callDaemon<{ network: { bootstrap: string[] } }>(ctx.paths.socket, 'status')
     bootstrap = parseBootstrap(st.network.bootstrap)
   }
+  bootstrap ??= parseBootstrap(resolveBootstrap(undefined, (await readConfig(ctx.paths.config)).bootstrap, {}))
   return opts.waitForBootstrap === false ? bindDhtNode({ bootstrap }) : createDhtNode({ bootstrap })
 }
