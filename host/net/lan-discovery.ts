@@ -41,6 +41,8 @@ export interface LanDiscoveryInit {
 export interface LanStatus {
   address: string
   port: number
+  /** True when no other DHT node answered: the LAN nodes replaced the bootstrap list. */
+  isolated: boolean
   peers: LanPeer[]
 }
 
@@ -53,6 +55,8 @@ export class LanDiscovery extends EventEmitter {
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
   private readonly instance: string
+  /** No DHT node had answered when discovery started: the LAN nodes are the bootstrap list. */
+  isolated = false
 
   constructor(private readonly c: { dht: DHT; log: Logger; hostKey: string }, private readonly init: LanDiscoveryInit = {}) {
     super()
@@ -72,6 +76,10 @@ export class LanDiscovery extends EventEmitter {
     const port = await freeUdpPort(address)
     this.node = DHT.bootstrapper(port, address, { host: address, bootstrap: [] })
     await this.node.ready()
+    // no DHT node answered (an isolated link): stop asking the unreachable bootstrap nodes in
+    // every query (each waits for their timeouts: measured 12 s an announce); the LAN is the network
+    this.isolated = this.c.dht.toArray().length === 0
+    if (this.isolated) this.c.dht.bootstrapNodes = [{ host: address, port }]
     this.c.dht.addNode({ host: address, port })
     const mdns = makeMdns({ interface: address, bind: '0.0.0.0', reuseAddr: true, loopback: true })
     this.mdns = mdns
@@ -89,7 +97,7 @@ export class LanDiscovery extends EventEmitter {
   }
 
   status(): LanStatus {
-    return { address: this.address, port: this.node?.address()?.port ?? 0, peers: [...this.peers.values()] }
+    return { address: this.address, port: this.node?.address()?.port ?? 0, isolated: this.isolated, peers: [...this.peers.values()] }
   }
 
   /** Ask the link again now (also done every queryIntervalMs). */
@@ -136,6 +144,7 @@ export class LanDiscovery extends EventEmitter {
     this.peers.set(id, peer)
     this.node?.addNode({ host, port })
     this.c.dht.addNode({ host, port })
+    if (this.isolated) this.c.dht.bootstrapNodes.push({ host, port })
     this.c.log.info('LAN peer found', { address: id, host: key })
     this.emit('peer', peer)
   }
