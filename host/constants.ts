@@ -357,3 +357,15 @@ export const CONTROL = {
   /** A connection with nothing running and nothing sent for this long is closed, in ms. */
   idleMs: 60_000
 } as const
+
+/** LAN discovery by multicast DNS (host/net/lan-discovery.ts). */
+export const LAN = {
+  /** The DNS-SD service type hosts advertise their LAN DHT node under. */
+  service: '_hypernet._udp.local',
+  /** How often a host asks the link who is there, in ms. */
+  queryIntervalMs: 10_000,
+  /** TTL of the records it answers with, in seconds. */
+  ttlSeconds: 120,
+  /** LAN peers remembered at most (a link is small; this bounds what a noisy one can cost). */
+  maxPeers: 256
+} as const

@@ -12,6 +12,7 @@ export type HypernetErrorCode =
   // files and formats
   | 'FILE_NOT_FOUND'
   | 'FILE_EXISTS'
+  | 'CONFIG_INVALID'
   | 'MANIFEST_NOT_JSON'
   | 'MANIFEST_INVALID'
   | 'WASM_INVALID'
@@ -123,6 +124,11 @@ export class HypernetError extends Error {
 
   static FILE_EXISTS(file: string): HypernetError {
     return new HypernetError('FILE_EXISTS', `${file}: already exists (pass --force to replace it)`)
+  }
+
+  /** The config file (or a `config set` value) breaks its schema: names the file and the field. */
+  static CONFIG_INVALID(file: string, path: string, msg: string, cause?: unknown): HypernetError {
+    return new HypernetError('CONFIG_INVALID', `${file} ${path || '/'}: ${msg}`, { cause, details: { file, path } })
   }
 
   static MANIFEST_NOT_JSON(file: string, cause?: unknown): HypernetError {

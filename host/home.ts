@@ -22,6 +22,7 @@ export function homePaths(home: string) {
     home,
     keys: join(home, 'keys'),
     store: join(home, 'store'),
+    config: join(home, 'config.json'),
     trust: join(home, 'trust.json'),
     firewall: join(home, 'firewall.json'),
     trustedHosts: join(home, 'trusted-hosts.json'),

@@ -39,3 +39,13 @@ export function envBootstrap(env: NodeJS.ProcessEnv = process.env): string[] | u
   if (bad !== undefined) throw HypernetError.USAGE(`${ENV.BOOTSTRAP}: expected host:port[,host:port...], got ${JSON.stringify(bad)}`)
   return list.length ? list : undefined
 }
+
+/**
+ * The bootstrap list a command uses: `--bootstrap` > HYPERNET_BOOTSTRAP > config.json's
+ * `bootstrap` > undefined (the command's own default: the daemon's network, else the public one).
+ * @throws USAGE for a bad HYPERNET_BOOTSTRAP
+ */
+export function resolveBootstrap(flag: string[] | undefined, file: string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
+  if (flag !== undefined) return flag
+  return envBootstrap(env) ?? (file && file.length ? file : undefined)
+}

@@ -75,7 +75,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
         if (args.json === undefined) args.json = jsonEnv
         const ctx = createContext(args, io)
         try {
-          // HYPERNET_BOOTSTRAP stands for --bootstrap where a command takes it (never with --local)
+          // HYPERNET_BOOTSTRAP stands for --bootstrap where a command takes it (never with --local);
+          // config.json's list comes after the daemon's network (commandDht) and in start (withConfig)
           if (takesBootstrap && args.bootstrap === undefined && !args.local) args.bootstrap = envBootstrap()
           await def.run(ctx, args)
         } catch (err) {

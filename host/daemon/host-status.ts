@@ -8,6 +8,7 @@ import type { KvSummary } from '../kv/kv-service.ts'
 import type { OnionRelayStatus } from '../onion/index.ts'
 import type { HiddenStatus } from './host-hidden.ts'
 import type { ServingStatus } from '../apps/index.ts'
+import type { LanStatus } from '../net/lan-discovery.ts'
 
 /** What `status` shows: the host, its network, every app and every advertised service. */
 export interface HostStatus {
@@ -26,6 +27,8 @@ export interface HostStatus {
     localAddress: string | null
     /** Onion relays the embedded local network runs (`start --local`). */
     localOnionRelays: number
+    /** LAN discovery (`lan.enabled`): this host's LAN DHT node and the hosts found on the link. */
+    lan?: LanStatus
   }
   apps: Array<{ name: string; version: string; codeHash: string } & Partial<Omit<PluginStatus, 'state'>> & { state: string; error?: string }>
   services: Array<{ app: string; service: string; port: number; hash: string; key: string; connections: number; lastRefresh: string | null; paths?: ServicePaths }>
@@ -96,7 +99,8 @@ export function hostStatus(h: Host): HostStatus {
       nat: !dht || h.noBootstrapAnswer ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
       publicAddress: remote && remote.host ? `${remote.host}:${remote.port}` : null,
       localAddress: local ? `${local.host}:${local.port}` : null,
-      localOnionRelays: h.localRelays.length
+      localOnionRelays: h.localRelays.length,
+      ...(h.lan ? { lan: h.lan.status() } : {})
     },
     apps,
     services,

@@ -8,6 +8,9 @@ import { homePaths } from '../home.ts'
 import type { HomePaths } from '../home.ts'
 import { loadOrCreateKeyFile } from '../keys/key-file.ts'
 import { createLogger, silentLogger } from '../log/logger.ts'
+import type { Level } from '../log/logger.ts'
+import { LanDiscovery } from '../net/lan-discovery.ts'
+import type { LanDiscoveryInit } from '../net/lan-discovery.ts'
 import type { Logger } from '../log/logger.ts'
 import { bindDhtNode, startLocalNetwork } from '../net/dht-node.ts'
 import type { LocalNetwork } from '../net/dht-node.ts'
@@ -67,6 +70,10 @@ export interface HostInit {
   localOnionRelays?: number
   /** UDP port of the host's DHT node. */
   port?: number
+  /** With `local`: the IPv4 address other machines reach the embedded network at (default: loopback only). */
+  localHost?: string
+  /** Find hosts on this link by multicast DNS and use them as DHT nodes (lan-discovery.ts). */
+  lan?: LanDiscoveryInit | boolean
   /** With `local`: the UDP port of the embedded network's bootstrap node (default: any free port). */
   localPort?: number
   /** With `localPort`: when it is taken, use any free port instead of failing (a default port, not one the user named). */
@@ -125,6 +132,8 @@ export class Host {
   appServer: AppServer | null = null
   /** Takes permission-neutral upgrades of apps whose publisher is trusted with --auto-upgrade. */
   autoUpgrader: AutoUpgrader | null = null
+  /** Hosts on this link found by multicast DNS (`lan.enabled`). */
+  lan: LanDiscovery | null = null
   /** The embedded network's onion relays (`start --local`). */
   readonly localRelays: StandaloneRelay[] = []
   readonly apps = new Map<string, RunningApp>()
@@ -173,6 +182,10 @@ export class Host {
     if (this.closing) throw HypernetError.INTERNAL('the host was closed while it was starting')
     this.log.info('dht node ready', { host: formatId(this.identity.publicKey), firewalled: this.dht.firewalled })
     if (this.noBootstrapAnswer) this.log.warn('no bootstrap node answered: this host runs alone, unreachable by peers, until the network comes back (is this machine offline? check --bootstrap)')
+    if (this.init.lan) {
+      this.lan = new LanDiscovery({ dht: this.dht, log: this.log, hostKey: formatId(this.identity.publicKey) }, typeof this.init.lan === 'object' ? this.init.lan : {})
+      await this.lan.ready()
+    }
     this.pathTracker = new PathTracker(this.dht)
     // the DHT store: its plugin on this node (and on an embedded network's), and the republisher
     for (const node of this.network?.nodes ?? []) registerKvPlugin(node, this.init.kv)
@@ -180,7 +193,7 @@ export class Host {
     await this.kv.ready()
     if (this.init.relay) {
       const { port, limits } = this.init.relay
-      this.relay = new RelayServer(relayKeyPair(this.identity.secretKey), this.log, { bootstrap, port, limits, host: this.init.local ? '127.0.0.1' : undefined, denied: () => this.listener?.policy.deny ?? new Set() })
+      this.relay = new RelayServer(relayKeyPair(this.identity.secretKey), this.log, { bootstrap, port, limits, host: this.loopbackOnly ? '127.0.0.1' : undefined, denied: () => this.listener?.policy.deny ?? new Set() })
       await this.relay.ready()
     }
     this.relays = new RelayDirectory(this.dht, this.log, { exclude: this.relay ? [formatId(this.relay.keyPair.publicKey)] : [], pinned: this.init.relays })
@@ -272,11 +285,11 @@ export class Host {
   private async startLocalNetwork(size: number): Promise<LocalNetwork> {
     const port = this.init.localPort
     try {
-      return await startLocalNetwork(size, port)
+      return await startLocalNetwork(size, port, this.init.localHost)
     } catch (err) {
       if (!(isHypernetError(err, 'ADDRESS_IN_USE') && this.init.localPortFallback)) throw err
       this.log.warn(`UDP port ${port} is taken (another embedded network?): this one uses a free port instead; choose one with --local-port`)
-      return startLocalNetwork(size)
+      return startLocalNetwork(size, undefined, this.init.localHost)
     }
   }
 
@@ -287,7 +300,7 @@ export class Host {
    * @throws ADDRESS_IN_USE
    */
   private async joinDht(bootstrap: NodeAddress[] | undefined): Promise<DHT> {
-    const dht = await bindDhtNode({ bootstrap, port: this.init.port, host: this.init.local ? '127.0.0.1' : undefined })
+    const dht = await bindDhtNode({ bootstrap, port: this.init.port, host: this.loopbackOnly ? '127.0.0.1' : undefined })
     this.dht = dht
     const from = this.network ? 'the embedded local network' : bootstrap ? bootstrap.map((b) => `${b.host}:${b.port}`).join(', ') || 'nobody (first node of a new network)' : 'the public HyperDHT network'
     this.log.info(`joining the DHT: waiting for a bootstrap node to answer (${from})`)
@@ -299,6 +312,11 @@ export class Host {
     }
     this.expectsBootstrapAnswer = bootstrap === undefined || bootstrap.length > 0
     return dht
+  }
+
+  /** An embedded network served on loopback only: the host's own sockets stay there too. */
+  private get loopbackOnly(): boolean {
+    return Boolean(this.init.local) && !this.init.localHost
   }
 
   /** True when the node has bootstrapped without a single DHT node answering (offline). */
@@ -458,6 +476,7 @@ export class Host {
       await this.relay?.close()
       await this.kv?.close()
       this.pathTracker?.close()
+      await this.lan?.close()
       await this.dht?.destroy()
       for (const r of [...this.localRelays].reverse()) await r.close()
       await this.network?.close()
@@ -474,9 +493,9 @@ function destroyLate(stream: DuplexLike): void {
 }
 
 /** Create a host for a home folder, logging JSON lines to `<home>/logs/host.log`. */
-export function createHost(init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean }): Host {
+export function createHost(init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean; logLevel?: Level }): Host {
   const logger =
     init.logger ??
-    createLogger({ file: join(homePaths(init.home).logs, 'host.log'), terminal: init.terminal, terminalLevel: init.verbose ? 'debug' : 'info' })
+    createLogger({ file: join(homePaths(init.home).logs, 'host.log'), terminal: init.terminal, terminalLevel: init.verbose ? 'debug' : (init.logLevel ?? 'info') })
   return new Host({ ...init, logger })
 }

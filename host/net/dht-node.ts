@@ -71,15 +71,17 @@ export interface LocalNetwork {
 }
 
 /**
- * Run a DHT of `size` nodes on 127.0.0.1 in this process; its bootstrap node on `port` when given.
+ * Run a DHT of `size` nodes in this process, on 127.0.0.1 (or reachable at `host` from other
+ * machines); its bootstrap node on `port` when given.
  * @throws ADDRESS_IN_USE when `port` is taken (dht-rpc would quietly take another)
  */
-export async function startLocalNetwork(size = 10, port?: number): Promise<LocalNetwork> {
-  const testnet: Testnet = await createTestnet(size, { host: '127.0.0.1', port })
+export async function startLocalNetwork(size = 10, port?: number, host = '127.0.0.1'): Promise<LocalNetwork> {
+  // hyperdht's testnet binds 0.0.0.0 for any host but 127.0.0.1, and hands out `host` as the address
+  const testnet: Testnet = await createTestnet(size, { host, port })
   const first = testnet.bootstrap[0]
   if (port && first.port !== port) {
     await testnet.destroy()
-    throw HypernetError.ADDRESS_IN_USE('--local-port', `127.0.0.1:${port}`, undefined, undefined, 'UDP port')
+    throw HypernetError.ADDRESS_IN_USE('--local-port', `${host}:${port}`, undefined, undefined, 'UDP port')
   }
   let closed = false
   return {
@@ -92,4 +94,47 @@ export async function startLocalNetwork(size = 10, port?: number): Promise<Local
       await testnet.destroy()
     }
   }
+}
+
+export interface BootstrapNode {
+  dht: DHT
+  /** Every node it runs, the bootstrap node first. */
+  nodes: DHT[]
+  /** `host:port`, what other hosts put in --bootstrap or `config set bootstrap`. */
+  address: string
+  close(): Promise<void>
+}
+
+/**
+ * Run a bootstrap node of a private network: hyperdht's own bootstrap mode (`DHT.bootstrapper`,
+ * what `hyperdht --bootstrap --host` runs): persistent and unfirewalled from the first moment,
+ * its node id derived from `host:port`, so `host` must be the IPv4 address others reach it at.
+ * It binds all interfaces. `join` names the other bootstrap nodes of the same network.
+ * `size - 1` more persistent nodes run beside it (measured: with the bootstrap node alone, hosts
+ * that are still adaptive found each other's records but could not connect, since hole punching
+ * needs NAT samples from several nodes; hyperdht's testnet uses 10 for the same reason).
+ * @throws ADDRESS_IN_USE when `port` is taken
+ */
+export async function startBootstrapNode(host: string, port: number, join: NodeAddress[] = [], size = 1): Promise<BootstrapNode> {
+  const dht = DHT.bootstrapper(port, host, { bootstrap: join })
+  const nodes = [dht]
+  let closed = false
+  const close = async () => {
+    if (closed) return
+    closed = true
+    for (const n of [...nodes].reverse()) await n.destroy()
+  }
+  try {
+    await dht.ready()
+    for (let i = 1; i < size; i++) {
+      const node = new DHT({ ephemeral: false, firewalled: false, bootstrap: [{ host, port }, ...join] })
+      nodes.push(node)
+      await node.fullyBootstrapped()
+    }
+  } catch (err) {
+    await close()
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw HypernetError.ADDRESS_IN_USE('--port', `0.0.0.0:${port}`, undefined, err, 'UDP port')
+    throw err
+  }
+  return { dht, nodes, address: `${host}:${port}`, close }
 }

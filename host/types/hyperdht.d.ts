@@ -122,6 +122,8 @@ declare module 'hyperdht' {
     address(): { host: string; port: number }
     remoteAddress(): { host: string | null; port: number } | null
     toArray(): NodeAddress[]
+    /** Put a node in the routing table by address (dht-rpc). */
+    addNode(node: NodeAddress): void
     destroy(opts?: { force?: boolean }): Promise<void>
     createServer(opts?: ServerOptions, onconnection?: (socket: SecretStream) => void): Server
     connect(publicKey: Buffer | string, opts?: ConnectOptions): SecretStream

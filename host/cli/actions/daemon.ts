@@ -6,6 +6,10 @@ import { createHost } from '../../daemon/host.ts'
 import type { HostStatus } from '../../daemon/host-status.ts'
 import { HypernetError } from '../../errors.ts'
 import { parseBootstrap } from '../../net/dht-node.ts'
+import { advertisedAddress, isLocalAddress } from '../../net/interfaces.ts'
+import { readConfig } from '../../config/config-file.ts'
+import { resolveBootstrap } from '../env.ts'
+import type { HostConfig } from '../../config/config-schema.ts'
 import type { CliContext } from '../context.ts'
 import { formatPaths, relayInit } from './relay-options.ts'
 import type { RelayArgs } from './relay-options.ts'
@@ -22,8 +26,13 @@ export const LOCAL_PORT = 49737
  * of the start closes everything opened so far, in reverse.
  * @throws DAEMON_RUNNING, SOCKET_PATH_TOO_LONG, ADDRESS_IN_USE (--port taken), USAGE (bad --bootstrap), and startup failures
  */
-export async function start(ctx: CliContext, args: { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; port?: number; verbose?: boolean; serve?: boolean } & RelayArgs & OnionArgs): Promise<void> {
+export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
+  const config = await readConfig(ctx.paths.config)
+  const args = withConfig(flags, config)
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
+  if (args.host !== undefined && !args.local) throw HypernetError.USAGE('--host: this needs --local (it is where the embedded network is served; a joining host binds all addresses)')
+  const localHost = args.host === undefined ? undefined : advertisedAddress(args.host)
+  if (args.host !== undefined && (!localHost || !isLocalAddress(localHost))) throw HypernetError.USAGE(`--host: expected an IPv4 address of this machine (or 0.0.0.0), got ${JSON.stringify(args.host)}`)
   if (args.localRelays !== undefined && !args.local) throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
   const localRelays = args.localRelays ?? LOCAL_ONION_RELAYS
   if (!Number.isInteger(localRelays) || localRelays < 0 || localRelays > 16) throw HypernetError.USAGE(`--local-relays: expected a whole number from 0 to 16, got ${args.localRelays}`)
@@ -40,9 +49,13 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
     localOnionRelays: args.local ? localRelays : undefined,
     localPort: args.local ? (args.localPort ?? LOCAL_PORT) : undefined,
     localPortFallback: args.localPort === undefined,
+    ...(localHost ? { localHost } : {}),
     port: args.port,
+    ...(args.lan ? { lan: config.lan?.address ? { address: config.lan.address } : true } : {}),
+    ...(config.serving ? { servingLimits: config.serving } : {}),
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
     verbose: args.verbose,
+    logLevel: config.logLevel,
     ...relayInit(args),
     ...onionInit(args),
     ...(args.serve === false ? { serve: false } : {})
@@ -76,13 +89,41 @@ export async function start(ctx: CliContext, args: { bootstrap?: string[]; local
   }
 }
 
+type StartArgs = { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; host?: string; port?: number; lan?: boolean; verbose?: boolean; serve?: boolean } & RelayArgs & OnionArgs
+
+/**
+ * `start`'s flags over config.json's settings (`bootstrap` already holds HYPERNET_BOOTSTRAP when
+ * no flag was given: main.ts): a flag given wins; the file's relay and onion limits apply only
+ * when the relay they limit is on; with --local the file's bootstrap list is not used.
+ */
+export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
+  const a = { ...flags }
+  if (!a.local) a.bootstrap = resolveBootstrap(a.bootstrap, config.bootstrap, {})
+  a.port ??= config.port
+  a.lan ??= config.lan?.enabled
+  a.relay ??= config.relay?.enabled
+  if (a.relay) {
+    a.relayPort ??= config.relay?.port
+    a.relayMaxConnections ??= config.relay?.maxConnections
+    a.relayMaxBandwidth ??= config.relay?.maxBandwidth
+  }
+  if (!a.useRelay?.length && config.relay?.use?.length) a.useRelay = config.relay.use
+  a.onionRelay ??= config.onion?.relay
+  if (a.onionRelay) {
+    a.onionMaxCircuits ??= config.onion?.maxCircuits
+    a.onionMaxBandwidth ??= config.onion?.maxBandwidth
+  }
+  return a
+}
+
 function startBanner(st: HostStatus): string[] {
   const lines = [`host ${st.host.key} running (home ${st.host.home})`]
   if (st.network.local) {
-    lines.push(`embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}`)
+    lines.push(`embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}${st.network.bootstrap[0]?.startsWith('127.') ? ' (this machine only; --host serves it beyond loopback)' : ` (or: hypernet-host config set bootstrap ${st.network.bootstrap[0]})`}`)
     if (st.network.localOnionRelays) lines.push(`  with ${st.network.localOnionRelays} onion relays: connect --anonymous and hidden services work here`)
   }
   else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
+  if (st.network.lan) lines.push(`LAN discovery on: LAN DHT node ${st.network.lan.address}:${st.network.lan.port}, ${st.network.lan.peers.length} hosts found so far`)
   if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
   for (const a of st.apps) lines.push(`app ${a.name} ${a.version}: ${a.state}${a.error ? ` (${a.error})` : ''}`)
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
@@ -118,6 +159,7 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
     `host      ${id(st.host.key)}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
     `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
     `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
+    ...(n.lan ? [`lan       discovery on, LAN node ${n.lan.address}:${n.lan.port}; ${n.lan.peers.length} hosts found${n.lan.peers.length ? `: ${n.lan.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ''}`] : []),
     'apps'
   ]
   if (st.apps.length === 0) lines.push('  none installed')

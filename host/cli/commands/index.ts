@@ -21,6 +21,8 @@ import { upgradeCommand } from './upgrade.ts'
 import { servingCommand } from './serving.ts'
 import { versionCommand } from './version.ts'
 import { completionCommand } from './completion.ts'
+import { configCommand } from './config.ts'
+import { bootstrapCommand } from './bootstrap.ts'
 
 /** Every command, in the order `--help` lists them. */
 export const commands: CommandDef[] = [
@@ -34,6 +36,8 @@ export const commands: CommandDef[] = [
   kvCommand,
   bridgeCommand,
   netcheckCommand,
+  bootstrapCommand,
+  configCommand,
   newCommand,
   keysCommand,
   signCommand,

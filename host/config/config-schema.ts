@@ -1,0 +1,82 @@
+/**
+ * The schema of `<home>/config.json` (JSON Schema draft-07, checked with ajv). Every field is
+ * optional: an absent field means "the default". `additionalProperties: false` everywhere, so a
+ * misspelt key is an error, never silently ignored.
+ */
+
+const PORT = { type: 'integer', minimum: 1, maximum: 65535 } as const
+const COUNT = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const
+/** host:port, optionally with a `name@` prefix (hyperdht's bootstrap format). */
+export const ADDRESS_PATTERN = '^(?:[^@\\s]+@)?[^:\\s]+:\\d{1,5}$'
+/** A byte rate as the CLI takes it: 512K, 8M, 1G, or bytes. */
+const RATE = { type: 'string', pattern: '^\\d+(?:\\.\\d+)?\\s*[kKmMgG]?(?:i?[bB])?(?:/s)?$' } as const
+const KEY = { type: 'string', pattern: '^(?:[0-9a-fA-F]{64}|[13-9a-km-uw-z]{52})$' } as const
+
+export const CONFIG_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  title: 'hypernet-host config.json',
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    bootstrap: { type: 'array', maxItems: 64, items: { type: 'string', pattern: ADDRESS_PATTERN } },
+    port: PORT,
+    lan: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        address: { type: 'string', pattern: '^(?:(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(?:25[0-5]|2[0-4]\\d|1?\\d?\\d)$' }
+      }
+    },
+    relay: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        enabled: { type: 'boolean' },
+        port: PORT,
+        maxConnections: COUNT,
+        maxBandwidth: RATE,
+        use: { type: 'array', maxItems: 64, items: KEY }
+      }
+    },
+    onion: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        relay: { type: 'boolean' },
+        maxCircuits: COUNT,
+        maxBandwidth: RATE
+      }
+    },
+    serving: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        maxFetchesPerPeer: COUNT,
+        maxFetches: COUNT,
+        maxConnectionsPerPeer: COUNT,
+        bytesPerSecond: { type: 'integer', minimum: 1024 },
+        maxModuleBytes: { type: 'integer', minimum: 1024 }
+      }
+    },
+    metrics: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
+    },
+    logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] }
+  }
+} as const
+
+/** The config file's shape (what the schema accepts). */
+export interface HostConfig {
+  bootstrap?: string[]
+  port?: number
+  lan?: { enabled?: boolean; address?: string }
+  relay?: { enabled?: boolean; port?: number; maxConnections?: number; maxBandwidth?: string; use?: string[] }
+  onion?: { relay?: boolean; maxCircuits?: number; maxBandwidth?: string }
+  serving?: { maxFetchesPerPeer?: number; maxFetches?: number; maxConnectionsPerPeer?: number; bytesPerSecond?: number; maxModuleBytes?: number }
+  /** Reserved: the address a metrics endpoint will listen on; nothing reads it yet. */
+  metrics?: { address?: string }
+  logLevel?: 'debug' | 'info' | 'warn' | 'error'
+}
