@@ -142,7 +142,7 @@ test('start --local --local-port N runs the embedded network\'s bootstrap node o
   const port = await freeUdpPort()
   const { child, exited, out } = spawnCli(['--home', tmp.dir, 'start', '--local', '--local-relays', '0', '--local-port', String(port)], defer)
   await until(() => out.stdout.includes('Stop with'), 600)
-  assert.match(out.stdout, new RegExp(`embedded local network: other hosts join with --bootstrap 127\\.0\\.0\\.1:${port}\\n`))
+  assert.match(out.stdout, new RegExp(`embedded local network: other hosts join with --bootstrap 127\\.0\\.0\\.1:${port}[ \\n]`))
   child.kill('SIGTERM')
   assert.deepEqual(await exited, { code: 0, signal: null })
 })
