@@ -3,7 +3,7 @@ import type { KeyPair } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire } from '../messages.ts'
-import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
+import { bridgeServiceHash } from '../manifest/hashes.ts'
 import type { Logger } from '../log/logger.ts'
 import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
 

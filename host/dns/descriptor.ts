@@ -5,7 +5,7 @@ import { formatId } from '../encoding/ids.ts'
 import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
 import { decodeExact, encode, hostDescriptor } from '../messages.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire, HostDescriptorWire } from '../messages.ts'
-import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
+import { bridgeServiceHash } from '../manifest/hashes.ts'
 import { getMutable } from './mutable-get.ts'
 
 /**
