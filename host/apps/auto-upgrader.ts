@@ -1,9 +1,9 @@
 import type DHT from 'hyperdht'
 import { AUTO_UPGRADE_INTERVAL_MS } from '../constants.ts'
 import type { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
-import type { AppStore } from '../store/app-store.ts'
-import type { TrustStore } from '../store/trust-store.ts'
+import type { Logger } from '../log/index.ts'
+import type { AppStore } from '../store/index.ts'
+import type { TrustStore } from '../store/index.ts'
 import { findUpgrade } from './find-upgrades.ts'
 import { finishInstall } from './net-install.ts'
 

@@ -1,7 +1,7 @@
 import type { KeyPair, SecretStream } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import type { BridgeConnectionStatus, BridgePathInfo, BridgeStream, LedgerTotals } from './bridge-ledger.ts'
 import { bridgeServiceHash } from './bridge-service-hash.ts'
 import { BridgeStore, bridgeId, validateBridge } from './bridge-store.ts'

@@ -1,7 +1,7 @@
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { HypernetError, isHypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { BridgeLedger } from './bridge-ledger.ts'
 import type { BridgeStream } from './bridge-ledger.ts'
 import type { ListenBridgeConfig } from './bridge-store.ts'

@@ -1,10 +1,10 @@
-import type { ControlOp } from '../control/control-server.ts'
-import { NO_ARGS, argsSchema, bool, int, num, str } from '../control/control-args.ts'
-import { endorsementCheck } from '../dns/endorsement.ts'
-import { lookupVerified } from '../dns/lookup.ts'
+import type { ControlOp } from '../control/index.ts'
+import { NO_ARGS, argsSchema, bool, int, num, str } from '../control/index.ts'
+import { endorsementCheck } from '../dns/index.ts'
+import { lookupVerified } from '../dns/index.ts'
 import { HypernetError } from '../errors.ts'
 import { parseHash } from '../encoding/ids.ts'
-import { kvControlOps } from '../kv/kv-control.ts'
+import { kvControlOps } from '../kv/index.ts'
 import type { Host } from './host.ts'
 
 /**

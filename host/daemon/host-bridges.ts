@@ -1,9 +1,9 @@
 import type { SecretStream } from 'hyperdht'
-import { BridgeManager } from '../bridge/bridge-manager.ts'
-import type { BridgeDial } from '../bridge/listen-bridge.ts'
+import { BridgeManager } from '../bridge/index.ts'
+import type { BridgeDial } from '../bridge/index.ts'
 import { isHypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
-import { dialServiceHash } from '../net/dialer.ts'
+import { dialServiceHash } from '../net/index.ts'
 import { OnionStream, connectHidden, dialAnonymous } from '../onion/index.ts'
 import type { Host } from './host.ts'
 

@@ -1,7 +1,7 @@
 import { formatId } from '../encoding/ids.ts'
-import type { PathInfo } from '../net/connection-path.ts'
-import type { KnownRelay } from '../net/relay-directory.ts'
-import type { RelayStatus } from '../net/relay-server.ts'
+import type { PathInfo } from '../net/index.ts'
+import type { KnownRelay } from '../net/index.ts'
+import type { RelayStatus } from '../net/index.ts'
 import type { Host } from './host.ts'
 
 /** The parts of `status` about paths: how each connection travels, and the host's relays. */

@@ -1,10 +1,10 @@
 import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
-import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
+import { releaseTopic, serviceHash } from '../manifest/index.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire } from '../messages.ts'
-import { bridgeServiceHash } from '../manifest/hashes.ts'
-import type { Logger } from '../log/logger.ts'
+import { bridgeServiceHash } from '../manifest/index.ts'
+import type { Logger } from '../log/index.ts'
 import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
 
 /**

@@ -1,6 +1,6 @@
 import type DHT from 'hyperdht'
 import { KV } from '../constants.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import type { KvRecord } from './kv-record.ts'
 import { replicateImmutable, replicateRecord } from './kv-replicate.ts'
 import type { ReplicateReport } from './kv-replicate.ts'

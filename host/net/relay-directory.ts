@@ -1,7 +1,7 @@
 import type DHT from 'hyperdht'
 import { NAMESPACE, RELAY } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 
 /**
  * The relays this host may pair through when hole punching cannot work: hosts that run

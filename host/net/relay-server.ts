@@ -5,7 +5,7 @@ import { Server as BlindRelay } from 'blind-relay'
 import type { RelayStream } from 'blind-relay'
 import { NAMESPACE, RELAY } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { createDhtNode } from './dht-node.ts'
 import { probeReachability } from './netcheck.ts'
 

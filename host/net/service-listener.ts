@@ -2,7 +2,7 @@ import type DHT from 'hyperdht'
 import type { KeyPair, SecretStream, Server } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { PLUGIN_QUOTAS } from '../constants.ts'
 import { ConnectionLedger } from './connection-ledger.ts'
 

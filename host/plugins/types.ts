@@ -1,5 +1,5 @@
 import type { HypernetErrorCode } from '../errors.ts'
-import type { ManifestBody } from '../manifest/types.ts'
+import type { ManifestBody } from '../manifest/index.ts'
 import type { PluginQuotas } from './plugin-limits.ts'
 
 /**

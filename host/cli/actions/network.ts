@@ -1,6 +1,6 @@
 import type DHT from 'hyperdht'
-import { callDaemon, daemonRunning } from '../../control/control-client.ts'
-import { bindDhtNode, createDhtNode, parseBootstrap } from '../../net/dht-node.ts'
+import { callDaemon, daemonRunning } from '../../control/index.ts'
+import { bindDhtNode, createDhtNode, parseBootstrap } from '../../net/index.ts'
 import type { CliContext } from '../context.ts'
 
 /**
