@@ -7,6 +7,7 @@ import type { BridgeStream } from './bridge-ledger.ts'
 import type { ListenBridgeConfig } from './bridge-store.ts'
 import { formatHostPort } from './parse-address.ts'
 import { spliceStreams } from './splice-streams.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
 
 /**
  * Out of Hypernet: a local TCP port whose every connection becomes a connection to a Hypernet
@@ -27,7 +28,10 @@ export class ListenBridge {
   readonly ledger = new BridgeLedger()
   private server: Server | null = null
   private readonly sockets = new Set<Socket>()
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
 
   constructor(
     readonly config: ListenBridgeConfig,
@@ -61,9 +65,11 @@ export class ListenBridge {
     return formatHostPort(this.config)
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+  close(): Promise<void> {
+    return this.life.close(() => this.shutdown())
+  }
+
+  private async shutdown(): Promise<void> {
     const server = this.server
     this.server = null
     for (const s of this.sockets) s.destroy()

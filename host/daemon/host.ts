@@ -31,6 +31,7 @@ import type { HiddenSpec } from './host-hidden.ts'
 import type { HostParts } from './host-parts.ts'
 import { hostStatus } from './host-status.ts'
 import type { HostStatus } from './host-status.ts'
+import { backgroundCatch } from '../util/safety-catch.ts'
 
 /**
  * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
@@ -192,7 +193,7 @@ export class Host {
     await onionRelay?.ready()
     const dialer = this.add('dialer', new HostDialer({ dht, identity, relays, log, guardsFile: paths.guards, savedGuards, ownServiceKeys: () => this.ownServiceKeys() }))
     const runtime = this.add('runtime', createPluginRuntime({ dial: (t, app, signal) => dialer.dial(t, app.name, signal), logger: (e) => this.onRuntimeLog(e) }, { storageDir: paths.data, restart: init.restart }))
-    runtime.on('state', () => void this.readvertise())
+    runtime.on('state', () => void this.readvertise().catch(backgroundCatch(log, 'readvertise')))
     await runtime.ready()
     const hidden = this.add('hidden', new HostHiddenServices(init.hidden ?? [], { identity, log, onion: () => dialer.onion(), route: (app, service, stream) => runtime.handleConnection(app, service, stream) }, init.hiddenInit))
     const listener = this.add('listener', new ServiceListener(dht, (hash, stream) => this.route(runtime, hash, stream), log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...init.policy }, {
