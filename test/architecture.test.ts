@@ -124,8 +124,6 @@ function violations(graph: Graph, withLazy: Graph = graph): string[] {
   ]
 }
 
-if (process.env.ARCH_DUMP) console.log(violations(importGraph(HOST), importGraph(HOST, true)).join('\n'))
-
 test('host/ has no import cycle between files or folders, and no deep import into another folder', () => {
   const graph = importGraph(HOST)
   assert.ok(graph.size > 100, `read ${graph.size} files`)
