@@ -196,7 +196,7 @@ export class Host {
     runtime.on('state', () => void this.readvertise().catch(backgroundCatch(log, 'readvertise')))
     await runtime.ready()
     const hidden = this.add('hidden', new HostHiddenServices(init.hidden ?? [], { identity, log, onion: () => dialer.onion(), route: (app, service, stream) => runtime.handleConnection(app, service, stream) }, init.hiddenInit))
-    const listener = this.add('listener', new ServiceListener(dht, (hash, stream) => this.route(runtime, hash, stream), log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...init.policy }, {
+    const listener = this.add('listener', new ServiceListener(dht, (hash, stream) => this.route(hash, stream), log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...init.policy }, {
       // a host whose NAT randomizes ports offers a relay to its clients at once (as Hyperswarm does)
       relayThrough: () => (dht.randomized ? (relays.pickKnown() ?? null) : null)
     }))
@@ -319,7 +319,7 @@ export class Host {
     return deriveServiceKeyPair(this.need('identity').secretKey, Buffer.from(serviceHash, 'hex'))
   }
 
-  private route(runtime: PluginRuntime, serviceHash: string, stream: DuplexLike): void {
+  private route(serviceHash: string, stream: DuplexLike): void {
     const bridges = this.p.bridges
     if (bridges?.has(serviceHash)) return bridges.accept(serviceHash, stream as SecretStream)
     const r = this.routes.get(serviceHash)
@@ -327,7 +327,7 @@ export class Host {
       stream.destroy(HypernetError.NOT_FOUND(`service ${serviceHash} is not running here`))
       return
     }
-    runtime.handleConnection(r.app, r.service, stream)
+    this.need('runtime').handleConnection(r.app, r.service, stream)
   }
 
   /** The host's onion client (host-dialer.ts): circuits never run through this host's own relay. */
