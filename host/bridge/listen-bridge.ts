@@ -43,7 +43,11 @@ export class ListenBridge {
    * Open the TCP port.
    * @throws ADDRESS_IN_USE when the port is taken; USAGE when the host is not an address of this machine
    */
-  async ready(): Promise<void> {
+  ready(): Promise<void> {
+    return this.life.ready(() => this.open())
+  }
+
+  private async open(): Promise<void> {
     if (this.server || this.closed) return
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => this.onSocket(s))
     const where = formatHostPort(this.config)
