@@ -9,33 +9,33 @@ export { ABI_VERSION, LIMITS, MANIFEST_SCHEMA_ID, NAMESPACE } from './constants.
 export { decodeId, formatId, parseHash, parseKey } from './encoding/ids.ts'
 
 // manifests and verification
-export type { Manifest, ManifestBody, ServiceDecl, Permissions, Limits } from './manifest/types.ts'
-export { codeHash, serviceHash } from './manifest/hashes.ts'
-export { generateKeyPair, signManifest, verifyManifestSignature } from './manifest/signing.ts'
-export { signApp } from './manifest/sign-app.ts'
-export { validateManifest } from './manifest/validate.ts'
-export { auditApp, verifyApp } from './audit/audit-app.ts'
-export type { AuditReport, VerifiedApp } from './audit/audit-app.ts'
+export type { Manifest, ManifestBody, ServiceDecl, Permissions, Limits } from './manifest/index.ts'
+export { codeHash, serviceHash } from './manifest/index.ts'
+export { generateKeyPair, signManifest, verifyManifestSignature } from './manifest/index.ts'
+export { signApp } from './manifest/index.ts'
+export { validateManifest } from './manifest/index.ts'
+export { auditApp, verifyApp } from './audit/index.ts'
+export type { AuditReport, VerifiedApp } from './audit/index.ts'
 
 // the store
-export { createAppStore } from './store/app-store.ts'
-export type { AppStore, InstalledApp } from './store/app-store.ts'
+export { createAppStore } from './store/index.ts'
+export type { AppStore, InstalledApp } from './store/index.ts'
 
 // plugins: the runtime and the harness for plugin authors' tests
 export { createHarness, createPluginRuntime } from './plugins/index.ts'
 export type { Harness, PluginRuntime, PluginStatus } from './plugins/index.ts'
 
 // the host and the p2p DNS
-export { createHost, Host } from './daemon/host.ts'
-export type { HostInit } from './daemon/host.ts'
-export type { HostStatus } from './daemon/host-status.ts'
-export { lookupVerified } from './dns/lookup.ts'
-export type { LookupPeer } from './dns/lookup.ts'
-export { startLocalNetwork } from './net/dht-node.ts'
+export { createHost, Host } from './daemon/index.ts'
+export type { HostInit } from './daemon/index.ts'
+export type { HostStatus } from './daemon/index.ts'
+export { lookupVerified } from './dns/index.ts'
+export type { LookupPeer } from './dns/index.ts'
+export { startLocalNetwork } from './net/index.ts'
 
 // bridges, NAT traversal and relays
-export { bridgeServiceHash } from './bridge/bridge-service-hash.ts'
-export type { BridgeStatus } from './bridge/bridge-manager.ts'
-export { connectWithRelay } from './net/relay-connect.ts'
-export { netcheck } from './net/netcheck.ts'
-export type { NetcheckReport } from './net/netcheck.ts'
+export { bridgeServiceHash } from './bridge/index.ts'
+export type { BridgeStatus } from './bridge/index.ts'
+export { connectWithRelay } from './net/index.ts'
+export { netcheck } from './net/index.ts'
+export type { NetcheckReport } from './net/index.ts'

@@ -1,7 +1,7 @@
 import type DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
 import Protomux from 'protomux'
-import type { Channel, ProtomuxMessage } from 'protomux'
+import type { ProtomuxMessage } from 'protomux'
 import { APPS_PROTOCOL, APPS_REFUSAL, SERVING } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
@@ -63,7 +63,6 @@ export class AppsSession {
   private closing: Promise<void> | null = null
   private getManifestMsg!: ProtomuxMessage<AppsGetManifestWire>
   private getCodeMsg!: ProtomuxMessage<AppsGetCodeWire>
-  private channel!: Channel
 
   private constructor(private readonly stream: SecretStream, opts: SessionOptions) {
     this.vendor = formatId(stream.remotePublicKey)
@@ -115,7 +114,6 @@ export class AppsSession {
       }
     })
     if (!channel) return onreject()
-    this.channel = channel
     // wire types in order (APPS_MESSAGES): append only
     this.getManifestMsg = channel.addMessage<AppsGetManifestWire>({ encoding: appsGetManifest, onmessage: () => this.violation('a request') })
     channel.addMessage<AppsManifestWire>({ encoding: appsManifest, onmessage: (m) => this.onManifest(m) })

@@ -1,11 +1,12 @@
 import type DHT from 'hyperdht'
 import { AUTO_UPGRADE_INTERVAL_MS } from '../constants.ts'
 import type { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
-import type { AppStore } from '../store/app-store.ts'
-import type { TrustStore } from '../store/trust-store.ts'
+import type { Logger } from '../log/index.ts'
+import type { AppStore } from '../store/index.ts'
+import type { TrustStore } from '../store/index.ts'
 import { findUpgrade } from './find-upgrades.ts'
 import { finishInstall } from './net-install.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
 
 /**
  * The daemon's auto-upgrade: every `intervalMs`, for each installed app whose publisher is
@@ -36,15 +37,19 @@ export interface AutoUpgraderComponents {
 export class AutoUpgrader {
   private timer: NodeJS.Timeout | null = null
   private running: Promise<AutoUpgradeResult[]> | null = null
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
   private readonly held = new Set<string>()
 
   constructor(private readonly c: AutoUpgraderComponents, private readonly init: { intervalMs?: number } = {}) {}
 
-  async ready(): Promise<void> {
-    if (this.timer || this.closed) return
-    this.timer = setInterval(() => void this.runOnce(), this.init.intervalMs ?? AUTO_UPGRADE_INTERVAL_MS)
-    this.timer.unref()
+  ready(): Promise<void> {
+    return this.life.ready(() => {
+      this.timer = setInterval(() => void this.runOnce(), this.init.intervalMs ?? AUTO_UPGRADE_INTERVAL_MS)
+      this.timer.unref()
+    })
   }
 
   /** One round now (or the one already running). */
@@ -60,10 +65,11 @@ export class AutoUpgrader {
     return this.running
   }
 
-  async close(): Promise<void> {
-    this.closed = true
-    if (this.timer) clearInterval(this.timer)
-    await this.running
+  close(): Promise<void> {
+    return this.life.close(async () => {
+      if (this.timer) clearInterval(this.timer)
+      await this.running
+    })
   }
 
   private async round(): Promise<AutoUpgradeResult[]> {

@@ -1,8 +1,8 @@
 import type DHT from 'hyperdht'
-import { lookupVerified } from '../dns/lookup.ts'
-import { releaseTopic } from '../manifest/hashes.ts'
-import type { InstalledApp } from '../store/app-store.ts'
-import { compareVersions } from '../store/install-policy.ts'
+import { lookupVerified } from '../dns/index.ts'
+import { releaseTopic } from '../manifest/index.ts'
+import type { InstalledApp } from '../store/index.ts'
+import { compareVersions } from '../store/index.ts'
 import { closeAnswers, fetchManifest } from './fetch-app.ts'
 import type { AuditedRelease } from './fetch-app.ts'
 

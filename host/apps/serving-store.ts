@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { HypernetError } from '../errors.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
-import { withLock } from '../store/lock.ts'
+import { withLock } from '../store/index.ts'
 
 /**
  * The operator's serving switches, in `<home>/serving.json`: `{ "version": 1, "enabled": bool,

@@ -1,8 +1,8 @@
 import { CONNECTION_EXPORTS, EXTISM_ENV_DENIED, EXTISM_ENV_MODULE, HOST_FUNCTIONS, HOST_MODULE, REQUIRED_EXPORTS, TIMER_EXPORT } from '../abi.ts'
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
-import type { Manifest } from '../manifest/types.ts'
-import type { WasmFacts } from '../manifest/wasm-module.ts'
+import type { Manifest } from '../manifest/index.ts'
+import type { WasmFacts } from '../manifest/index.ts'
 
 /**
  * Checks of a module against ABI v1 and its manifest. Rules: a module imports only functions,

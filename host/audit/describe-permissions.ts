@@ -1,6 +1,6 @@
 import { LIMITS, PLUGIN_QUOTAS } from '../constants.ts'
 import type { PluginQuotaName } from '../constants.ts'
-import type { Manifest } from '../manifest/types.ts'
+import type { Manifest } from '../manifest/index.ts'
 
 /**
  * Permissions in words a person understands, with the risky ones flagged. Policy: anything

@@ -1,7 +1,7 @@
 import { LIMITS, PLUGIN_QUOTAS } from '../constants.ts'
 import type { PluginQuotaName } from '../constants.ts'
 import { formatBytes } from './describe-permissions.ts'
-import type { Manifest } from '../manifest/types.ts'
+import type { Manifest } from '../manifest/index.ts'
 
 /**
  * What a new release asks for beyond the installed one: shown before every upgrade, and the

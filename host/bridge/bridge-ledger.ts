@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream'
 import { formatId } from '../encoding/ids.ts'
-import type { ConnectionPath, PathInfo } from '../net/connection-path.ts'
+import type { ConnectionPath, PathInfo } from '../net/index.ts'
 import type { SpliceCounters } from './splice-streams.ts'
 
 /**

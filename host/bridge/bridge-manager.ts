@@ -1,7 +1,7 @@
 import type { KeyPair, SecretStream } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import type { BridgeConnectionStatus, BridgePathInfo, BridgeStream, LedgerTotals } from './bridge-ledger.ts'
 import { bridgeServiceHash } from './bridge-service-hash.ts'
 import { BridgeStore, bridgeId, validateBridge } from './bridge-store.ts'
@@ -9,6 +9,7 @@ import type { BridgeConfig, ExposeBridgeConfig, ListenBridgeConfig } from './bri
 import { ExposeBridge } from './expose-bridge.ts'
 import { ListenBridge } from './listen-bridge.ts'
 import type { BridgeDial } from './listen-bridge.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
 
 /**
  * Runs the bridges of `<home>/bridges.json` in the daemon: opens each listen bridge's port,
@@ -77,7 +78,10 @@ export class BridgeManager {
   /** service hash (hex) -> exposed bridge */
   private readonly exposed = new Map<string, ExposeBridge>()
   private chain: Promise<unknown> = Promise.resolve()
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
 
   constructor(
     private readonly c: BridgeManagerComponents,
@@ -165,11 +169,11 @@ export class BridgeManager {
     return out
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    await this.chain.catch(() => {})
-    for (const id of [...this.running.keys()]) await this.stop(id)
+  close(): Promise<void> {
+    return this.life.close(async () => {
+      await this.chain.catch(() => {})
+      for (const id of [...this.running.keys()]) await this.stop(id)
+    })
   }
 
   private describe(config: BridgeConfig): Omit<BridgeStatus, 'state' | 'error' | 'open' | keyof LedgerTotals> {

@@ -1,6 +1,6 @@
 import { connect } from 'node:net'
 import type { SecretStream } from 'hyperdht'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { BridgeLedger } from './bridge-ledger.ts'
 import type { ExposeBridgeConfig } from './bridge-store.ts'
 import { parseHostPort } from './parse-address.ts'

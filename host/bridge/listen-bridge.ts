@@ -1,12 +1,13 @@
 import { createServer } from 'node:net'
 import type { Server, Socket } from 'node:net'
 import { HypernetError, isHypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { BridgeLedger } from './bridge-ledger.ts'
 import type { BridgeStream } from './bridge-ledger.ts'
 import type { ListenBridgeConfig } from './bridge-store.ts'
 import { formatHostPort } from './parse-address.ts'
 import { spliceStreams } from './splice-streams.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
 
 /**
  * Out of Hypernet: a local TCP port whose every connection becomes a connection to a Hypernet
@@ -27,7 +28,10 @@ export class ListenBridge {
   readonly ledger = new BridgeLedger()
   private server: Server | null = null
   private readonly sockets = new Set<Socket>()
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
 
   constructor(
     readonly config: ListenBridgeConfig,
@@ -39,7 +43,11 @@ export class ListenBridge {
    * Open the TCP port.
    * @throws ADDRESS_IN_USE when the port is taken; USAGE when the host is not an address of this machine
    */
-  async ready(): Promise<void> {
+  ready(): Promise<void> {
+    return this.life.ready(() => this.open())
+  }
+
+  private async open(): Promise<void> {
     if (this.server || this.closed) return
     const server = createServer({ allowHalfOpen: true, pauseOnConnect: true }, (s) => this.onSocket(s))
     const where = formatHostPort(this.config)
@@ -61,9 +69,11 @@ export class ListenBridge {
     return formatHostPort(this.config)
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
+  close(): Promise<void> {
+    return this.life.close(() => this.shutdown())
+  }
+
+  private async shutdown(): Promise<void> {
     const server = this.server
     this.server = null
     for (const s of this.sockets) s.destroy()

@@ -1,4 +1,4 @@
-import type { AuditReport } from '../audit/audit-app.ts'
+import type { AuditReport } from '../audit/index.ts'
 import { safeLines } from './safe-text.ts'
 
 /** The audit report for people: first line the verdict, then what the app is and asks for (every line escaped: it quotes the manifest). */

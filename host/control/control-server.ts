@@ -4,7 +4,7 @@ import { chmod, rm } from 'node:fs/promises'
 import type { ValidateFunction } from 'ajv'
 import { CONTROL } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { ControlSchemas, checkArgs } from './control-args.ts'
 import type { ArgsSchema } from './control-args.ts'
 

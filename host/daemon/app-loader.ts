@@ -1,8 +1,8 @@
-import { verifyApp } from '../audit/audit-app.ts'
+import { verifyApp } from '../audit/index.ts'
 import { formatId, parseHash, parseKey } from '../encoding/ids.ts'
-import { serviceHash } from '../manifest/hashes.ts'
-import type { Manifest } from '../manifest/types.ts'
-import type { AppStore, InstalledApp } from '../store/app-store.ts'
+import { serviceHash } from '../manifest/index.ts'
+import type { Manifest } from '../manifest/index.ts'
+import type { AppStore, InstalledApp } from '../store/index.ts'
 
 /**
  * Loads installed apps for running. Every start re-verifies what is on disk (signature, code

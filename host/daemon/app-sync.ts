@@ -1,16 +1,16 @@
 import type { KeyPair } from 'hyperdht'
-import type { Advertiser } from '../dns/advertiser.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Advertiser } from '../dns/index.ts'
+import type { Logger } from '../log/index.ts'
 import type { DescriptorAppWire } from '../messages.ts'
-import type { ServiceListener } from '../net/service-listener.ts'
+import type { ServiceListener } from '../net/index.ts'
 import type { PluginRuntime } from '../plugins/index.ts'
-import type { AppStore } from '../store/app-store.ts'
-import { FirewallStore } from '../store/firewall-store.ts'
+import type { AppStore } from '../store/index.ts'
+import { FirewallStore } from '../store/index.ts'
 import { isHypernetError } from '../errors.ts'
 import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
 import type { LoadedApp } from './app-loader.ts'
 import type { HostHiddenServices } from './host-hidden.ts'
-import { resolveQuotas } from '../plugins/plugin-limits.ts'
+import { resolveQuotas } from '../plugins/index.ts'
 
 /**
  * Keeps a host's running apps in line with its store: starts new and upgraded apps (after

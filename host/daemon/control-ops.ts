@@ -1,11 +1,12 @@
-import type { ControlOp } from '../control/control-server.ts'
-import { NO_ARGS, argsSchema, bool, int, num, str } from '../control/control-args.ts'
-import { endorsementCheck } from '../dns/endorsement.ts'
-import { lookupVerified } from '../dns/lookup.ts'
+import type { ControlOp } from '../control/index.ts'
+import { NO_ARGS, argsSchema, bool, int, num, str } from '../control/index.ts'
+import { endorsementCheck } from '../dns/index.ts'
+import { lookupVerified } from '../dns/index.ts'
 import { HypernetError } from '../errors.ts'
 import { parseHash } from '../encoding/ids.ts'
-import { kvControlOps } from '../kv/kv-control.ts'
-import type { Host } from './host.ts'
+import { kvControlOps } from '../kv/index.ts'
+import type { HostParts } from './host-parts.ts'
+import type { HostStatus } from './host-status.ts'
 
 /**
  * What the CLI may ask a running daemon, by operation name:
@@ -22,14 +23,25 @@ import type { Host } from './host.ts'
  * Each declares the schema of its args; the control server refuses what does not match (BAD_ARGS)
  * before the operation runs.
  */
-export function controlOps(host: Host, requestStop: () => void): Record<string, ControlOp> {
+
+/** What the operations use of the host; a part not built yet answers DAEMON_UNREACHABLE ("still starting"). */
+export interface ControlHost {
+  readonly paths: { readonly socket: string }
+  /** The parts built so far. */
+  readonly built: Readonly<Partial<Pick<HostParts, 'dht' | 'kv' | 'bridges'>>>
+  status(): HostStatus
+  sync(): Promise<void>
+  restartApp(name: string): Promise<void>
+}
+
+export function controlOps(host: ControlHost, requestStop: () => void): Record<string, ControlOp> {
   return {
     status: { args: NO_ARGS, run: async () => host.status() },
     reload: {
       args: NO_ARGS,
       run: async () => {
         await host.sync()
-        await host.bridges?.reload()
+        await host.built.bridges?.reload()
         return host.status().apps.map((a) => ({ name: a.name, state: a.state }))
       }
     },
@@ -46,7 +58,7 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
       run: async (args, emit, signal) => {
         const hash = parseHash(args.hash, 'hash')
         const hosts = args.hosts ? new Set<string>(args.hosts) : undefined
-        const d = dht(host)
+        const d = part(host, 'dht')
         let n = 0
         for await (const p of lookupVerified(d, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal, hosts, endorsements: endorsementCheck(d), endorsedOnly: args.endorsed === true })) {
           emit(p)
@@ -58,14 +70,11 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
     'bridge.add': {
       // the shape only: validateBridge (in bridges.add) checks every value and names the flag at fault
       args: argsSchema({ kind: { enum: ['listen', 'expose'] }, target: str(256), host: str(256), port: int(0, 65535), name: str(256), anonymous: bool, hidden: bool }, ['kind']),
-      run: async (args) => bridges(host).add(args)
+      run: async (args) => part(host, 'bridges').add(args)
     },
-    'bridge.remove': { args: argsSchema({ ref: str(256) }, ['ref']), run: async (args) => bridges(host).remove(args.ref) },
-    'bridge.list': { args: NO_ARGS, run: async () => bridges(host).status() },
-    ...kvControlOps(() => {
-      if (!host.kv) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
-      return host.kv
-    }),
+    'bridge.remove': { args: argsSchema({ ref: str(256) }, ['ref']), run: async (args) => part(host, 'bridges').remove(args.ref) },
+    'bridge.list': { args: NO_ARGS, run: async () => part(host, 'bridges').status() },
+    ...kvControlOps(() => part(host, 'kv')),
     stop: {
       args: NO_ARGS,
       run: async () => {
@@ -76,12 +85,9 @@ export function controlOps(host: Host, requestStop: () => void): Record<string, 
   }
 }
 
-function dht(host: Host) {
-  if (!host.dht) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
-  return host.dht
-}
-
-function bridges(host: Host) {
-  if (!host.bridges) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
-  return host.bridges
+/** A part of the host once built. @throws DAEMON_UNREACHABLE while the daemon is still starting */
+function part<K extends keyof ControlHost['built']>(host: ControlHost, name: K): NonNullable<ControlHost['built'][K]> {
+  const p = host.built[name]
+  if (!p) throw HypernetError.DAEMON_UNREACHABLE(host.paths.socket, 'the daemon is still starting')
+  return p
 }

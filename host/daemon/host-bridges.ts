@@ -1,11 +1,12 @@
-import type { SecretStream } from 'hyperdht'
-import { BridgeManager } from '../bridge/bridge-manager.ts'
-import type { BridgeDial } from '../bridge/listen-bridge.ts'
+import type { KeyPair, SecretStream } from 'hyperdht'
+import { BridgeManager } from '../bridge/index.ts'
+import type { BridgeDial } from '../bridge/index.ts'
 import { isHypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
-import { dialServiceHash } from '../net/dialer.ts'
+import { dialServiceHash } from '../net/index.ts'
 import { OnionStream, connectHidden, dialAnonymous } from '../onion/index.ts'
-import type { Host } from './host.ts'
+import type { Logger } from '../log/index.ts'
+import type { HostParts } from './host-parts.ts'
 
 /**
  * Wires a host's bridges to its parts: listen bridges dial through the host (verified peers for
@@ -13,7 +14,18 @@ import type { Host } from './host.ts'
  * host's onion client, exposed services listen on keys derived like any service's and go
  * through the host's listener and advertiser.
  */
-export function createHostBridges(host: Host): BridgeManager {
+export interface HostBridgesComponents extends Pick<HostParts, 'identity' | 'dht' | 'dialer' | 'listener' | 'advertiser' | 'hidden' | 'pathTracker'> {
+  log: Logger
+  /** `<home>/bridges.json` */
+  bridgesFile: string
+  /** The service keys of this host's apps (hex): never dialed by hash. */
+  ownServiceKeys(): Set<string>
+  serviceKeyPair(serviceHash: string): KeyPair
+  /** service name -> app, for the names a bridge may not take. */
+  appServices(): Map<string, string>
+}
+
+export function createHostBridges(host: HostBridgesComponents): BridgeManager {
   // per target: whether it turned out to be a service hash or a key, and the last good peer
   const known = new Map<string, { kind: 'hash' | 'key'; key: Buffer | null }>()
   // streams of hidden services, both ways: their path is a rendezvous, not one the tracker knows
@@ -23,59 +35,60 @@ export function createHostBridges(host: Host): BridgeManager {
     const k = known.get(id)
     if (k?.key) {
       try {
-        return await host.connect(k.key)
+        return await host.dialer.connect(k.key)
       } catch {
         known.delete(id)
       }
     }
     if (k?.kind !== 'key') {
       try {
-        const { stream, peer } = await dialServiceHash(host.dht!, target, { exclude: host.ownServiceKeys(), connect: (key, ms) => host.connect(key, ms) })
+        const { stream, peer } = await dialServiceHash(host.dht, target, { exclude: host.ownServiceKeys(), connect: (key, ms) => host.dialer.connect(key, ms) })
         known.set(id, { kind: 'hash', key: Buffer.from(peer.serviceKey!, 'hex') })
         return stream
       } catch (err) {
         if (!isHypernetError(err, 'NOT_FOUND')) throw err
       }
     }
-    const stream = await host.connect(target)
+    const stream = await host.dialer.connect(target)
     known.set(id, { kind: 'key', key: target })
     return stream
   }
-  return new BridgeManager(
+  const manager: BridgeManager = new BridgeManager(
     {
-      identity: host.identity!,
+      identity: host.identity,
       log: host.log,
       dial,
       dialAnonymous: anonymousDial(host),
       dialHidden: async (key) => {
-        const { stream } = await connectHidden(host.onion(), key)
+        const { stream } = await connectHidden(host.dialer.onion(), key)
         hiddenStreams.add(stream)
         return stream
       },
       listenHidden: (hash, name) =>
-        host.hidden!.serve('bridge', name, hash, (s) => {
+        host.hidden.serve('bridge', name, hash, (s) => {
           hiddenStreams.add(s)
-          host.bridges?.accept(hash, s)
+          manager.accept(hash, s)
         }),
-      unlistenHidden: (hash) => host.hidden!.stop(hash),
+      unlistenHidden: (hash) => host.hidden.stop(hash),
       listen: async (hash) => {
         const kp = host.serviceKeyPair(hash)
-        await host.listener!.listen(hash, kp)
+        await host.listener.listen(hash, kp)
         return kp.publicKey
       },
-      unlisten: (hash) => host.listener!.unlisten(hash),
-      advertise: (bridges) => host.advertiser!.setBridges(bridges),
-      checkFits: (names) => host.advertiser!.checkFits(names.map((name) => ({ name, key: Buffer.alloc(32) }))),
-      appServices: () => new Map([...host.routes.values()].map((r) => [r.service, r.app])),
+      unlisten: (hash) => host.listener.unlisten(hash),
+      advertise: (bridges) => host.advertiser.setBridges(bridges),
+      checkFits: (names) => host.advertiser.checkFits(names.map((name) => ({ name, key: Buffer.alloc(32) }))),
+      appServices: () => host.appServices(),
       pathOf: (s) =>
         s instanceof OnionStream
           ? { path: 'onion', remote: null, relay: null, circuit: s.path.map((r) => r.relayKey) }
           : hiddenStreams.has(s)
             ? { path: 'hidden', remote: null, relay: null }
-            : host.pathTracker!.pathOf(s as SecretStream)
+            : host.pathTracker.pathOf(s as SecretStream)
     },
-    host.paths.bridges
+    host.bridgesFile
   )
+  return manager
 }
 
 /**
@@ -87,11 +100,11 @@ export function createHostBridges(host: Host): BridgeManager {
  * is looked up again only when the destination itself proved unreachable.
  * The dial throws NO_RELAYS, CIRCUIT_FAILED, CIRCUIT_TAMPERED.
  */
-function anonymousDial(host: Host): BridgeDial {
+function anonymousDial(host: Pick<HostBridgesComponents, 'dht' | 'dialer' | 'ownServiceKeys'>): BridgeDial {
   const resolved = new Map<string, Buffer>()
   return async (target) => {
     const id = formatId(target)
-    const client = host.onion()
+    const client = host.dialer.onion()
     const cached = resolved.get(id)
     if (cached) {
       try {
@@ -103,7 +116,7 @@ function anonymousDial(host: Host): BridgeDial {
     }
     let stream: OnionStream
     try {
-      stream = await dialAnonymous(host.dht!, client, { serviceHash: target, serviceKey: null }, host.ownServiceKeys())
+      stream = await dialAnonymous(host.dht, client, { serviceHash: target, serviceKey: null }, host.ownServiceKeys())
     } catch (err) {
       if (!isHypernetError(err, 'NOT_FOUND')) throw err
       stream = await client.connect(target)

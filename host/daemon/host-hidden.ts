@@ -1,6 +1,6 @@
 import type { KeyPair, SecretStream } from 'hyperdht'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { HiddenService, hiddenKeyPair } from '../onion/index.ts'
 import type { HiddenServiceInit, HiddenServiceStatus, OnionClient } from '../onion/index.ts'
 

@@ -1,14 +1,16 @@
 import { formatId } from '../encoding/ids.ts'
-import type { PluginStatus } from '../plugins/types.ts'
-import type { Host } from './host.ts'
-import type { BridgeStatus } from '../bridge/bridge-manager.ts'
+import type { PluginStatus } from '../plugins/index.ts'
+import type { NodeAddress } from 'hyperdht'
+import type { HostParts } from './host-parts.ts'
+import type { RunningApp } from './app-sync.ts'
+import type { BridgeStatus } from '../bridge/index.ts'
 import { relaysStatus, servicePaths } from './path-status.ts'
 import type { RelaysStatus, ServicePaths } from './path-status.ts'
-import type { KvSummary } from '../kv/kv-service.ts'
+import type { KvSummary } from '../kv/index.ts'
 import type { OnionRelayStatus } from '../onion/index.ts'
 import type { HiddenStatus } from './host-hidden.ts'
 import type { ServingStatus } from '../apps/index.ts'
-import type { LanStatus } from '../net/lan-discovery.ts'
+import type { LanStatus } from '../net/index.ts'
 
 /** What `status` shows: the host, its network, every app and every advertised service. */
 export interface HostStatus {
@@ -51,28 +53,45 @@ export interface HostStatus {
   mesh?: { key: string; meshes: number; peers: number; verified: number }
 }
 
+/** What a status snapshot reads: the host's tables, and its parts built so far (it works while the host starts). */
+export interface StatusComponents {
+  parts: Partial<Pick<HostParts, 'identity' | 'network' | 'dht' | 'advertiser' | 'listener' | 'runtime' | 'hidden' | 'pathTracker' | 'bridges' | 'relay' | 'relays' | 'kv' | 'onionRelay' | 'dialer' | 'appServer' | 'lan' | 'mesh'>>
+  home: string
+  startedAt: string
+  /** The bootstrap nodes asked for (HostInit.bootstrap). */
+  bootstrap?: NodeAddress[]
+  /** How many hidden services were asked for (`start --hidden`). */
+  hiddenAsked: number
+  noBootstrapAnswer: boolean
+  localOnionRelays: number
+  apps: ReadonlyMap<string, RunningApp>
+  invalid: ReadonlyMap<string, { code: string; message: string }>
+  serviceKeyPair(serviceHash: string): { publicKey: Buffer }
+}
+
 /** Snapshot a host's state. */
-export function hostStatus(h: Host): HostStatus {
+export function hostStatus(c: StatusComponents): HostStatus {
+  const h = c.parts
   const dht = h.dht
   const remote = dht?.remoteAddress() ?? null
   const local = dht ? dht.address() : null
   const advertised = new Map((h.advertiser?.status() ?? []).map((t) => [t.topic, t]))
   const conns = h.listener?.connections() ?? {}
   const apps: HostStatus['apps'] = []
-  for (const a of h.apps.values()) {
+  for (const a of c.apps.values()) {
     let st: PluginStatus | null = null
     try {
-      st = h.runtime!.status(a.manifest.app.name)
+      st = h.runtime ? h.runtime.status(a.manifest.app.name) : null
     } catch {
       st = null
     }
     apps.push({ name: a.manifest.app.name, version: a.manifest.app.version, codeHash: a.installed.codeHash, ...(st ?? {}), state: st?.state ?? 'stopped' })
   }
-  for (const [name, bad] of h.invalid) {
+  for (const [name, bad] of c.invalid) {
     apps.push({ name, version: '', codeHash: '', state: 'invalid', error: `${bad.message}` })
   }
   const services: HostStatus['services'] = []
-  for (const a of h.apps.values()) {
+  for (const a of c.apps.values()) {
     for (const s of a.services) {
       if (h.hidden?.isHidden(a.manifest.app.name, s.name)) continue
       services.push({
@@ -80,7 +99,7 @@ export function hostStatus(h: Host): HostStatus {
         service: s.name,
         port: s.port,
         hash: s.hash,
-        key: formatId(h.serviceKeyPair(s.hash).publicKey),
+        key: formatId(c.serviceKeyPair(s.hash).publicKey),
         connections: conns[s.hash] ?? 0,
         paths: servicePaths(h, s.hash),
         lastRefresh: advertised.get(s.hash)?.lastRefresh ?? null
@@ -88,18 +107,18 @@ export function hostStatus(h: Host): HostStatus {
     }
   }
   return {
-    host: { key: h.identity ? formatId(h.identity.publicKey) : '', home: h.paths.home, pid: process.pid, startedAt: h.startedAt },
+    host: { key: h.identity ? formatId(h.identity.publicKey) : '', home: c.home, pid: process.pid, startedAt: c.startedAt },
     network: {
-      bootstrap: h.network ? [h.network.address] : (h.init.bootstrap ?? []).map((b) => `${b.host}:${b.port}`),
-      local: h.network !== null,
+      bootstrap: h.network ? [h.network.address] : (c.bootstrap ?? []).map((b) => `${b.host}:${b.port}`),
+      local: Boolean(h.network),
       bootstrapped: dht ? !dht.destroyed && dht.bootstrapped !== false : false,
-      answered: !h.noBootstrapAnswer,
+      answered: !c.noBootstrapAnswer,
       nodes: dht && !dht.destroyed ? dht.toArray().length : 0,
       firewalled: dht?.firewalled ?? true,
-      nat: !dht || h.noBootstrapAnswer ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
+      nat: !dht || c.noBootstrapAnswer ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
       publicAddress: remote && remote.host ? `${remote.host}:${remote.port}` : null,
       localAddress: local ? `${local.host}:${local.port}` : null,
-      localOnionRelays: h.localRelays.length,
+      localOnionRelays: c.localOnionRelays,
       ...(h.lan ? { lan: h.lan.status() } : {})
     },
     apps,
@@ -110,8 +129,8 @@ export function hostStatus(h: Host): HostStatus {
     relays: relaysStatus(h),
     kv: h.kv?.summary(),
     ...(h.onionRelay ? { onionRelay: h.onionRelay.status() } : {}),
-    ...(h.onionClient ? { onionGuards: h.onionClient.guardKeys() } : {}),
-    ...(h.init.hidden?.length || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {}),
+    ...(h.dialer?.onionClient ? { onionGuards: h.dialer.onionClient.guardKeys() } : {}),
+    ...(c.hiddenAsked || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {}),
     ...(h.appServer ? { serving: h.appServer.status() } : {}),
     ...(h.mesh && h.mesh.stats().meshes > 0 ? { mesh: { key: h.mesh.publicKey, ...h.mesh.stats() } } : {})
   }

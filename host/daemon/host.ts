@@ -1,63 +1,47 @@
 import { join } from 'node:path'
 import DHT from 'hyperdht'
-import type { KeyPair, NodeAddress } from 'hyperdht'
-import { Advertiser } from '../dns/advertiser.ts'
+import type { KeyPair, NodeAddress, SecretStream } from 'hyperdht'
+import { AppServer, AutoUpgrader, ServingStore } from '../apps/index.ts'
+import type { ServingLimits } from '../apps/index.ts'
+import type { BridgeManager } from '../bridge/index.ts'
+import { Advertiser, vouchesFor } from '../dns/index.ts'
+import { createMeshSwarm } from '../mesh/index.ts'
+import type { MeshSwarm } from '../mesh/index.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
 import { homePaths } from '../home.ts'
 import type { HomePaths } from '../home.ts'
-import { loadOrCreateKeyFile } from '../keys/key-file.ts'
-import { createLogger, silentLogger } from '../log/logger.ts'
-import type { Level } from '../log/logger.ts'
-import { LanDiscovery } from '../net/lan-discovery.ts'
-import type { LanDiscoveryInit } from '../net/lan-discovery.ts'
-import type { Logger } from '../log/logger.ts'
-import { bindDhtNode, startLocalNetwork } from '../net/dht-node.ts'
-import type { LocalNetwork } from '../net/dht-node.ts'
-import { dialServiceHash } from '../net/dialer.ts'
-import { DialCache, abortable } from '../net/dial-cache.ts'
-import { lookupVerified, vouchesFor } from '../dns/lookup.ts'
-import { createMeshSwarm } from '../mesh/index.ts'
-import type { MeshSwarm } from '../mesh/index.ts'
-import type { LookupPeer } from '../dns/lookup.ts'
-import { deriveServiceKeyPair } from '../net/service-keys.ts'
-import { DEFAULT_POLICY, ServiceListener } from '../net/service-listener.ts'
-import type { ConnectionPolicy } from '../net/service-listener.ts'
+import { loadOrCreateKeyFile } from '../keys/index.ts'
+import { KvService, registerKvPlugin } from '../kv/index.ts'
+import type { KvServiceInit } from '../kv/index.ts'
+import { createLogger, silentLogger } from '../log/index.ts'
+import type { Level, Logger } from '../log/index.ts'
+import { DEFAULT_POLICY, PathTracker, RelayDirectory, RelayServer, ServiceListener, bindDhtNode, deriveServiceKeyPair, relayKeyPair, startLocalNetwork } from '../net/index.ts'
+import type { ConnectionPolicy, DialCache, LocalNetwork, RelayLimits } from '../net/index.ts'
+import { LanDiscovery } from '../net/index.ts'
+import type { LanDiscoveryInit } from '../net/index.ts'
+import { OnionRelay, StandaloneRelay, loadGuards, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
+import type { HiddenServiceInit, OnionClient, OnionRelayInit } from '../onion/index.ts'
 import { createPluginRuntime } from '../plugins/index.ts'
-import type { DialTarget, DuplexLike, PluginRuntime, RuntimeLogEntry } from '../plugins/index.ts'
-import { createAppStore } from '../store/app-store.ts'
-import type { AppStore } from '../store/app-store.ts'
+import type { DuplexLike, PluginRuntime, RuntimeLogEntry } from '../plugins/index.ts'
+import { TrustStore, createAppStore } from '../store/index.ts'
+import type { AppStore } from '../store/index.ts'
 import { AppSync } from './app-sync.ts'
 import type { RunningApp } from './app-sync.ts'
-import { hostStatus } from './host-status.ts'
-import type { BridgeManager } from '../bridge/bridge-manager.ts'
-import { PathTracker } from '../net/connection-path.ts'
-import { connectWithRelay } from '../net/relay-connect.ts'
-import { RelayDirectory } from '../net/relay-directory.ts'
-import { RelayServer, relayKeyPair } from '../net/relay-server.ts'
-import type { RelayLimits } from '../net/relay-server.ts'
-import type { SecretStream } from 'hyperdht'
 import { createHostBridges } from './host-bridges.ts'
-import { registerKvPlugin } from '../kv/kv-plugin.ts'
-import { KvService } from '../kv/kv-service.ts'
-import type { KvServiceInit } from '../kv/kv-service.ts'
-import type { HostStatus } from './host-status.ts'
-import { OnionClient, OnionRelay, StandaloneRelay, connectHidden, dialAnonymous, onionRelayEntry, onionRelayKeyPair } from '../onion/index.ts'
-import { ANONYMOUS_PREFIX, HIDDEN_PREFIX } from '../plugins/dial-grants.ts'
-import type { HiddenServiceInit, OnionRelayInit } from '../onion/index.ts'
+import { HostDialer } from './host-dialer.ts'
 import { HostHiddenServices } from './host-hidden.ts'
-import { loadGuards, saveGuards } from '../onion/guard-store.ts'
-import type { GuardRecord } from '../onion/guard-store.ts'
-import { DIAL_CACHE, ONION } from '../constants.ts'
 import type { HiddenSpec } from './host-hidden.ts'
-import { AppServer, AutoUpgrader, ServingStore } from '../apps/index.ts'
-import { TrustStore } from '../store/trust-store.ts'
-import type { ServingLimits } from '../apps/index.ts'
+import type { HostParts } from './host-parts.ts'
+import { hostStatus } from './host-status.ts'
+import type { HostStatus } from './host-status.ts'
+import { backgroundCatch } from '../util/safety-catch.ts'
 
 /**
  * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
- * services listening on their own keys and advertised in the p2p DNS. Parts are created in
- * order in ready() and closed in reverse in close().
+ * services listening on their own keys and advertised in the p2p DNS. A composition root: open()
+ * builds the parts (host-parts.ts) in order, each given only what it uses; close() stops what
+ * makes work (upgrades, syncs, plugins), then closes the rest in reverse order of building.
  */
 
 export interface HostInit {
@@ -103,6 +87,7 @@ export interface HostInit {
 }
 
 export type { RunningApp } from './app-sync.ts'
+export type { HostParts } from './host-parts.ts'
 
 /** After this long without a bootstrap answer, the log says it is still waiting. */
 const BOOTSTRAP_SLOW_MS = 5000
@@ -110,30 +95,7 @@ const BOOTSTRAP_SLOW_MS = 5000
 export class Host {
   readonly paths: HomePaths
   readonly log: Logger
-  identity: KeyPair | null = null
-  dht: DHT | null = null
-  network: LocalNetwork | null = null
-  store: AppStore
-  runtime: PluginRuntime | null = null
-  listener: ServiceListener | null = null
-  advertiser: Advertiser | null = null
-  pathTracker: PathTracker | null = null
-  relay: RelayServer | null = null
-  relays: RelayDirectory | null = null
-  bridges: BridgeManager | null = null
-  kv: KvService | null = null
-  /** The mesh swarm (host/mesh): its own DHT node starts when the first plugin joins a mesh. */
-  mesh: MeshSwarm | null = null
-  onionRelay: OnionRelay | null = null
-  /** Made on first use: a plugin's anonymous dial, a hidden service. */
-  onionClient: OnionClient | null = null
-  hidden: HostHiddenServices | null = null
-  /** Serves the manifests and code of the running apps to other hosts (the apps protocol). */
-  appServer: AppServer | null = null
-  /** Takes permission-neutral upgrades of apps whose publisher is trusted with --auto-upgrade. */
-  autoUpgrader: AutoUpgrader | null = null
-  /** Hosts on this link found by multicast DNS (`lan.enabled`). */
-  lan: LanDiscovery | null = null
+  readonly store: AppStore
   /** The embedded network's onion relays (`start --local`). */
   readonly localRelays: StandaloneRelay[] = []
   readonly apps = new Map<string, RunningApp>()
@@ -141,19 +103,65 @@ export class Host {
   /** service hash -> { app, service } */
   readonly routes = new Map<string, { app: string; service: string }>()
   readonly startedAt = new Date().toISOString()
+  /** The parts built so far, filled in order by open(); complete once ready() resolved. */
+  private readonly p: Partial<HostParts> = {}
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
-  private savedGuards: GuardRecord[] = []
-  private guardWrites: Promise<void> = Promise.resolve()
-  private appSync: AppSync | null = null
   private expectsBootstrapAnswer = false
-  /** Plugin dials by hash: one lookup per hash in flight, peers kept briefly, failing targets backed off. */
-  readonly dialCache = new DialCache((hash) => this.collectPeers(hash))
 
   constructor(readonly init: HostInit) {
     this.paths = homePaths(init.home)
     this.log = init.logger ?? silentLogger()
     this.store = createAppStore({ dir: this.paths.store })
+  }
+
+  /** The parts built so far (the control operations answer "still starting" without one). */
+  get built(): Readonly<Partial<HostParts>> {
+    return this.p
+  }
+
+  /** Every part. @throws INTERNAL before ready() resolved */
+  get parts(): Readonly<HostParts> {
+    if (!this.p.bridges) throw HypernetError.INTERNAL('the host is not ready: its parts are used before ready() resolved')
+    return this.p as HostParts
+  }
+
+  // each part by name, for callers and tests; a required part throws INTERNAL until it is built
+  get identity(): KeyPair { return this.need('identity') }
+  get dht(): DHT { return this.need('dht') }
+  get pathTracker(): PathTracker { return this.need('pathTracker') }
+  get kv(): KvService { return this.need('kv') }
+  get relays(): RelayDirectory { return this.need('relays') }
+  get runtime(): PluginRuntime { return this.need('runtime') }
+  get hidden(): HostHiddenServices { return this.need('hidden') }
+  get listener(): ServiceListener { return this.need('listener') }
+  get advertiser(): Advertiser { return this.need('advertiser') }
+  get appServer(): AppServer { return this.need('appServer') }
+  get autoUpgrader(): AutoUpgrader { return this.need('autoUpgrader') }
+  get bridges(): BridgeManager { return this.need('bridges') }
+  /** Plugin dials by hash: one lookup per hash in flight, peers kept briefly, failing targets backed off. */
+  get dialCache(): DialCache { return this.need('dialer').cache }
+  // parts absent by configuration: null (also before they are built)
+  get network(): LocalNetwork | null { return this.p.network ?? null }
+  get relay(): RelayServer | null { return this.p.relay ?? null }
+  get onionRelay(): OnionRelay | null { return this.p.onionRelay ?? null }
+  /** The mesh swarm (host/mesh): its own DHT node starts when the first plugin joins a mesh. */
+  get mesh(): MeshSwarm | null { return this.p.mesh ?? null }
+  /** Hosts on this link found by multicast DNS (`lan.enabled`), or null. */
+  get lan(): LanDiscovery | null { return this.p.lan ?? null }
+  /** Made on first use: a plugin's anonymous dial, a hidden service. */
+  get onionClient(): OnionClient | null { return this.p.dialer?.onionClient ?? null }
+
+  private need<K extends keyof HostParts>(name: K): NonNullable<HostParts[K]> {
+    const part = this.p[name]
+    if (part === undefined || part === null) throw HypernetError.INTERNAL(`the host's ${name} is used before it is built (before ready() resolved)`)
+    return part as NonNullable<HostParts[K]>
+  }
+
+  /** Record a part as built and return it. */
+  private add<K extends keyof HostParts, V extends HostParts[K]>(name: K, part: V): V {
+    this.p[name] = part
+    return part
   }
 
   ready(): Promise<void> {
@@ -162,123 +170,121 @@ export class Host {
   }
 
   private async open(): Promise<void> {
-    this.identity = await loadOrCreateKeyFile(this.paths.identity)
+    const { init, log, paths } = this
+    const identity = this.add('identity', await loadOrCreateKeyFile(paths.identity))
     await this.store.ready()
-    this.savedGuards = await loadGuards(this.paths.guards)
-    let bootstrap = this.init.bootstrap
-    if (this.init.local) {
-      this.network = await this.startLocalNetwork(this.init.local)
-      bootstrap = this.network.bootstrap
-      this.log.info('embedded local network started', { bootstrap: this.network.address, nodes: this.init.local })
-      for (let i = 0; i < (this.init.localOnionRelays ?? 0); i++) {
+    const savedGuards = await loadGuards(paths.guards)
+    let bootstrap = init.bootstrap
+    this.add('network', null)
+    if (init.local) {
+      const network = this.add('network', await this.startLocalNetwork(init.local))
+      bootstrap = network.bootstrap
+      log.info('embedded local network started', { bootstrap: network.address, nodes: init.local })
+      for (let i = 0; i < (init.localOnionRelays ?? 0); i++) {
         // infrastructure of the demo network, not this host's relay: one summary line below
-        const r = new StandaloneRelay(this.network.bootstrap)
+        const r = new StandaloneRelay(network.bootstrap)
         this.localRelays.push(r)
         await r.ready()
       }
-      if (this.localRelays.length) this.log.info('onion relays on the embedded network', { relays: this.localRelays.length })
+      if (this.localRelays.length) log.info('onion relays on the embedded network', { relays: this.localRelays.length })
     }
-    this.dht = await this.joinDht(bootstrap)
+    const dht = await this.joinDht(bootstrap)
     if (this.closing) throw HypernetError.INTERNAL('the host was closed while it was starting')
-    this.log.info('dht node ready', { host: formatId(this.identity.publicKey), firewalled: this.dht.firewalled })
-    if (this.noBootstrapAnswer) this.log.warn('no bootstrap node answered: this host runs alone, unreachable by peers, until the network comes back (is this machine offline? check --bootstrap)')
-    if (this.init.lan) {
-      this.lan = new LanDiscovery({ dht: this.dht, log: this.log, hostKey: formatId(this.identity.publicKey) }, typeof this.init.lan === 'object' ? this.init.lan : {})
-      await this.lan.ready()
-    }
-    this.pathTracker = new PathTracker(this.dht)
+    log.info('dht node ready', { host: formatId(identity.publicKey), firewalled: dht.firewalled })
+    if (this.noBootstrapAnswer) log.warn('no bootstrap node answered: this host runs alone, unreachable by peers, until the network comes back (is this machine offline? check --bootstrap)')
+    const lan = this.add('lan', init.lan ? new LanDiscovery({ dht, log, hostKey: formatId(identity.publicKey) }, typeof init.lan === 'object' ? init.lan : {}) : null)
+    await lan?.ready()
+    const pathTracker = this.add('pathTracker', new PathTracker(dht))
     // the DHT store: its plugin on this node (and on an embedded network's), and the republisher
-    for (const node of this.network?.nodes ?? []) registerKvPlugin(node, this.init.kv)
-    this.kv = new KvService({ dht: this.dht, identity: this.identity, paths: this.paths, log: this.log }, this.init.kv)
-    await this.kv.ready()
-    if (this.init.relay) {
-      const { port, limits } = this.init.relay
-      this.relay = new RelayServer(relayKeyPair(this.identity.secretKey), this.log, { bootstrap, port, limits, host: this.loopbackOnly ? '127.0.0.1' : undefined, denied: () => this.listener?.policy.deny ?? new Set() })
-      await this.relay.ready()
-    }
-    this.relays = new RelayDirectory(this.dht, this.log, { exclude: this.relay ? [formatId(this.relay.keyPair.publicKey)] : [], pinned: this.init.relays })
-    await this.relays.ready()
-    const meshDhtHost = this.init.local ? '127.0.0.1' : undefined
-    this.mesh = createMeshSwarm({
-      identity: this.identity,
-      log: this.log,
-      createDht: () => new DHT({ bootstrap, host: meshDhtHost }),
-      vouches: (hostKey, hash) => vouchesFor(this.dht!, hostKey, hash)
-    })
-    await this.mesh.ready()
-    const mesh = this.mesh
-    this.runtime = createPluginRuntime(
-      {
-        dial: (t, app, signal) => this.dial(t, app.name, signal),
-        mesh: (t, app, onPeer) => {
-          this.log.info('plugin joined a mesh', { app: app.name, target: t.raw })
-          return mesh.join(t.serviceHash, onPeer)
-        },
-        logger: (e) => this.onRuntimeLog(e)
-      },
-      { storageDir: this.paths.data, restart: this.init.restart }
-    )
-    this.runtime.on('state', () => void this.readvertise())
-    await this.runtime.ready()
-    this.listener = new ServiceListener(this.dht, (hash, stream) => this.route(hash, stream), this.log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...this.init.policy }, {
-      // a host whose NAT randomizes ports offers a relay to its clients at once (as Hyperswarm does)
-      relayThrough: () => (this.dht?.randomized ? (this.relays?.pickKnown() ?? null) : null)
-    })
-    await this.listener.ready()
-    if (this.init.onionRelay) {
-      const opts = typeof this.init.onionRelay === 'object' ? this.init.onionRelay : {}
-      this.onionRelay = new OnionRelay(this.dht, onionRelayKeyPair(this.identity.secretKey), { logger: this.log, ...opts })
-      await this.onionRelay.ready()
-    }
-    const identity = this.identity
-    this.hidden = new HostHiddenServices(this.init.hidden ?? [], {
+    for (const node of this.p.network?.nodes ?? []) registerKvPlugin(node, init.kv)
+    const kv = this.add('kv', new KvService({ dht, identity, paths, log }, init.kv))
+    await kv.ready()
+    const relay = this.add('relay', init.relay ? new RelayServer(relayKeyPair(identity.secretKey), log, { bootstrap, port: init.relay.port, limits: init.relay.limits, host: this.loopbackOnly ? '127.0.0.1' : undefined, denied: () => this.p.listener?.policy.deny ?? new Set() }) : null)
+    await relay?.ready()
+    const relays = this.add('relays', new RelayDirectory(dht, log, { exclude: relay ? [formatId(relay.keyPair.publicKey)] : [], pinned: init.relays }))
+    await relays.ready()
+    const onionRelay = this.add('onionRelay', init.onionRelay ? new OnionRelay(dht, onionRelayKeyPair(identity.secretKey), { logger: log, ...(typeof init.onionRelay === 'object' ? init.onionRelay : {}) }) : null)
+    await onionRelay?.ready()
+    const dialer = this.add('dialer', new HostDialer({ dht, identity, relays, log, guardsFile: paths.guards, savedGuards, ownServiceKeys: () => this.ownServiceKeys() }))
+    const mesh = this.add('mesh', createMeshSwarm({
       identity,
-      log: this.log,
-      onion: () => this.onion(),
-      route: (app, service, stream) => this.runtime!.handleConnection(app, service, stream)
-    }, this.init.hiddenInit)
-    this.advertiser = new Advertiser(this.dht, this.identity, this.log, { refreshMs: this.init.refreshMs })
-    await this.advertiser.ready()
-    this.appSync = new AppSync({
+      log,
+      createDht: () => new DHT({ bootstrap, host: init.local ? '127.0.0.1' : undefined }),
+      vouches: (hostKey, hash) => vouchesFor(dht, hostKey, hash)
+    }))
+    await mesh.ready()
+    const runtime = this.add('runtime', createPluginRuntime({
+      dial: (t, app, signal) => dialer.dial(t, app.name, signal),
+      mesh: (t, app, onPeer) => {
+        log.info('plugin joined a mesh', { app: app.name, target: t.raw })
+        return mesh.join(t.serviceHash, onPeer)
+      },
+      logger: (e) => this.onRuntimeLog(e)
+    }, { storageDir: paths.data, restart: init.restart }))
+    runtime.on('state', () => void this.readvertise().catch(backgroundCatch(log, 'readvertise')))
+    await runtime.ready()
+    const hidden = this.add('hidden', new HostHiddenServices(init.hidden ?? [], { identity, log, onion: () => dialer.onion(), route: (app, service, stream) => runtime.handleConnection(app, service, stream) }, init.hiddenInit))
+    const listener = this.add('listener', new ServiceListener(dht, (hash, stream) => this.route(hash, stream), log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...init.policy }, {
+      // a host whose NAT randomizes ports offers a relay to its clients at once (as Hyperswarm does)
+      relayThrough: () => (dht.randomized ? (relays.pickKnown() ?? null) : null)
+    }))
+    await listener.ready()
+    const advertiser = this.add('advertiser', new Advertiser(dht, identity, log, { refreshMs: init.refreshMs }))
+    await advertiser.ready()
+    this.add('appSync', new AppSync({
       store: this.store,
-      firewallFile: this.paths.firewall,
-      log: this.log,
-      runtime: this.runtime,
-      listener: this.listener,
-      advertiser: this.advertiser,
-      hidden: this.hidden,
+      firewallFile: paths.firewall,
+      log,
+      runtime,
+      listener,
+      advertiser,
+      hidden,
       serviceKeyPair: (h) => this.serviceKeyPair(h),
-      extraEntries: () => (this.onionRelay ? [onionRelayEntry(identity.publicKey, this.onionRelay.publicKey)] : []),
+      extraEntries: () => (onionRelay ? [onionRelayEntry(identity.publicKey, onionRelay.publicKey)] : []),
       apps: this.apps,
       invalid: this.invalid,
       routes: this.routes,
       closing: () => this.closing !== null
-    })
+    }))
     await this.sync()
-    const serving = new ServingStore(this.paths.serving)
-    this.appServer = new AppServer({
-      dht: this.dht,
+    const serving = new ServingStore(paths.serving)
+    const appServer = this.add('appServer', new AppServer({
+      dht,
       identity,
-      log: this.log,
+      log,
       app: (hash) => {
         for (const a of this.apps.values()) if (a.installed.codeHash === hash) return { name: a.manifest.app.name, manifest: a.manifest, wasm: a.wasm }
         return null
       },
-      serving: () => (this.init.serve === false ? { enabled: false, off: [] } : serving.read()),
-      denied: () => this.listener?.policy.deny ?? new Set()
-    }, this.init.servingLimits)
-    await this.appServer.ready()
-    this.autoUpgrader = new AutoUpgrader({
-      dht: this.dht,
+      serving: () => (init.serve === false ? { enabled: false, off: [] } : serving.read()),
+      denied: () => listener.policy.deny
+    }, init.servingLimits))
+    await appServer.ready()
+    const autoUpgrader = this.add('autoUpgrader', new AutoUpgrader({
+      dht,
       store: this.store,
-      trust: new TrustStore(this.paths.trust),
-      log: this.log,
+      trust: new TrustStore(paths.trust),
+      log,
       exclude: () => new Set([formatId(identity.publicKey)]),
       applied: () => this.sync()
-    }, { intervalMs: this.init.autoUpgradeMs })
-    await this.autoUpgrader.ready()
-    this.bridges = createHostBridges(this)
-    await this.bridges.ready()
+    }, { intervalMs: init.autoUpgradeMs }))
+    await autoUpgrader.ready()
+    const bridges = createHostBridges({
+      identity,
+      log,
+      dht,
+      dialer,
+      listener,
+      advertiser,
+      hidden,
+      pathTracker,
+      bridgesFile: paths.bridges,
+      ownServiceKeys: () => this.ownServiceKeys(),
+      serviceKeyPair: (h) => this.serviceKeyPair(h),
+      appServices: () => new Map([...this.routes.values()].map((r) => [r.service, r.app]))
+    })
+    await bridges.ready()
+    this.add('bridges', bridges) // the last part: from here on `parts` answers
   }
 
   /** The embedded network, on `localPort` if free (else, with `localPortFallback`, anywhere). @throws ADDRESS_IN_USE */
@@ -296,13 +302,12 @@ export class Host {
   /**
    * Bind the DHT node (an explicit port that is taken fails here, before the wait) and wait for
    * its bootstrap, saying what it waits for: with no answer that takes seconds, and a silent
-   * start reads as a hang.
+   * start reads as a hang. The node is a part from the bind on, so a close() during the wait destroys it.
    * @throws ADDRESS_IN_USE
    */
   private async joinDht(bootstrap: NodeAddress[] | undefined): Promise<DHT> {
-    const dht = await bindDhtNode({ bootstrap, port: this.init.port, host: this.loopbackOnly ? '127.0.0.1' : undefined })
-    this.dht = dht
-    const from = this.network ? 'the embedded local network' : bootstrap ? bootstrap.map((b) => `${b.host}:${b.port}`).join(', ') || 'nobody (first node of a new network)' : 'the public HyperDHT network'
+    const dht = this.add('dht', await bindDhtNode({ bootstrap, port: this.init.port, host: this.loopbackOnly ? '127.0.0.1' : undefined }))
+    const from = this.p.network ? 'the embedded local network' : bootstrap ? bootstrap.map((b) => `${b.host}:${b.port}`).join(', ') || 'nobody (first node of a new network)' : 'the public HyperDHT network'
     this.log.info(`joining the DHT: waiting for a bootstrap node to answer (${from})`)
     const slow = setTimeout(() => this.log.warn('no bootstrap node has answered yet; still waiting (no network?)', { bootstrap: from }), BOOTSTRAP_SLOW_MS)
     try {
@@ -321,7 +326,7 @@ export class Host {
 
   /** True when the node has bootstrapped without a single DHT node answering (offline). */
   get noBootstrapAnswer(): boolean {
-    const dht = this.dht
+    const dht = this.p.dht
     return Boolean(dht && dht.bootstrapped && this.expectsBootstrapAnswer && dht.toArray().length === 0)
   }
 
@@ -330,11 +335,11 @@ export class Host {
    * (app-sync.ts). Before the host is ready, nothing to do.
    */
   sync(): Promise<void> {
-    return this.appSync?.sync() ?? Promise.resolve()
+    return this.p.appSync?.sync() ?? Promise.resolve()
   }
 
   private readvertise(): Promise<void> {
-    return this.appSync?.readvertise() ?? Promise.resolve()
+    return this.p.appSync?.readvertise() ?? Promise.resolve()
   }
 
   /** The service keys of this host's apps (hex): what it never dials by hash, so it never reaches itself. */
@@ -342,92 +347,25 @@ export class Host {
     return new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
   }
 
-  /** The key pair a service listens on: stable across restarts (see service-keys.ts). */
+  /** The key pair a service listens on: stable across restarts (see service-keys.ts). @throws INTERNAL before the identity is loaded */
   serviceKeyPair(serviceHash: string): KeyPair {
-    return deriveServiceKeyPair(this.identity!.secretKey, Buffer.from(serviceHash, 'hex'))
+    return deriveServiceKeyPair(this.need('identity').secretKey, Buffer.from(serviceHash, 'hex'))
   }
 
   private route(serviceHash: string, stream: DuplexLike): void {
-    if (this.bridges?.has(serviceHash)) return this.bridges.accept(serviceHash, stream as SecretStream)
+    const bridges = this.p.bridges
+    if (bridges?.has(serviceHash)) return bridges.accept(serviceHash, stream as SecretStream)
     const r = this.routes.get(serviceHash)
     if (!r) {
       stream.destroy(HypernetError.NOT_FOUND(`service ${serviceHash} is not running here`))
       return
     }
-    this.runtime!.handleConnection(r.app, r.service, stream)
+    this.need('runtime').handleConnection(r.app, r.service, stream)
   }
 
-  /**
-   * A plugin's dial. A target that failed recently fails again at once, with its last error,
-   * until its backoff ends (DialCache); `signal` gives the dial up (the plugin closed it or
-   * stopped), destroying whatever was being opened.
-   */
-  private async dial(target: DialTarget, app: string, signal: AbortSignal): Promise<DuplexLike> {
-    const kind = target.raw.startsWith(HIDDEN_PREFIX) ? HIDDEN_PREFIX : target.raw.startsWith(ANONYMOUS_PREFIX) ? ANONYMOUS_PREFIX : ''
-    const key = `${kind}${formatId(target.serviceHash)}${target.serviceKey ? `@${formatId(target.serviceKey)}` : ''}`
-    this.dialCache.check(key)
-    try {
-      const stream = await this.dialOnce(target, app, signal)
-      this.dialCache.succeeded(key)
-      return stream
-    } catch (err) {
-      this.dialCache.failed(key, err)
-      throw err
-    }
-  }
-
-  private async dialOnce(target: DialTarget, app: string, signal: AbortSignal): Promise<DuplexLike> {
-    if (target.raw.startsWith(HIDDEN_PREFIX)) return abortable(this.dialHidden(target.serviceKey!, app), signal, destroyLate)
-    if (target.raw.startsWith(ANONYMOUS_PREFIX)) return abortable(this.dialAnonymously(target, app), signal, destroyLate)
-    if (target.serviceKey) return this.connect(target.serviceKey, undefined, signal)
-    const peers = await this.dialCache.peers(target.serviceHash, signal)
-    try {
-      const { stream, peer } = await dialServiceHash(this.dht!, target.serviceHash, { peers, exclude: this.ownServiceKeys(), connect: (k, ms, sig) => this.connect(k, ms, sig), signal })
-      this.log.debug('plugin connected out', { app, target: target.raw, host: peer.hostKey })
-      return stream
-    } catch (err) {
-      this.dialCache.forgetPeers(target.serviceHash) // a peer that no longer answers: look again next time
-      throw err
-    }
-  }
-
-  /** The verified peers of `hash` (at most DIAL_CACHE.maxPeers), for the dial cache. */
-  private async collectPeers(hash: Buffer): Promise<LookupPeer[]> {
-    const peers: LookupPeer[] = []
-    for await (const p of lookupVerified(this.dht!, hash, { limit: DIAL_CACHE.maxPeers })) peers.push(p)
-    return peers
-  }
-
-  /** A plugin's anonymous dial: a fresh onion circuit, never through this host's own relay. */
-  private async dialAnonymously(target: DialTarget, app: string): Promise<DuplexLike> {
-    const stream = await dialAnonymous(this.dht!, this.onion(), target, this.ownServiceKeys())
-    stream.on('error', () => {}) // the runtime attaches its own listeners once this resolves
-    this.log.info('plugin connected out anonymously', { app })
-    return stream
-  }
-
-  /** A plugin's dial to a hidden service (`hidden/<key>`): a rendezvous, end-to-end encrypted. */
-  private async dialHidden(key: Buffer, app: string): Promise<DuplexLike> {
-    const { stream } = await connectHidden(this.onion(), key)
-    this.log.info('plugin connected to a hidden service', { app })
-    return stream
-  }
-
-  /** The host's onion client: circuits never run through this host's own relay. */
+  /** The host's onion client (host-dialer.ts): circuits never run through this host's own relay. */
   onion(): OnionClient {
-    this.onionClient ??= new OnionClient(this.dht!, {
-      excludeHosts: [formatId(this.identity!.publicKey)],
-      guards: ONION.hostGuards,
-      prebuilt: ONION.hostPrebuilt,
-      savedGuards: this.savedGuards,
-      // kept in the home, in order, so a restart goes on with the same first hops
-      onGuards: (guards) => {
-        this.guardWrites = this.guardWrites
-          .then(() => saveGuards(this.paths.guards, guards))
-          .catch((err: Error) => this.log.warn('could not save the onion guards', { error: err.message }))
-      }
-    })
-    return this.onionClient
+    return this.need('dialer').onion()
   }
 
   private onRuntimeLog(e: RuntimeLogEntry): void {
@@ -437,7 +375,7 @@ export class Host {
 
   /** Restart a plugin (the way out of `failed`). @throws APP_NOT_FOUND */
   async restartApp(name: string): Promise<void> {
-    await this.runtime!.restart(name)
+    await this.need('runtime').restart(name)
     await this.readvertise()
   }
 
@@ -446,50 +384,56 @@ export class Host {
    * @throws CONNECTION_FAILED
    */
   connect(serviceKey: Buffer, timeoutMs?: number, signal?: AbortSignal): Promise<SecretStream> {
-    return connectWithRelay(this.dht!, serviceKey, { relays: this.relays, timeoutMs, signal })
+    return this.need('dialer').connect(serviceKey, timeoutMs, signal)
   }
 
   status(): HostStatus {
-    return hostStatus(this)
+    return hostStatus({
+      parts: this.p,
+      home: this.paths.home,
+      startedAt: this.startedAt,
+      bootstrap: this.init.bootstrap,
+      hiddenAsked: this.init.hidden?.length ?? 0,
+      noBootstrapAnswer: this.noBootstrapAnswer,
+      localOnionRelays: this.localRelays.length,
+      apps: this.apps,
+      invalid: this.invalid,
+      serviceKeyPair: (h) => this.serviceKeyPair(h)
+    })
   }
 
   close(): Promise<void> {
     this.closing ??= (async () => {
+      const p = this.p
       // a node still waiting for its bootstrap is destroyed at once, so a stop during start is prompt
-      if (this.dht && !this.dht.bootstrapped) await this.dht.destroy()
+      if (p.dht && !p.dht.bootstrapped) await p.dht.destroy()
       await this.opening?.catch(() => {})
-      await this.autoUpgrader?.close()
-      await this.appSync?.settled()
-      // plugins first: whatever a busy plugin has going (dials, streams) ends before the rest closes
-      await this.runtime?.close()
-      await this.mesh?.close()
-      this.dialCache.clear()
-      await this.bridges?.close()
-      await this.appServer?.close()
-      await this.advertiser?.close()
-      await this.listener?.close()
-      await this.hidden?.close()
-      await this.onionClient?.close()
-      await this.guardWrites
-      await this.onionRelay?.close()
-      this.relays?.close()
-      await this.relay?.close()
-      await this.kv?.close()
-      this.pathTracker?.close()
-      await this.lan?.close()
-      await this.dht?.destroy()
+      // first what makes work: upgrades, syncs, then the plugins, so whatever a busy plugin has
+      // going (dials, streams) ends before what it uses closes
+      await p.autoUpgrader?.close()
+      await p.appSync?.settled()
+      await p.runtime?.close()
+      await p.mesh?.close()
+      // then the rest, in reverse order of building
+      await p.bridges?.close()
+      await p.appServer?.close()
+      await p.advertiser?.close()
+      await p.listener?.close()
+      await p.hidden?.close()
+      await p.dialer?.close()
+      await p.onionRelay?.close()
+      p.relays?.close()
+      await p.relay?.close()
+      await p.kv?.close()
+      p.pathTracker?.close()
+      await p.lan?.close()
+      await p.dht?.destroy()
       for (const r of [...this.localRelays].reverse()) await r.close()
-      await this.network?.close()
+      await p.network?.close()
       this.log.info('host stopped')
     })()
     return this.closing
   }
-}
-
-/** A stream that opened after its dial was given up is destroyed, not leaked. */
-function destroyLate(stream: DuplexLike): void {
-  stream.on('error', () => {})
-  stream.destroy()
 }
 
 /** Create a host for a home folder, logging JSON lines to `<home>/logs/host.log`. */

@@ -1,8 +1,8 @@
 import { formatId } from '../encoding/ids.ts'
-import type { PathInfo } from '../net/connection-path.ts'
-import type { KnownRelay } from '../net/relay-directory.ts'
-import type { RelayStatus } from '../net/relay-server.ts'
-import type { Host } from './host.ts'
+import type { PathInfo } from '../net/index.ts'
+import type { KnownRelay } from '../net/index.ts'
+import type { RelayStatus } from '../net/index.ts'
+import type { HostParts } from './host-parts.ts'
 
 /** The parts of `status` about paths: how each connection travels, and the host's relays. */
 
@@ -23,8 +23,8 @@ export interface RelaysStatus {
   lastLookup: string | null
 }
 
-/** How the open connections of one service travel. */
-export function servicePaths(h: Host, serviceHash: string): ServicePaths {
+/** How the open connections of one service travel (none before the listener and tracker are built). */
+export function servicePaths(h: Partial<Pick<HostParts, 'listener' | 'pathTracker'>>, serviceHash: string): ServicePaths {
   const out: ServicePaths = { direct: 0, relayed: 0, open: [] }
   if (!h.listener || !h.pathTracker) return out
   for (const s of h.listener.streams(serviceHash)) {
@@ -36,6 +36,6 @@ export function servicePaths(h: Host, serviceHash: string): ServicePaths {
 }
 
 /** The relay this host offers and the relays it knows. */
-export function relaysStatus(h: Host): RelaysStatus {
+export function relaysStatus(h: Partial<Pick<HostParts, 'relay' | 'relays'>>): RelaysStatus {
   return { offering: h.relay?.status() ?? null, known: h.relays?.list() ?? [], lastLookup: h.relays?.lastLookup ?? null }
 }

@@ -1,11 +1,13 @@
 import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
-import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
+import { releaseTopic, serviceHash } from '../manifest/index.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire } from '../messages.ts'
-import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
-import type { Logger } from '../log/logger.ts'
+import { bridgeServiceHash } from '../manifest/index.ts'
+import type { Logger } from '../log/index.ts'
 import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
+import { backgroundCatch } from '../util/safety-catch.ts'
 
 /**
  * Keeps this host findable: announces each running service under its service hash, each app
@@ -35,7 +37,10 @@ export class Advertiser {
   private seq = 0
   private timer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
   lastDescriptor: string | null = null
 
   constructor(
@@ -45,10 +50,11 @@ export class Advertiser {
     private readonly init: AdvertiserInit = {}
   ) {}
 
-  async ready(): Promise<void> {
-    if (this.timer || this.closed) return
-    this.timer = setInterval(() => void this.refresh(), this.init.refreshMs ?? 10 * 60_000)
-    this.timer.unref()
+  ready(): Promise<void> {
+    return this.life.ready(() => {
+      this.timer = setInterval(() => void this.refresh(), this.init.refreshMs ?? 10 * 60_000)
+      this.timer.unref()
+    })
   }
 
   /** Replace the advertised apps; resolves when the DHT has it. */
@@ -113,14 +119,14 @@ export class Advertiser {
   }
 
   /** Unannounce everything (the descriptor is left to expire: there is no delete). */
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.timer) clearInterval(this.timer)
-    await this.chain
-    // async: a destroyed node throws synchronously, and close() must not
-    await Promise.allSettled([...this.topics.keys()].map(async (t) => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair)))
-    this.topics.clear()
+  close(): Promise<void> {
+    return this.life.close(async () => {
+      if (this.timer) clearInterval(this.timer)
+      await this.chain
+      // async: a destroyed node throws synchronously, and close() must not
+      await Promise.allSettled([...this.topics.keys()].map(async (t) => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair)))
+      this.topics.clear()
+    })
   }
 
   private async publish(): Promise<void> {
@@ -154,7 +160,7 @@ export class Advertiser {
 
   private serial(fn: () => Promise<void>): Promise<void> {
     const next = this.chain.then(() => (this.closed ? undefined : fn()))
-    this.chain = next.catch(() => {})
+    this.chain = next.catch(backgroundCatch(this.log, 'advertiser'))
     return next
   }
 }

@@ -2,10 +2,10 @@ import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
-import { releaseTopic, serviceHash } from '../manifest/hashes.ts'
+import { releaseTopic, serviceHash } from '../manifest/index.ts'
 import { decodeExact, encode, hostDescriptor } from '../messages.ts'
 import type { DescriptorAppWire, DescriptorBridgeWire, HostDescriptorWire } from '../messages.ts'
-import { bridgeServiceHash } from '../bridge/bridge-service-hash.ts'
+import { bridgeServiceHash } from '../manifest/index.ts'
 import { getMutable } from './mutable-get.ts'
 
 /**

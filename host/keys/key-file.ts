@@ -2,10 +2,10 @@ import { mkdir, open } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import sodium from 'sodium-native'
 import { HypernetError } from '../errors.ts'
-import { generateKeyPair } from '../manifest/signing.ts'
+import { generateKeyPair } from '../manifest/index.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { exists } from '../util/exists.ts'
-import type { KeyPair } from '../manifest/signing.ts'
+import type { KeyPair } from '../manifest/index.ts'
 
 /**
  * Publisher and host keys on disk. A key file is JSON `{ "type": "ed25519", "publicKey": hex,

@@ -1,5 +1,5 @@
-import type { ControlOp } from '../control/control-server.ts'
-import { NO_ARGS, argsSchema, bool, int, str } from '../control/control-args.ts'
+import type { ControlOp } from '../control/index.ts'
+import { NO_ARGS, argsSchema, bool, int, str } from '../control/index.ts'
 import { HypernetError } from '../errors.ts'
 import type { GetResult } from './kv-results.ts'
 import type { KvService } from './kv-service.ts'

@@ -1,12 +1,14 @@
 import type DHT from 'hyperdht'
 import { KV } from '../constants.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import type { KvRecord } from './kv-record.ts'
 import { replicateImmutable, replicateRecord } from './kv-replicate.ts'
 import type { ReplicateReport } from './kv-replicate.ts'
 import type { StorePath } from './kv-paths.ts'
 import { entryRecord, outranks, recordEntry } from './kv-state.ts'
 import type { KvEntry, KvRole, KvState } from './kv-state.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
+import { backgroundCatch } from '../util/safety-catch.ts'
 
 /**
  * Self-healing: keeps alive what this host owns or pinned. A repair round, every
@@ -48,7 +50,10 @@ export interface RepairReport {
 export class Republisher {
   private timer: NodeJS.Timeout | null = null
   private chain: Promise<unknown> = Promise.resolve()
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
   private readonly replicaSets = new Map<string, string>()
   lastRound: (RepairReport & { at: string }) | null = null
 
@@ -60,11 +65,12 @@ export class Republisher {
   ) {}
 
   /** Start the timer and a first round in the background (what a restarted host owns lives on). */
-  async ready(): Promise<void> {
-    if (this.timer || this.closed) return
-    this.timer = setInterval(() => void this.repairNow().catch(() => {}), this.init.repairIntervalMs ?? KV.repairIntervalMs)
-    this.timer.unref()
-    void this.repairNow().catch(() => {})
+  ready(): Promise<void> {
+    return this.life.ready(() => {
+      this.timer = setInterval(() => void this.repairNow().catch(backgroundCatch(this.log, 'kv repair')), this.init.repairIntervalMs ?? KV.repairIntervalMs)
+      this.timer.unref()
+      void this.repairNow().catch(backgroundCatch(this.log, 'kv repair'))
+    })
   }
 
   /** Run a repair round now (after any round in progress). */
@@ -74,11 +80,11 @@ export class Republisher {
     return next
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.timer) clearInterval(this.timer)
-    await this.chain
+  close(): Promise<void> {
+    return this.life.close(async () => {
+      if (this.timer) clearInterval(this.timer)
+      await this.chain
+    })
   }
 
   private async round(): Promise<RepairReport> {

@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import type { KeyPair } from 'hyperdht'
-import { keyPath, readKeyFile } from '../keys/key-file.ts'
+import { keyPath, readKeyFile } from '../keys/index.ts'
 
 /**
  * The keys this host can sign DHT records with: its identity (the default), or a named key in

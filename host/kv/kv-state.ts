@@ -2,7 +2,7 @@ import { mkdir, readFile, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
-import { withLock } from '../store/lock.ts'
+import { withLock } from '../store/index.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { orDiskFull } from '../util/disk-full.ts'
 

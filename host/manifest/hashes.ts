@@ -28,3 +28,14 @@ export function releaseTopic(publisher: Uint8Array | string, name: string): Buff
   const p = typeof publisher === 'string' ? parseKey(publisher, 'publisher') : publisher
   return createHash('sha256').update(NAMESPACE.RELEASE).update(p).update(name, 'utf8').digest()
 }
+
+/**
+ * The name of a TCP service exposed through a bridge. It has no code, so its hash binds the
+ * service to the host that exposes it instead of to a build:
+ *   SHA-256(NAMESPACE.BRIDGE_SERVICE || host key (32 bytes) || UTF-8 service name)
+ * with NAMESPACE.BRIDGE_SERVICE = SHA-256("hypernet/bridge-service/v1"). The namespace keeps it
+ * from ever equalling a plugin's service hash; readers recompute it from the host descriptor.
+ */
+export function bridgeServiceHash(hostKey: Uint8Array, name: string): Buffer {
+  return createHash('sha256').update(NAMESPACE.BRIDGE_SERVICE).update(hostKey).update(name, 'utf8').digest()
+}

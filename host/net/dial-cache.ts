@@ -1,6 +1,6 @@
 import { DIAL_CACHE } from '../constants.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
-import type { LookupPeer } from '../dns/lookup.ts'
+import type { LookupPeer } from '../dns/index.ts'
 
 /**
  * What the host remembers between plugin dials, so a plugin dialing in a loop costs the DHT

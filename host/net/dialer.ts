@@ -2,10 +2,10 @@ import type DHT from 'hyperdht'
 import type { ConnectOptions, SecretStream } from 'hyperdht'
 import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
-import { lookupVerified } from '../dns/lookup.ts'
-import type { LookupPeer } from '../dns/lookup.ts'
+import { lookupVerified } from '../dns/index.ts'
+import type { LookupPeer } from '../dns/index.ts'
 import { abortedError } from './dial-cache.ts'
-import { endorsementCheck } from '../dns/endorsement.ts'
+import { endorsementCheck } from '../dns/index.ts'
 
 /**
  * Outbound connections to a service: straight to a service key, or to a verified peer found

@@ -5,7 +5,7 @@ import type { MulticastDNS } from 'multicast-dns'
 import DHT from 'hyperdht'
 import { LAN } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { firstLanAddress } from './interfaces.ts'
 
 /**

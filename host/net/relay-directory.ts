@@ -1,7 +1,8 @@
 import type DHT from 'hyperdht'
 import { NAMESPACE, RELAY } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
+import { backgroundCatch } from '../util/safety-catch.ts'
 
 /**
  * The relays this host may pair through when hole punching cannot work: hosts that run
@@ -47,9 +48,9 @@ export class RelayDirectory {
   /** Start looking (in the background: a host never waits for relays to start). */
   async ready(): Promise<void> {
     if (this.timer || this.closed) return
-    this.timer = setInterval(() => void this.refresh(), this.init.intervalMs ?? RELAY.lookupIntervalMs)
+    this.timer = setInterval(() => void this.refresh().catch(backgroundCatch(this.log, 'relay lookup')), this.init.intervalMs ?? RELAY.lookupIntervalMs)
     this.timer.unref()
-    void this.refresh()
+    void this.refresh().catch(backgroundCatch(this.log, 'relay lookup'))
   }
 
   /** Look the relay topic up once; concurrent calls share one lookup. Never throws. */
@@ -108,8 +109,9 @@ export class RelayDirectory {
         }
         if (found.size >= (this.init.maxRelays ?? 16)) break
       }
-    } catch {
-      // a failed or cut-short lookup keeps what it found
+    } catch (err) {
+      // a failed or cut-short lookup keeps what it found (a bug is logged)
+      backgroundCatch(this.log, 'relay lookup')(err)
     } finally {
       clearTimeout(timer)
       query.destroy()

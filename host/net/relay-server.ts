@@ -5,9 +5,10 @@ import { Server as BlindRelay } from 'blind-relay'
 import type { RelayStream } from 'blind-relay'
 import { NAMESPACE, RELAY } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { createDhtNode } from './dht-node.ts'
 import { probeReachability } from './netcheck.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
 
 /**
  * A host's offer to relay for others (`start --relay`): a blind relay (the `blind-relay`
@@ -82,8 +83,10 @@ export class RelayServer {
   private rate = 0
   private overFor = 0
   private paired = 0
-  private opening: Promise<void> | null = null
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
 
   constructor(
     readonly keyPair: KeyPair,
@@ -95,8 +98,7 @@ export class RelayServer {
   }
 
   ready(): Promise<void> {
-    this.opening ??= this.open()
-    return this.opening
+    return this.life.ready(() => this.open())
   }
 
   private async open(): Promise<void> {
@@ -134,10 +136,11 @@ export class RelayServer {
     }
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    await this.opening?.catch(() => {})
+  close(): Promise<void> {
+    return this.life.close(() => this.shutdown())
+  }
+
+  private async shutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
     if (this.dht) await this.dht.unannounce(NAMESPACE.RELAY_TOPIC, this.keyPair).catch(() => {})
     await this.relay?.close().catch(() => {})

@@ -2,9 +2,10 @@ import type DHT from 'hyperdht'
 import type { KeyPair, SecretStream, Server } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { PLUGIN_QUOTAS } from '../constants.ts'
 import { ConnectionLedger } from './connection-ledger.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
 
 /**
  * One HyperDHT server per running service, each on its own key pair, with the host's
@@ -70,7 +71,10 @@ export class ServiceListener {
   private total = 0
   /** Refusals by reason, and connections evicted or closed for idleness. */
   readonly refused = { denied: 0, perPeer: 0, perAddress: 0, perService: 0, total: 0, evicted: 0, idle: 0 }
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
   private sweeper: NodeJS.Timeout | null = null
   private sweepEvery = 0
 
@@ -82,9 +86,8 @@ export class ServiceListener {
     private readonly opts: ServiceListenerOptions = {}
   ) {}
 
-  async ready(): Promise<void> {
-    if (this.sweeper || this.closed) return
-    this.schedule()
+  ready(): Promise<void> {
+    return this.life.ready(() => this.schedule())
   }
 
   /** Sweep every quarter of the shortest idle timeout (250 ms to 30 s): a connection is closed at most that late. */
@@ -137,11 +140,11 @@ export class ServiceListener {
     return [...(this.listening.get(serviceHash)?.streams ?? [])]
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.sweeper) clearInterval(this.sweeper)
-    await Promise.allSettled([...this.listening.keys()].map((k) => this.unlisten(k)))
+  close(): Promise<void> {
+    return this.life.close(async () => {
+      if (this.sweeper) clearInterval(this.sweeper)
+      await Promise.allSettled([...this.listening.keys()].map((k) => this.unlisten(k)))
+    })
   }
 
   /**

@@ -1,5 +1,5 @@
 import type DHT from 'hyperdht'
-import { lookupVerified } from '../dns/lookup.ts'
+import { lookupVerified } from '../dns/index.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import type { OnionClient } from './onion-client.ts'

@@ -3,7 +3,7 @@ import { ONION_REASON } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { CELL, ONION_CELL_BYTES, decodeExact, encode, onionCell, onionReasonBody } from '../messages.ts'
 import type { OnionCellWire } from '../messages.ts'
-import type { DuplexLike } from '../plugins/types.ts'
+import type { DuplexLike } from '../types/duplex.ts'
 
 const FLUSH_CELLS = 64
 

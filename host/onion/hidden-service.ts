@@ -3,8 +3,8 @@ import SecretStreamCtor from '@hyperswarm/secret-stream'
 import sodium from 'sodium-native'
 import { HIDDEN, ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
-import { silentLogger } from '../log/logger.ts'
-import type { Logger } from '../log/logger.ts'
+import { silentLogger } from '../log/index.ts'
+import type { Logger } from '../log/index.ts'
 import { RELAY_CMD, decodeExact, encode, onionCookie, onionEstablishIntro, onionIntroduce, onionIntroduction, onionRecord } from '../messages.ts'
 import type { OnionMessageWire } from '../messages.ts'
 import type { ClientCircuit } from './client-circuit.ts'
@@ -12,6 +12,7 @@ import { introSignable } from './hidden-relay.ts'
 import { signDescriptor } from './hidden-record.ts'
 import type { OnionClient } from './onion-client.ts'
 import type { RelayInfo } from './onion-directory.ts'
+import { Lifecycle } from '../util/lifecycle.ts'
 
 /**
  * A hidden service: reachable by its hidden key only through relays, its host's key and
@@ -67,7 +68,10 @@ export class HiddenService {
   private introductions = 0
   private failures = 0
   private problem: string | null = null
-  private closed = false
+  private readonly life = new Lifecycle()
+  private get closed(): boolean {
+    return this.life.closed
+  }
 
   constructor(
     private readonly client: OnionClient,
@@ -85,8 +89,8 @@ export class HiddenService {
   }
 
   /** Start keeping introduction points; returns at once (status() says how far it got). */
-  async ready(): Promise<void> {
-    this.maintain()
+  ready(): Promise<void> {
+    return this.life.ready(() => this.maintain())
   }
 
   status(): HiddenServiceStatus {
@@ -102,14 +106,14 @@ export class HiddenService {
   }
 
   /** Close every circuit and stream; the descriptor expires from the DHT by itself. Idempotent. */
-  async close(): Promise<void> {
-    if (this.closed) return
-    this.closed = true
-    if (this.timer) clearTimeout(this.timer)
-    for (const { circuit } of this.intros.values()) circuit.close(ONION_REASON.DONE)
-    this.intros.clear()
-    for (const s of this.streams) s.destroy()
-    await this.maintaining?.catch(() => {})
+  close(): Promise<void> {
+    return this.life.close(async () => {
+      if (this.timer) clearTimeout(this.timer)
+      for (const { circuit } of this.intros.values()) circuit.close(ONION_REASON.DONE)
+      this.intros.clear()
+      for (const s of this.streams) s.destroy()
+      await this.maintaining?.catch(() => {})
+    })
   }
 
   /** Bring intro points up to strength, then publish if they changed or the record is due. */

@@ -2,10 +2,10 @@ import { randomInt } from 'node:crypto'
 import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { NAMESPACE } from '../constants.ts'
-import { lookupVerified } from '../dns/lookup.ts'
-import { serviceHash } from '../manifest/hashes.ts'
+import { lookupVerified } from '../dns/index.ts'
+import { serviceHash } from '../manifest/index.ts'
 import type { DescriptorAppWire } from '../messages.ts'
-import { deriveServiceKeyPair } from '../net/service-keys.ts'
+import { deriveServiceKeyPair } from '../net/index.ts'
 
 /**
  * Where onion relays are found. A relay host lists one extra entry in its signed descriptor,

@@ -1,8 +1,17 @@
 import { Duplex } from 'node:stream'
 import { ONION_REASON } from '../constants.ts'
 import { RELAY_CMD, encode, onionReason } from '../messages.ts'
-import type { ClientCircuit } from './client-circuit.ts'
 import type { RelayInfo } from './onion-directory.ts'
+
+/** What a stream needs of the circuit that carries it (client-circuit.ts's ClientCircuit). */
+export interface StreamCircuit {
+  readonly path: readonly RelayInfo[]
+  /** Send `data` as DATA messages; `cb` once it is queued (or the circuit failed). */
+  write(data: Buffer, cb: (err?: Error | null) => void): void
+  sendMessage(cmd: number, data: Uint8Array): boolean
+  resumeReading(): void
+  close(reason?: number): void
+}
 
 /**
  * The byte stream a client gets from an anonymous connection: a Node Duplex carried by one
@@ -18,7 +27,7 @@ export class OnionStream extends Duplex {
   readonly remotePublicKey: Buffer
 
   constructor(
-    private readonly circuit: ClientCircuit,
+    private readonly circuit: StreamCircuit,
     serviceKey: Buffer
   ) {
     super({ allowHalfOpen: true })

@@ -3,14 +3,13 @@ import type { KeyPair, SecretStream } from 'hyperdht'
 import { ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
-import type { Logger } from '../log/logger.ts'
+import type { Logger } from '../log/index.ts'
 import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, ONION_MESSAGE_BYTES, RELAY_CMD, decodeExact, encode, onionBegin, onionExtend, onionHandshake, onionHandshakeBody, onionMessage, onionReason } from '../messages.ts'
-import type { OnionCellWire } from '../messages.ts'
+import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { CellLink } from './cell-link.ts'
 import { relayHandshake } from './hop-handshake.ts'
 import { HopCipher } from './onion-layers.ts'
 import type { TokenBucket } from '../util/token-bucket.ts'
-import type { HiddenRelay } from './hidden-relay.ts'
 
 /**
  * One circuit as a relay sees it: the link it came in on (`prev`), this hop's layer, and at
@@ -45,8 +44,8 @@ export interface RelayContext {
   /** How long a new link may take to send CREATE before it is dropped (DESTROY TIMEOUT). */
   createTimeoutMs: number
   log: Logger
-  /** Introduction and rendezvous points, descriptor storage: shared by the relay's circuits. */
-  hidden: HiddenRelay
+  /** Introduction and rendezvous points, descriptor storage: shared by the relay's circuits (hidden-relay.ts). */
+  hidden: RelayCommandHook
   observe?: (o: RelayObservation) => void
 }
 
@@ -55,6 +54,15 @@ export interface RelayContext {
  * before the service arrives; `joined`: spliced to `peer` at a rendezvous; `busy`: a DHT
  * request for the last hop is under way.
  */
+/**
+ * Relay commands handled outside the circuit's own state machine (the hidden-service ones, by
+ * hidden-relay.ts's HiddenRelay): asked about every message of an open circuit.
+ */
+export interface RelayCommandHook {
+  handles(cmd: number): boolean
+  onMessage(circuit: RelayCircuit, msg: OnionMessageWire): void
+}
+
 export type RelayCircuitState = 'new' | 'open' | 'extending' | 'extended' | 'connecting' | 'stream' | 'intro' | 'waiting' | 'joined' | 'busy' | 'closed'
 
 export class RelayCircuit {

@@ -35,3 +35,5 @@ export type {
   RuntimeLogEntry,
   RuntimeLogger
 } from './types.ts'
+export { ANONYMOUS_PREFIX, HIDDEN_PREFIX } from './dial-grants.ts'
+export { resolveQuotas } from './plugin-limits.ts'

@@ -1,7 +1,7 @@
 import { RC } from '../abi.ts'
 import { decodeId, formatId } from '../encoding/ids.ts'
-import { serviceHash } from '../manifest/hashes.ts'
-import type { ManifestBody } from '../manifest/types.ts'
+import { serviceHash } from '../manifest/index.ts'
+import type { ManifestBody } from '../manifest/index.ts'
 import type { MeshTarget } from './types.ts'
 
 /**

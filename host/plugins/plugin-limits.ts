@@ -1,6 +1,6 @@
 import { LIMITS, PLUGIN_QUOTAS } from '../constants.ts'
 import type { PluginQuotaName } from '../constants.ts'
-import type { ManifestBody } from '../manifest/types.ts'
+import type { ManifestBody } from '../manifest/index.ts'
 
 /**
  * The limits a plugin actually runs under: what its manifest asks for, capped by host policy

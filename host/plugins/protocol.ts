@@ -1,4 +1,4 @@
-import type { ManifestBody } from '../manifest/types.ts'
+import type { ManifestBody } from '../manifest/index.ts'
 import type { PluginQuotas } from './plugin-limits.ts'
 
 /**

@@ -1,5 +1,5 @@
 import type { HypernetErrorCode } from '../errors.ts'
-import type { ManifestBody } from '../manifest/types.ts'
+import type { ManifestBody } from '../manifest/index.ts'
 import type { PluginQuotas } from './plugin-limits.ts'
 
 /**
@@ -10,23 +10,8 @@ import type { PluginQuotas } from './plugin-limits.ts'
 /** Lifecycle of one app's plugin. */
 export type PluginState = 'starting' | 'running' | 'crashed' | 'backoff' | 'failed' | 'stopped'
 
-/**
- * The stream subset the runtime uses. Node's `stream.Duplex` and streamx's `Duplex` (what
- * HyperDHT's NoiseSecretStream is) both fit. `remotePublicKey` is the peer's key proven by the
- * Noise handshake; a stream without one is reported to the plugin as 32 zero bytes.
- */
-export interface DuplexLike {
-  write(data: Uint8Array): boolean
-  end(data?: unknown): unknown
-  destroy(err?: Error | null): unknown
-  pause(): unknown
-  resume(): unknown
-  /** Events used: data, end, drain, error, close. */
-  on(event: any, fn: (...args: any[]) => void): unknown
-  removeListener(event: any, fn: (...args: any[]) => void): unknown
-  readonly destroyed?: boolean
-  remotePublicKey?: Uint8Array | null
-}
+export type { DuplexLike } from '../types/duplex.ts'
+import type { DuplexLike } from '../types/duplex.ts'
 
 /** An app as the runtime runs it: a manifest whose checks already passed, and its wasm. */
 export interface RunnableApp {

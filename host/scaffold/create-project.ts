@@ -12,7 +12,7 @@ import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ABI_VERSION, LIMITS, MANIFEST_SCHEMA_ID } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
-import type { ManifestBody } from '../manifest/types.ts'
+import type { ManifestBody } from '../manifest/index.ts'
 import { packageFile } from '../util/package-root.ts'
 
 /** The SDK of this checkout, copied into every new project. */

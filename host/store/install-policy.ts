@@ -1,7 +1,7 @@
 import { HypernetError } from '../errors.ts'
 import { formatId, parseKey } from '../encoding/ids.ts'
-import { signedDigest } from '../manifest/signing.ts'
-import type { Manifest } from '../manifest/types.ts'
+import { signedDigest } from '../manifest/index.ts'
+import type { Manifest } from '../manifest/index.ts'
 
 /**
  * The install policy, one function for local files and the network alike (TUF's attacks):

@@ -13,7 +13,7 @@ import { controlOps } from '../../host/daemon/control-ops.ts'
 import { NO_ARGS } from '../../host/control/control-args.ts'
 import { HypernetError } from '../../host/errors.ts'
 import { silentLogger } from '../../host/log/logger.ts'
-import type { Host } from '../../host/daemon/host.ts'
+import type { ControlHost } from '../../host/daemon/control-ops.ts'
 import { teardown } from '../helpers/teardown.ts'
 
 interface Answer {
@@ -25,12 +25,10 @@ interface Answer {
 }
 
 /** The daemon's real operations over a stand-in host: no DHT, no KV, no bridges, no apps. */
-function standInHost(socket: string, stops: { n: number }): Host {
+function standInHost(socket: string, stops: { n: number }): ControlHost {
   const host = {
     paths: { socket },
-    dht: null,
-    kv: undefined,
-    bridges: undefined,
+    built: {},
     status: () => ({ host: { key: 'k' }, apps: [], services: [] }),
     sync: async () => {},
     restartApp: async (name: string) => {
@@ -38,7 +36,7 @@ function standInHost(socket: string, stops: { n: number }): Host {
     }
   }
   void stops
-  return host as unknown as Host
+  return host as unknown as ControlHost
 }
 
 async function serve(t: TestContext, ops?: Record<string, ControlOp>, init: ControlServerInit = {}): Promise<{ path: string; server: ControlServer; stops: { n: number } }> {

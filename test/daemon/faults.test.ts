@@ -42,7 +42,7 @@ test('a stale daemon socket is reported as stale, and a new daemon replaces it',
 
 test('status shows the host, its network, apps and advertised services', { timeout: 60_000 }, async (t) => {
   const defer = teardown(t)
-  const { testnet, home, h } = await testnetWithHost(defer, ['echo'])
+  const { home } = await testnetWithHost(defer, ['echo'])
   const tmp = { dir: home }
   const st = JSON.parse((await cli(tmp.dir, ['status', '--json'])).stdout)
   assert.match(st.host.key, /^[0-9a-f]{64}$/)

@@ -8,7 +8,7 @@ import { removeHome, startHost } from '../helpers/hosts.ts'
 import { startKvTestnet } from '../helpers/kv-testnet.ts'
 import { teardown } from '../helpers/teardown.ts'
 
-async function tempDir(t: any, defer: (fn: () => unknown) => void): Promise<string> {
+async function tempDir(_t: any, defer: (fn: () => unknown) => void): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'hn-kv-cli-'))
   defer(() => rm(dir, { recursive: true, force: true }))
   return dir

@@ -158,7 +158,7 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
   })
 
   await t.test("a plugin's anonymous/ dial goes through a circuit, never through its own host's relay", async () => {
-    const dialer = relays[0].host as unknown as { dial(t: DialTarget, app: string): Promise<OnionStream> }
+    const dialer = relays[0].host.parts.dialer as unknown as { dial(t: DialTarget, app: string): Promise<OnionStream> }
     const before = peersSeen.length
     const s = await dialer.dial({ raw: `anonymous/${echo.hash}`, serviceHash: Buffer.from(echo.hash, 'hex'), serviceKey: null, self: null }, 'test-app')
     assert.equal(await roundTrip(s, 'a plugin, anonymously'), 'a plugin, anonymously')

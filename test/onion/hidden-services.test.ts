@@ -201,7 +201,7 @@ test('hidden services: reachable by key through relays, their host published now
   })
 
   await t.test("a plugin's hidden/ dial reaches the hidden service through its host's guards", async () => {
-    const dialer = relays[0].host as unknown as { dial(t: DialTarget, app: string): Promise<SecretStream> }
+    const dialer = relays[0].host.parts.dialer as unknown as { dial(t: DialTarget, app: string): Promise<SecretStream> }
     const before = peersSeen.length
     const s = await dialer.dial({ raw: `hidden/${st.key}`, serviceHash: key, serviceKey: key, self: null }, 'test-app')
     assert.equal(await roundTrip(s, 'a plugin, to a hidden service'), 'a plugin, to a hidden service')

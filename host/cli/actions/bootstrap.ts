@@ -1,6 +1,6 @@
 import { HypernetError } from '../../errors.ts'
-import { parseBootstrap, startBootstrapNode } from '../../net/dht-node.ts'
-import { firstLanAddress, isLocalAddress } from '../../net/interfaces.ts'
+import { parseBootstrap, startBootstrapNode } from '../../net/index.ts'
+import { firstLanAddress, isLocalAddress } from '../../net/index.ts'
 import type { CliContext } from '../context.ts'
 
 /**

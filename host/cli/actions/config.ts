@@ -1,4 +1,4 @@
-import { configKeys, readConfig, setKey, unsetKey, writeConfig } from '../../config/config-file.ts'
+import { configKeys, readConfig, setKey, unsetKey, writeConfig } from '../../config/index.ts'
 import { HypernetError } from '../../errors.ts'
 import type { CliContext } from '../context.ts'
 

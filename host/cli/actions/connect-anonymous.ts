@@ -1,4 +1,4 @@
-import { lookupVerified } from '../../dns/lookup.ts'
+import { lookupVerified } from '../../dns/index.ts'
 import { formatId, parseHash, parseKey } from '../../encoding/ids.ts'
 import { HypernetError } from '../../errors.ts'
 import { OnionClient, connectHidden } from '../../onion/index.ts'

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { installExamples } from '../../demo/install-examples.ts'
+import { installExamples } from '../../demo/index.ts'
 import { homePaths } from '../../home.ts'
 import { packageRoot } from '../../util/package-root.ts'
 import type { CliContext } from '../context.ts'

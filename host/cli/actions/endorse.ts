@@ -1,7 +1,7 @@
-import { publishEndorsement } from '../../dns/endorsement.ts'
+import { publishEndorsement } from '../../dns/index.ts'
 import { HypernetError } from '../../errors.ts'
 import { formatId, parseHash, parseKey } from '../../encoding/ids.ts'
-import { keyPath, readKeyFile } from '../../keys/key-file.ts'
+import { keyPath, readKeyFile } from '../../keys/index.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
 

@@ -1,5 +1,5 @@
 import { HypernetError } from '../../errors.ts'
-import { FirewallStore } from '../../store/firewall-store.ts'
+import { FirewallStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 import { notifyDaemon } from './notify-daemon.ts'
 

@@ -1,5 +1,5 @@
 import { HypernetError } from '../../errors.ts'
-import { HostTrustStore } from '../../store/host-trust-store.ts'
+import { HostTrustStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 
 /** Trust, untrust or list hosts. @throws USAGE, BAD_KEY, NOT_FOUND */

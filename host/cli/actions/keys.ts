@@ -1,4 +1,4 @@
-import { createKeyFile, keyPath, readKeyFile } from '../../keys/key-file.ts'
+import { createKeyFile, keyPath, readKeyFile } from '../../keys/index.ts'
 import { formatId, formatZ32 } from '../../encoding/ids.ts'
 import type { CliContext } from '../context.ts'
 

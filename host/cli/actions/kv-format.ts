@@ -1,7 +1,7 @@
-import type { getJson } from '../../kv/kv-control.ts'
-import type { ListEntry } from '../../kv/kv-list.ts'
-import type { PutResult, RemoveResult } from '../../kv/kv-results.ts'
-import type { KvSummary } from '../../kv/kv-service.ts'
+import type { getJson } from '../../kv/index.ts'
+import type { ListEntry } from '../../kv/index.ts'
+import type { PutResult, RemoveResult } from '../../kv/index.ts'
+import type { KvSummary } from '../../kv/index.ts'
 
 /** How `kv` results read for people (`--json` prints them as they are). */
 

@@ -1,7 +1,7 @@
 import { formatId } from '../../encoding/ids.ts'
-import { serviceHash } from '../../manifest/hashes.ts'
-import { createAppStore } from '../../store/app-store.ts'
-import type { InstalledApp } from '../../store/app-store.ts'
+import { serviceHash } from '../../manifest/index.ts'
+import { createAppStore } from '../../store/index.ts'
+import type { InstalledApp } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 import { safeLines } from '../safe-text.ts'
 

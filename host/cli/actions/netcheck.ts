@@ -1,6 +1,6 @@
 import { HypernetError } from '../../errors.ts'
-import { netcheck } from '../../net/netcheck.ts'
-import type { NetcheckReport } from '../../net/netcheck.ts'
+import { netcheck } from '../../net/index.ts'
+import type { NetcheckReport } from '../../net/index.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
 

@@ -1,9 +1,9 @@
 import type DHT from 'hyperdht'
-import { callDaemon, daemonRunning } from '../../control/control-client.ts'
-import { bindDhtNode, createDhtNode, parseBootstrap } from '../../net/dht-node.ts'
+import { callDaemon, daemonRunning } from '../../control/index.ts'
+import { bindDhtNode, createDhtNode, parseBootstrap } from '../../net/index.ts'
 import type { CliContext } from '../context.ts'
-import type { LanStatus } from '../../net/lan-discovery.ts'
-import { readConfig } from '../../config/config-file.ts'
+import type { LanStatus } from '../../net/index.ts'
+import { readConfig } from '../../config/index.ts'
 import { resolveBootstrap } from '../env.ts'
 
 /**

@@ -1,5 +1,5 @@
 import { relative, resolve } from 'node:path'
-import { createProject } from '../../scaffold/create-project.ts'
+import { createProject } from '../../scaffold/index.ts'
 import type { CliContext } from '../context.ts'
 
 /** Scaffold a plugin project. @throws USAGE (bad name), FILE_EXISTS (non-empty folder) */

@@ -1,4 +1,4 @@
-import { callDaemon, daemonRunning } from '../../control/control-client.ts'
+import { callDaemon, daemonRunning } from '../../control/index.ts'
 import type { CliContext } from '../context.ts'
 
 /**

@@ -1,8 +1,8 @@
-import type { HostInit } from '../../daemon/host.ts'
-import type { HostStatus } from '../../daemon/host-status.ts'
+import type { HostInit } from '../../daemon/index.ts'
+import type { HostStatus } from '../../daemon/index.ts'
 import { HypernetError } from '../../errors.ts'
 import { parseByteRate } from './relay-options.ts'
-import { parseHiddenSpecs } from '../../daemon/host-hidden.ts'
+import { parseHiddenSpecs } from '../../daemon/index.ts'
 
 /** `start`'s onion relay options, and the status line about the relay. */
 

@@ -1,4 +1,4 @@
-import { formatBytes } from '../../audit/describe-permissions.ts'
+import { formatBytes } from '../../audit/index.ts'
 import type { CliContext } from '../context.ts'
 
 /**

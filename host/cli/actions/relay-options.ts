@@ -1,5 +1,5 @@
-import type { HostInit } from '../../daemon/host.ts'
-import type { HostStatus } from '../../daemon/host-status.ts'
+import type { HostInit } from '../../daemon/index.ts'
+import type { HostStatus } from '../../daemon/index.ts'
 import { formatId, parseKey } from '../../encoding/ids.ts'
 import { HypernetError } from '../../errors.ts'
 import { formatBridge } from './bridge.ts'

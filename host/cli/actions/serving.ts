@@ -1,7 +1,7 @@
 import { ServingStore } from '../../apps/index.ts'
 import { SERVING } from '../../constants.ts'
 import { HypernetError } from '../../errors.ts'
-import { callDaemon, daemonRunning } from '../../control/control-client.ts'
+import { callDaemon, daemonRunning } from '../../control/index.ts'
 import type { ServingStatus } from '../../apps/index.ts'
 import type { CliContext } from '../context.ts'
 

@@ -1,7 +1,7 @@
 import { formatId, parseHash } from '../../encoding/ids.ts'
-import { keyPath, readKeyFile } from '../../keys/key-file.ts'
-import { serviceHash } from '../../manifest/hashes.ts'
-import { signApp } from '../../manifest/sign-app.ts'
+import { keyPath, readKeyFile } from '../../keys/index.ts'
+import { serviceHash } from '../../manifest/index.ts'
+import { signApp } from '../../manifest/index.ts'
 import type { CliContext } from '../context.ts'
 
 /** Sign a draft manifest for a wasm. @throws KEY_NOT_FOUND, FILE_NOT_FOUND, WASM_INVALID, MANIFEST_INVALID */

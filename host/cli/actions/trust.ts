@@ -1,5 +1,5 @@
 import { HypernetError } from '../../errors.ts'
-import { TrustStore } from '../../store/trust-store.ts'
+import { TrustStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 
 /** Add, remove or list trusted publishers. @throws USAGE, BAD_KEY, NOT_FOUND */

@@ -1,4 +1,4 @@
-import { createAppStore } from '../../store/app-store.ts'
+import { createAppStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 import { notifyDaemon } from './notify-daemon.ts'
 

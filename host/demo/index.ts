@@ -1,0 +1,4 @@
+/**
+ * The example apps the demo installs.
+ */
+export { installExamples } from './install-examples.ts'

@@ -1,0 +1,13 @@
+/**
+ * Manifests: their types, schema validation, signing, loading from disk, the code and service
+ * hashes that name running code, and static facts about wasm modules.
+ */
+export { bridgeServiceHash, codeHash, releaseTopic, serviceHash } from './hashes.ts'
+export { manifestFromValue, manifestPathFor, readBounded, readManifestFile, wasmPathFor } from './load.ts'
+export { signApp } from './sign-app.ts'
+export { generateKeyPair, signManifest, signedDigest, verifyManifestSignature } from './signing.ts'
+export type { KeyPair } from './signing.ts'
+export type { Limits, Manifest, ManifestBody, Permissions, ServiceDecl } from './types.ts'
+export { validateManifest } from './validate.ts'
+export { inspectWasm, readMemoryLimits } from './wasm-module.ts'
+export type { WasmFacts } from './wasm-module.ts'
