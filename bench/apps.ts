@@ -34,7 +34,10 @@ export interface AppFiles {
 export async function sinkApp(): Promise<AppFiles> {
   const entry = join(SINK_SRC, 'index.ts')
   const wasm = join(OUT, 'sink.wasm')
-  const built = await stat(wasm).then((s) => s.mtimeMs, () => 0)
+  const built = await stat(wasm).then(
+    (s) => s.mtimeMs,
+    () => 0
+  )
   if (built <= (await stat(entry)).mtimeMs) {
     try {
       await buildPlugin({ entry, outFile: wasm })

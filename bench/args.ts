@@ -79,20 +79,47 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       return v
     }
     switch (flag) {
-      case '--quick': break
-      case '--json': o.json = true; break
-      case '--markdown': o.markdown = true; break
-      case '--client-process': o.clientProcess = true; break
-      case '--help': case '-h': o.help = true; break
-      case '--rounds': o.rounds = positive(flag, value()); break
-      case '--clients': o.clients = positive(flag, value()); break
-      case '--echoes': o.echoes = positive(flag, value()); break
-      case '--mib': o.mib = positive(flag, value()); break
-      case '--plugin-mib': o.pluginMib = positive(flag, value()); break
-      case '--sizes': o.sizes = list(flag, value()); break
-      case '--plugins': o.plugins = list(flag, value()); break
-      case '--only': o.only = list(flag, value()); break
-      default: throw new Error(`unknown option ${JSON.stringify(flag)} (try --help)`)
+      case '--quick':
+        break
+      case '--json':
+        o.json = true
+        break
+      case '--markdown':
+        o.markdown = true
+        break
+      case '--client-process':
+        o.clientProcess = true
+        break
+      case '--help':
+      case '-h':
+        o.help = true
+        break
+      case '--rounds':
+        o.rounds = positive(flag, value())
+        break
+      case '--clients':
+        o.clients = positive(flag, value())
+        break
+      case '--echoes':
+        o.echoes = positive(flag, value())
+        break
+      case '--mib':
+        o.mib = positive(flag, value())
+        break
+      case '--plugin-mib':
+        o.pluginMib = positive(flag, value())
+        break
+      case '--sizes':
+        o.sizes = list(flag, value())
+        break
+      case '--plugins':
+        o.plugins = list(flag, value())
+        break
+      case '--only':
+        o.only = list(flag, value())
+        break
+      default:
+        throw new Error(`unknown option ${JSON.stringify(flag)} (try --help)`)
     }
   }
   return o
@@ -105,5 +132,8 @@ function positive(flag: string, s: string): number {
 }
 
 function list(flag: string, s: string): number[] {
-  return s.split(',').filter(Boolean).map((x) => Math.floor(positive(flag, x)))
+  return s
+    .split(',')
+    .filter(Boolean)
+    .map((x) => Math.floor(positive(flag, x)))
 }

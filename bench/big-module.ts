@@ -43,9 +43,25 @@ export function padWithCode(wasm: Uint8Array, targetBytes: number, seed = 1): Ui
     if (s.id === SECTION.type) {
       emit(out, s.id, appendVector(content, 1, [0x60, 1, I32, 1, I32]))
     } else if (s.id === SECTION.function) {
-      emit(out, s.id, appendVector(content, bodies.length, bodies.flatMap(() => uleb(typeIndex))))
+      emit(
+        out,
+        s.id,
+        appendVector(
+          content,
+          bodies.length,
+          bodies.flatMap(() => uleb(typeIndex))
+        )
+      )
     } else if (s.id === SECTION.code) {
-      emit(out, s.id, appendVector(content, bodies.length, bodies.flatMap((b) => [...uleb(b.length), ...b])))
+      emit(
+        out,
+        s.id,
+        appendVector(
+          content,
+          bodies.length,
+          bodies.flatMap((b) => [...uleb(b.length), ...b])
+        )
+      )
     } else {
       emit(out, s.id, Array.from(content))
     }
@@ -60,7 +76,7 @@ function functionBody(rand: () => number, size: number): number[] {
   const b: number[] = [0] // no locals beyond the parameter
   while (b.length < size - 4) {
     b.push(0x20, 0, 0x41, ...sleb(rand() | 0), 0x73) // local.get 0, i32.const a, i32.xor
-    b.push(0x41, ...sleb((rand() | 1) | 0), 0x6c) // i32.const b, i32.mul
+    b.push(0x41, ...sleb(rand() | 1 | 0), 0x6c) // i32.const b, i32.mul
     b.push(0x20, 0, 0x41, ...sleb(rand() % 31), 0x76, 0x6a) // local.get 0, i32.const k, i32.shr_u, i32.add
     b.push(0x21, 0) // local.set 0
   }

@@ -26,7 +26,18 @@ for (let s = 1; s <= seconds; s++) {
   const m = process.memoryUsage()
   peakRss = Math.max(peakRss, m.rss)
   const st = a.host.runtime!.status('hostile')
-  console.log(JSON.stringify({ s, rssMiB: mib(m.rss), heapMiB: mib(m.heapUsed), externalMiB: mib(m.external), state: st.state, conns: st.connections, bytesOut: st.bytesOut, logKiB: Math.round((await a.logBytes()) / 1024) }))
+  console.log(
+    JSON.stringify({
+      s,
+      rssMiB: mib(m.rss),
+      heapMiB: mib(m.heapUsed),
+      externalMiB: mib(m.external),
+      state: st.state,
+      conns: st.connections,
+      bytesOut: st.bytesOut,
+      logKiB: Math.round((await a.logBytes()) / 1024)
+    })
+  )
 }
 const timed = async (what: string, fn: () => Promise<unknown>) => {
   const t = Date.now()

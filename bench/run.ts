@@ -63,7 +63,14 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
   const cpu = cpus()
   return {
     date: new Date().toISOString(),
-    machine: { cores: cpu.length, cpu: cpu[0]?.model ?? 'unknown', memGiB: Math.round(totalmem() / 2 ** 30), node: process.version, loadBefore, loadAfter: loadavg() },
+    machine: {
+      cores: cpu.length,
+      cpu: cpu[0]?.model ?? 'unknown',
+      memGiB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      loadBefore,
+      loadAfter: loadavg()
+    },
     options: o,
     seconds: (performance.now() - started) / 1000,
     rows

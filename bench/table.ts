@@ -57,22 +57,43 @@ export interface RowInput {
 /** Build a row: ratio, target text and verdict from the figures. */
 export function row(r: RowInput): Row {
   const raw = r.raw ?? null
-  const ratio = raw === null ? null : r.ratio ?? (raw !== 0 && Number.isFinite(raw) ? r.project / raw : null)
-  const overhead = raw === null ? null : r.overhead ?? r.project - raw
+  const ratio = raw === null ? null : (r.ratio ?? (raw !== 0 && Number.isFinite(raw) ? r.project / raw : null))
+  const overhead = raw === null ? null : (r.overhead ?? r.project - raw)
   const { text, met } = judge(r.target, r.project, overhead, ratio, r.unit)
-  return { id: r.id, measure: r.measure, unit: r.unit, project: r.project, raw, ratio, overhead, target: r.target, targetText: text, met, rounds: r.rounds, detail: r.detail, extra: r.extra }
+  return {
+    id: r.id,
+    measure: r.measure,
+    unit: r.unit,
+    project: r.project,
+    raw,
+    ratio,
+    overhead,
+    target: r.target,
+    targetText: text,
+    met,
+    rounds: r.rounds,
+    detail: r.detail,
+    extra: r.extra
+  }
 }
 
 function judge(t: Target, project: number, overhead: number | null, ratio: number | null, unit: string): { text: string; met: boolean | null } {
   const ok = (b: boolean) => (Number.isFinite(project) ? b : false)
   switch (t.kind) {
-    case 'ratio-min': return { text: `>= ${t.value.toFixed(2)}x raw`, met: ratio === null ? null : ok(ratio >= t.value) }
-    case 'ratio-max': return { text: `<= ${t.value}x raw`, met: ratio === null ? null : ok(ratio <= t.value) }
-    case 'over-max': return { text: `<= raw + ${t.value} ${unit}`, met: overhead === null ? null : ok(overhead <= t.value) }
-    case 'min': return { text: `>= ${t.value} ${unit}`, met: ok(project >= t.value) }
-    case 'max': return { text: `<= ${t.value} ${unit}`, met: ok(project <= t.value) }
-    case 'equal': return { text: `= ${t.value}`, met: ok(project === t.value) }
-    case 'none': return { text: '(none set)', met: null }
+    case 'ratio-min':
+      return { text: `>= ${t.value.toFixed(2)}x raw`, met: ratio === null ? null : ok(ratio >= t.value) }
+    case 'ratio-max':
+      return { text: `<= ${t.value}x raw`, met: ratio === null ? null : ok(ratio <= t.value) }
+    case 'over-max':
+      return { text: `<= raw + ${t.value} ${unit}`, met: overhead === null ? null : ok(overhead <= t.value) }
+    case 'min':
+      return { text: `>= ${t.value} ${unit}`, met: ok(project >= t.value) }
+    case 'max':
+      return { text: `<= ${t.value} ${unit}`, met: ok(project <= t.value) }
+    case 'equal':
+      return { text: `= ${t.value}`, met: ok(project === t.value) }
+    case 'none':
+      return { text: '(none set)', met: null }
   }
 }
 
@@ -112,7 +133,11 @@ export function formatTable(rows: Row[]): string {
   const body = cells(rows)
   const widths = HEAD.map((h, i) => Math.max(h.length, ...body.map((c) => c[i].length)))
   const right = new Set([2, 3, 4])
-  const line = (c: string[]) => c.map((s, i) => (right.has(i) ? s.padStart(widths[i]) : s.padEnd(widths[i]))).join('  ').trimEnd()
+  const line = (c: string[]) =>
+    c
+      .map((s, i) => (right.has(i) ? s.padStart(widths[i]) : s.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd()
   const out = [line(HEAD), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)]
   const notes = rows.filter((r) => r.detail)
   if (notes.length) out.push('', ...notes.map((r) => `${r.id.padEnd(3)} ${r.detail}`))

@@ -149,7 +149,9 @@ export class HypernetError extends Error {
   }
 
   static CODE_HASH_MISMATCH(expected: string, got: string): HypernetError {
-    return new HypernetError('CODE_HASH_MISMATCH', `the wasm does not match the signed code hash: manifest says ${expected}, the file hashes to ${got}`, { details: { expected, got } })
+    return new HypernetError('CODE_HASH_MISMATCH', `the wasm does not match the signed code hash: manifest says ${expected}, the file hashes to ${got}`, {
+      details: { expected, got }
+    })
   }
 
   static MANIFEST_EXPIRED(expires: string): HypernetError {
@@ -165,7 +167,10 @@ export class HypernetError extends Error {
   }
 
   static ABI_UNSUPPORTED(got: number, supported: number[]): HypernetError {
-    return new HypernetError('ABI_UNSUPPORTED', `the plugin was built for ABI ${got}, this host supports ABI ${supported.join(', ')}; rebuild it with a current SDK`)
+    return new HypernetError(
+      'ABI_UNSUPPORTED',
+      `the plugin was built for ABI ${got}, this host supports ABI ${supported.join(', ')}; rebuild it with a current SDK`
+    )
   }
 
   static MEMORY_LIMIT(msg: string): HypernetError {
@@ -177,7 +182,10 @@ export class HypernetError extends Error {
   }
 
   static CONSENT_REQUIRED(): HypernetError {
-    return new HypernetError('CONSENT_REQUIRED', 'installing needs your consent: run in a terminal to be asked, pass --yes, or trust the publisher first (trust add <key>)')
+    return new HypernetError(
+      'CONSENT_REQUIRED',
+      'installing needs your consent: run in a terminal to be asked, pass --yes, or trust the publisher first (trust add <key>)'
+    )
   }
 
   static CONSENT_DENIED(): HypernetError {
@@ -190,7 +198,11 @@ export class HypernetError extends Error {
 
   /** The filesystem under `path` has no space (or quota) left: ENOSPC, EDQUOT. */
   static DISK_FULL(path: string, what: string, cause?: unknown, outcome = 'nothing was changed, free some space and try again'): HypernetError {
-    return new HypernetError('DISK_FULL', `${path}: expected room to ${what}, the disk is full (${(cause as { code?: string })?.code ?? 'ENOSPC'}); ${outcome}`, { cause, details: { path } })
+    return new HypernetError(
+      'DISK_FULL',
+      `${path}: expected room to ${what}, the disk is full (${(cause as { code?: string })?.code ?? 'ENOSPC'}); ${outcome}`,
+      { cause, details: { path } }
+    )
   }
 
   static STORE_LOCKED(file: string): HypernetError {
@@ -199,7 +211,11 @@ export class HypernetError extends Error {
 
   /** `store/index.json` has an entry the store will not act on; `field` names it (`apps["echo"].codeHash`). */
   static STORE_INDEX_INVALID(file: string, field: string, expected: string, got: unknown, gotText = describeValue(got)): HypernetError {
-    return new HypernetError('STORE_INDEX_INVALID', `${file}${field ? `: ${field}` : ''}: expected ${expected}, got ${gotText}; nothing was changed (fix or remove that entry, or move the file aside to start an empty store)`, { details: { file, field } })
+    return new HypernetError(
+      'STORE_INDEX_INVALID',
+      `${file}${field ? `: ${field}` : ''}: expected ${expected}, got ${gotText}; nothing was changed (fix or remove that entry, or move the file aside to start an empty store)`,
+      { details: { file, field } }
+    )
   }
 
   static KEY_NOT_FOUND(file: string): HypernetError {
@@ -215,36 +231,64 @@ export class HypernetError extends Error {
   /** A key file group or others may read or write: refused, as ssh refuses such a private key. */
   static KEY_EXPOSED(file: string, mode: number): HypernetError {
     const m = mode.toString(8).padStart(4, '0')
-    return new HypernetError('KEY_EXPOSED', `${file}: expected a key file only its owner can read (mode 0600), got mode ${m}; others on this machine may have read the secret key: if none did, run chmod 600 ${file}, else make a new key`, { details: { file, mode: m } })
+    return new HypernetError(
+      'KEY_EXPOSED',
+      `${file}: expected a key file only its owner can read (mode 0600), got mode ${m}; others on this machine may have read the secret key: if none did, run chmod 600 ${file}, else make a new key`,
+      { details: { file, mode: m } }
+    )
   }
 
   static PUBLISHER_CHANGED(app: string, installed: string, offered: string): HypernetError {
-    return new HypernetError('PUBLISHER_CHANGED', `${app} is installed from publisher ${installed}; this one is signed by another publisher ${offered} (pass --replace-publisher to replace it, after checking both keys)`, { details: { app, installed, offered } })
+    return new HypernetError(
+      'PUBLISHER_CHANGED',
+      `${app} is installed from publisher ${installed}; this one is signed by another publisher ${offered} (pass --replace-publisher to replace it, after checking both keys)`,
+      { details: { app, installed, offered } }
+    )
   }
 
   static DOWNGRADE(app: string, installed: string, offered: string): HypernetError {
-    return new HypernetError('DOWNGRADE', `${app} ${installed} is installed; ${offered} is older (a rollback; pass --allow-downgrade if you mean it)`, { details: { app, installed, offered } })
+    return new HypernetError('DOWNGRADE', `${app} ${installed} is installed; ${offered} is older (a rollback; pass --allow-downgrade if you mean it)`, {
+      details: { app, installed, offered }
+    })
   }
 
   static VERSION_CONFLICT(app: string, version: string, installedCode: string, offeredCode: string): HypernetError {
-    return new HypernetError('VERSION_CONFLICT', `${app} ${version} is installed with code ${installedCode}; this ${version} has other code ${offeredCode} (one version, one code: the publisher must bump the version)`, { details: { app, version, installedCode, offeredCode } })
+    return new HypernetError(
+      'VERSION_CONFLICT',
+      `${app} ${version} is installed with code ${installedCode}; this ${version} has other code ${offeredCode} (one version, one code: the publisher must bump the version)`,
+      { details: { app, version, installedCode, offeredCode } }
+    )
   }
 
   static STORE_CHANGED(app: string, consented: string, now: string): HypernetError {
-    return new HypernetError('STORE_CHANGED', `${app}: the store changed while you were asked (you agreed to ${consented}, it is now ${now}); nothing was installed, run the command again`, { details: { app, consented, now } })
+    return new HypernetError(
+      'STORE_CHANGED',
+      `${app}: the store changed while you were asked (you agreed to ${consented}, it is now ${now}); nothing was installed, run the command again`,
+      { details: { app, consented, now } }
+    )
   }
 
   static CONFLICTING_MANIFESTS(hash: string, signers: string[]): HypernetError {
-    return new HypernetError('CONFLICTING_MANIFESTS', `${hash} is offered under manifests of ${signers.length} different apps or publishers (${signers.join('; ')}): trust the one you mean (trust add <key>) or install from its file`, { details: { signers } })
+    return new HypernetError(
+      'CONFLICTING_MANIFESTS',
+      `${hash} is offered under manifests of ${signers.length} different apps or publishers (${signers.join('; ')}): trust the one you mean (trust add <key>) or install from its file`,
+      { details: { signers } }
+    )
   }
 
   /** A vendor's coded refusal (APPS_REFUSAL), or FETCH_FAILED when every vendor failed. */
-  static REFUSED(code: 'NOT_SERVED' | 'SERVING_DISABLED' | 'NOT_REDISTRIBUTABLE' | 'SERVING_BUSY' | 'SERVING_TOO_LARGE' | 'BAD_MESSAGE', msg: string, details?: Record<string, unknown>): HypernetError {
+  static REFUSED(
+    code: 'NOT_SERVED' | 'SERVING_DISABLED' | 'NOT_REDISTRIBUTABLE' | 'SERVING_BUSY' | 'SERVING_TOO_LARGE' | 'BAD_MESSAGE',
+    msg: string,
+    details?: Record<string, unknown>
+  ): HypernetError {
     return new HypernetError(code, msg, { details })
   }
 
   static FETCH_FAILED(hash: string, problems: string[]): HypernetError {
-    return new HypernetError('FETCH_FAILED', `could not fetch ${hash} from any of ${problems.length} vendor(s): ${problems.join('; ')}`, { details: { problems } })
+    return new HypernetError('FETCH_FAILED', `could not fetch ${hash} from any of ${problems.length} vendor(s): ${problems.join('; ')}`, {
+      details: { problems }
+    })
   }
 
   static PLUGIN_CRASHED(app: string, why: string): HypernetError {
@@ -276,7 +320,11 @@ export class HypernetError extends Error {
   }
 
   static SOCKET_PATH_TOO_LONG(path: string, bytes: number, max: number): HypernetError {
-    return new HypernetError('SOCKET_PATH_TOO_LONG', `${path}: the control socket path must be at most ${max} bytes (the Unix socket limit), this one is ${bytes}; choose a shorter --home or HYPERNET_HOME`, { details: { path, bytes, max } })
+    return new HypernetError(
+      'SOCKET_PATH_TOO_LONG',
+      `${path}: the control socket path must be at most ${max} bytes (the Unix socket limit), this one is ${bytes}; choose a shorter --home or HYPERNET_HOME`,
+      { details: { path, bytes, max } }
+    )
   }
 
   static NOT_FOUND(msg: string): HypernetError {
@@ -310,19 +358,29 @@ export class HypernetError extends Error {
   }
 
   static CONTROL_BUSY(socket: string, max: number): HypernetError {
-    return new HypernetError('CONTROL_BUSY', `${socket}: expected at most ${max} control connections at once, this one is over; try again when others close`, { details: { max } })
+    return new HypernetError('CONTROL_BUSY', `${socket}: expected at most ${max} control connections at once, this one is over; try again when others close`, {
+      details: { max }
+    })
   }
 
   static BRIDGE_NOT_FOUND(ref: string): HypernetError {
-    return new HypernetError('BRIDGE_NOT_FOUND', `no bridge matches ${quote(ref)} (expected an exposed service name, or a listen bridge's host:port or port; see bridge list)`)
+    return new HypernetError(
+      'BRIDGE_NOT_FOUND',
+      `no bridge matches ${quote(ref)} (expected an exposed service name, or a listen bridge's host:port or port; see bridge list)`
+    )
   }
 
   static ADDRESS_IN_USE(field: string, address: string, by?: string, cause?: unknown, kind = 'TCP address'): HypernetError {
-    return new HypernetError('ADDRESS_IN_USE', `${field}: expected a free local ${kind}, ${address} is already in use${by ? ` by ${by}` : ''}`, { cause, details: { field, address } })
+    return new HypernetError('ADDRESS_IN_USE', `${field}: expected a free local ${kind}, ${address} is already in use${by ? ` by ${by}` : ''}`, {
+      cause,
+      details: { field, address }
+    })
   }
 
   static NAME_TAKEN(field: string, name: string, owner: string): HypernetError {
-    return new HypernetError('NAME_TAKEN', `${field}: expected a service name not used on this host, ${quote(name)} is taken by ${owner}`, { details: { field, name, owner } })
+    return new HypernetError('NAME_TAKEN', `${field}: expected a service name not used on this host, ${quote(name)} is taken by ${owner}`, {
+      details: { field, name, owner }
+    })
   }
 
   static KV_NOT_OWNER(address: string, why: string, details?: Record<string, unknown>): HypernetError {
@@ -330,11 +388,15 @@ export class HypernetError extends Error {
   }
 
   static KV_STALE(address: string, seq: number, current: number, details?: Record<string, unknown>): HypernetError {
-    return new HypernetError('KV_STALE', `${address}: expected a sequence number above ${current}, got ${seq} (a newer version is stored)`, { details: { address, seq, current, ...details } })
+    return new HypernetError('KV_STALE', `${address}: expected a sequence number above ${current}, got ${seq} (a newer version is stored)`, {
+      details: { address, seq, current, ...details }
+    })
   }
 
   static KV_REMOVED(address: string, owner: string, seq: number): HypernetError {
-    return new HypernetError('KV_REMOVED', `${address}: removed by its owner ${owner} (removal seq ${seq})`, { details: { address, owner, seq, removed: true } })
+    return new HypernetError('KV_REMOVED', `${address}: removed by its owner ${owner} (removal seq ${seq})`, {
+      details: { address, owner, seq, removed: true }
+    })
   }
 
   static KV_TOO_LARGE(field: string, bytes: number, max: number): HypernetError {
@@ -360,11 +422,19 @@ export class HypernetError extends Error {
 
   /** A cell failed its MAC (tampered, replayed or reordered): the circuit is torn down. */
   static CIRCUIT_TAMPERED(where: string): HypernetError {
-    return new HypernetError('CIRCUIT_TAMPERED', `${where}: expected a cell that authenticates under the hop's key and next counter, got one that does not; circuit torn down`, { details: { reason: 'tampered' } })
+    return new HypernetError(
+      'CIRCUIT_TAMPERED',
+      `${where}: expected a cell that authenticates under the hop's key and next counter, got one that does not; circuit torn down`,
+      { details: { reason: 'tampered' } }
+    )
   }
 
   static NO_RELAYS(wanted: number, found: number): HypernetError {
-    return new HypernetError('NO_RELAYS', `expected at least ${wanted} onion relays on distinct hosts, found ${found} usable (hosts offer one with: hypernet-host start --onion-relay)`, { details: { wanted, found } })
+    return new HypernetError(
+      'NO_RELAYS',
+      `expected at least ${wanted} onion relays on distinct hosts, found ${found} usable (hosts offer one with: hypernet-host start --onion-relay)`,
+      { details: { wanted, found } }
+    )
   }
 
   static INTERNAL(msg: string, cause?: unknown): HypernetError {

@@ -816,7 +816,8 @@ const onionBody: Encoding<Uint8Array> = {
     state.start += ONION_BODY_BYTES
   },
   decode(state) {
-    if (state.end - state.start < ONION_BODY_BYTES) throw HypernetError.BAD_MESSAGE(`onion cell body: expected ${ONION_BODY_BYTES} bytes, got ${state.end - state.start}`)
+    if (state.end - state.start < ONION_BODY_BYTES)
+      throw HypernetError.BAD_MESSAGE(`onion cell body: expected ${ONION_BODY_BYTES} bytes, got ${state.end - state.start}`)
     const b = state.buffer!.subarray(state.start, state.start + ONION_BODY_BYTES)
     state.start += ONION_BODY_BYTES
     return b
@@ -834,7 +835,8 @@ export const onionCell: Encoding<OnionCellWire> = {
     onionBody.encode(state, cell.body)
   },
   decode(state) {
-    if (state.end - state.start !== ONION_CELL_BYTES) throw HypernetError.BAD_MESSAGE(`onion cell: expected ${ONION_CELL_BYTES} bytes, got ${state.end - state.start}`)
+    if (state.end - state.start !== ONION_CELL_BYTES)
+      throw HypernetError.BAD_MESSAGE(`onion cell: expected ${ONION_CELL_BYTES} bytes, got ${state.end - state.start}`)
     const version = c.uint8.decode(state)
     if (version !== ONION_CELL_VERSION) throw HypernetError.BAD_MESSAGE(`onion cell version ${version} is not supported (expected ${ONION_CELL_VERSION})`)
     const type = c.uint8.decode(state)
@@ -979,7 +981,8 @@ const onionMessageInner: Encoding<OnionMessageWire> = {
   },
   decode(state) {
     const version = c.uint8.decode(state)
-    if (version !== ONION_MESSAGE_VERSION) throw HypernetError.BAD_MESSAGE(`onion message version ${version} is not supported (expected ${ONION_MESSAGE_VERSION})`)
+    if (version !== ONION_MESSAGE_VERSION)
+      throw HypernetError.BAD_MESSAGE(`onion message version ${version} is not supported (expected ${ONION_MESSAGE_VERSION})`)
     c.uint8.decode(state)
     const cmd = c.uint8.decode(state)
     if (cmd < RELAY_CMD.EXTEND || cmd > RELAY_CMD_MAX) throw HypernetError.BAD_MESSAGE(`onion message command ${cmd} is unknown`)
@@ -1175,7 +1178,8 @@ export const hiddenDescriptor: Encoding<HiddenDescriptorWire> = {
   },
   decode(state) {
     const version = c.uint8.decode(state)
-    if (version !== HIDDEN_DESCRIPTOR_VERSION) throw HypernetError.BAD_MESSAGE(`hidden service descriptor version ${version} is not supported (expected ${HIDDEN_DESCRIPTOR_VERSION})`)
+    if (version !== HIDDEN_DESCRIPTOR_VERSION)
+      throw HypernetError.BAD_MESSAGE(`hidden service descriptor version ${version} is not supported (expected ${HIDDEN_DESCRIPTOR_VERSION})`)
     c.uint8.decode(state)
     return { updated: c.uint.decode(state), intros: introKeys.decode(state) }
   }

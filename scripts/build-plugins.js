@@ -64,11 +64,15 @@ export function ascFlags(opts = {}) {
   const maximumMemory = opts.maximumMemory === undefined ? DEFAULT_MAX_PAGES : opts.maximumMemory
   const flags = [
     '-O3',
-    '--runtime', 'incremental',
+    '--runtime',
+    'incremental',
     // The host offers no `env` module: route AssemblyScript's env imports into the SDK.
-    '--use', `abort=~lib/${SDK_PACKAGE}/assembly/runtime/hnAbort`,
-    '--use', `trace=~lib/${SDK_PACKAGE}/assembly/runtime/hnTrace`,
-    '--use', `seed=~lib/${SDK_PACKAGE}/assembly/runtime/hnSeed`
+    '--use',
+    `abort=~lib/${SDK_PACKAGE}/assembly/runtime/hnAbort`,
+    '--use',
+    `trace=~lib/${SDK_PACKAGE}/assembly/runtime/hnTrace`,
+    '--use',
+    `seed=~lib/${SDK_PACKAGE}/assembly/runtime/hnSeed`
   ]
   if (maximumMemory !== null) flags.push('--maximumMemory', String(maximumMemory))
   return flags
@@ -160,8 +164,10 @@ async function compile(opts) {
   const argv = [
     toPosix(path.relative(ROOT, opts.entry)),
     // Never written under this name: writeFile below keeps the bytes in memory.
-    '--outFile', 'out.wasm',
-    '--baseDir', ROOT,
+    '--outFile',
+    'out.wasm',
+    '--baseDir',
+    ROOT,
     '--noColors',
     ...ascFlags({ maximumMemory: opts.maximumMemory })
   ]

@@ -35,7 +35,8 @@ function importGraph(root: string, dynamic = false): Graph {
         const file = relative(root, path).split(sep).join('/')
         const targets = new Set<string>()
         const text = readFileSync(path, 'utf8')
-        for (const m of [...text.matchAll(IMPORT), ...(dynamic ? text.matchAll(DYNAMIC) : [])]) targets.add(posix.normalize(posix.join(posix.dirname(file), m[1])))
+        for (const m of [...text.matchAll(IMPORT), ...(dynamic ? text.matchAll(DYNAMIC) : [])])
+          targets.add(posix.normalize(posix.join(posix.dirname(file), m[1])))
         graph.set(file, [...targets])
       }
     }

@@ -20,14 +20,22 @@ export async function bytePathRows(o: BenchOptions): Promise<Row[]> {
   const rt = runs.map((r) => r.roundTripMicros)
   return [
     row({
-      id: '5a', measure: 'byte path, 64 KiB through echo plugin', unit: 'MB/s', rounds,
-      project: median(mb), target: { kind: 'min', value: 500 },
+      id: '5a',
+      measure: 'byte path, 64 KiB through echo plugin',
+      unit: 'MB/s',
+      rounds,
+      project: median(mb),
+      target: { kind: 'min', value: 500 },
       detail: `in-process, no network; ${mb.map((x) => x.toFixed(0)).join(', ')} MB/s`,
       extra: { runs }
     }),
     row({
-      id: '5b', measure: 'byte path, one small event', unit: 'µs', rounds,
-      project: median(ev), target: { kind: 'none' },
+      id: '5b',
+      measure: 'byte path, one small event',
+      unit: 'µs',
+      rounds,
+      project: median(ev),
+      target: { kind: 'none' },
       detail: `1-byte events pipelined (delivery cost); one at a time a round trip is ${median(rt).toFixed(1)} µs (two thread hops)`,
       extra: { roundTripMicros: rt }
     })

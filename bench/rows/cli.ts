@@ -50,8 +50,26 @@ export async function cliRows(o: BenchOptions): Promise<Row[]> {
     }
     const floor = `node -e 0: ${median(node).toFixed(0)} ms`
     return [
-      row({ id: '11a', measure: 'CLI --version, whole process', unit: 'ms', rounds: o.rounds, project: median(version), target: { kind: 'max', value: 100 }, detail: `${floor}; built dist/ run by bin/`, extra: { node, version } }),
-      row({ id: '11b', measure: 'CLI status of a running daemon, whole process', unit: 'ms', rounds: o.rounds, project: median(status), target: { kind: 'none' }, detail: `${floor}; loads the host's modules, then one control-socket round trip`, extra: { status } })
+      row({
+        id: '11a',
+        measure: 'CLI --version, whole process',
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(version),
+        target: { kind: 'max', value: 100 },
+        detail: `${floor}; built dist/ run by bin/`,
+        extra: { node, version }
+      }),
+      row({
+        id: '11b',
+        measure: 'CLI status of a running daemon, whole process',
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(status),
+        target: { kind: 'none' },
+        detail: `${floor}; loads the host's modules, then one control-socket round trip`,
+        extra: { status }
+      })
     ]
   } finally {
     if (daemon.exitCode === null) daemon.kill('SIGTERM')

@@ -39,13 +39,16 @@ export async function fetchRows(f: NetFixture, o: BenchOptions): Promise<Row[]> 
       const store = createAppStore({ dir: join(home, 'store') })
       await store.ready()
       const t0 = now()
-      await installFromNetwork({ dht: f.client, store, trusted: new Set() }, {
-        hash: code,
-        consent: async () => {
-          consent.push(now() - t0)
-          return true
+      await installFromNetwork(
+        { dht: f.client, store, trusted: new Set() },
+        {
+          hash: code,
+          consent: async () => {
+            consent.push(now() - t0)
+            return true
+          }
         }
-      })
+      )
       return now() - t0
     } finally {
       await rm(home, { recursive: true, force: true })
@@ -73,14 +76,24 @@ export async function fetchRows(f: NetFixture, o: BenchOptions): Promise<Row[]> 
     const st = pairedStats(s.a, s.b)
     return [
       row({
-        id: '12a', measure: `install a ${(big.bytes / 1024 / 1024).toFixed(2)} MiB app by code hash from a peer`, unit: 'ms', rounds: o.rounds,
-        project: median(s.a), raw: median(s.b), ...st, target: { kind: 'ratio-max', value: 1.5 },
+        id: '12a',
+        measure: `install a ${(big.bytes / 1024 / 1024).toFixed(2)} MiB app by code hash from a peer`,
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(s.a),
+        raw: median(s.b),
+        ...st,
+        target: { kind: 'ratio-max', value: 1.5 },
         detail: `lookup, manifest, audit, consent, fetch, code hash, module checks, atomic store; raw: connect and read ${big.bytes} bytes from a plain HyperDHT server`,
         extra: { install: s.a, raw: s.b, bytes: big.bytes }
       }),
       row({
-        id: '12b', measure: 'install <code hash>: time to the consent prompt', unit: 'ms', rounds: o.rounds,
-        project: median(consent), target: { kind: 'none' },
+        id: '12b',
+        measure: 'install <code hash>: time to the consent prompt',
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(consent),
+        target: { kind: 'none' },
         detail: 'verified lookup of vendors, manifest from up to 4 of them, audit of the manifest',
         extra: { consent }
       })

@@ -68,7 +68,8 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     const { onion: hostOnion } = await onionNode(testnet.bootstrap, asHost, cleanups)
 
     const hidden = async (key: Buffer): Promise<Duplex> => (await withTimeout(connectHidden(onion, key), 60_000, 'hidden service connect')).stream
-    const fromHost = async (key: Buffer): Promise<Duplex> => (await withTimeout(connectHidden(hostOnion, key), 60_000, 'hidden service connect from a host')).stream
+    const fromHost = async (key: Buffer): Promise<Duplex> =>
+      (await withTimeout(connectHidden(hostOnion, key), 60_000, 'hidden service connect from a host')).stream
     // an idle host has its circuits ready: wait for them, outside the measured time
     const whenReady = async () => {
       const deadline = now() + 30_000
@@ -104,7 +105,11 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     await oneWay(() => hidden(sink.key), 1)
     await oneWay(() => anonymous(raw.sinkKey), 1)
     await oneWay(() => direct(raw.sinkKey), 1)
-    const one = await rotated(o.rounds, [() => oneWay(() => hidden(sink.key), mib), () => oneWay(() => anonymous(raw.sinkKey), mib), () => oneWay(() => direct(raw.sinkKey), mib)])
+    const one = await rotated(o.rounds, [
+      () => oneWay(() => hidden(sink.key), mib),
+      () => oneWay(() => anonymous(raw.sinkKey), mib),
+      () => oneWay(() => direct(raw.sinkKey), mib)
+    ])
 
     const [hOne, aOne, dOne] = one
     const [hFirst, aFirst, dFirst, pFirst] = first
@@ -114,32 +119,62 @@ export async function hiddenRows(o: BenchOptions): Promise<Row[]> {
     const path = 'client 3 hops to a rendezvous point + service 3 hops to it (5 relays), Noise IK end to end'
     return [
       row({
-        id: '10a', measure: 'hidden service stream one way', unit: 'MB/s', rounds: o.rounds,
-        project: median(hOne), raw: median(dOne), ...pairedStats(hOne, dOne), target: { kind: 'none' },
+        id: '10a',
+        measure: 'hidden service stream one way',
+        unit: 'MB/s',
+        rounds: o.rounds,
+        project: median(hOne),
+        raw: median(dOne),
+        ...pairedStats(hOne, dOne),
+        target: { kind: 'none' },
         detail: `${mib} MiB per round into a sink (1-byte ack per MiB); ${path}; hidden ${spread(hOne)}, 3 hops (10b) ${spread(aOne)}, direct ${spread(dOne, 0)} MB/s; hidden/3 hops ${x(hOne, aOne)}; ${where}`,
         extra: { hidden: hOne, anonymous: aOne, direct: dOne, mib }
       }),
       row({
-        id: '10b', measure: 'anonymous stream one way, OnionClient 3 hops', unit: 'MB/s', rounds: o.rounds,
-        project: median(aOne), raw: median(dOne), ...pairedStats(aOne, dOne), target: { kind: 'none' },
+        id: '10b',
+        measure: 'anonymous stream one way, OnionClient 3 hops',
+        unit: 'MB/s',
+        rounds: o.rounds,
+        project: median(aOne),
+        raw: median(dOne),
+        ...pairedStats(aOne, dOne),
+        target: { kind: 'none' },
         detail: `same run and sink as 10a, a plain service key through onionClient.connect (random path, exit's HyperDHT connect); 3 hops ${spread(aOne)}, direct ${spread(dOne, 0)} MB/s`,
         extra: { anonymous: aOne, direct: dOne, mib }
       }),
       row({
-        id: '10c', measure: 'hidden service connect to first byte', unit: 'ms', rounds: o.rounds,
-        project: median(hFirst), raw: median(dFirst), ...pairedStats(hFirst, dFirst), target: { kind: 'none' },
+        id: '10c',
+        measure: 'hidden service connect to first byte',
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(hFirst),
+        raw: median(dFirst),
+        ...pairedStats(hFirst, dFirst),
+        target: { kind: 'none' },
         detail: `connectHidden: descriptor fetch (3-hop circuit, its last relay's DHT mutableGet) alongside a rendezvous circuit (3 hops), introduction circuit (3 hops), service's circuit to the rendezvous point (the service, as a host does, extends one built ahead), Noise IK, 1 byte echoed; relay list cached; hidden ${spread(hFirst)}, 3 hops (10d) ${spread(aFirst)}, direct ${spread(dFirst)} ms; hidden/3 hops ${x(hFirst, aFirst)}`,
         extra: { hidden: hFirst, anonymous: aFirst, direct: dFirst }
       }),
       row({
-        id: '10d', measure: 'anonymous connect to first byte, OnionClient 3 hops', unit: 'ms', rounds: o.rounds,
-        project: median(aFirst), raw: median(dFirst), ...pairedStats(aFirst, dFirst), target: { kind: 'none' },
+        id: '10d',
+        measure: 'anonymous connect to first byte, OnionClient 3 hops',
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(aFirst),
+        raw: median(dFirst),
+        ...pairedStats(aFirst, dFirst),
+        target: { kind: 'none' },
         detail: `same run as 10c: onionClient.connect (3 HyperDHT connects + 3 handshakes, BEGIN, the exit's connect), 1 byte echoed; relay list cached; 3 hops ${spread(aFirst)}, direct ${spread(dFirst)} ms`,
         extra: { anonymous: aFirst, direct: dFirst }
       }),
       row({
-        id: '10e', measure: 'hidden service connect to first byte, from a host', unit: 'ms', rounds: o.rounds,
-        project: median(pFirst), raw: median(dFirst), ...pairedStats(pFirst, dFirst), target: { kind: 'none' },
+        id: '10e',
+        measure: 'hidden service connect to first byte, from a host',
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(pFirst),
+        raw: median(dFirst),
+        ...pairedStats(pFirst, dFirst),
+        target: { kind: 'none' },
         detail: `as 10c, from a client that keeps guards and ${ONION.hostPrebuilt} circuits built ahead (a host's bridge or plugin; the wait for them to be ready is not counted): each of its circuits is one extend; from a host ${spread(pFirst)}, from a bare client (10c) ${spread(hFirst)} ms; host/bare ${x(pFirst, hFirst)}`,
         extra: { fromHost: pFirst, bare: hFirst, direct: dFirst }
       })
@@ -181,5 +216,7 @@ async function published(hs: HiddenService): Promise<void> {
     await sleep(50)
   }
   const st = hs.status()
-  throw new Error(`hidden service ${st.name}: ${st.intros.length} of ${INTRO_POINTS} introduction points, ${st.published ? '' : 'not '}published within 60 s (${st.problem ?? 'no problem reported'})`)
+  throw new Error(
+    `hidden service ${st.name}: ${st.intros.length} of ${INTRO_POINTS} introduction points, ${st.published ? '' : 'not '}published within 60 s (${st.problem ?? 'no problem reported'})`
+  )
 }

@@ -54,8 +54,12 @@ export async function installRows(f: NetFixture, o: BenchOptions): Promise<Row[]
   const m = (k: keyof (typeof runs)[number], xs = runs) => median(xs.map((x) => x[k]))
   return [
     row({
-      id: '8', measure: `install ${(big.bytes / 1024 / 1024).toFixed(2)} MiB plugin (verify, compile, start)`, unit: 'ms', rounds: o.rounds,
-      project: m('total'), target: { kind: 'none' },
+      id: '8',
+      measure: `install ${(big.bytes / 1024 / 1024).toFixed(2)} MiB plugin (verify, compile, start)`,
+      unit: 'ms',
+      rounds: o.rounds,
+      project: m('total'),
+      target: { kind: 'none' },
       detail: `verify ${m('verify').toFixed(1)} + store ${m('store').toFixed(1)} + start ${m('start').toFixed(1)} ms (start: re-verify, worker, compile, instantiate, listen, advertise); a ${(small.bytes / 1024).toFixed(0)} KiB echo: ${m('total', refs).toFixed(1)} ms`,
       extra: { bytes: big.bytes, runs, echoReference: refs }
     })

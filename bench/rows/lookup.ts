@@ -34,19 +34,28 @@ export async function lookupRows(o: BenchOptions): Promise<Row[]> {
       const raw = () => rawLookup(dht, hash)
       await verified() // warm routing tables and JIT
       await raw()
-      const r = await paired(o.rounds, () => many(perRound, verified), () => many(perRound, raw))
-      rows.push(row({
-        id: `4${String.fromCharCode(97 + i)}`,
-        measure: `verified lookup, ${size}-node DHT`,
-        unit: 'ms',
-        rounds: o.rounds,
-        project: median(r.a.map((x) => x.all)),
-        raw: median(r.b.map((x) => x.all)),
-        ...pairedStats(r.a.map((x) => x.all), r.b.map((x) => x.all)),
-        target: { kind: 'ratio-max', value: 1.5 },
-        detail: `to completion, ${perRound} lookups per round; first result: verified ${median(r.a.map((x) => x.first)).toFixed(2)} ms, raw ${median(r.b.map((x) => x.first)).toFixed(2)} ms`,
-        extra: { nodes: size, verified: r.a, raw: r.b }
-      }))
+      const r = await paired(
+        o.rounds,
+        () => many(perRound, verified),
+        () => many(perRound, raw)
+      )
+      rows.push(
+        row({
+          id: `4${String.fromCharCode(97 + i)}`,
+          measure: `verified lookup, ${size}-node DHT`,
+          unit: 'ms',
+          rounds: o.rounds,
+          project: median(r.a.map((x) => x.all)),
+          raw: median(r.b.map((x) => x.all)),
+          ...pairedStats(
+            r.a.map((x) => x.all),
+            r.b.map((x) => x.all)
+          ),
+          target: { kind: 'ratio-max', value: 1.5 },
+          detail: `to completion, ${perRound} lookups per round; first result: verified ${median(r.a.map((x) => x.first)).toFixed(2)} ms, raw ${median(r.b.map((x) => x.first)).toFixed(2)} ms`,
+          extra: { nodes: size, verified: r.a, raw: r.b }
+        })
+      )
     } finally {
       await f.close()
     }
@@ -59,9 +68,13 @@ async function rawLookup(dht: DHT, topic: Buffer): Promise<{ all: number; first:
   const start = now()
   let first = NaN
   const q = dht.lookup(topic)
-  await withTimeout((async () => {
-    for await (const reply of q) if (reply.peers.length > 0 && Number.isNaN(first)) first = now() - start
-  })(), 10_000, 'raw lookup')
+  await withTimeout(
+    (async () => {
+      for await (const reply of q) if (reply.peers.length > 0 && Number.isNaN(first)) first = now() - start
+    })(),
+    10_000,
+    'raw lookup'
+  )
   if (Number.isNaN(first)) throw new Error('raw lookup found nobody')
   return { all: now() - start, first }
 }

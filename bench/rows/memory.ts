@@ -29,16 +29,18 @@ export async function memoryRows(o: BenchOptions): Promise<Row[]> {
     const runs: ChildResult[] = []
     for (let r = 0; r < rounds; r++) runs.push(await child(n))
     const per = runs.map((x) => (x.after - x.before) / MB / n)
-    rows.push(row({
-      id: `6${String.fromCharCode(97 + i)}`,
-      measure: `memory, ${n} idle plugin${n === 1 ? '' : 's'}`,
-      unit: 'MB/plugin',
-      rounds,
-      project: median(per),
-      target: { kind: 'max', value: 8 },
-      detail: `RSS ${fmtMb(median(runs.map((x) => x.before)))} -> ${fmtMb(median(runs.map((x) => x.after)))} MB with ${n} echo plugin${n === 1 ? '' : 's'}; started in ${median(runs.map((x) => x.startMs)).toFixed(0)} ms`,
-      extra: { runs }
-    }))
+    rows.push(
+      row({
+        id: `6${String.fromCharCode(97 + i)}`,
+        measure: `memory, ${n} idle plugin${n === 1 ? '' : 's'}`,
+        unit: 'MB/plugin',
+        rounds,
+        project: median(per),
+        target: { kind: 'max', value: 8 },
+        detail: `RSS ${fmtMb(median(runs.map((x) => x.before)))} -> ${fmtMb(median(runs.map((x) => x.after)))} MB with ${n} echo plugin${n === 1 ? '' : 's'}; started in ${median(runs.map((x) => x.startMs)).toFixed(0)} ms`,
+        extra: { runs }
+      })
+    )
   }
   return rows
 }
@@ -49,13 +51,18 @@ function fmtMb(bytes: number): string {
 
 function child(n: number): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['--expose-gc', '--disable-warning=ExperimentalWarning', '--import', 'tsx', CHILD, String(n)], { timeout: 120_000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`memory child (${n} plugins) failed: ${err.message}\n${stderr}`))
-      try {
-        resolve(JSON.parse(stdout.trim().split('\n').pop()!))
-      } catch {
-        reject(new Error(`memory child (${n} plugins) printed no result: ${stdout}\n${stderr}`))
+    execFile(
+      process.execPath,
+      ['--expose-gc', '--disable-warning=ExperimentalWarning', '--import', 'tsx', CHILD, String(n)],
+      { timeout: 120_000 },
+      (err, stdout, stderr) => {
+        if (err) return reject(new Error(`memory child (${n} plugins) failed: ${err.message}\n${stderr}`))
+        try {
+          resolve(JSON.parse(stdout.trim().split('\n').pop()!))
+        } catch {
+          reject(new Error(`memory child (${n} plugins) printed no result: ${stdout}\n${stderr}`))
+        }
       }
-    })
+    )
   })
 }

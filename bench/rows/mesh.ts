@@ -49,7 +49,11 @@ export async function meshRows(o: BenchOptions): Promise<Row[]> {
     for (let i = 0; i < N; i++) {
       if (i === N - 1) {
         // the first N - 1 have met; the last one's start is what 13c times
-        await withTimeout(waitFor(() => rooms.every((r) => chat(r).connections === N - 2)), 60_000, 'the first hosts to mesh')
+        await withTimeout(
+          waitFor(() => rooms.every((r) => chat(r).connections === N - 2)),
+          60_000,
+          'the first hosts to mesh'
+        )
         formStart = now()
       }
       const home = await mkdtemp(join(tmpdir(), 'hn-bench-mesh-'))
@@ -60,7 +64,11 @@ export async function meshRows(o: BenchOptions): Promise<Row[]> {
       await host.ready()
       rooms.push({ host, client: null!, heard: '' })
     }
-    await withTimeout(waitFor(() => rooms.every((r) => chat(r).connections === N - 1)), 60_000, 'the mesh to form')
+    await withTimeout(
+      waitFor(() => rooms.every((r) => chat(r).connections === N - 1)),
+      60_000,
+      'the mesh to form'
+    )
     const formMs = now() - formStart
 
     // waiting is event-driven: a poll loop on this thread would take a core from the plugin workers
@@ -85,7 +93,11 @@ export async function meshRows(o: BenchOptions): Promise<Row[]> {
       const before = rooms.reduce((n, r) => n + chat(r).bytesOut, 0)
       const start = now()
       rooms[0].client.write(line)
-      await withTimeout(heard.until(() => rooms.every((r, i) => i === 0 || r.heard.includes(line))), 10_000, 'a mesh line')
+      await withTimeout(
+        heard.until(() => rooms.every((r, i) => i === 0 || r.heard.includes(line))),
+        10_000,
+        'a mesh line'
+      )
       const ms = now() - start
       const sent = (rooms.reduce((n, r) => n + chat(r).bytesOut, 0) - before) / Buffer.byteLength(line)
       messages.push(sent - (N - 1))
@@ -94,7 +106,11 @@ export async function meshRows(o: BenchOptions): Promise<Row[]> {
     const rawLine = async (): Promise<number> => raw.line(`raw line ${seq++}\n`)
     await meshLine() // warm up both paths
     await rawLine()
-    const res = await paired(o.rounds, () => many(linesPerRound, meshLine), () => many(linesPerRound, rawLine))
+    const res = await paired(
+      o.rounds,
+      () => many(linesPerRound, meshLine),
+      () => many(linesPerRound, rawLine)
+    )
     const stats = pairedStats(res.a, res.b)
     return [
       row({
@@ -176,7 +192,11 @@ function open(dht: DHT, key: Buffer): Promise<SecretStream> {
  * streams, or from them to its clients) and node 0 holding an open stream to each other
  * node's peer server.
  */
-async function rawRooms(bootstrap: Array<{ host: string; port: number }>, client: DHT, n: number): Promise<{ line(text: string): Promise<number>; close(): Promise<void> }> {
+async function rawRooms(
+  bootstrap: Array<{ host: string; port: number }>,
+  client: DHT,
+  n: number
+): Promise<{ line(text: string): Promise<number>; close(): Promise<void> }> {
   const nodes: DHT[] = []
   const clientsOf: SecretStream[][] = []
   const peersOf: SecretStream[][] = []
@@ -230,7 +250,11 @@ async function rawRooms(bootstrap: Array<{ host: string; port: number }>, client
     async line(text) {
       const start = now()
       clients[0].write(text)
-      await withTimeout(arrival.until(() => heard.every((h, i) => i === 0 || h.includes(text))), 10_000, 'a raw line')
+      await withTimeout(
+        arrival.until(() => heard.every((h, i) => i === 0 || h.includes(text))),
+        10_000,
+        'a raw line'
+      )
       return now() - start
     },
     async close() {

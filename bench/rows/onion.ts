@@ -56,19 +56,37 @@ export async function onionRows(o: BenchOptions): Promise<Row[]> {
     const mib = Math.max(1, Math.round(o.mib / 4))
     await oneWay(() => anonymous(raw.sinkKey), 1)
     await oneWay(() => direct(raw.sinkKey), 1)
-    const one = await paired(o.rounds, () => oneWay(() => anonymous(raw.sinkKey), mib), () => oneWay(() => direct(raw.sinkKey), mib))
-    const first = await paired(o.rounds, () => firstByte(() => anonymous(raw.echoKey)), () => firstByte(() => direct(raw.echoKey)))
+    const one = await paired(
+      o.rounds,
+      () => oneWay(() => anonymous(raw.sinkKey), mib),
+      () => oneWay(() => direct(raw.sinkKey), mib)
+    )
+    const first = await paired(
+      o.rounds,
+      () => firstByte(() => anonymous(raw.echoKey)),
+      () => firstByte(() => direct(raw.echoKey))
+    )
     const spread = (xs: number[], d = 1) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
     return [
       row({
-        id: '9a', measure: 'anonymous stream one way, 3 hops', unit: 'MB/s', rounds: o.rounds,
-        project: median(one.a), raw: median(one.b), target: { kind: 'none' },
+        id: '9a',
+        measure: 'anonymous stream one way, 3 hops',
+        unit: 'MB/s',
+        rounds: o.rounds,
+        project: median(one.a),
+        raw: median(one.b),
+        target: { kind: 'none' },
         detail: `${mib} MiB per round into a sink; onion ${spread(one.a)}, direct ${spread(one.b, 0)} MB/s; all relays in this process`,
         extra: { onion: one.a, direct: one.b, mib }
       }),
       row({
-        id: '9b', measure: 'anonymous circuit + stream to first byte', unit: 'ms', rounds: o.rounds,
-        project: median(first.a), raw: median(first.b), target: { kind: 'none' },
+        id: '9b',
+        measure: 'anonymous circuit + stream to first byte',
+        unit: 'ms',
+        rounds: o.rounds,
+        project: median(first.a),
+        raw: median(first.b),
+        target: { kind: 'none' },
         detail: `3 hops: 3 HyperDHT connects + 3 handshakes, BEGIN, 1 byte echoed; onion ${spread(first.a)}, direct ${spread(first.b)} ms`,
         extra: { onion: first.a, direct: first.b }
       })

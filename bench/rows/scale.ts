@@ -50,13 +50,48 @@ export async function scaleRows(f: NetFixture, o: BenchOptions): Promise<Row[]> 
   const raw = await scale(f, f.rawKeys.echo, o)
   await sleep(500)
   const plugin = await scale(f, f.plugin.echo, o)
-  const d = (r: ScaleResult) => `${r.completed}/${r.clients} done, connected in ${(r.connectMs / 1000).toFixed(1)} s (${BATCH} at a time, p50 ${r.connectP50.toFixed(0)} ms each), ${r.fds} fds open${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`
+  const d = (r: ScaleResult) =>
+    `${r.completed}/${r.clients} done, connected in ${(r.connectMs / 1000).toFixed(1)} s (${BATCH} at a time, p50 ${r.connectP50.toFixed(0)} ms each), ${r.fds} fds open${Object.keys(r.errors).length ? `, errors ${JSON.stringify(r.errors)}` : ''}`
   const base = { rounds: 1, extra: { plugin, raw, warmupConnectMs: warmMs } }
   return [
-    row({ ...base, id: '7a', measure: `scale: failed of ${o.clients} clients`, unit: 'clients', project: plugin.failed, raw: raw.failed, target: { kind: 'equal', value: 0 }, detail: `plugin ${d(plugin)}; raw ${d(raw)}${fdNote}` }),
-    row({ ...base, id: '7b', measure: `scale: p50 echo latency, ${o.clients} clients`, unit: 'ms', project: plugin.p50, raw: raw.p50, target: { kind: 'none' } }),
-    row({ ...base, id: '7c', measure: `scale: p99 echo latency, ${o.clients} clients`, unit: 'ms', project: plugin.p99, raw: raw.p99, target: { kind: 'none' } }),
-    row({ ...base, id: '7d', measure: `scale: echoes per second, ${o.clients} clients`, unit: 'msg/s', project: plugin.perSecond, raw: raw.perSecond, target: { kind: 'none' }, detail: `${o.echoes} sequential ${MSG}-byte echoes per client, all clients at once` })
+    row({
+      ...base,
+      id: '7a',
+      measure: `scale: failed of ${o.clients} clients`,
+      unit: 'clients',
+      project: plugin.failed,
+      raw: raw.failed,
+      target: { kind: 'equal', value: 0 },
+      detail: `plugin ${d(plugin)}; raw ${d(raw)}${fdNote}`
+    }),
+    row({
+      ...base,
+      id: '7b',
+      measure: `scale: p50 echo latency, ${o.clients} clients`,
+      unit: 'ms',
+      project: plugin.p50,
+      raw: raw.p50,
+      target: { kind: 'none' }
+    }),
+    row({
+      ...base,
+      id: '7c',
+      measure: `scale: p99 echo latency, ${o.clients} clients`,
+      unit: 'ms',
+      project: plugin.p99,
+      raw: raw.p99,
+      target: { kind: 'none' }
+    }),
+    row({
+      ...base,
+      id: '7d',
+      measure: `scale: echoes per second, ${o.clients} clients`,
+      unit: 'msg/s',
+      project: plugin.perSecond,
+      raw: raw.perSecond,
+      target: { kind: 'none' },
+      detail: `${o.echoes} sequential ${MSG}-byte echoes per client, all clients at once`
+    })
   ]
 }
 
@@ -64,7 +99,9 @@ async function scale(f: NetFixture, key: Buffer, o: BenchOptions): Promise<Scale
   const deadline = Date.now() + DEADLINE_MS
   const errors: Record<string, number> = {}
   const fail = (err: unknown) => {
-    const k = String((err as Error)?.message ?? err).replace(/[0-9a-f]{64}/g, '<key>').slice(0, 80)
+    const k = String((err as Error)?.message ?? err)
+      .replace(/[0-9a-f]{64}/g, '<key>')
+      .slice(0, 80)
     errors[k] = (errors[k] ?? 0) + 1
   }
   const streams: Array<SecretStream | null> = []
@@ -74,17 +111,19 @@ async function scale(f: NetFixture, key: Buffer, o: BenchOptions): Promise<Scale
     for (let i = 0; i < o.clients; i += BATCH) {
       const n = Math.min(BATCH, o.clients - i)
       const left = Math.max(1000, deadline - Date.now())
-      const batch = await Promise.all(Array.from({ length: n }, async () => {
-        const start = now()
-        try {
-          const s = await open(f.client, key, DHT.keyPair(), Math.min(15_000, left))
-          connects.push(now() - start)
-          return s
-        } catch (err) {
-          fail(err)
-          return null
-        }
-      }))
+      const batch = await Promise.all(
+        Array.from({ length: n }, async () => {
+          const start = now()
+          try {
+            const s = await open(f.client, key, DHT.keyPair(), Math.min(15_000, left))
+            connects.push(now() - start)
+            return s
+          } catch (err) {
+            fail(err)
+            return null
+          }
+        })
+      )
       streams.push(...batch)
     }
     const connectMs = now() - t0
@@ -94,19 +133,21 @@ async function scale(f: NetFixture, key: Buffer, o: BenchOptions): Promise<Scale
     const msg = Buffer.alloc(MSG, 0x63)
     let completed = 0
     const t1 = now()
-    await Promise.all(streams.map(async (s) => {
-      if (s === null) return
-      try {
-        for (let e = 0; e < o.echoes; e++) {
-          const start = now()
-          await withTimeout(echoOnce(s, msg), Math.max(1000, Math.min(15_000, deadline - Date.now())), 'echo')
-          latencies.push(now() - start)
+    await Promise.all(
+      streams.map(async (s) => {
+        if (s === null) return
+        try {
+          for (let e = 0; e < o.echoes; e++) {
+            const start = now()
+            await withTimeout(echoOnce(s, msg), Math.max(1000, Math.min(15_000, deadline - Date.now())), 'echo')
+            latencies.push(now() - start)
+          }
+          completed++
+        } catch (err) {
+          fail(err)
         }
-        completed++
-      } catch (err) {
-        fail(err)
-      }
-    }))
+      })
+    )
     const echoMs = now() - t1
     return {
       clients: o.clients,

@@ -45,8 +45,16 @@ export async function measureStreams(c: DHT, k: StreamKeys, o: BenchOptions): Pr
   await echoed(c, k.pluginEcho, 1)
   await echoed(c, k.rawEcho, 1)
 
-  const one = await paired(o.rounds, () => oneWay(c, k.pluginSink, o.mib), () => oneWay(c, k.rawSink, o.mib))
-  const echo = await paired(o.rounds, () => echoed(c, k.pluginEcho, o.mib), () => echoed(c, k.rawEcho, o.mib))
+  const one = await paired(
+    o.rounds,
+    () => oneWay(c, k.pluginSink, o.mib),
+    () => oneWay(c, k.rawSink, o.mib)
+  )
+  const echo = await paired(
+    o.rounds,
+    () => echoed(c, k.pluginEcho, o.mib),
+    () => echoed(c, k.rawEcho, o.mib)
+  )
 
   const connects = o.quick ? 3 : 10
   const perRound = async (key: Buffer) => {
@@ -54,7 +62,11 @@ export async function measureStreams(c: DHT, k: StreamKeys, o: BenchOptions): Pr
     for (let i = 0; i < connects; i++) xs.push(await firstByte(c, key))
     return median(xs)
   }
-  const first = await paired(o.rounds, () => perRound(k.pluginEcho), () => perRound(k.rawEcho))
+  const first = await paired(
+    o.rounds,
+    () => perRound(k.pluginEcho),
+    () => perRound(k.rawEcho)
+  )
 
   const trips = o.quick ? 20 : 300
   const rtt = await paired(
@@ -73,26 +85,50 @@ export async function streamRows(f: NetFixture, o: BenchOptions): Promise<Row[]>
   const { one, echo, first, rtt } = s
   return [
     row({
-      id: '1a', measure: 'stream one way, 64 KiB writes', unit: 'MB/s', rounds: o.rounds,
-      project: median(one.a), raw: median(one.b), ...pairedStats(one.a, one.b), target: { kind: 'ratio-min', value: 0.9 },
+      id: '1a',
+      measure: 'stream one way, 64 KiB writes',
+      unit: 'MB/s',
+      rounds: o.rounds,
+      project: median(one.a),
+      raw: median(one.b),
+      ...pairedStats(one.a, one.b),
+      target: { kind: 'ratio-min', value: 0.9 },
       detail: `${o.mib} MiB per round into a sink (1-byte ack per MiB), ${where}; plugin ${spread(one.a, 0)}, raw ${spread(one.b, 0)} MB/s`,
       extra: { plugin: one.a, raw: one.b, mib: o.mib, clientProcess: o.clientProcess }
     }),
     row({
-      id: '1b', measure: 'stream echoed, 64 KiB writes', unit: 'MB/s', rounds: o.rounds,
-      project: median(echo.a), raw: median(echo.b), ...pairedStats(echo.a, echo.b), target: { kind: 'ratio-min', value: 0.9 },
+      id: '1b',
+      measure: 'stream echoed, 64 KiB writes',
+      unit: 'MB/s',
+      rounds: o.rounds,
+      project: median(echo.a),
+      raw: median(echo.b),
+      ...pairedStats(echo.a, echo.b),
+      target: { kind: 'ratio-min', value: 0.9 },
       detail: `${o.mib} MiB per round through echo, payload counted once; plugin ${spread(echo.a, 0)}, raw ${spread(echo.b, 0)} MB/s`,
       extra: { plugin: echo.a, raw: echo.b, mib: o.mib, clientProcess: o.clientProcess }
     }),
     row({
-      id: '2', measure: 'connect to first echoed byte', unit: 'ms', rounds: o.rounds,
-      project: median(first.a), raw: median(first.b), ...pairedStats(first.a, first.b), target: { kind: 'over-max', value: 2 },
+      id: '2',
+      measure: 'connect to first echoed byte',
+      unit: 'ms',
+      rounds: o.rounds,
+      project: median(first.a),
+      raw: median(first.b),
+      ...pairedStats(first.a, first.b),
+      target: { kind: 'over-max', value: 2 },
       detail: `${s.connects} connects per round, median per round; overhead ${pairedStats(first.a, first.b).overhead.toFixed(2)} ms; plugin ${spread(first.a)}, raw ${spread(first.b)} ms`,
       extra: { plugin: first.a, raw: first.b, connectsPerRound: s.connects, clientProcess: o.clientProcess }
     }),
     row({
-      id: '3', measure: '64-byte round trip, open stream', unit: 'ms', rounds: o.rounds,
-      project: median(rtt.a), raw: median(rtt.b), ...pairedStats(rtt.a, rtt.b), target: { kind: 'ratio-max', value: 1.2 },
+      id: '3',
+      measure: '64-byte round trip, open stream',
+      unit: 'ms',
+      rounds: o.rounds,
+      project: median(rtt.a),
+      raw: median(rtt.b),
+      ...pairedStats(rtt.a, rtt.b),
+      target: { kind: 'ratio-max', value: 1.2 },
       detail: `${s.trips} round trips per round, median per round; plugin ${spread(rtt.a, 3)}, raw ${spread(rtt.b, 3)} ms`,
       extra: { plugin: rtt.a, raw: rtt.b, tripsPerRound: s.trips, clientProcess: o.clientProcess }
     })

@@ -70,7 +70,10 @@ export class AppServer {
   private opening: Promise<void> | null = null
   private closing: Promise<void> | null = null
 
-  constructor(private readonly c: AppServerComponents, limits: Partial<ServingLimits> = {}) {
+  constructor(
+    private readonly c: AppServerComponents,
+    limits: Partial<ServingLimits> = {}
+  ) {
     this.limits = { ...SERVING, ...limits }
     this.bucket = new TokenBucket(this.limits.bytesPerSecond)
   }
@@ -111,7 +114,9 @@ export class AppServer {
   private firewall(remote: Buffer): boolean {
     const k = formatId(remote)
     // true refuses: a denied key, a peer already holding its share, or a host at its total
-    return this.c.denied().has(k) || (this.peers.get(k)?.connections ?? 0) >= this.limits.maxConnectionsPerPeer || this.streams.size >= this.limits.maxConnections
+    return (
+      this.c.denied().has(k) || (this.peers.get(k)?.connections ?? 0) >= this.limits.maxConnectionsPerPeer || this.streams.size >= this.limits.maxConnections
+    )
   }
 
   private onConnection(stream: SecretStream): void {
@@ -151,9 +156,15 @@ export class AppServer {
     if (!channel) return void stream.destroy()
     // the order of addMessage calls is the wire type (APPS_MESSAGES): append only
     const wire: Wire = {
-      getManifest: channel.addMessage<AppsGetManifestWire>({ encoding: appsGetManifest, onmessage: (m) => (admit(true) ? this.onGetManifest(wire, m) : undefined) }),
+      getManifest: channel.addMessage<AppsGetManifestWire>({
+        encoding: appsGetManifest,
+        onmessage: (m) => (admit(true) ? this.onGetManifest(wire, m) : undefined)
+      }),
       manifest: channel.addMessage<AppsManifestWire>({ encoding: appsManifest, onmessage: () => void stream.destroy() }),
-      getCode: channel.addMessage<AppsGetCodeWire>({ encoding: appsGetCode, onmessage: (m) => (admit(false) ? this.onGetCode(wire, channel, stream, key, peer, m, touch) : undefined) }),
+      getCode: channel.addMessage<AppsGetCodeWire>({
+        encoding: appsGetCode,
+        onmessage: (m) => (admit(false) ? this.onGetCode(wire, channel, stream, key, peer, m, touch) : undefined)
+      }),
       code: channel.addMessage<AppsCodeWire>({ encoding: appsCode, onmessage: () => void stream.destroy() }),
       refused: channel.addMessage<AppsRefusedWire>({ encoding: appsRefused, onmessage: () => void stream.destroy() })
     }
@@ -168,8 +179,13 @@ export class AppServer {
     const cfg = this.config()
     if (!cfg.enabled) return { reason: APPS_REFUSAL.SERVING_DISABLED, message: 'the operator of this host does not serve apps' }
     if (cfg.off.includes(app.name)) return { reason: APPS_REFUSAL.SERVING_DISABLED, message: `the operator of this host does not serve ${app.name}` }
-    if (app.manifest.redistribute === false) return { reason: APPS_REFUSAL.NOT_REDISTRIBUTABLE, message: `the publisher of ${app.name} does not allow other hosts to serve it` }
-    if (app.wasm.byteLength > this.limits.maxModuleBytes) return { reason: APPS_REFUSAL.SERVING_TOO_LARGE, message: `${app.name} is ${app.wasm.byteLength} bytes; this host serves modules up to ${this.limits.maxModuleBytes}` }
+    if (app.manifest.redistribute === false)
+      return { reason: APPS_REFUSAL.NOT_REDISTRIBUTABLE, message: `the publisher of ${app.name} does not allow other hosts to serve it` }
+    if (app.wasm.byteLength > this.limits.maxModuleBytes)
+      return {
+        reason: APPS_REFUSAL.SERVING_TOO_LARGE,
+        message: `${app.name} is ${app.wasm.byteLength} bytes; this host serves modules up to ${this.limits.maxModuleBytes}`
+      }
     return app
   }
 
@@ -191,7 +207,10 @@ export class AppServer {
   private async onGetCode(wire: Wire, channel: Channel, stream: SecretStream, key: string, peer: Peer, m: AppsGetCodeWire, touch: () => void): Promise<void> {
     if (peer.inflight >= this.limits.maxFetchesPerPeer || this.inflight >= this.limits.maxFetches) {
       const which = peer.inflight >= this.limits.maxFetchesPerPeer ? `${this.limits.maxFetchesPerPeer} per peer` : `${this.limits.maxFetches} in total`
-      return this.refuse(wire, m.id, { reason: APPS_REFUSAL.SERVING_BUSY, message: `this host serves at most ${which} fetches at once; try again or another vendor` })
+      return this.refuse(wire, m.id, {
+        reason: APPS_REFUSAL.SERVING_BUSY,
+        message: `this host serves at most ${which} fetches at once; try again or another vendor`
+      })
     }
     // the slot is taken before anything awaits, so requests that arrive together are counted
     peer.inflight++
@@ -201,7 +220,10 @@ export class AppServer {
       if ('reason' in app) return this.refuse(wire, m.id, app)
       const size = app.wasm.byteLength
       if (m.length === 0 || m.length > this.limits.maxRangeBytes || m.offset + m.length > size) {
-        return this.refuse(wire, m.id, { reason: APPS_REFUSAL.BAD_REQUEST, message: `range ${m.offset}+${m.length} is outside the ${size}-byte module or longer than ${this.limits.maxRangeBytes}` })
+        return this.refuse(wire, m.id, {
+          reason: APPS_REFUSAL.BAD_REQUEST,
+          message: `range ${m.offset}+${m.length} is outside the ${size}-byte module or longer than ${this.limits.maxRangeBytes}`
+        })
       }
       // a range (at most maxRangeBytes) is written without waiting for the stream to drain, so
       // one fetch buffers at most one range; the next range waits until the last one drained
@@ -217,7 +239,7 @@ export class AppServer {
           return
         }
       }
-      for (let at = m.offset; at < m.offset + m.length && !channel.closed; ) {
+      for (let at = m.offset; at < m.offset + m.length && !channel.closed;) {
         const n = Math.min(this.limits.chunkBytes, m.offset + m.length - at)
         const wait = this.bucket.take(n)
         if (wait > 0) await new Promise((r) => setTimeout(r, wait))

@@ -64,7 +64,10 @@ export class AppsSession {
   private getManifestMsg!: ProtomuxMessage<AppsGetManifestWire>
   private getCodeMsg!: ProtomuxMessage<AppsGetCodeWire>
 
-  private constructor(private readonly stream: SecretStream, opts: SessionOptions) {
+  private constructor(
+    private readonly stream: SecretStream,
+    opts: SessionOptions
+  ) {
     this.vendor = formatId(stream.remotePublicKey)
     this.timeoutMs = opts.timeoutMs ?? SERVING.requestTimeoutMs
   }
@@ -79,7 +82,10 @@ export class AppsSession {
     stream.on('error', () => {})
     const session = new AppsSession(stream, opts)
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(HypernetError.TIMEOUT(`vendor ${formatId(hostKey)} did not open the ${APPS_PROTOCOL} channel within ${timeoutMs} ms`)), timeoutMs)
+      const timer = setTimeout(
+        () => fail(HypernetError.TIMEOUT(`vendor ${formatId(hostKey)} did not open the ${APPS_PROTOCOL} channel within ${timeoutMs} ms`)),
+        timeoutMs
+      )
       const fail = (err: Error) => {
         clearTimeout(timer)
         stream.destroy()
@@ -211,7 +217,10 @@ export class AppsSession {
   private onRefused(m: AppsRefusedWire): void {
     if (!this.pending.has(m.id)) return this.violation(`a refusal of request ${m.id}, which is not open`)
     const code = CODE_OF[m.reason] ?? 'NOT_SERVED'
-    this.settle(m.id, HypernetError.REFUSED(code, `vendor ${this.vendor} refused: ${m.message.replace(/[\x00-\x1f\x7f]/g, '?')}`, { vendor: this.vendor, reason: m.reason }))
+    this.settle(
+      m.id,
+      HypernetError.REFUSED(code, `vendor ${this.vendor} refused: ${m.message.replace(/[\x00-\x1f\x7f]/g, '?')}`, { vendor: this.vendor, reason: m.reason })
+    )
   }
 
   private violation(what: string): void {

@@ -43,7 +43,10 @@ export class AutoUpgrader {
   }
   private readonly held = new Set<string>()
 
-  constructor(private readonly c: AutoUpgraderComponents, private readonly init: { intervalMs?: number } = {}) {}
+  constructor(
+    private readonly c: AutoUpgraderComponents,
+    private readonly init: { intervalMs?: number } = {}
+  ) {}
 
   ready(): Promise<void> {
     return this.life.ready(() => {

@@ -98,7 +98,10 @@ export async function fetchManifest(dht: DHT, codeHash: string, hosts: string[],
     await closeAnswers(answers)
     const first = answers.find((a) => a.report.checks.length > 0 && !a.report.ok)
     if (first) throw failureOf(first.report)
-    throw HypernetError.FETCH_FAILED(codeHash, answers.map((a) => `${a.host}: ${a.error?.message ?? 'not asked'}`))
+    throw HypernetError.FETCH_FAILED(
+      codeHash,
+      answers.map((a) => `${a.host}: ${a.error?.message ?? 'not asked'}`)
+    )
   }
   // Anyone can sign a manifest for any code: which signer counts is decided here, never by
   // which manifest is newest, so one vendor cannot swap the publisher of what is installed.
@@ -110,18 +113,32 @@ export async function fetchManifest(dht: DHT, codeHash: string, hosts: string[],
   }
   if (opts.expect) {
     const e = opts.expect
-    keep((a) => a.manifest!.app.name === e.name && a.report.publisher!.key === e.publisher, (a) => `offers ${signer(a)}, not ${e.name} by ${e.publisher}; skipped`)
+    keep(
+      (a) => a.manifest!.app.name === e.name && a.report.publisher!.key === e.publisher,
+      (a) => `offers ${signer(a)}, not ${e.name} by ${e.publisher}; skipped`
+    )
   } else if (opts.pins && valid.some((a) => opts.pins![a.manifest!.app.name] === a.report.publisher!.key)) {
-    keep((a) => (opts.pins![a.manifest!.app.name] ?? a.report.publisher!.key) === a.report.publisher!.key, (a) => `offers ${signer(a)}, not the publisher pinned for that name; skipped`)
+    keep(
+      (a) => (opts.pins![a.manifest!.app.name] ?? a.report.publisher!.key) === a.report.publisher!.key,
+      (a) => `offers ${signer(a)}, not the publisher pinned for that name; skipped`
+    )
   }
   const groups = new Set(valid.map(signer))
   if (groups.size > 1 && opts.trusted && valid.some((a) => opts.trusted!.has(a.report.publisher!.key))) {
-    keep((a) => opts.trusted!.has(a.report.publisher!.key), (a) => `offers ${signer(a)}, from a publisher this host does not trust, beside a trusted one; skipped`)
+    keep(
+      (a) => opts.trusted!.has(a.report.publisher!.key),
+      (a) => `offers ${signer(a)}, from a publisher this host does not trust, beside a trusted one; skipped`
+    )
   }
   const signers = [...new Set(valid.map(signer))]
   if (signers.length !== 1) {
     await closeAnswers(answers)
-    throw signers.length === 0 ? HypernetError.FETCH_FAILED(codeHash, answers.map((a) => `${a.host}: skipped`)) : HypernetError.CONFLICTING_MANIFESTS(codeHash, signers)
+    throw signers.length === 0
+      ? HypernetError.FETCH_FAILED(
+          codeHash,
+          answers.map((a) => `${a.host}: skipped`)
+        )
+      : HypernetError.CONFLICTING_MANIFESTS(codeHash, signers)
   }
   valid.sort((a, b) => newer(b.manifest!, a.manifest!))
   const best = valid[0]
@@ -145,7 +162,12 @@ async function askVendor(dht: DHT, codeHash: string, host: string, opts: Manifes
       return { host, report, session, error: HypernetError.CODE_HASH_MISMATCH(codeHash, formatId(parseHash(manifest.code.hash))) }
     }
     if (!(got.size > 0 && got.size <= LIMITS.maxWasmBytes)) {
-      return { host, report, session, error: HypernetError.BAD_MESSAGE(`vendor ${host} claims a ${got.size}-byte module; this host accepts 1 to ${LIMITS.maxWasmBytes}`) }
+      return {
+        host,
+        report,
+        session,
+        error: HypernetError.BAD_MESSAGE(`vendor ${host} claims a ${got.size}-byte module; this host accepts 1 to ${LIMITS.maxWasmBytes}`)
+      }
     }
     return { host, report, manifest, size: got.size, session }
   } catch (err) {
@@ -185,7 +207,10 @@ export async function fetchCode(dht: DHT, release: AuditedRelease, opts: CodeOpt
       return wasm
     } catch (err) {
       const e = err as HypernetError
-      const line = e.code === 'CODE_HASH_MISMATCH' ? `vendor ${a.host} sent bytes that do not match the signed code hash (${e.message}); dropped` : `vendor ${a.host}: ${e.message}`
+      const line =
+        e.code === 'CODE_HASH_MISMATCH'
+          ? `vendor ${a.host} sent bytes that do not match the signed code hash (${e.message}); dropped`
+          : `vendor ${a.host}: ${e.message}`
       problems.push(line)
       opts.onProblem?.(line)
       await a.session?.close()

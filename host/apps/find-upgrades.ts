@@ -25,7 +25,11 @@ export interface UpgradeOffer {
 }
 
 /** Offers newer than `app`, newest claim first. */
-export async function findUpgradeOffers(dht: DHT, app: InstalledApp, opts: { timeoutMs?: number; exclude?: ReadonlySet<string> } = {}): Promise<UpgradeOffer[]> {
+export async function findUpgradeOffers(
+  dht: DHT,
+  app: InstalledApp,
+  opts: { timeoutMs?: number; exclude?: ReadonlySet<string> } = {}
+): Promise<UpgradeOffer[]> {
   const byCode = new Map<string, UpgradeOffer>()
   for await (const p of lookupVerified(dht, releaseTopic(app.publisher, app.name), { timeoutMs: opts.timeoutMs ?? 10_000 })) {
     if (p.codeHash === app.codeHash || p.publisher !== app.publisher || p.app !== app.name || opts.exclude?.has(p.hostKey)) continue
@@ -46,19 +50,29 @@ export interface FoundUpgrade {
  * The newest release of `app` whose signed manifest, from its pinned publisher, really is newer;
  * null when there is none. The caller closes `release.answers` (finishInstall does).
  */
-export async function findUpgrade(dht: DHT, app: InstalledApp, opts: { trusted?: ReadonlySet<string>; timeoutMs?: number; exclude?: ReadonlySet<string>; onProblem?: (line: string) => void } = {}): Promise<FoundUpgrade | null> {
+export async function findUpgrade(
+  dht: DHT,
+  app: InstalledApp,
+  opts: { trusted?: ReadonlySet<string>; timeoutMs?: number; exclude?: ReadonlySet<string>; onProblem?: (line: string) => void } = {}
+): Promise<FoundUpgrade | null> {
   // the newest few claims only: anyone can announce a fake release under a public topic
   for (const offer of (await findUpgradeOffers(dht, app, opts)).slice(0, MAX_OFFERS)) {
     let release: AuditedRelease
     try {
-      release = await fetchManifest(dht, offer.codeHash, offer.hosts, { trusted: opts.trusted, expect: { publisher: app.publisher, name: app.name }, onProblem: opts.onProblem })
+      release = await fetchManifest(dht, offer.codeHash, offer.hosts, {
+        trusted: opts.trusted,
+        expect: { publisher: app.publisher, name: app.name },
+        onProblem: opts.onProblem
+      })
     } catch (err) {
       opts.onProblem?.(`${app.name} ${offer.claimed} (${offer.codeHash}): ${(err as Error).message}`)
       continue
     }
     const m = release.manifest
     if (m.app.name !== app.name || release.report.publisher!.key !== app.publisher || compareVersions(m.app.version, app.version) <= 0) {
-      opts.onProblem?.(`${offer.hosts.join(', ')} claimed ${app.name} ${offer.claimed}, but its signed manifest is ${m.app.name} ${m.app.version} by ${release.report.publisher!.key}; skipped`)
+      opts.onProblem?.(
+        `${offer.hosts.join(', ')} claimed ${app.name} ${offer.claimed}, but its signed manifest is ${m.app.name} ${m.app.version} by ${release.report.publisher!.key}; skipped`
+      )
       await closeAnswers(release.answers)
       continue
     }

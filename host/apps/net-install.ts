@@ -59,8 +59,18 @@ export async function installFromNetwork(c: NetInstallComponents, opts: NetInsta
  * The loop from the manifest on, for a code hash whose vendors are known (upgrades find them by release topic).
  * @throws as installFromNetwork
  */
-export async function installRelease(c: NetInstallComponents, codeHash: string, hosts: string[], opts: Omit<NetInstallOptions, 'hash'>): Promise<NetInstallResult> {
-  const release = await fetchManifest(c.dht, codeHash, hosts, { trusted: c.trusted, pins: await c.store.pins(), timeoutMs: opts.timeoutMs, onProblem: opts.onProblem })
+export async function installRelease(
+  c: NetInstallComponents,
+  codeHash: string,
+  hosts: string[],
+  opts: Omit<NetInstallOptions, 'hash'>
+): Promise<NetInstallResult> {
+  const release = await fetchManifest(c.dht, codeHash, hosts, {
+    trusted: c.trusted,
+    pins: await c.store.pins(),
+    timeoutMs: opts.timeoutMs,
+    onProblem: opts.onProblem
+  })
   return finishInstall(c, release, hosts.length, opts)
 }
 
@@ -69,7 +79,12 @@ export async function installRelease(c: NetInstallComponents, codeHash: string, 
  * release's vendor sessions whatever happens.
  * @throws as installFromNetwork
  */
-export async function finishInstall(c: NetInstallComponents, release: AuditedRelease, hosts: number, opts: Omit<NetInstallOptions, 'hash'>): Promise<NetInstallResult> {
+export async function finishInstall(
+  c: NetInstallComponents,
+  release: AuditedRelease,
+  hosts: number,
+  opts: Omit<NetInstallOptions, 'hash'>
+): Promise<NetInstallResult> {
   const codeHash = release.codeHash
   try {
     const plan = await c.store.plan(release.manifest, opts.policy)

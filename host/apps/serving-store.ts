@@ -39,7 +39,10 @@ export class ServingStore {
       if (f.version !== 1 || typeof f.enabled !== 'boolean' || !Array.isArray(f.off)) throw new Error('unknown version or shape')
       return { enabled: f.enabled, off: f.off.filter((x) => typeof x === 'string') }
     } catch (err) {
-      throw HypernetError.INTERNAL(`${this.file}: the serving settings are unreadable (${(err as Error).message}); move the file aside to serve with defaults`, err)
+      throw HypernetError.INTERNAL(
+        `${this.file}: the serving settings are unreadable (${(err as Error).message}); move the file aside to serve with defaults`,
+        err
+      )
     }
   }
 
@@ -50,7 +53,8 @@ export class ServingStore {
   async set(on: boolean, app?: string): Promise<ServingConfig> {
     return withLock(`${this.file}.lock`, async () => {
       const cur = this.read()
-      const next: ServingConfig = app === undefined ? { ...cur, enabled: on } : { ...cur, off: on ? cur.off.filter((x) => x !== app) : [...new Set([...cur.off, app])].sort() }
+      const next: ServingConfig =
+        app === undefined ? { ...cur, enabled: on } : { ...cur, off: on ? cur.off.filter((x) => x !== app) : [...new Set([...cur.off, app])].sort() }
       await atomicWrite(this.file, JSON.stringify({ version: 1, ...next }, null, 2) + '\n')
       return next
     })

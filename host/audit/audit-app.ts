@@ -88,7 +88,10 @@ export async function verifyApp(input: AuditInput): Promise<VerifiedApp> {
   const r = await runAudit(input)
   if (r.error) {
     // rethrown with the whole report attached, for callers that show it
-    throw new HypernetError(r.error.code, r.error.message.replace(/^[A-Z_]+: /, ''), { cause: r.error.cause, details: { ...r.error.details, report: r.report } })
+    throw new HypernetError(r.error.code, r.error.message.replace(/^[A-Z_]+: /, ''), {
+      cause: r.error.cause,
+      details: { ...r.error.details, report: r.report }
+    })
   }
   return { manifest: r.manifest!, wasm: r.wasm!, codeHash: r.report.codeHash!, facts: r.facts!, report: r.report }
 }
@@ -124,8 +127,13 @@ async function runAudit(input: AuditInput): Promise<AuditState> {
   }
 
   // 1. the manifest: present, JSON, schema
-  const readManifest = async () => (input.manifestValue === undefined ? readManifestFile(input.manifestFile) : manifestFromValue(input.manifestValue, input.manifestFile))
-  if (await attempt('schema', async () => { st.manifest = await readManifest() })) {
+  const readManifest = async () =>
+    input.manifestValue === undefined ? readManifestFile(input.manifestFile) : manifestFromValue(input.manifestValue, input.manifestFile)
+  if (
+    await attempt('schema', async () => {
+      st.manifest = await readManifest()
+    })
+  ) {
     const m = st.manifest!
     pass('schema', `manifest matches ${m.schema}`)
     report.app = { ...m.app }
@@ -149,10 +157,12 @@ async function runAudit(input: AuditInput): Promise<AuditState> {
   // 4. the wasm: present, a valid module, and the bytes the manifest signed
   if (input.wasmBytes === null) {
     report.checks.push({ name: 'wasm', ok: true, warning: true, message: 'module not fetched yet: its checks run after the download' })
-  } else if (await attempt('wasm', async () => {
-    st.wasm = input.wasmBytes ?? (await readBounded(input.wasmFile, LIMITS.maxWasmBytes, 'wasm'))
-    st.facts = await inspectWasm(st.wasm, input.wasmFile)
-  })) {
+  } else if (
+    await attempt('wasm', async () => {
+      st.wasm = input.wasmBytes ?? (await readBounded(input.wasmFile, LIMITS.maxWasmBytes, 'wasm'))
+      st.facts = await inspectWasm(st.wasm, input.wasmFile)
+    })
+  ) {
     pass('wasm', `valid WebAssembly module, ${st.wasm!.byteLength} bytes`)
     const got = formatId(codeHash(st.wasm!))
     report.codeHash = got

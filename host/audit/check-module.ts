@@ -45,13 +45,27 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
 
   const mem = facts.memory
   if (mem === null) {
-    out.push({ name: 'memory', message: '', error: HypernetError.MEMORY_LIMIT('the module defines no memory of its own (expected an exported memory with a maximum)') })
+    out.push({
+      name: 'memory',
+      message: '',
+      error: HypernetError.MEMORY_LIMIT('the module defines no memory of its own (expected an exported memory with a maximum)')
+    })
   } else if (mem.max === null) {
-    out.push({ name: 'memory', message: '', error: HypernetError.MEMORY_LIMIT(`the module's memory has no maximum; rebuild with a maximum of at most ${LIMITS.maxMemoryMiB} MiB (asc --maximumMemory ${(LIMITS.maxMemoryMiB * 1024 * 1024) / PAGE})`) })
+    out.push({
+      name: 'memory',
+      message: '',
+      error: HypernetError.MEMORY_LIMIT(
+        `the module's memory has no maximum; rebuild with a maximum of at most ${LIMITS.maxMemoryMiB} MiB (asc --maximumMemory ${(LIMITS.maxMemoryMiB * 1024 * 1024) / PAGE})`
+      )
+    })
   } else {
     const maxMiB = (mem.max * PAGE) / (1024 * 1024)
     if (maxMiB > LIMITS.maxMemoryMiB) {
-      out.push({ name: 'memory', message: '', error: HypernetError.MEMORY_LIMIT(`the module's memory maximum is ${maxMiB} MiB, above this host's cap of ${LIMITS.maxMemoryMiB} MiB`) })
+      out.push({
+        name: 'memory',
+        message: '',
+        error: HypernetError.MEMORY_LIMIT(`the module's memory maximum is ${maxMiB} MiB, above this host's cap of ${LIMITS.maxMemoryMiB} MiB`)
+      })
     } else {
       const asked = manifest?.limits.memoryMiB ?? LIMITS.defaultMemoryMiB
       if (maxMiB > asked) out.push({ name: 'memory', warning: true, message: `memory maximum ${maxMiB} MiB will be lowered to the manifest's ${asked} MiB` })
@@ -62,10 +76,14 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
   if (manifest) {
     for (const name of hostImports) {
       const perm = HOST_FUNCTIONS[name].permission
-      if (perm === 'dial' && !(manifest.permissions.dial ?? []).length) out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no dial targets: every call will be denied` })
-      if (perm === 'mesh' && !(manifest.permissions.mesh ?? []).length && name === 'hn_mesh_join') out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no meshes: every call will be denied` })
-      if (perm === 'storage' && !manifest.permissions.storage) out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no storage: every call will be denied` })
-      if (perm === 'timers' && !manifest.permissions.timers && name === 'hn_timer_set') out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no timers: every call will be denied` })
+      if (perm === 'dial' && !(manifest.permissions.dial ?? []).length)
+        out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no dial targets: every call will be denied` })
+      if (perm === 'mesh' && !(manifest.permissions.mesh ?? []).length && name === 'hn_mesh_join')
+        out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no meshes: every call will be denied` })
+      if (perm === 'storage' && !manifest.permissions.storage)
+        out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no storage: every call will be denied` })
+      if (perm === 'timers' && !manifest.permissions.timers && name === 'hn_timer_set')
+        out.push({ name: 'grants', warning: true, message: `imports ${name} but the manifest grants no timers: every call will be denied` })
     }
   }
   return out

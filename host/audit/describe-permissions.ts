@@ -24,24 +24,44 @@ export function describePermissions(m: Manifest): PermissionLine[] {
     if (d.startsWith('self/')) {
       out.push({ kind: 'dial', words: `connect to other hosts running this app's "${d.slice(5)}" service`, risky: false })
     } else if (d.startsWith('hidden/')) {
-      out.push({ kind: 'dial', words: `connect anonymously, through onion relays, to the hidden service with key ${d.slice(7)} (other code, run by a host nobody can see)`, risky: true })
+      out.push({
+        kind: 'dial',
+        words: `connect anonymously, through onion relays, to the hidden service with key ${d.slice(7)} (other code, run by a host nobody can see)`,
+        risky: true
+      })
     } else if (d.startsWith('anonymous/')) {
-      out.push({ kind: 'dial', words: `connect anonymously, through onion relays, to the service with hash ${d.slice(10)} (other code, run by other hosts)`, risky: true })
+      out.push({
+        kind: 'dial',
+        words: `connect anonymously, through onion relays, to the service with hash ${d.slice(10)} (other code, run by other hosts)`,
+        risky: true
+      })
     } else {
       out.push({ kind: 'dial', words: `connect to the service with hash ${d} (other code, run by other hosts)`, risky: true })
     }
   }
   for (const g of m.permissions.mesh ?? []) {
     if (g.startsWith('self/')) {
-      out.push({ kind: 'mesh', words: `join the mesh of this app's "${g.slice(5)}" service: be told of, and keep a connection to, every other host running it (they learn this host runs it)`, risky: false })
+      out.push({
+        kind: 'mesh',
+        words: `join the mesh of this app's "${g.slice(5)}" service: be told of, and keep a connection to, every other host running it (they learn this host runs it)`,
+        risky: false
+      })
     } else {
-      out.push({ kind: 'mesh', words: `join the mesh of the service with hash ${g}: keep a connection to every host running it (other code, run by other hosts)`, risky: true })
+      out.push({
+        kind: 'mesh',
+        words: `join the mesh of the service with hash ${g}: keep a connection to every host running it (other code, run by other hosts)`,
+        risky: true
+      })
     }
   }
   if (m.permissions.storage) {
     const q = m.permissions.storage.quotaBytes
     const capped = Math.min(q, LIMITS.maxStorageBytes)
-    out.push({ kind: 'storage', words: `keep up to ${formatBytes(capped)} of data on this machine${capped < q ? ` (asked ${formatBytes(q)}, capped)` : ''}`, risky: capped > 16 * 1024 * 1024 })
+    out.push({
+      kind: 'storage',
+      words: `keep up to ${formatBytes(capped)} of data on this machine${capped < q ? ` (asked ${formatBytes(q)}, capped)` : ''}`,
+      risky: capped > 16 * 1024 * 1024
+    })
   }
   if (m.permissions.timers) {
     out.push({ kind: 'timers', words: 'run code on a timer, even when no one is connected', risky: false })

@@ -32,9 +32,11 @@ export function permissionDiff(prev: Manifest, next: Manifest): PermissionDiff {
   if (next.permissions.timers && !prev.permissions.timers) added.push('+ timers')
   if (!next.permissions.timers && prev.permissions.timers) removed.push('- timers')
   const mem = (m: Manifest) => Math.min(m.limits.memoryMiB ?? LIMITS.defaultMemoryMiB, LIMITS.maxMemoryMiB)
-  if (mem(next) !== mem(prev)) (mem(next) > mem(prev) ? added : removed).push(`${mem(next) > mem(prev) ? '+' : '-'} memory ${mem(next)} MiB (was ${mem(prev)} MiB)`)
+  if (mem(next) !== mem(prev))
+    (mem(next) > mem(prev) ? added : removed).push(`${mem(next) > mem(prev) ? '+' : '-'} memory ${mem(next)} MiB (was ${mem(prev)} MiB)`)
   const time = (m: Manifest) => Math.min(m.limits.callTimeoutMs ?? LIMITS.defaultCallTimeoutMs, LIMITS.maxCallTimeoutMs)
-  if (time(next) !== time(prev)) (time(next) > time(prev) ? added : removed).push(`${time(next) > time(prev) ? '+' : '-'} time ${time(next)} ms per event (was ${time(prev)} ms)`)
+  if (time(next) !== time(prev))
+    (time(next) > time(prev) ? added : removed).push(`${time(next) > time(prev) ? '+' : '-'} time ${time(next)} ms per event (was ${time(prev)} ms)`)
   for (const k of Object.keys(PLUGIN_QUOTAS) as PluginQuotaName[]) {
     const q = (m: Manifest) => Math.min(m.limits[k] ?? PLUGIN_QUOTAS[k].default, PLUGIN_QUOTAS[k].max)
     if (q(next) !== q(prev)) (q(next) > q(prev) ? added : removed).push(`${q(next) > q(prev) ? '+' : '-'} ${k} ${q(next)} (was ${q(prev)})`)

@@ -161,10 +161,28 @@ export class BridgeManager {
   status(): BridgeStatus[] {
     const out: BridgeStatus[] = []
     for (const [id, r] of this.running) {
-      out.push({ ...this.describe(r.config), id, state: 'running', error: null, ...r.bridge.ledger.totals(), open: r.bridge.ledger.connections((s) => this.c.pathOf(s)) })
+      out.push({
+        ...this.describe(r.config),
+        id,
+        state: 'running',
+        error: null,
+        ...r.bridge.ledger.totals(),
+        open: r.bridge.ledger.connections((s) => this.c.pathOf(s))
+      })
     }
     for (const [id, f] of this.failed) {
-      out.push({ ...this.describe(f.config), id, state: 'failed', error: f.error, connections: 0, bytesIn: 0, bytesOut: 0, failed: 0, lastError: null, open: [] })
+      out.push({
+        ...this.describe(f.config),
+        id,
+        state: 'failed',
+        error: f.error,
+        connections: 0,
+        bytesIn: 0,
+        bytesOut: 0,
+        failed: 0,
+        lastError: null,
+        open: []
+      })
     }
     return out
   }
@@ -177,10 +195,31 @@ export class BridgeManager {
   }
 
   private describe(config: BridgeConfig): Omit<BridgeStatus, 'state' | 'error' | 'open' | keyof LedgerTotals> {
-    if (config.kind === 'listen') return { kind: 'listen', id: bridgeId(config), target: config.target, local: bridgeId(config), anonymous: config.anonymous, hidden: config.hidden, name: null, hash: null, key: null }
+    if (config.kind === 'listen')
+      return {
+        kind: 'listen',
+        id: bridgeId(config),
+        target: config.target,
+        local: bridgeId(config),
+        anonymous: config.anonymous,
+        hidden: config.hidden,
+        name: null,
+        hash: null,
+        key: null
+      }
     const hash = formatId(bridgeServiceHash(this.c.identity.publicKey, config.name))
     const running = this.exposed.get(hash)
-    return { kind: 'expose', id: config.name, target: config.target, local: null, anonymous: false, hidden: config.hidden, name: config.name, hash, key: running ? running.key : null }
+    return {
+      kind: 'expose',
+      id: config.name,
+      target: config.target,
+      local: null,
+      anonymous: false,
+      hidden: config.hidden,
+      name: config.name,
+      hash,
+      key: running ? running.key : null
+    }
   }
 
   private configOf(id: string): BridgeConfig | undefined {
@@ -207,7 +246,13 @@ export class BridgeManager {
         this.running.set(id, { config, bridge })
       }
       this.failed.delete(id)
-      this.c.log.info('bridge started', { bridge: id, kind: config.kind, target: config.target, hidden: config.hidden, ...(config.kind === 'listen' ? { anonymous: config.anonymous } : {}) })
+      this.c.log.info('bridge started', {
+        bridge: id,
+        kind: config.kind,
+        target: config.target,
+        hidden: config.hidden,
+        ...(config.kind === 'listen' ? { anonymous: config.anonymous } : {})
+      })
     } catch (err) {
       this.failed.set(id, { config, error: (err as Error).message })
       this.c.log.error('bridge not started', { bridge: id, error: (err as Error).message })

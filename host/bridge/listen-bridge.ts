@@ -91,7 +91,12 @@ export class ListenBridge {
     } catch (err) {
       const why = failure(err)
       this.ledger.failed(why)
-      this.log.info('bridge connection failed', { bridge: this.address(), anonymous: this.config.anonymous, error: why, ...(isHypernetError(err) ? { code: err.code } : {}) })
+      this.log.info('bridge connection failed', {
+        bridge: this.address(),
+        anonymous: this.config.anonymous,
+        error: why,
+        ...(isHypernetError(err) ? { code: err.code } : {})
+      })
       if (!socket.destroyed) socket.resetAndDestroy()
       return
     }

@@ -61,7 +61,8 @@ export function spliceStreams(tcp: Socket, peer: Duplex, counters: SpliceCounter
   peer.on('data', (d: Buffer) => {
     counters.bytesIn += d.length
     tcp.write(d, () => flow.delivered(d.length))
-    if (tcp.writableLength > maxBuffered) destroyPeer(peer, `the peer sent ${tcp.writableLength} bytes more than the TCP side took (it does not follow flow control)`)
+    if (tcp.writableLength > maxBuffered)
+      destroyPeer(peer, `the peer sent ${tcp.writableLength} bytes more than the TCP side took (it does not follow flow control)`)
   })
 
   tcp.on('end', () => {

@@ -111,7 +111,11 @@ export function unsetKey(config: HostConfig, key: string, file: string): HostCon
 const BOOL: Record<string, boolean> = { true: true, on: true, yes: true, 1: true, false: false, off: false, no: false, 0: false }
 
 function unknownKey(key: string, file: string): HypernetError {
-  return HypernetError.CONFIG_INVALID(file, '/' + key.split('.').join('/'), `unknown setting ${JSON.stringify(key)} (settings: ${[...configKeys().keys()].join(', ')})`)
+  return HypernetError.CONFIG_INVALID(
+    file,
+    '/' + key.split('.').join('/'),
+    `unknown setting ${JSON.stringify(key)} (settings: ${[...configKeys().keys()].join(', ')})`
+  )
 }
 
 function toError(e: ErrorObject | undefined, root: unknown, file: string): HypernetError {
@@ -123,7 +127,11 @@ function toError(e: ErrorObject | undefined, root: unknown, file: string): Hyper
     case 'additionalProperties':
       return HypernetError.CONFIG_INVALID(file, path, `unknown field ${JSON.stringify(p.additionalProperty)}`)
     case 'type':
-      return HypernetError.CONFIG_INVALID(file, path, `expected ${p.type === 'integer' ? 'a whole number' : p.type === 'array' ? 'a list' : p.type}, got ${got}`)
+      return HypernetError.CONFIG_INVALID(
+        file,
+        path,
+        `expected ${p.type === 'integer' ? 'a whole number' : p.type === 'array' ? 'a list' : p.type}, got ${got}`
+      )
     case 'enum':
       return HypernetError.CONFIG_INVALID(file, path, `expected one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${got}`)
     case 'pattern':

@@ -8,7 +8,13 @@ import type { HypernetErrorCode } from '../errors.ts'
  * Talk to a running daemon over its control socket.
  * @throws DAEMON_UNREACHABLE when no daemon runs (no socket) or the socket is stale
  */
-export async function callDaemon<T = unknown>(path: string, op: string, args: Record<string, unknown> = {}, onEvent?: (event: any) => void, signal?: AbortSignal): Promise<T> {
+export async function callDaemon<T = unknown>(
+  path: string,
+  op: string,
+  args: Record<string, unknown> = {},
+  onEvent?: (event: any) => void,
+  signal?: AbortSignal
+): Promise<T> {
   const socket = await open(path)
   return new Promise<T>((resolve, reject) => {
     let buf = ''
@@ -58,7 +64,10 @@ async function open(path: string): Promise<Socket> {
     const s = connect(path)
     s.once('connect', () => resolve(s))
     s.once('error', (err: NodeJS.ErrnoException) => {
-      const why = err.code === 'ECONNREFUSED' ? 'the socket is stale: no daemon answers on it (did it crash? start it again)' : `cannot reach the daemon (${err.code ?? err.message})`
+      const why =
+        err.code === 'ECONNREFUSED'
+          ? 'the socket is stale: no daemon answers on it (did it crash? start it again)'
+          : `cannot reach the daemon (${err.code ?? err.message})`
       reject(HypernetError.DAEMON_UNREACHABLE(path, why))
     })
   })

@@ -151,7 +151,12 @@ export class ControlServer {
     })
   }
 
-  private async onLine(line: Buffer, send: (msg: unknown) => void, refuse: (id: unknown, err: HypernetError) => void, aborts: Set<AbortController>): Promise<void> {
+  private async onLine(
+    line: Buffer,
+    send: (msg: unknown) => void,
+    refuse: (id: unknown, err: HypernetError) => void,
+    aborts: Set<AbortController>
+  ): Promise<void> {
     let text: string
     try {
       text = UTF8.decode(line)

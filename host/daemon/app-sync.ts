@@ -125,7 +125,12 @@ export class AppSync {
     }
     for (const s of app.services) {
       if (this.c.hidden.isHidden(name, s.name)) await this.c.hidden.start(name, s.name, s.hash)
-      else await this.c.listener.listen(s.hash, this.c.serviceKeyPair(s.hash), app.manifest.limits.idleTimeoutMs === undefined ? {} : { idleMs: resolveQuotas(app.manifest).idleTimeoutMs })
+      else
+        await this.c.listener.listen(
+          s.hash,
+          this.c.serviceKeyPair(s.hash),
+          app.manifest.limits.idleTimeoutMs === undefined ? {} : { idleMs: resolveQuotas(app.manifest).idleTimeoutMs }
+        )
     }
   }
 

@@ -54,13 +54,31 @@ export function controlOps(host: ControlHost, requestStop: () => void): Record<s
     },
     lookup: {
       // numbers, not integers: `--timeout 1.5` and `--limit` come from the command line as they are
-      args: argsSchema({ hash: str(128), limit: num(1, 100_000), timeoutMs: num(1, 24 * 60 * 60_000), all: bool, endorsed: bool, hosts: { type: 'array', maxItems: 4096, items: str(128) } }, ['hash']),
+      args: argsSchema(
+        {
+          hash: str(128),
+          limit: num(1, 100_000),
+          timeoutMs: num(1, 24 * 60 * 60_000),
+          all: bool,
+          endorsed: bool,
+          hosts: { type: 'array', maxItems: 4096, items: str(128) }
+        },
+        ['hash']
+      ),
       run: async (args, emit, signal) => {
         const hash = parseHash(args.hash, 'hash')
         const hosts = args.hosts ? new Set<string>(args.hosts) : undefined
         const d = part(host, 'dht')
         let n = 0
-        for await (const p of lookupVerified(d, hash, { limit: args.limit, timeoutMs: args.timeoutMs, all: args.all, signal, hosts, endorsements: endorsementCheck(d), endorsedOnly: args.endorsed === true })) {
+        for await (const p of lookupVerified(d, hash, {
+          limit: args.limit,
+          timeoutMs: args.timeoutMs,
+          all: args.all,
+          signal,
+          hosts,
+          endorsements: endorsementCheck(d),
+          endorsedOnly: args.endorsed === true
+        })) {
           emit(p)
           n++
         }
@@ -69,7 +87,10 @@ export function controlOps(host: ControlHost, requestStop: () => void): Record<s
     },
     'bridge.add': {
       // the shape only: validateBridge (in bridges.add) checks every value and names the flag at fault
-      args: argsSchema({ kind: { enum: ['listen', 'expose'] }, target: str(256), host: str(256), port: int(0, 65535), name: str(256), anonymous: bool, hidden: bool }, ['kind']),
+      args: argsSchema(
+        { kind: { enum: ['listen', 'expose'] }, target: str(256), host: str(256), port: int(0, 65535), name: str(256), anonymous: bool, hidden: bool },
+        ['kind']
+      ),
       run: async (args) => part(host, 'bridges').add(args)
     },
     'bridge.remove': { args: argsSchema({ ref: str(256) }, ['ref']), run: async (args) => part(host, 'bridges').remove(args.ref) },

@@ -69,7 +69,12 @@ export class HostDialer {
     if (target.serviceKey) return this.connect(target.serviceKey, undefined, signal)
     const peers = await this.cache.peers(target.serviceHash, signal)
     try {
-      const { stream, peer } = await dialServiceHash(this.c.dht, target.serviceHash, { peers, exclude: this.c.ownServiceKeys(), connect: (k, ms, sig) => this.connect(k, ms, sig), signal })
+      const { stream, peer } = await dialServiceHash(this.c.dht, target.serviceHash, {
+        peers,
+        exclude: this.c.ownServiceKeys(),
+        connect: (k, ms, sig) => this.connect(k, ms, sig),
+        signal
+      })
       this.c.log.debug('plugin connected out', { app, target: target.raw, host: peer.hostKey })
       return stream
     } catch (err) {

@@ -33,7 +33,16 @@ export interface HostStatus {
     lan?: LanStatus
   }
   apps: Array<{ name: string; version: string; codeHash: string } & Partial<Omit<PluginStatus, 'state'>> & { state: string; error?: string }>
-  services: Array<{ app: string; service: string; port: number; hash: string; key: string; connections: number; lastRefresh: string | null; paths?: ServicePaths }>
+  services: Array<{
+    app: string
+    service: string
+    port: number
+    hash: string
+    key: string
+    connections: number
+    lastRefresh: string | null
+    paths?: ServicePaths
+  }>
   refused: Record<string, number>
   descriptorPublished: string | null
   /** Listen and expose bridges, each with its open connections (and their paths) and bytes. */
@@ -55,7 +64,28 @@ export interface HostStatus {
 
 /** What a status snapshot reads: the host's tables, and its parts built so far (it works while the host starts). */
 export interface StatusComponents {
-  parts: Partial<Pick<HostParts, 'identity' | 'network' | 'dht' | 'advertiser' | 'listener' | 'runtime' | 'hidden' | 'pathTracker' | 'bridges' | 'relay' | 'relays' | 'kv' | 'onionRelay' | 'dialer' | 'appServer' | 'lan' | 'mesh'>>
+  parts: Partial<
+    Pick<
+      HostParts,
+      | 'identity'
+      | 'network'
+      | 'dht'
+      | 'advertiser'
+      | 'listener'
+      | 'runtime'
+      | 'hidden'
+      | 'pathTracker'
+      | 'bridges'
+      | 'relay'
+      | 'relays'
+      | 'kv'
+      | 'onionRelay'
+      | 'dialer'
+      | 'appServer'
+      | 'lan'
+      | 'mesh'
+    >
+  >
   home: string
   startedAt: string
   /** The bootstrap nodes asked for (HostInit.bootstrap). */
@@ -115,7 +145,14 @@ export function hostStatus(c: StatusComponents): HostStatus {
       answered: !c.noBootstrapAnswer,
       nodes: dht && !dht.destroyed ? dht.toArray().length : 0,
       firewalled: dht?.firewalled ?? true,
-      nat: !dht || c.noBootstrapAnswer ? 'unknown' : dht.firewalled ? (dht.randomized ? 'randomizing (hard to punch)' : 'consistent (punchable)') : 'open (no NAT in the way)',
+      nat:
+        !dht || c.noBootstrapAnswer
+          ? 'unknown'
+          : dht.firewalled
+            ? dht.randomized
+              ? 'randomizing (hard to punch)'
+              : 'consistent (punchable)'
+            : 'open (no NAT in the way)',
       publicAddress: remote && remote.host ? `${remote.host}:${remote.port}` : null,
       localAddress: local ? `${local.host}:${local.port}` : null,
       localOnionRelays: c.localOnionRelays,

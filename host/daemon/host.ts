@@ -16,7 +16,17 @@ import { KvService, registerKvPlugin } from '../kv/index.ts'
 import type { KvServiceInit } from '../kv/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
 import type { Level, Logger } from '../log/index.ts'
-import { DEFAULT_POLICY, PathTracker, RelayDirectory, RelayServer, ServiceListener, bindDhtNode, deriveServiceKeyPair, relayKeyPair, startLocalNetwork } from '../net/index.ts'
+import {
+  DEFAULT_POLICY,
+  PathTracker,
+  RelayDirectory,
+  RelayServer,
+  ServiceListener,
+  bindDhtNode,
+  deriveServiceKeyPair,
+  relayKeyPair,
+  startLocalNetwork
+} from '../net/index.ts'
 import type { ConnectionPolicy, DialCache, LocalNetwork, RelayLimits } from '../net/index.ts'
 import { LanDiscovery } from '../net/index.ts'
 import type { LanDiscoveryInit } from '../net/index.ts'
@@ -127,30 +137,68 @@ export class Host {
   }
 
   // each part by name, for callers and tests; a required part throws INTERNAL until it is built
-  get identity(): KeyPair { return this.need('identity') }
-  get dht(): DHT { return this.need('dht') }
-  get pathTracker(): PathTracker { return this.need('pathTracker') }
-  get kv(): KvService { return this.need('kv') }
-  get relays(): RelayDirectory { return this.need('relays') }
-  get runtime(): PluginRuntime { return this.need('runtime') }
-  get hidden(): HostHiddenServices { return this.need('hidden') }
-  get listener(): ServiceListener { return this.need('listener') }
-  get advertiser(): Advertiser { return this.need('advertiser') }
-  get appServer(): AppServer { return this.need('appServer') }
-  get autoUpgrader(): AutoUpgrader { return this.need('autoUpgrader') }
-  get bridges(): BridgeManager { return this.need('bridges') }
+  get identity(): KeyPair {
+    return this.need('identity')
+  }
+  get dht(): DHT {
+    return this.need('dht')
+  }
+  get pathTracker(): PathTracker {
+    return this.need('pathTracker')
+  }
+  get kv(): KvService {
+    return this.need('kv')
+  }
+  get relays(): RelayDirectory {
+    return this.need('relays')
+  }
+  get runtime(): PluginRuntime {
+    return this.need('runtime')
+  }
+  get hidden(): HostHiddenServices {
+    return this.need('hidden')
+  }
+  get listener(): ServiceListener {
+    return this.need('listener')
+  }
+  get advertiser(): Advertiser {
+    return this.need('advertiser')
+  }
+  get appServer(): AppServer {
+    return this.need('appServer')
+  }
+  get autoUpgrader(): AutoUpgrader {
+    return this.need('autoUpgrader')
+  }
+  get bridges(): BridgeManager {
+    return this.need('bridges')
+  }
   /** Plugin dials by hash: one lookup per hash in flight, peers kept briefly, failing targets backed off. */
-  get dialCache(): DialCache { return this.need('dialer').cache }
+  get dialCache(): DialCache {
+    return this.need('dialer').cache
+  }
   // parts absent by configuration: null (also before they are built)
-  get network(): LocalNetwork | null { return this.p.network ?? null }
-  get relay(): RelayServer | null { return this.p.relay ?? null }
-  get onionRelay(): OnionRelay | null { return this.p.onionRelay ?? null }
+  get network(): LocalNetwork | null {
+    return this.p.network ?? null
+  }
+  get relay(): RelayServer | null {
+    return this.p.relay ?? null
+  }
+  get onionRelay(): OnionRelay | null {
+    return this.p.onionRelay ?? null
+  }
   /** The mesh swarm (host/mesh): its own DHT node starts when the first plugin joins a mesh. */
-  get mesh(): MeshSwarm | null { return this.p.mesh ?? null }
+  get mesh(): MeshSwarm | null {
+    return this.p.mesh ?? null
+  }
   /** Hosts on this link found by multicast DNS (`lan.enabled`), or null. */
-  get lan(): LanDiscovery | null { return this.p.lan ?? null }
+  get lan(): LanDiscovery | null {
+    return this.p.lan ?? null
+  }
   /** Made on first use: a plugin's anonymous dial, a hidden service. */
-  get onionClient(): OnionClient | null { return this.p.dialer?.onionClient ?? null }
+  get onionClient(): OnionClient | null {
+    return this.p.dialer?.onionClient ?? null
+  }
 
   private need<K extends keyof HostParts>(name: K): NonNullable<HostParts[K]> {
     const part = this.p[name]
@@ -191,83 +239,148 @@ export class Host {
     const dht = await this.joinDht(bootstrap)
     if (this.closing) throw HypernetError.INTERNAL('the host was closed while it was starting')
     log.info('dht node ready', { host: formatId(identity.publicKey), firewalled: dht.firewalled })
-    if (this.noBootstrapAnswer) log.warn('no bootstrap node answered: this host runs alone, unreachable by peers, until the network comes back (is this machine offline? check --bootstrap)')
-    const lan = this.add('lan', init.lan ? new LanDiscovery({ dht, log, hostKey: formatId(identity.publicKey) }, typeof init.lan === 'object' ? init.lan : {}) : null)
+    if (this.noBootstrapAnswer)
+      log.warn(
+        'no bootstrap node answered: this host runs alone, unreachable by peers, until the network comes back (is this machine offline? check --bootstrap)'
+      )
+    const lan = this.add(
+      'lan',
+      init.lan ? new LanDiscovery({ dht, log, hostKey: formatId(identity.publicKey) }, typeof init.lan === 'object' ? init.lan : {}) : null
+    )
     await lan?.ready()
     const pathTracker = this.add('pathTracker', new PathTracker(dht))
     // the DHT store: its plugin on this node (and on an embedded network's), and the republisher
     for (const node of this.p.network?.nodes ?? []) registerKvPlugin(node, init.kv)
     const kv = this.add('kv', new KvService({ dht, identity, paths, log }, init.kv))
     await kv.ready()
-    const relay = this.add('relay', init.relay ? new RelayServer(relayKeyPair(identity.secretKey), log, { bootstrap, port: init.relay.port, limits: init.relay.limits, host: this.loopbackOnly ? '127.0.0.1' : undefined, denied: () => this.p.listener?.policy.deny ?? new Set() }) : null)
+    const relay = this.add(
+      'relay',
+      init.relay
+        ? new RelayServer(relayKeyPair(identity.secretKey), log, {
+            bootstrap,
+            port: init.relay.port,
+            limits: init.relay.limits,
+            host: this.loopbackOnly ? '127.0.0.1' : undefined,
+            denied: () => this.p.listener?.policy.deny ?? new Set()
+          })
+        : null
+    )
     await relay?.ready()
     const relays = this.add('relays', new RelayDirectory(dht, log, { exclude: relay ? [formatId(relay.keyPair.publicKey)] : [], pinned: init.relays }))
     await relays.ready()
-    const onionRelay = this.add('onionRelay', init.onionRelay ? new OnionRelay(dht, onionRelayKeyPair(identity.secretKey), { logger: log, ...(typeof init.onionRelay === 'object' ? init.onionRelay : {}) }) : null)
+    const onionRelay = this.add(
+      'onionRelay',
+      init.onionRelay
+        ? new OnionRelay(dht, onionRelayKeyPair(identity.secretKey), { logger: log, ...(typeof init.onionRelay === 'object' ? init.onionRelay : {}) })
+        : null
+    )
     await onionRelay?.ready()
-    const dialer = this.add('dialer', new HostDialer({ dht, identity, relays, log, guardsFile: paths.guards, savedGuards, ownServiceKeys: () => this.ownServiceKeys() }))
-    const mesh = this.add('mesh', createMeshSwarm({
-      identity,
-      log,
-      createDht: () => new DHT({ bootstrap, host: init.local ? '127.0.0.1' : undefined }),
-      vouches: (hostKey, hash) => vouchesFor(dht, hostKey, hash)
-    }))
+    const dialer = this.add(
+      'dialer',
+      new HostDialer({ dht, identity, relays, log, guardsFile: paths.guards, savedGuards, ownServiceKeys: () => this.ownServiceKeys() })
+    )
+    const mesh = this.add(
+      'mesh',
+      createMeshSwarm({
+        identity,
+        log,
+        createDht: () => new DHT({ bootstrap, host: init.local ? '127.0.0.1' : undefined }),
+        vouches: (hostKey, hash) => vouchesFor(dht, hostKey, hash)
+      })
+    )
     await mesh.ready()
-    const runtime = this.add('runtime', createPluginRuntime({
-      dial: (t, app, signal) => dialer.dial(t, app.name, signal),
-      mesh: (t, app, onPeer) => {
-        log.info('plugin joined a mesh', { app: app.name, target: t.raw })
-        return mesh.join(t.serviceHash, onPeer)
-      },
-      logger: (e) => this.onRuntimeLog(e)
-    }, { storageDir: paths.data, restart: init.restart }))
+    const runtime = this.add(
+      'runtime',
+      createPluginRuntime(
+        {
+          dial: (t, app, signal) => dialer.dial(t, app.name, signal),
+          mesh: (t, app, onPeer) => {
+            log.info('plugin joined a mesh', { app: app.name, target: t.raw })
+            return mesh.join(t.serviceHash, onPeer)
+          },
+          logger: (e) => this.onRuntimeLog(e)
+        },
+        { storageDir: paths.data, restart: init.restart }
+      )
+    )
     runtime.on('state', () => void this.readvertise().catch(backgroundCatch(log, 'readvertise')))
     await runtime.ready()
-    const hidden = this.add('hidden', new HostHiddenServices(init.hidden ?? [], { identity, log, onion: () => dialer.onion(), route: (app, service, stream) => runtime.handleConnection(app, service, stream) }, init.hiddenInit))
-    const listener = this.add('listener', new ServiceListener(dht, (hash, stream) => this.route(hash, stream), log, { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...init.policy }, {
-      // a host whose NAT randomizes ports offers a relay to its clients at once (as Hyperswarm does)
-      relayThrough: () => (dht.randomized ? (relays.pickKnown() ?? null) : null)
-    }))
+    const hidden = this.add(
+      'hidden',
+      new HostHiddenServices(
+        init.hidden ?? [],
+        { identity, log, onion: () => dialer.onion(), route: (app, service, stream) => runtime.handleConnection(app, service, stream) },
+        init.hiddenInit
+      )
+    )
+    const listener = this.add(
+      'listener',
+      new ServiceListener(
+        dht,
+        (hash, stream) => this.route(hash, stream),
+        log,
+        { ...DEFAULT_POLICY, allow: new Set(), deny: new Set(), ...init.policy },
+        {
+          // a host whose NAT randomizes ports offers a relay to its clients at once (as Hyperswarm does)
+          relayThrough: () => (dht.randomized ? (relays.pickKnown() ?? null) : null)
+        }
+      )
+    )
     await listener.ready()
     const advertiser = this.add('advertiser', new Advertiser(dht, identity, log, { refreshMs: init.refreshMs }))
     await advertiser.ready()
-    this.add('appSync', new AppSync({
-      store: this.store,
-      firewallFile: paths.firewall,
-      log,
-      runtime,
-      listener,
-      advertiser,
-      hidden,
-      serviceKeyPair: (h) => this.serviceKeyPair(h),
-      extraEntries: () => (onionRelay ? [onionRelayEntry(identity.publicKey, onionRelay.publicKey)] : []),
-      apps: this.apps,
-      invalid: this.invalid,
-      routes: this.routes,
-      closing: () => this.closing !== null
-    }))
+    this.add(
+      'appSync',
+      new AppSync({
+        store: this.store,
+        firewallFile: paths.firewall,
+        log,
+        runtime,
+        listener,
+        advertiser,
+        hidden,
+        serviceKeyPair: (h) => this.serviceKeyPair(h),
+        extraEntries: () => (onionRelay ? [onionRelayEntry(identity.publicKey, onionRelay.publicKey)] : []),
+        apps: this.apps,
+        invalid: this.invalid,
+        routes: this.routes,
+        closing: () => this.closing !== null
+      })
+    )
     await this.sync()
     const serving = new ServingStore(paths.serving)
-    const appServer = this.add('appServer', new AppServer({
-      dht,
-      identity,
-      log,
-      app: (hash) => {
-        for (const a of this.apps.values()) if (a.installed.codeHash === hash) return { name: a.manifest.app.name, manifest: a.manifest, wasm: a.wasm }
-        return null
-      },
-      serving: () => (init.serve === false ? { enabled: false, off: [] } : serving.read()),
-      denied: () => listener.policy.deny
-    }, init.servingLimits))
+    const appServer = this.add(
+      'appServer',
+      new AppServer(
+        {
+          dht,
+          identity,
+          log,
+          app: (hash) => {
+            for (const a of this.apps.values()) if (a.installed.codeHash === hash) return { name: a.manifest.app.name, manifest: a.manifest, wasm: a.wasm }
+            return null
+          },
+          serving: () => (init.serve === false ? { enabled: false, off: [] } : serving.read()),
+          denied: () => listener.policy.deny
+        },
+        init.servingLimits
+      )
+    )
     await appServer.ready()
-    const autoUpgrader = this.add('autoUpgrader', new AutoUpgrader({
-      dht,
-      store: this.store,
-      trust: new TrustStore(paths.trust),
-      log,
-      exclude: () => new Set([formatId(identity.publicKey)]),
-      applied: () => this.sync()
-    }, { intervalMs: init.autoUpgradeMs }))
+    const autoUpgrader = this.add(
+      'autoUpgrader',
+      new AutoUpgrader(
+        {
+          dht,
+          store: this.store,
+          trust: new TrustStore(paths.trust),
+          log,
+          exclude: () => new Set([formatId(identity.publicKey)]),
+          applied: () => this.sync()
+        },
+        { intervalMs: init.autoUpgradeMs }
+      )
+    )
     await autoUpgrader.ready()
     const bridges = createHostBridges({
       identity,
@@ -307,7 +420,11 @@ export class Host {
    */
   private async joinDht(bootstrap: NodeAddress[] | undefined): Promise<DHT> {
     const dht = this.add('dht', await bindDhtNode({ bootstrap, port: this.init.port, host: this.loopbackOnly ? '127.0.0.1' : undefined }))
-    const from = this.p.network ? 'the embedded local network' : bootstrap ? bootstrap.map((b) => `${b.host}:${b.port}`).join(', ') || 'nobody (first node of a new network)' : 'the public HyperDHT network'
+    const from = this.p.network
+      ? 'the embedded local network'
+      : bootstrap
+        ? bootstrap.map((b) => `${b.host}:${b.port}`).join(', ') || 'nobody (first node of a new network)'
+        : 'the public HyperDHT network'
     this.log.info(`joining the DHT: waiting for a bootstrap node to answer (${from})`)
     const slow = setTimeout(() => this.log.warn('no bootstrap node has answered yet; still waiting (no network?)', { bootstrap: from }), BOOTSTRAP_SLOW_MS)
     try {
@@ -440,6 +557,10 @@ export class Host {
 export function createHost(init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean; logLevel?: Level }): Host {
   const logger =
     init.logger ??
-    createLogger({ file: join(homePaths(init.home).logs, 'host.log'), terminal: init.terminal, terminalLevel: init.verbose ? 'debug' : (init.logLevel ?? 'info') })
+    createLogger({
+      file: join(homePaths(init.home).logs, 'host.log'),
+      terminal: init.terminal,
+      terminalLevel: init.verbose ? 'debug' : (init.logLevel ?? 'info')
+    })
   return new Host({ ...init, logger })
 }

@@ -21,13 +21,21 @@ export const MAX_DESCRIPTOR_BYTES = 1000
 export function encodeDescriptor(d: HostDescriptorWire): Buffer {
   const buf = encode(hostDescriptor, d)
   if (buf.byteLength > MAX_DESCRIPTOR_BYTES) {
-    throw HypernetError.USAGE(`the host descriptor would be ${buf.byteLength} bytes, above the ${MAX_DESCRIPTOR_BYTES} one DHT record holds: run fewer apps or services on this host`)
+    throw HypernetError.USAGE(
+      `the host descriptor would be ${buf.byteLength} bytes, above the ${MAX_DESCRIPTOR_BYTES} one DHT record holds: run fewer apps or services on this host`
+    )
   }
   return buf
 }
 
 /** Publish the descriptor with a sequence number above `prevSeq`; returns the seq used. */
-export async function publishDescriptor(dht: DHT, keyPair: KeyPair, apps: DescriptorAppWire[], prevSeq: number, bridges: DescriptorBridgeWire[] = []): Promise<number> {
+export async function publishDescriptor(
+  dht: DHT,
+  keyPair: KeyPair,
+  apps: DescriptorAppWire[],
+  prevSeq: number,
+  bridges: DescriptorBridgeWire[] = []
+): Promise<number> {
   const now = Math.floor(Date.now() / 1000)
   const seq = Math.max(prevSeq + 1, now)
   const value = encodeDescriptor({ host: keyPair.publicKey, updated: now, apps, bridges })
@@ -35,9 +43,7 @@ export async function publishDescriptor(dht: DHT, keyPair: KeyPair, apps: Descri
   return seq
 }
 
-export type DescriptorResult =
-  | { ok: true; descriptor: HostDescriptorWire; seq: number }
-  | { ok: false; why: string }
+export type DescriptorResult = { ok: true; descriptor: HostDescriptorWire; seq: number } | { ok: false; why: string }
 
 /**
  * Fetch and decode a host's descriptor; never throws for what a remote sent. By default the
@@ -45,7 +51,11 @@ export type DescriptorResult =
  * found, `seq` only records from that sequence number on; `signal` stops the DHT walk (then the
  * answer is "no signed descriptor found").
  */
-export async function fetchDescriptor(dht: DHT, hostKey: Buffer, opts: { latest?: boolean; seq?: number; signal?: AbortSignal } = {}): Promise<DescriptorResult> {
+export async function fetchDescriptor(
+  dht: DHT,
+  hostKey: Buffer,
+  opts: { latest?: boolean; seq?: number; signal?: AbortSignal } = {}
+): Promise<DescriptorResult> {
   let rec
   try {
     rec = await getMutable(dht, hostKey, { latest: opts.latest ?? true, seq: opts.seq, signal: opts.signal })
@@ -92,12 +102,23 @@ export function entriesFor(d: HostDescriptorWire, hash: Buffer): VouchedService[
       if (byCode || sh.equals(hash)) out.push({ ...base, serviceHash: formatId(sh), service: s.name, port: s.port, serviceKey: formatId(s.key) })
     }
     if (byCode && app.services.length === 0) out.push({ ...base, serviceHash: null, service: null, port: null, serviceKey: null })
-    else if (!byCode && releaseTopic(app.publisher, app.name).equals(hash)) out.push({ ...base, serviceHash: null, service: null, port: null, serviceKey: null })
+    else if (!byCode && releaseTopic(app.publisher, app.name).equals(hash))
+      out.push({ ...base, serviceHash: null, service: null, port: null, serviceKey: null })
   }
   for (const b of d.bridges ?? []) {
     const sh = bridgeServiceHash(d.host, b.name)
     if (sh.equals(hash)) {
-      out.push({ codeHash: '', serviceHash: formatId(sh), app: 'bridge', version: '', publisher: formatId(d.host), service: b.name, port: null, serviceKey: formatId(b.key), kind: 'bridge' })
+      out.push({
+        codeHash: '',
+        serviceHash: formatId(sh),
+        app: 'bridge',
+        version: '',
+        publisher: formatId(d.host),
+        service: b.name,
+        port: null,
+        serviceKey: formatId(b.key),
+        kind: 'bridge'
+      })
     }
   }
   return out

@@ -107,7 +107,12 @@ export function signEndorsement(publisher: KeyPair, body: Omit<EndorsementWire, 
  * Decode and check a record's value for (publisher, host); null for anything else (malformed,
  * another pair, a bad signature, expired). Never throws.
  */
-export function openEndorsement(value: Uint8Array, publisher: Uint8Array, host: Uint8Array, nowSeconds = Math.floor(Date.now() / 1000)): EndorsementWire | null {
+export function openEndorsement(
+  value: Uint8Array,
+  publisher: Uint8Array,
+  host: Uint8Array,
+  nowSeconds = Math.floor(Date.now() / 1000)
+): EndorsementWire | null {
   try {
     const e = decodeExact(endorsement, value, 'endorsement')
     // the signature covers the bytes as received, not a re-encoding of what was decoded
@@ -144,14 +149,23 @@ export function grantCovers(grants: EndorsementGrantWire[], entry: { app: string
  * record are kept, `grant` is added.
  * @throws USAGE when the record would hold more than 16 grants
  */
-export async function publishEndorsement(dht: DHT, publisher: KeyPair, host: Buffer, grant: EndorsementGrantWire, opts: { expires?: number | null; now?: number } = {}): Promise<{ record: EndorsementWire; key: Buffer; seq: number }> {
+export async function publishEndorsement(
+  dht: DHT,
+  publisher: KeyPair,
+  host: Buffer,
+  grant: EndorsementGrantWire,
+  opts: { expires?: number | null; now?: number } = {}
+): Promise<{ record: EndorsementWire; key: Buffer; seq: number }> {
   const now = opts.now ?? Math.floor(Date.now() / 1000)
   const kp = endorsementKeyPair(publisher, host)
   const prev = await getMutable(dht, kp.publicKey)
   const kept = (prev && openEndorsement(prev.value, publisher.publicKey, host, now)?.grants) || []
   const same = (a: EndorsementGrantWire) => a.name === grant.name && Buffer.compare(Buffer.from(a.codeHash ?? []), Buffer.from(grant.codeHash ?? [])) === 0
   const grants = [...kept.filter((g) => !same(g)), grant]
-  if (grants.length > ENDORSEMENT_MAX_GRANTS) throw HypernetError.USAGE(`endorse: host ${formatId(host)} already holds ${kept.length} grants from this publisher, the most one record holds is ${ENDORSEMENT_MAX_GRANTS}`)
+  if (grants.length > ENDORSEMENT_MAX_GRANTS)
+    throw HypernetError.USAGE(
+      `endorse: host ${formatId(host)} already holds ${kept.length} grants from this publisher, the most one record holds is ${ENDORSEMENT_MAX_GRANTS}`
+    )
   const record = signEndorsement(publisher, { publisher: publisher.publicKey, host, issued: now, expires: opts.expires ?? null, grants })
   const seq = Math.max((prev?.seq ?? 0) + 1, now)
   await dht.mutablePut(kp as unknown as KeyPair, encode(endorsement, record), { seq })
@@ -168,6 +182,10 @@ export function endorsementCheck(dht: DHT): EndorsementCheck {
     if (!p) memo.set(k, (p = fetchEndorsement(dht, Buffer.from(peer.publisher, 'hex'), Buffer.from(peer.hostKey, 'hex'), signal)))
     const e = await p
     if (!e || !grantCovers(e.grants, peer)) return null
-    return { publisher: peer.publisher, issued: new Date(e.issued * 1000).toISOString(), expires: e.expires === null ? null : new Date(e.expires * 1000).toISOString() }
+    return {
+      publisher: peer.publisher,
+      issued: new Date(e.issued * 1000).toISOString(),
+      expires: e.expires === null ? null : new Date(e.expires * 1000).toISOString()
+    }
   }
 }

@@ -206,7 +206,12 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
  * signed is its word, so the first one that lists the hash will do: waiting for the newest costs
  * a whole second DHT query per lookup (bench row 4). Never throws for what a remote sent.
  */
-export async function descriptorFor(dht: DHT, hostKey: Buffer, hash: Buffer, opts: { signal?: AbortSignal; now?: () => number } = {}): Promise<DescriptorResult> {
+export async function descriptorFor(
+  dht: DHT,
+  hostKey: Buffer,
+  hash: Buffer,
+  opts: { signal?: AbortSignal; now?: () => number } = {}
+): Promise<DescriptorResult> {
   const now = opts.now ?? Date.now
   let d = await fetchDescriptor(dht, hostKey, { latest: false, signal: opts.signal })
   if (d.ok && (entriesFor(d.descriptor, hash).length === 0 || now() / 1000 - d.descriptor.updated > DNS.staleAfterSeconds)) {

@@ -25,7 +25,11 @@ export interface MutableRecord {
   signature: Buffer
 }
 
-export async function getMutable(dht: DHT, publicKey: Buffer, opts: { seq?: number; latest?: boolean; signal?: AbortSignal } = {}): Promise<MutableRecord | null> {
+export async function getMutable(
+  dht: DHT,
+  publicKey: Buffer,
+  opts: { seq?: number; latest?: boolean; signal?: AbortSignal } = {}
+): Promise<MutableRecord | null> {
   if (opts.signal?.aborted) return null
   const target = Buffer.alloc(32)
   sodium.crypto_generichash(target, publicKey)

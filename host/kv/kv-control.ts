@@ -23,8 +23,14 @@ export function kvControlOps(kv: () => KvService): Record<string, ControlOp> {
         return kv().put(text(a.key, 'key'), value, { signer: optional(a.signer, 'signer'), seq: a.seq === undefined ? undefined : Number(a.seq) })
       }
     },
-    'kv.get': { args: argsSchema({ ref: str(256), signer }, ['ref']), run: async (a) => getJson(await kv().get(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') })) },
-    'kv.rm': { args: argsSchema({ ref: str(256), signer }, ['ref']), run: async (a) => kv().remove(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') }) },
+    'kv.get': {
+      args: argsSchema({ ref: str(256), signer }, ['ref']),
+      run: async (a) => getJson(await kv().get(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') }))
+    },
+    'kv.rm': {
+      args: argsSchema({ ref: str(256), signer }, ['ref']),
+      run: async (a) => kv().remove(text(a.ref, 'ref'), { signer: optional(a.signer, 'signer') })
+    },
     'kv.pin': { args: ref, run: async (a) => kv().pin(text(a.ref, 'ref')) },
     'kv.unpin': { args: ref, run: async (a) => kv().unpin(text(a.ref, 'ref')) },
     'kv.ls': { args: NO_ARGS, run: async () => kv().list() },
@@ -48,6 +54,7 @@ function optional(v: unknown, field: string): string | undefined {
 }
 
 function bytes(v: unknown): Buffer {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw HypernetError.USAGE(`valueBase64: expected the value as base64, got ${JSON.stringify(v ?? null)}`)
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
+    throw HypernetError.USAGE(`valueBase64: expected the value as base64, got ${JSON.stringify(v ?? null)}`)
   return Buffer.from(v, 'base64')
 }

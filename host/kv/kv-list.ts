@@ -38,7 +38,20 @@ export async function unpinEntry(state: KvState, ref: string): Promise<{ address
 
 function listEntry(role: KvRole, e: KvEntry): ListEntry {
   const size = e.kind === 'immutable' ? e.data.length / 2 : (valueSize(e) ?? 0)
-  return { role, address: e.address, kind: e.kind, key: e.key, owner: e.owner, seq: e.seq, state: e.removed ? 'removed' : 'value', signer: e.signer, size, updatedAt: e.updatedAt, lastRepair: e.lastRepair, copies: e.copies }
+  return {
+    role,
+    address: e.address,
+    kind: e.kind,
+    key: e.key,
+    owner: e.owner,
+    seq: e.seq,
+    state: e.removed ? 'removed' : 'value',
+    signer: e.signer,
+    size,
+    updatedAt: e.updatedAt,
+    lastRepair: e.lastRepair,
+    copies: e.copies
+  }
 }
 
 function valueSize(e: KvEntry): number | null {

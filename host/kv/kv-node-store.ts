@@ -127,7 +127,15 @@ export class KvNodeStore {
     let owner = this.byOwner.get(ownerId)
     if (!owner) this.byOwner.set(ownerId, (owner = { id: ownerId, used: 0 }))
     const recordStart = env.record.byteOffset - copy.byteOffset
-    this.entries.set(k, { bytes: copy, seq: record.seq, tombstone: record.tombstone, recordStart, recordEnd: recordStart + env.record.byteLength, owner, expiresAt: this.now() + this.ttlMs })
+    this.entries.set(k, {
+      bytes: copy,
+      seq: record.seq,
+      tombstone: record.tombstone,
+      recordStart,
+      recordEnd: recordStart + env.record.byteLength,
+      owner,
+      expiresAt: this.now() + this.ttlMs
+    })
     this.used += size
     owner.used += size
     return 0

@@ -33,10 +33,17 @@ export function checkStored(address: string, rep: ReplicateReport, record: KvRec
   if (record && (n('SEQ_TOO_LOW') || n('SEQ_REUSED') || n('REMOVED'))) {
     throw HypernetError.KV_STALE(address, record.seq, record.seq, details)
   }
-  if (n('QUOTA')) throw HypernetError.KV_QUOTA(`${address}: the storing nodes are full (${n('QUOTA')} refused for their quota of what they store for others)`, details)
-  const why = Object.entries(refused).map(([k, v]) => `${v} ${k}`).join(', ')
+  if (n('QUOTA'))
+    throw HypernetError.KV_QUOTA(`${address}: the storing nodes are full (${n('QUOTA')} refused for their quota of what they store for others)`, details)
+  const why = Object.entries(refused)
+    .map(([k, v]) => `${v} ${k}`)
+    .join(', ')
   if (why) throw HypernetError.KV_REFUSED(address, why, details)
-  throw HypernetError.KV_UNAVAILABLE(address, 'no storing node near its address kept a copy (nodes must run HyperDHT 6.31+ persistently; the Hypernet KV plugin or mutable records)', details)
+  throw HypernetError.KV_UNAVAILABLE(
+    address,
+    'no storing node near its address kept a copy (nodes must run HyperDHT 6.31+ persistently; the Hypernet KV plugin or mutable records)',
+    details
+  )
 }
 
 /** Copies written per path, for results: { plugin: 8, mirror: 8 }. */

@@ -49,7 +49,10 @@ export const PLUGIN_PATH: RecordPath = {
   retries: WALK_RETRIES,
   parse: (address, reply) => (reply.value ? openEnvelopeBytes(address, reply.value) : null),
   write: (dht, reply, r) =>
-    dht.request({ token: reply.token, target: recordTarget(r.address), command: COMMANDS.PLUGIN, value: kvRequest(KV_COMMAND.PUT, envelopeBytes(r)) }, reply.from)
+    dht.request(
+      { token: reply.token, target: recordTarget(r.address), command: COMMANDS.PLUGIN, value: kvRequest(KV_COMMAND.PUT, envelopeBytes(r)) },
+      reply.from
+    )
 }
 
 /** Through HyperDHT's own MUTABLE_GET and MUTABLE_PUT, under the address key. */

@@ -74,7 +74,8 @@ export function openEnvelope(address: Uint8Array, env: { seq: number; record: Ui
 /** Decode and verify an encoded envelope for `address`. @throws BAD_MESSAGE, SIGNATURE_INVALID */
 export function openEnvelopeBytes(address: Uint8Array, bytes: Uint8Array): KvRecord {
   const env = decodeExact(kvEnvelope, bytes, 'kv envelope')
-  if (!Buffer.from(env.address).equals(Buffer.from(address))) throw HypernetError.BAD_MESSAGE(`kv envelope: names address ${formatId(env.address)}, expected ${formatId(address)}`)
+  if (!Buffer.from(env.address).equals(Buffer.from(address)))
+    throw HypernetError.BAD_MESSAGE(`kv envelope: names address ${formatId(env.address)}, expected ${formatId(address)}`)
   return openEnvelope(address, env)
 }
 

@@ -139,7 +139,8 @@ export class Republisher {
     }
     const set = rep.paths.map((p) => p.closest.join(',')).join(';')
     const before = this.replicaSets.get(entry.address)
-    if (before !== undefined && before !== set) this.log.info('kv replica set changed; copies repaired', { role, address: entry.address, written: written(rep) })
+    if (before !== undefined && before !== set)
+      this.log.info('kv replica set changed; copies repaired', { role, address: entry.address, written: written(rep) })
     this.replicaSets.set(entry.address, set)
     await this.state.update(role, entry.address, (e) => {
       if (!e) return null // unpinned or forgotten meanwhile

@@ -65,7 +65,10 @@ export class KvService {
   private readonly log: Logger
   private opened = false
 
-  constructor(c: KvServiceComponents, private readonly init: KvServiceInit = {}) {
+  constructor(
+    c: KvServiceComponents,
+    private readonly init: KvServiceInit = {}
+  ) {
     this.dht = c.dht
     this.log = c.log ?? silentLogger()
     this.state = new KvState(c.paths.kv)
@@ -109,7 +112,11 @@ export class KvService {
     const rep = await replicateImmutable(this.dht, value, { force: true, replicas: this.init.replicas })
     checkStored(formatId(address), rep, null)
     await recorded(
-      this.state.update('owned', formatId(address), (e) => ({ ...immutableEntry(address, value, e), lastRefresh: new Date().toISOString(), copies: rep.copies })),
+      this.state.update('owned', formatId(address), (e) => ({
+        ...immutableEntry(address, value, e),
+        lastRefresh: new Date().toISOString(),
+        copies: rep.copies
+      })),
       rep.copies
     )
     return { ...immutableResult(address), copies: copiesByPath(rep) }
@@ -136,7 +143,9 @@ export class KvService {
     if (f.record) return { ...recordResult(f.record), value: f.record.value, holders: f.holders, ignored: f.ignored }
     if (im?.value) return { ...immutableResult(address), value: im.value, holders: 1, ignored: im.ignored }
     const ignored = Object.values(f.ignored).reduce((a, b) => a + b, 0) + Object.values(im?.ignored ?? {}).reduce((a, b) => a + b, 0)
-    throw HypernetError.NOT_FOUND(`${byName ? `${ref} (${formatId(address)})` : formatId(address)}: no node returned a verified value${ignored ? ` (${ignored} corrupt or forged replies ignored)` : ''}`)
+    throw HypernetError.NOT_FOUND(
+      `${byName ? `${ref} (${formatId(address)})` : formatId(address)}: no node returned a verified value${ignored ? ` (${ignored} corrupt or forged replies ignored)` : ''}`
+    )
   }
 
   /**
@@ -165,7 +174,8 @@ export class KvService {
     const signer = owned ? owned.signer : byName ? (opts.signer ?? null) : await this.signers.nameOf(best.owner)
     if (signer === undefined) throw HypernetError.KV_NOT_OWNER(hex, `it is owned by ${formatId(best.owner)}, and this host holds no such key`)
     const owner = await this.signers.key(signer)
-    if (!recordKeyPair(owner, best.key).publicKey.equals(address)) throw HypernetError.KV_NOT_OWNER(hex, `key ${formatId(owner.publicKey)} cannot sign at this address`)
+    if (!recordKeyPair(owner, best.key).publicKey.equals(address))
+      throw HypernetError.KV_NOT_OWNER(hex, `key ${formatId(owner.publicKey)} cannot sign at this address`)
     if (best.tombstone) return { ...recordResult(best), copies: {}, already: true, released: false }
     const removal = signRecord(owner, best.key, Math.max(best.seq + 1, unixSeconds()), null)
     return { ...(await this.write(removal, signer)), already: false, released: false }
@@ -182,10 +192,13 @@ export class KvService {
     if (f.record?.tombstone) throw HypernetError.KV_REMOVED(hex, formatId(f.record.owner), f.record.seq)
     if (!f.record && !im.value) throw HypernetError.NOT_FOUND(`${hex}: no node returned a verified value to pin`)
     await this.state.update('pinned', hex, (e, count) => {
-      if (!e && count >= KV.maxPins) throw HypernetError.KV_QUOTA(`kv pin: this host already pins ${KV.maxPins} records, the most it keeps for others; unpin some first`)
+      if (!e && count >= KV.maxPins)
+        throw HypernetError.KV_QUOTA(`kv pin: this host already pins ${KV.maxPins} records, the most it keeps for others; unpin some first`)
       return f.record ? recordEntry(f.record, null, e) : immutableEntry(address, im.value!, e)
     })
-    const rep = f.record ? await replicateRecord(this.dht, f.record, { replicas: this.init.replicas, paths: this.init.paths }) : await replicateImmutable(this.dht, im.value!, { replicas: this.init.replicas })
+    const rep = f.record
+      ? await replicateRecord(this.dht, f.record, { replicas: this.init.replicas, paths: this.init.paths })
+      : await replicateImmutable(this.dht, im.value!, { replicas: this.init.replicas })
     return { ...(f.record ? recordResult(f.record) : immutableResult(address)), copies: copiesByPath(rep) }
   }
 
@@ -221,7 +234,9 @@ export class KvService {
     checkStored(formatId(record.address), rep, record)
     const now = new Date().toISOString()
     await recorded(
-      this.state.update('owned', formatId(record.address), (e) => (e && !outranks(record, e) ? e : { ...recordEntry(record, signer, e), lastRefresh: now, copies: rep.copies })),
+      this.state.update('owned', formatId(record.address), (e) =>
+        e && !outranks(record, e) ? e : { ...recordEntry(record, signer, e), lastRefresh: now, copies: rep.copies }
+      ),
       rep.copies
     )
     return { ...recordResult(record), copies: copiesByPath(rep) }
@@ -251,7 +266,12 @@ async function recorded<T>(update: Promise<T>, copies: number): Promise<T> {
   } catch (err) {
     if (!isHypernetError(err, 'DISK_FULL')) throw err
     const path = String(err.details?.path ?? 'kv/state.json')
-    throw HypernetError.DISK_FULL(path, 'record it', err.cause, `it was stored on ${copies} nodes but this host did not record it, so it will not keep it alive (its copies lapse within 48 h); free some space and put it again`)
+    throw HypernetError.DISK_FULL(
+      path,
+      'record it',
+      err.cause,
+      `it was stored on ${copies} nodes but this host did not record it, so it will not keep it alive (its copies lapse within 48 h); free some space and put it again`
+    )
   }
 }
 

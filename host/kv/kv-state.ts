@@ -94,7 +94,12 @@ export class KvState {
     const fs = await statfs(this.dir)
     const free = fs.bavail * fs.bsize
     if (free < size + UPDATE_ROOM_BYTES) {
-      throw HypernetError.DISK_FULL(this.file, `record a new value (${size + UPDATE_ROOM_BYTES} bytes, ${free} free)`, { code: 'ENOSPC' }, 'nothing was published or changed, free some space and try again')
+      throw HypernetError.DISK_FULL(
+        this.file,
+        `record a new value (${size + UPDATE_ROOM_BYTES} bytes, ${free} free)`,
+        { code: 'ENOSPC' },
+        'nothing was published or changed, free some space and try again'
+      )
     }
   }
 

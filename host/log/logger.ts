@@ -43,7 +43,9 @@ export function createLogger(init: LoggerInit, base: Record<string, unknown> = {
       }
     }
     if (init.terminal && ORDER[level] >= termLevel) {
-      const extra = Object.entries(all).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, replacer)}`).join(' ')
+      const extra = Object.entries(all)
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v, replacer)}`)
+        .join(' ')
       init.terminal.write(`${new Date().toISOString().slice(11, 23)} ${level.toUpperCase().padEnd(5)} ${msg}${extra ? '  ' + extra : ''}\n`)
     }
   }

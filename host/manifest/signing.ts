@@ -81,7 +81,10 @@ export function verifyManifestSignature(m: Manifest): void {
   if (sig.length !== sodium.crypto_sign_BYTES) throw HypernetError.SIGNATURE_INVALID('the signature is not 64 bytes')
   const { signature: _sig, ...body } = m
   const ok = sodium.crypto_sign_verify_detached(sig, signedDigest(body), parseKey(m.publisher, 'publisher'))
-  if (!ok) throw HypernetError.SIGNATURE_INVALID(`the manifest signature does not verify against its publisher ${parseKey(m.publisher).toString('hex')}: the manifest was changed after signing or signed by another key`)
+  if (!ok)
+    throw HypernetError.SIGNATURE_INVALID(
+      `the manifest signature does not verify against its publisher ${parseKey(m.publisher).toString('hex')}: the manifest was changed after signing or signed by another key`
+    )
 }
 
 /** A fresh ed25519 key pair. */

@@ -64,7 +64,8 @@ function checkUnique(m: Manifest): void {
   const names = new Map<string, number>()
   const ports = new Map<number, number>()
   m.services.forEach((s, i) => {
-    if (names.has(s.name)) throw HypernetError.MANIFEST_INVALID(`/services/${i}/name`, `duplicate service name ${JSON.stringify(s.name)} (also /services/${names.get(s.name)})`)
+    if (names.has(s.name))
+      throw HypernetError.MANIFEST_INVALID(`/services/${i}/name`, `duplicate service name ${JSON.stringify(s.name)} (also /services/${names.get(s.name)})`)
     if (ports.has(s.port)) throw HypernetError.MANIFEST_INVALID(`/services/${i}/port`, `duplicate port ${s.port} (also /services/${ports.get(s.port)})`)
     names.set(s.name, i)
     ports.set(s.port, i)
@@ -85,7 +86,10 @@ function toError(e: ErrorObject | undefined, root: unknown): HypernetError {
     case 'const':
       return HypernetError.MANIFEST_INVALID(path, `expected ${JSON.stringify((e.params as any).allowedValue)}, got ${describe(got)}`)
     case 'enum':
-      return HypernetError.MANIFEST_INVALID(path, `expected one of ${((e.params as any).allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(got)}`)
+      return HypernetError.MANIFEST_INVALID(
+        path,
+        `expected one of ${((e.params as any).allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(got)}`
+      )
     case 'pattern':
       return HypernetError.MANIFEST_INVALID(path, `${hint(path)}, got ${describe(got)}`)
     default:
@@ -99,7 +103,8 @@ function hint(path: string): string {
   if (path === '/expires') return 'expected an ISO 8601 date-time such as 2027-01-01T00:00:00Z'
   if (path === '/app/version') return 'expected a semantic version such as 1.0.0'
   if (path === '/app/name') return 'expected lowercase letters, digits and dashes (at most 64)'
-  if (path.startsWith('/permissions/dial/')) return 'expected self/<service name> or a service hash, optionally as anonymous/<service hash>, or hidden/<hidden key>'
+  if (path.startsWith('/permissions/dial/'))
+    return 'expected self/<service name> or a service hash, optionally as anonymous/<service hash>, or hidden/<hidden key>'
   if (path.startsWith('/permissions/mesh/')) return 'expected self/<service name> or a service hash'
   if (/\/services\/\d+\/name$/.test(path)) return 'expected lowercase letters, digits, ".", "_" or "-" (at most 64)'
   return 'does not match the expected format'

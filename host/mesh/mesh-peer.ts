@@ -53,7 +53,10 @@ export class MeshPeer {
   private readonly pausedBy = new Set<MeshStream>()
   private closed = false
 
-  constructor(readonly conn: SecretStream, private readonly owner: MeshPeerOwner) {
+  constructor(
+    readonly conn: SecretStream,
+    private readonly owner: MeshPeerOwner
+  ) {
     this.mux = Protomux.from(conn)
     const hello = this.mux.createChannel({ protocol: HELLO_PROTOCOL, onclose: () => this.close() })
     if (hello === null) throw HypernetError.INTERNAL('a mesh connection was set up twice')

@@ -27,7 +27,11 @@ export class MeshStream extends Duplex {
   private blocked: ((err: Error | null) => void) | null = null
   private channelClosed = false
 
-  constructor(remoteHostKey: Buffer, private readonly channel: MeshChannelLike, private readonly pauseConn: (paused: boolean) => void) {
+  constructor(
+    remoteHostKey: Buffer,
+    private readonly channel: MeshChannelLike,
+    private readonly pauseConn: (paused: boolean) => void
+  ) {
     super()
     this.remotePublicKey = remoteHostKey
   }

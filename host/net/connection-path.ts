@@ -49,7 +49,8 @@ export class PathTracker {
     for (const r of this.relaySockets) {
       const rr = r.rawStream
       if (r === stream || !rr || rr.socket !== raw.socket) continue
-      if (rr.remoteHost === raw.remoteHost && rr.remotePort === raw.remotePort) return { path: 'relayed', remote, relay: r.remotePublicKey ? formatId(r.remotePublicKey) : null }
+      if (rr.remoteHost === raw.remoteHost && rr.remotePort === raw.remotePort)
+        return { path: 'relayed', remote, relay: r.remotePublicKey ? formatId(r.remotePublicKey) : null }
     }
     return { path: 'direct', remote, relay: null }
   }

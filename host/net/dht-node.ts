@@ -16,12 +16,15 @@ import { HypernetError } from '../errors.ts'
  */
 export function parseBootstrap(list: string[] | undefined): NodeAddress[] | undefined {
   if (!list || list.length === 0) return undefined
-  return list.flatMap((s) => s.split(',')).filter(Boolean).map((s) => {
-    const m = /^(?:[^@]+@)?([^:]+):(\d{1,5})$/.exec(s.trim())
-    const port = m ? Number(m[2]) : NaN
-    if (!m || port < 1 || port > 65535) throw HypernetError.USAGE(`--bootstrap: expected host:port, got ${JSON.stringify(s)}`)
-    return { host: m[1], port }
-  })
+  return list
+    .flatMap((s) => s.split(','))
+    .filter(Boolean)
+    .map((s) => {
+      const m = /^(?:[^@]+@)?([^:]+):(\d{1,5})$/.exec(s.trim())
+      const port = m ? Number(m[2]) : NaN
+      if (!m || port < 1 || port > 65535) throw HypernetError.USAGE(`--bootstrap: expected host:port, got ${JSON.stringify(s)}`)
+      return { host: m[1], port }
+    })
 }
 
 export interface DhtInit {

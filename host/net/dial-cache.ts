@@ -34,7 +34,10 @@ export class DialCache {
   /** Lookups started (for status and tests). */
   lookups = 0
 
-  constructor(private readonly lookup: PeersLookup, init: DialCacheInit = {}) {
+  constructor(
+    private readonly lookup: PeersLookup,
+    init: DialCacheInit = {}
+  ) {
     this.opts = { ...DIAL_CACHE, now: Date.now, ...init }
   }
 
@@ -74,7 +77,9 @@ export class DialCache {
     const f = this.failures.get(target)
     if (f === undefined || f.until <= this.opts.now()) return
     const left = f.until - this.opts.now()
-    throw new HypernetError(f.err.code, `${f.err.message.slice(f.err.code.length + 2)} (${f.count} failures in a row: not tried again for ${left} ms)`, { details: { backoffMs: left, failures: f.count } })
+    throw new HypernetError(f.err.code, `${f.err.message.slice(f.err.code.length + 2)} (${f.count} failures in a row: not tried again for ${left} ms)`, {
+      details: { backoffMs: left, failures: f.count }
+    })
   }
 
   failed(target: string, err: unknown): void {

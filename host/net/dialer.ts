@@ -89,5 +89,8 @@ export async function dialServiceHash(dht: DHT, serviceHash: Buffer, opts: DialO
   }
   if (opts.signal?.aborted) throw abortedError()
   if (tried === 0) throw HypernetError.NOT_FOUND(`no ${what} peer vends service ${formatId(serviceHash)}`)
-  throw HypernetError.CONNECTION_FAILED(`none of the ${tried} ${what} peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`, lastErr)
+  throw HypernetError.CONNECTION_FAILED(
+    `none of the ${tried} ${what} peers of service ${formatId(serviceHash)} answered: ${(lastErr as Error)?.message}`,
+    lastErr
+  )
 }

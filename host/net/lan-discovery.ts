@@ -58,7 +58,10 @@ export class LanDiscovery extends EventEmitter {
   /** No DHT node had answered when discovery started: the LAN nodes are the bootstrap list. */
   isolated = false
 
-  constructor(private readonly c: { dht: DHT; log: Logger; hostKey: string }, private readonly init: LanDiscoveryInit = {}) {
+  constructor(
+    private readonly c: { dht: DHT; log: Logger; hostKey: string },
+    private readonly init: LanDiscoveryInit = {}
+  ) {
     super()
     this.instance = `${c.hostKey.slice(0, 32)}.${LAN.service}`
   }
@@ -129,7 +132,11 @@ export class LanDiscovery extends EventEmitter {
       const a = records.find((x) => x.type === 'A' && x.name === srv?.data?.target)
       const host = a?.data
       const txt = records.find((x) => x.type === 'TXT' && x.name === ptr.data)
-      const key = (Array.isArray(txt?.data) ? txt.data : []).map((b: Buffer | string) => b.toString()).find((s: string) => s.startsWith('key='))?.slice(4) ?? ''
+      const key =
+        (Array.isArray(txt?.data) ? txt.data : [])
+          .map((b: Buffer | string) => b.toString())
+          .find((s: string) => s.startsWith('key='))
+          ?.slice(4) ?? ''
       if (typeof host !== 'string' || !/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || !Number.isInteger(port) || port < 1 || port > 65535) continue
       if (!/^[0-9a-f]{64}$/.test(key) || key === this.c.hostKey) continue
       this.addPeer(host, port, key)

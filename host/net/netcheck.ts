@@ -79,18 +79,26 @@ export async function netcheck(dht: DHT, opts: { timeoutMs?: number } = {}): Pro
   const nat = natKind(dht)
   const remote = dht.remoteAddress()
   const nat_ = (dht as unknown as { _nat?: { host: string | null; port: number; size?: number } })._nat
-  const publicAddress = remote && remote.host ? `${remote.host}:${remote.port}` : nat_?.host ? `${nat_.host}${nat_.port ? `:${nat_.port}` : ' (port varies)'}` : null
+  const publicAddress =
+    remote && remote.host ? `${remote.host}:${remote.port}` : nat_?.host ? `${nat_.host}${nat_.port ? `:${nat_.port}` : ' (port varies)'}` : null
   const local = dht.address()
   const relays = bootstrapped ? await countRelays(dht) : 0
   const holepunch = nat === 'open' ? 'not needed' : nat === 'consistent' ? 'likely' : nat === 'randomizing' ? 'unlikely' : 'unknown'
   const advice: string[] = []
   if (!bootstrapped) advice.push('No DHT node answered: check the bootstrap addresses and that UDP is not blocked.')
-  else if (nat === 'open') advice.push('Reachable: peers connect to this host directly; no hole punching is needed. It can serve as a relay for others (start --relay).')
-  else if (nat === 'consistent') advice.push('Behind a NAT that keeps ports consistent: hole punching works with peers on open or consistent NATs, and usually with randomizing ones.')
-  else if (nat === 'randomizing') advice.push('Behind a NAT that randomizes ports: hole punching fails with peers whose NAT randomizes too; those connections need a relay.')
+  else if (nat === 'open')
+    advice.push('Reachable: peers connect to this host directly; no hole punching is needed. It can serve as a relay for others (start --relay).')
+  else if (nat === 'consistent')
+    advice.push('Behind a NAT that keeps ports consistent: hole punching works with peers on open or consistent NATs, and usually with randomizing ones.')
+  else if (nat === 'randomizing')
+    advice.push('Behind a NAT that randomizes ports: hole punching fails with peers whose NAT randomizes too; those connections need a relay.')
   else advice.push('Too few DHT nodes answered to tell the NAT type; run it again in a minute.')
   if (bootstrapped && nat !== 'open') {
-    advice.push(relays > 0 ? `${relays} relay${relays === 1 ? '' : 's'} found in the DHT: connections that cannot be punched go through one automatically.` : 'No relay found in the DHT: connections that cannot be punched will fail (a reachable host started with --relay fixes that).')
+    advice.push(
+      relays > 0
+        ? `${relays} relay${relays === 1 ? '' : 's'} found in the DHT: connections that cannot be punched go through one automatically.`
+        : 'No relay found in the DHT: connections that cannot be punched will fail (a reachable host started with --relay fixes that).'
+    )
   }
   return {
     bootstrapped,

@@ -65,7 +65,10 @@ export async function connectWithRelay(dht: DHT, serviceKey: Buffer, opts: Relay
         const why = known
           ? `every relay known (${known}) failed to carry it or refused it`
           : 'no relay is known (a host started with --relay on a reachable address carries such connections)'
-        throw HypernetError.CONNECTION_FAILED(`could not connect to service key ${formatId(serviceKey)}: hole punching is impossible between these two networks and ${why}`, (err as Error).cause ?? err)
+        throw HypernetError.CONNECTION_FAILED(
+          `could not connect to service key ${formatId(serviceKey)}: hole punching is impossible between these two networks and ${why}`,
+          (err as Error).cause ?? err
+        )
       }
     }
   }

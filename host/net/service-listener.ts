@@ -35,7 +35,15 @@ export interface ConnectionPolicy {
   allow: Set<string>
 }
 
-export const DEFAULT_POLICY: ConnectionPolicy = { maxPerPeer: 64, maxPerService: 1024, maxTotal: 4096, maxPerAddress: 1024, idleMs: PLUGIN_QUOTAS.idleTimeoutMs.default, deny: new Set(), allow: new Set() }
+export const DEFAULT_POLICY: ConnectionPolicy = {
+  maxPerPeer: 64,
+  maxPerService: 1024,
+  maxTotal: 4096,
+  maxPerAddress: 1024,
+  idleMs: PLUGIN_QUOTAS.idleTimeoutMs.default,
+  deny: new Set(),
+  allow: new Set()
+}
 
 export type OnServiceConnection = (serviceHash: string, stream: SecretStream) => void
 
@@ -106,7 +114,10 @@ export class ServiceListener {
     if (this.closed || this.listening.has(serviceHash)) return
     const entry: Listening = { server: null as unknown as Server, keyPair, open: 0, streams: new Set(), reservations: new Map(), idleMs: opts.idleMs }
     const relayThrough = this.opts.relayThrough ?? null
-    entry.server = this.dht.createServer({ firewall: (remote, _payload, from) => this.refuse(serviceHash, entry, remote, from?.host ?? 'unknown'), relayThrough }, (stream) => this.accept(serviceHash, entry, stream))
+    entry.server = this.dht.createServer(
+      { firewall: (remote, _payload, from) => this.refuse(serviceHash, entry, remote, from?.host ?? 'unknown'), relayThrough },
+      (stream) => this.accept(serviceHash, entry, stream)
+    )
     this.listening.set(serviceHash, entry)
     if (opts.idleMs && this.sweeper) this.schedule()
     try {
@@ -122,10 +133,11 @@ export class ServiceListener {
     const entry = this.listening.get(serviceHash)
     if (!entry) return
     this.listening.delete(serviceHash)
-    for (const [peer, list] of entry.reservations) for (const r of [...list]) {
-      clearTimeout(r.timer)
-      this.release(entry, peer, r)
-    }
+    for (const [peer, list] of entry.reservations)
+      for (const r of [...list]) {
+        clearTimeout(r.timer)
+        this.release(entry, peer, r)
+      }
     for (const stream of entry.streams) this.ledger.drop(stream)
     await entry.server.close()
   }

@@ -74,10 +74,13 @@ export class CircuitPool {
       } catch {
         // no relays yet, or one failed (the client avoids it now): try again a little later
         this.failures++
-        this.retry = setTimeout(() => {
-          this.retry = null
-          this.refill()
-        }, Math.min(60_000, 1000 * 2 ** (this.failures - 1)))
+        this.retry = setTimeout(
+          () => {
+            this.retry = null
+            this.refill()
+          },
+          Math.min(60_000, 1000 * 2 ** (this.failures - 1))
+        )
         this.retry.unref()
       } finally {
         this.filling = false

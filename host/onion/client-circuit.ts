@@ -1,7 +1,20 @@
 import DHT from 'hyperdht'
 import { ONION, ONION_REASON } from '../constants.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
-import { CELL, ONION_MAX_DATA, ONION_MAX_HOPS, RELAY_CMD, decodeExact, encode, onionBegin, onionExtend, onionHandshake, onionHandshakeBody, onionMessage, onionReason } from '../messages.ts'
+import {
+  CELL,
+  ONION_MAX_DATA,
+  ONION_MAX_HOPS,
+  RELAY_CMD,
+  decodeExact,
+  encode,
+  onionBegin,
+  onionExtend,
+  onionHandshake,
+  onionHandshakeBody,
+  onionMessage,
+  onionReason
+} from '../messages.ts'
 import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { connectKey } from '../net/index.ts'
 import { CellLink } from './cell-link.ts'
@@ -63,7 +76,11 @@ export class ClientCircuit {
     try {
       stream = await connectKey(this.dht, Buffer.from(first.relayKey, 'hex'), this.timeoutMs, { keyPair: DHT.keyPair() })
     } catch (err) {
-      throw blame(HypernetError.CIRCUIT_FAILED(`relay 1 (${first.relayKey.slice(0, 16)}…) did not answer: ${(err as Error).message}`, 'unreachable', err), 1, first)
+      throw blame(
+        HypernetError.CIRCUIT_FAILED(`relay 1 (${first.relayKey.slice(0, 16)}…) did not answer: ${(err as Error).message}`, 'unreachable', err),
+        1,
+        first
+      )
     }
     const link = new CellLink(stream)
     this.link = link
@@ -118,7 +135,12 @@ export class ClientCircuit {
    * @throws CIRCUIT_FAILED (reason `unreachable` when the exit could not reach it)
    */
   async begin(serviceKey: Buffer): Promise<OnionStream> {
-    await this.request(RELAY_CMD.BEGIN, encode(onionBegin, { serviceKey }), RELAY_CMD.CONNECTED, `the exit could not reach service key ${serviceKey.toString('hex').slice(0, 16)}…`)
+    await this.request(
+      RELAY_CMD.BEGIN,
+      encode(onionBegin, { serviceKey }),
+      RELAY_CMD.CONNECTED,
+      `the exit could not reach service key ${serviceKey.toString('hex').slice(0, 16)}…`
+    )
     return this.openStream(serviceKey)
   }
 
@@ -192,10 +214,13 @@ export class ClientCircuit {
   private expect(cmds: number[], deadline: number): Promise<OnionMessageWire | OnionCellWire> {
     if (this.error) return Promise.reject(this.error)
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.waiter = null
-        reject(HypernetError.CIRCUIT_FAILED(`no answer within ${this.timeoutMs} ms`, 'timeout'))
-      }, Math.max(1, deadline - Date.now()))
+      const timer = setTimeout(
+        () => {
+          this.waiter = null
+          reject(HypernetError.CIRCUIT_FAILED(`no answer within ${this.timeoutMs} ms`, 'timeout'))
+        },
+        Math.max(1, deadline - Date.now())
+      )
       const done = (fn: () => void) => {
         clearTimeout(timer)
         this.waiter = null
@@ -207,7 +232,8 @@ export class ClientCircuit {
 
   private onCell(cell: OnionCellWire): void {
     if (cell.type === CELL.CREATED && this.waiter?.cmds.includes(-CELL.CREATED)) return this.waiter.resolve(cell)
-    if (cell.type !== CELL.RELAY || this.hops.length === 0) return this.fail(HypernetError.CIRCUIT_FAILED(`relay 1 sent cell type ${cell.type} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
+    if (cell.type !== CELL.RELAY || this.hops.length === 0)
+      return this.fail(HypernetError.CIRCUIT_FAILED(`relay 1 sent cell type ${cell.type} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
     let msg: OnionMessageWire
     let hop: number
     try {
@@ -215,12 +241,15 @@ export class ClientCircuit {
       hop = opened.hop
       msg = decodeExact(onionMessage, opened.message, 'onion message')
     } catch (err) {
-      const e = isHypernetError(err, 'CIRCUIT_TAMPERED') ? err : HypernetError.CIRCUIT_FAILED(`the last hop sent a malformed message: ${(err as Error).message}`, 'protocol')
+      const e = isHypernetError(err, 'CIRCUIT_TAMPERED')
+        ? err
+        : HypernetError.CIRCUIT_FAILED(`the last hop sent a malformed message: ${(err as Error).message}`, 'protocol')
       return this.fail(e, e.code === 'CIRCUIT_TAMPERED' ? ONION_REASON.TAMPERED : ONION_REASON.PROTOCOL)
     }
     if (hop < this.hops.length || msg.cmd === RELAY_CMD.TRUNCATED) {
       // only a middle hop that lost its next one may speak: it blames that next relay
-      if (msg.cmd !== RELAY_CMD.TRUNCATED || hop >= this.hops.length) return this.fail(HypernetError.CIRCUIT_FAILED(`hop ${hop} sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
+      if (msg.cmd !== RELAY_CMD.TRUNCATED || hop >= this.hops.length)
+        return this.fail(HypernetError.CIRCUIT_FAILED(`hop ${hop} sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
       const err = this.refusal(msg, `relay ${hop + 1} went away mid-circuit (reported by relay ${hop})`)
       return this.fail(blame(err, hop + 1, this.path[hop]), ONION_REASON.DONE)
     }
@@ -258,7 +287,11 @@ export class ClientCircuit {
       this.error =
         reason !== null
           ? errorForReason(reason, 'the circuit was destroyed')
-          : blame(HypernetError.CIRCUIT_FAILED(`relay 1 went away: the link closed${err ? ` (${err.message})` : ''}`, 'hop-lost', err ?? undefined), 1, this.path[0])
+          : blame(
+              HypernetError.CIRCUIT_FAILED(`relay 1 went away: the link closed${err ? ` (${err.message})` : ''}`, 'hop-lost', err ?? undefined),
+              1,
+              this.path[0]
+            )
     }
     this.report()
     const onEnd = this.onEnd

@@ -80,7 +80,9 @@ async function fetchDescriptor(client: OnionClient, key: Buffer): Promise<Hidden
   if (found.intros.length === 0) throw HypernetError.NOT_FOUND(`hidden service ${formatId(key)} lists no introduction points`)
   const age = Date.now() - found.updated * 1000
   if (age > HIDDEN.descriptorMaxAgeMs) {
-    throw HypernetError.NOT_FOUND(`hidden service ${formatId(key)} last published its descriptor ${Math.round(age / 60_000)} minutes ago (expected within ${HIDDEN.descriptorMaxAgeMs / 60_000}): it is offline`)
+    throw HypernetError.NOT_FOUND(
+      `hidden service ${formatId(key)} last published its descriptor ${Math.round(age / 60_000)} minutes ago (expected within ${HIDDEN.descriptorMaxAgeMs / 60_000}): it is offline`
+    )
   }
   return found
 }
@@ -132,9 +134,15 @@ async function introduce(client: OnionClient, key: Buffer, descriptor: HiddenDes
     const relay = await client.relayInfo(relayKey)
     await client.withCircuit(relay, async (c) => {
       try {
-        const ack = await c.request(RELAY_CMD.INTRODUCE1, encode(onionIntroduce, { serviceKey: key, sealed }), RELAY_CMD.INTRODUCE_ACK, 'the introduction point refused')
+        const ack = await c.request(
+          RELAY_CMD.INTRODUCE1,
+          encode(onionIntroduce, { serviceKey: key, sealed }),
+          RELAY_CMD.INTRODUCE_ACK,
+          'the introduction point refused'
+        )
         const { reason } = decodeExact(onionReason, ack.data, 'introduce ack')
-        if (reason !== ONION_REASON.DONE) throw HypernetError.CIRCUIT_FAILED(`introduction point ${relayKey.slice(0, 16)}… answered: ${reasonName(reason)}`, reasonName(reason))
+        if (reason !== ONION_REASON.DONE)
+          throw HypernetError.CIRCUIT_FAILED(`introduction point ${relayKey.slice(0, 16)}… answered: ${reasonName(reason)}`, reasonName(reason))
       } finally {
         c.close()
       }
@@ -146,6 +154,10 @@ async function introduce(client: OnionClient, key: Buffer, descriptor: HiddenDes
   } catch (last) {
     if (isHypernetError(last, 'CIRCUIT_TAMPERED')) throw last
     const why = last instanceof Error ? last.message : 'none answered'
-    throw HypernetError.CIRCUIT_FAILED(`no introduction point of hidden service ${formatId(key).slice(0, 16)}… passed the request on (${intros.length} tried; last: ${why})`, isHypernetError(last) ? String(last.details?.reason ?? 'unreachable') : 'unreachable', last)
+    throw HypernetError.CIRCUIT_FAILED(
+      `no introduction point of hidden service ${formatId(key).slice(0, 16)}… passed the request on (${intros.length} tried; last: ${why})`,
+      isHypernetError(last) ? String(last.details?.reason ?? 'unreachable') : 'unreachable',
+      last
+    )
   }
 }

@@ -47,7 +47,8 @@ export function verifyRecord(record: OnionRecordWire): boolean {
  *   fails, or its value is malformed: the relay that fetched it lied or the record is broken
  */
 export function openDescriptor(key: Uint8Array, record: OnionRecordWire): HiddenDescriptorWire {
-  const bad = (why: string) => HypernetError.CIRCUIT_FAILED(`the descriptor of hidden service ${Buffer.from(key).toString('hex').slice(0, 16)}… ${why}`, 'descriptor')
+  const bad = (why: string) =>
+    HypernetError.CIRCUIT_FAILED(`the descriptor of hidden service ${Buffer.from(key).toString('hex').slice(0, 16)}… ${why}`, 'descriptor')
   if (!Buffer.from(record.key).equals(Buffer.from(key))) throw bad('came back under another key')
   if (!verifyRecord(record)) throw bad('does not verify against its key (a relay altered it)')
   try {

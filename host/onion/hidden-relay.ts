@@ -20,7 +20,14 @@ import type { RelayCircuit, RelayObservation } from './relay-circuit.ts'
  * and a random cookie, and then end-to-end encrypted bytes.
  */
 
-const HANDLED = new Set<number>([RELAY_CMD.ESTABLISH_INTRO, RELAY_CMD.ESTABLISH_RENDEZVOUS, RELAY_CMD.INTRODUCE1, RELAY_CMD.RENDEZVOUS1, RELAY_CMD.PUBLISH, RELAY_CMD.FETCH])
+const HANDLED = new Set<number>([
+  RELAY_CMD.ESTABLISH_INTRO,
+  RELAY_CMD.ESTABLISH_RENDEZVOUS,
+  RELAY_CMD.INTRODUCE1,
+  RELAY_CMD.RENDEZVOUS1,
+  RELAY_CMD.PUBLISH,
+  RELAY_CMD.FETCH
+])
 
 export interface HiddenRelayInit {
   dht: DHT
@@ -120,7 +127,8 @@ export class HiddenRelay {
   private rendezvous(circuit: RelayCircuit, cookie: Uint8Array): void {
     const key = Buffer.from(cookie).toString('hex')
     const waiting = this.cookies.get(key)
-    if (!waiting || waiting.currentState !== 'waiting') return void circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.UNREACHABLE }))
+    if (!waiting || waiting.currentState !== 'waiting')
+      return void circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.UNREACHABLE }))
     this.cookies.delete(key)
     waiting.sendMessage(RELAY_CMD.RENDEZVOUS2, Buffer.alloc(0))
     waiting.join(circuit)
@@ -132,15 +140,23 @@ export class HiddenRelay {
     // a record the DHT would refuse is refused here, where the publisher hears why
     if (!verifyRecord(r)) return void circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.PROTOCOL }))
     this.init.observe?.({ circuit: circuit.id, kind: 'publish', key: formatId(r.key), address: null })
-    this.whileBusy(circuit, () => storeRecord(this.init.dht, r, this.init.timeoutMs), () => circuit.sendMessage(RELAY_CMD.PUBLISHED, Buffer.alloc(0)))
+    this.whileBusy(
+      circuit,
+      () => storeRecord(this.init.dht, r, this.init.timeoutMs),
+      () => circuit.sendMessage(RELAY_CMD.PUBLISHED, Buffer.alloc(0))
+    )
   }
 
   private fetch(circuit: RelayCircuit, key: Uint8Array): void {
     this.init.observe?.({ circuit: circuit.id, kind: 'fetch', key: formatId(key), address: null })
-    this.whileBusy(circuit, () => fetchRecord(this.init.dht, Buffer.from(key), this.init.timeoutMs), (record) => {
-      if (record) circuit.sendMessage(RELAY_CMD.FETCHED, encode(onionRecord, record))
-      else circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.NO_SUCH_SERVICE }))
-    })
+    this.whileBusy(
+      circuit,
+      () => fetchRecord(this.init.dht, Buffer.from(key), this.init.timeoutMs),
+      (record) => {
+        if (record) circuit.sendMessage(RELAY_CMD.FETCHED, encode(onionRecord, record))
+        else circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.NO_SUCH_SERVICE }))
+      }
+    )
   }
 
   /** Run a DHT request for a circuit; it answers when done (END UNREACHABLE on failure), if still open. */

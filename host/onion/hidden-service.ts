@@ -157,7 +157,11 @@ export class HiddenService {
     const used = [...this.intros.values()].flatMap((i) => [i.relay.hostKey, i.relay.relayKey])
     // never a guard: the relay that sees this host's address must not also hold its hidden key
     const fresh = await this.client.pickRelays(wanted - this.intros.size, [...used, ...(await this.client.currentGuards())])
-    await Promise.all(fresh.map((relay) => this.establish(relay).catch((err: Error) => this.log.info('hidden service: intro point refused', { service: this.init.name, error: err.message }))))
+    await Promise.all(
+      fresh.map((relay) =>
+        this.establish(relay).catch((err: Error) => this.log.info('hidden service: intro point refused', { service: this.init.name, error: err.message }))
+      )
+    )
     if (this.closed) return
     if (this.intros.size === 0) throw new Error(`no introduction point: ${fresh.length === 0 ? 'no onion relays found' : 'every relay tried failed'}`)
     const names = [...this.intros.keys()].sort().join(',')
@@ -170,7 +174,12 @@ export class HiddenService {
     const circuit = await this.client.withCircuit(relay, async (c) => {
       const signature = Buffer.alloc(64)
       sodium.crypto_sign_detached(signature, introSignable(c.lastBinding, this.key), this.keyPair.secretKey)
-      await c.request(RELAY_CMD.ESTABLISH_INTRO, encode(onionEstablishIntro, { serviceKey: this.key, signature }), RELAY_CMD.INTRO_ESTABLISHED, `relay ${relay.relayKey.slice(0, 16)}… would not introduce`)
+      await c.request(
+        RELAY_CMD.ESTABLISH_INTRO,
+        encode(onionEstablishIntro, { serviceKey: this.key, signature }),
+        RELAY_CMD.INTRO_ESTABLISHED,
+        `relay ${relay.relayKey.slice(0, 16)}… would not introduce`
+      )
       return c
     })
     if (this.closed) return circuit.close()
@@ -187,7 +196,11 @@ export class HiddenService {
 
   private async publish(names: string): Promise<void> {
     this.seq = Math.max(this.seq + 1, Math.floor(Date.now() / 1000))
-    const record = signDescriptor(this.keyPair, [...this.intros.keys()].map((k) => Buffer.from(k, 'hex')), this.seq)
+    const record = signDescriptor(
+      this.keyPair,
+      [...this.intros.keys()].map((k) => Buffer.from(k, 'hex')),
+      this.seq
+    )
     await this.client.withCircuit(undefined, async (c) => {
       await c.request(RELAY_CMD.PUBLISH, encode(onionRecord, record), RELAY_CMD.PUBLISHED, 'the relay could not store the descriptor')
       c.close()
@@ -204,7 +217,8 @@ export class HiddenService {
     try {
       const i = decodeExact(onionIntroduce, msg.data, 'introduce')
       const plain = Buffer.alloc(Math.max(0, i.sealed.byteLength - sodium.crypto_box_SEALBYTES))
-      if (!Buffer.from(i.serviceKey).equals(this.key) || !sodium.crypto_box_seal_open(plain, Buffer.from(i.sealed), this.curve.publicKey, this.curve.secretKey)) throw new Error('not sealed to this key')
+      if (!Buffer.from(i.serviceKey).equals(this.key) || !sodium.crypto_box_seal_open(plain, Buffer.from(i.sealed), this.curve.publicKey, this.curve.secretKey))
+        throw new Error('not sealed to this key')
       intro = decodeExact(onionIntroduction, plain, 'introduction')
     } catch (err) {
       this.log.debug('hidden service: unreadable introduction dropped', { service: this.init.name, error: (err as Error).message })

@@ -57,7 +57,11 @@ export function clientHandshake(relayKey: Uint8Array): ClientHandshake {
         if (answer.auth.byteLength !== 32 || !sodium.sodium_memcmp(auth, answer.auth)) throw new Error('the relay did not prove it holds its key')
         return keys
       } catch (err) {
-        throw HypernetError.CIRCUIT_FAILED(`handshake with relay ${Buffer.from(relayKey).toString('hex').slice(0, 16)}… failed: ${(err as Error).message}`, 'handshake', err)
+        throw HypernetError.CIRCUIT_FAILED(
+          `handshake with relay ${Buffer.from(relayKey).toString('hex').slice(0, 16)}… failed: ${(err as Error).message}`,
+          'handshake',
+          err
+        )
       } finally {
         sodium.sodium_memzero(x)
       }
@@ -69,7 +73,10 @@ export function clientHandshake(relayKey: Uint8Array): ClientHandshake {
  * The relay's half: answer a client's X with the relay's ed25519 key pair.
  * @throws CIRCUIT_FAILED (reason `handshake`) when X is a low-order point
  */
-export function relayHandshake(relayKeyPair: { publicKey: Uint8Array; secretKey: Uint8Array }, clientEphemeral: Uint8Array): { ephemeral: Buffer; auth: Buffer; keys: HopKeys } {
+export function relayHandshake(
+  relayKeyPair: { publicKey: Uint8Array; secretKey: Uint8Array },
+  clientEphemeral: Uint8Array
+): { ephemeral: Buffer; auth: Buffer; keys: HopKeys } {
   const b = Buffer.alloc(32)
   const y = Buffer.alloc(32)
   sodium.crypto_sign_ed25519_sk_to_curve25519(b, relayKeyPair.secretKey)

@@ -238,7 +238,9 @@ export class OnionClient {
       this.lastLookup = relays
       for (const g of this.guards) g.missing = relays.some((r) => r.relayKey === g.relayKey) ? 0 : g.missing + 1
     }
-    const kept = this.guards.filter((g) => !gone.has(g.relayKey) && !gone.has(g.hostKey) && !this.exclude.has(g.hostKey) && g.since > expired && g.missing < 3).slice(0, wanted)
+    const kept = this.guards
+      .filter((g) => !gone.has(g.relayKey) && !gone.has(g.hostKey) && !this.exclude.has(g.hostKey) && g.since > expired && g.missing < 3)
+      .slice(0, wanted)
     // a guard just dropped (failed, aged out, missing) is not chosen again in its own place
     const dropped = this.guards.filter((g) => !kept.includes(g)).flatMap((g) => [g.hostKey, g.relayKey])
     this.guards = kept

@@ -34,7 +34,10 @@ export function onionRelayKeyPair(hostSecretKey: Uint8Array): KeyPair {
 }
 
 /** The descriptor entry a relay host adds to what it advertises. */
-export function onionRelayEntry(hostKey: Uint8Array, relayKey: Uint8Array): DescriptorAppWire & { codeHash: Buffer; publisher: Buffer; services: Array<{ name: string; port: number; key: Buffer }> } {
+export function onionRelayEntry(
+  hostKey: Uint8Array,
+  relayKey: Uint8Array
+): DescriptorAppWire & { codeHash: Buffer; publisher: Buffer; services: Array<{ name: string; port: number; key: Buffer }> } {
   return {
     codeHash: ONION_RELAY_CODE_HASH,
     name: ONION_RELAY_APP_NAME,

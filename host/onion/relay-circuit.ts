@@ -4,7 +4,21 @@ import { ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/index.ts'
-import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, ONION_MESSAGE_BYTES, RELAY_CMD, decodeExact, encode, onionBegin, onionExtend, onionHandshake, onionHandshakeBody, onionMessage, onionReason } from '../messages.ts'
+import {
+  CELL,
+  ONION_CELL_BYTES,
+  ONION_MAX_DATA,
+  ONION_MESSAGE_BYTES,
+  RELAY_CMD,
+  decodeExact,
+  encode,
+  onionBegin,
+  onionExtend,
+  onionHandshake,
+  onionHandshakeBody,
+  onionMessage,
+  onionReason
+} from '../messages.ts'
 import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { CellLink } from './cell-link.ts'
 import { relayHandshake } from './hop-handshake.ts'

@@ -33,11 +33,16 @@ const MAX_PAGES = (LIMITS.defaultMemoryMiB * 1024 * 1024) / 65536
  */
 export const PROJECT_ASC_FLAGS: readonly string[] = [
   '-O3',
-  '--runtime', 'incremental',
-  '--use', 'abort=~lib/@hypernet/sdk/assembly/runtime/hnAbort',
-  '--use', 'trace=~lib/@hypernet/sdk/assembly/runtime/hnTrace',
-  '--use', 'seed=~lib/@hypernet/sdk/assembly/runtime/hnSeed',
-  '--maximumMemory', String(MAX_PAGES)
+  '--runtime',
+  'incremental',
+  '--use',
+  'abort=~lib/@hypernet/sdk/assembly/runtime/hnAbort',
+  '--use',
+  'trace=~lib/@hypernet/sdk/assembly/runtime/hnTrace',
+  '--use',
+  'seed=~lib/@hypernet/sdk/assembly/runtime/hnSeed',
+  '--maximumMemory',
+  String(MAX_PAGES)
 ]
 
 /** The manifest schema's rule for app names; the name also becomes the npm name, the wasm file and the service. */

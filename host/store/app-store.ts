@@ -163,7 +163,12 @@ export class AppStore {
     return this.planIn(index, manifest, formatId(decodeId(manifest.code.hash)!), opts)
   }
 
-  private async planIn(index: IndexFile, manifest: Manifest, hash: string, opts: PolicyOptions): Promise<InstallPlan & { previous?: InstalledApp; previousManifest?: Manifest }> {
+  private async planIn(
+    index: IndexFile,
+    manifest: Manifest,
+    hash: string,
+    opts: PolicyOptions
+  ): Promise<InstallPlan & { previous?: InstalledApp; previousManifest?: Manifest }> {
     const previous = index.apps[manifest.app.name]
     const previousManifest = previous ? await this.manifestOf(previous) : undefined
     const installed = previous && previousManifest ? { ...previous, manifest: previousManifest } : null
@@ -284,7 +289,13 @@ export class AppStore {
     try {
       parsed = JSON.parse(raw)
     } catch (err) {
-      throw HypernetError.STORE_INDEX_INVALID(this.indexFile, '', 'a JSON object { version, apps, pins }', raw, `text that is not JSON (${(err as Error).message})`)
+      throw HypernetError.STORE_INDEX_INVALID(
+        this.indexFile,
+        '',
+        'a JSON object { version, apps, pins }',
+        raw,
+        `text that is not JSON (${(err as Error).message})`
+      )
     }
     return checkIndex(this.indexFile, parsed)
   }

@@ -38,7 +38,13 @@ export interface InstallPlan {
  * Decide what installing `manifest` (code `codeHash`, hex) over `installed` means.
  * @throws PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT
  */
-export function planInstall(manifest: Manifest, codeHash: string, installed: InstalledRef | null, pinned: string | null, opts: PolicyOptions = {}): InstallPlan {
+export function planInstall(
+  manifest: Manifest,
+  codeHash: string,
+  installed: InstalledRef | null,
+  pinned: string | null,
+  opts: PolicyOptions = {}
+): InstallPlan {
   const name = manifest.app.name
   const publisher = formatId(parseKey(manifest.publisher, 'publisher'))
   const pin = pinned ?? installed?.publisher ?? null

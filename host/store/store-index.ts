@@ -51,7 +51,16 @@ export function checkIndex(file: string, v: unknown): IndexFile {
     if (a.name !== key) throw bad(`${at}.name`, `the entry's own key ${JSON.stringify(key)}`, a.name)
     if (typeof a.codeHash !== 'string' || !HEX64.test(a.codeHash)) throw bad(`${at}.codeHash`, '64 lowercase hex characters', a.codeHash)
     if (typeof a.publisher !== 'string' || !HEX64.test(a.publisher)) throw bad(`${at}.publisher`, '64 lowercase hex characters', a.publisher)
-    if (a.folder !== undefined && a.folder !== `${a.codeHash}-${a.name}` && a.folder !== a.codeHash && !(typeof a.folder === 'string' && a.folder.startsWith(`${a.codeHash}-${a.name}.`) && /^[0-9a-f]{6}$/.test(a.folder.slice(a.codeHash.length + a.name.length + 2)))) {
+    if (
+      a.folder !== undefined &&
+      a.folder !== `${a.codeHash}-${a.name}` &&
+      a.folder !== a.codeHash &&
+      !(
+        typeof a.folder === 'string' &&
+        a.folder.startsWith(`${a.codeHash}-${a.name}.`) &&
+        /^[0-9a-f]{6}$/.test(a.folder.slice(a.codeHash.length + a.name.length + 2))
+      )
+    ) {
       throw bad(`${at}.folder`, `"<codeHash>-<name>[.<6 hex>]" or "<codeHash>" (${a.codeHash.slice(0, 8)}…-${a.name})`, a.folder)
     }
     if (typeof a.version !== 'string') throw bad(`${at}.version`, 'a version string', a.version)

@@ -61,7 +61,12 @@ export class TrustStore {
         }
         return { added: false, publisher: had }
       }
-      const publisher: TrustedPublisher = { key: hex, ...(label ? { label } : {}), addedAt: new Date().toISOString(), ...(opts.autoUpgrade ? { autoUpgrade: true } : {}) }
+      const publisher: TrustedPublisher = {
+        key: hex,
+        ...(label ? { label } : {}),
+        addedAt: new Date().toISOString(),
+        ...(opts.autoUpgrade ? { autoUpgrade: true } : {})
+      }
       f.publishers.push(publisher)
       await atomicWrite(this.file, JSON.stringify(f, null, 2) + '\n')
       return { added: true, publisher }

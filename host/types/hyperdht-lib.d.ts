@@ -32,7 +32,11 @@ declare module 'hyperdht/lib/plugin.js' {
     onrequest(req: PluginRequest, outer: IncomingRequest): void
     onpersistent(): void
     destroy(): void
-    request(q: { token?: Buffer | null; command: number; target?: Buffer | null; value?: Buffer | null }, to: NodeAddress, opts?: { retry?: boolean }): Promise<RpcReply>
+    request(
+      q: { token?: Buffer | null; command: number; target?: Buffer | null; value?: Buffer | null },
+      to: NodeAddress,
+      opts?: { retry?: boolean }
+    ): Promise<RpcReply>
     query(q: { command: number; target?: Buffer | null; value?: Buffer | null }, opts?: unknown): RpcQuery
   }
 }

@@ -132,15 +132,26 @@ declare module 'hyperdht' {
     lookup(topic: Buffer, opts?: unknown): QueryStream
     announce(topic: Buffer, keyPair: KeyPair, relayAddresses?: NodeAddress[], opts?: unknown): QueryStream
     unannounce(topic: Buffer, keyPair: KeyPair, opts?: unknown): Promise<void>
-    mutablePut(keyPair: KeyPair, value: Buffer, opts?: { seq?: number; signMutable?: (seq: number, value: Buffer, keyPair: KeyPair) => Buffer | Promise<Buffer> }): Promise<{ publicKey: Buffer; seq: number; signature: Buffer }>
-    mutableGet(publicKey: Buffer, opts?: { seq?: number; latest?: boolean }): Promise<{ value: Buffer; seq: number; signature: Buffer; from: NodeAddress } | null>
+    mutablePut(
+      keyPair: KeyPair,
+      value: Buffer,
+      opts?: { seq?: number; signMutable?: (seq: number, value: Buffer, keyPair: KeyPair) => Buffer | Promise<Buffer> }
+    ): Promise<{ publicKey: Buffer; seq: number; signature: Buffer }>
+    mutableGet(
+      publicKey: Buffer,
+      opts?: { seq?: number; latest?: boolean }
+    ): Promise<{ value: Buffer; seq: number; signature: Buffer; from: NodeAddress } | null>
     immutablePut(value: Buffer, opts?: unknown): Promise<{ hash: Buffer }>
     immutableGet(hash: Buffer, opts?: unknown): Promise<{ value: Buffer; from: NodeAddress } | null>
     /** Custom DHT commands (hyperdht 6.31+): see hyperdht/lib/plugin.js. */
     plugins: Map<string, unknown>
     register(name: string, plugin: unknown): void
     query(q: { target: Buffer; command: number; value?: Buffer | null }, opts?: RpcQueryOptions): RpcQuery
-    request(q: { token?: Buffer | null; command: number; target?: Buffer | null; value?: Buffer | null }, to: NodeAddress, opts?: { retry?: boolean }): Promise<RpcReply>
+    request(
+      q: { token?: Buffer | null; command: number; target?: Buffer | null; value?: Buffer | null },
+      to: NodeAddress,
+      opts?: { retry?: boolean }
+    ): Promise<RpcReply>
   }
 }
 

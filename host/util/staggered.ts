@@ -6,7 +6,12 @@
  * itself, and what it does must be harmless to do twice.
  * @throws the last attempt's error when every attempt failed, or what `fatal` says must not wait
  */
-export function staggered<T, R>(items: readonly T[], attempt: (item: T) => Promise<R>, staggerMs: number, fatal: (err: unknown) => boolean = () => false): Promise<{ item: T; result: R }> {
+export function staggered<T, R>(
+  items: readonly T[],
+  attempt: (item: T) => Promise<R>,
+  staggerMs: number,
+  fatal: (err: unknown) => boolean = () => false
+): Promise<{ item: T; result: R }> {
   return new Promise((resolve, reject) => {
     if (items.length === 0) return reject(new Error('nothing to try'))
     let next = 0

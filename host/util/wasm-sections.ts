@@ -34,7 +34,8 @@ export function readSections(bytes: Uint8Array, label = 'module'): WasmSection[]
     const size = r.u32()
     const start = r.pos
     const end = start + size
-    if (end > bytes.byteLength) throw HypernetError.WASM_INVALID(label, `not a valid WebAssembly module (truncated or corrupt): section ${id} runs past its end`)
+    if (end > bytes.byteLength)
+      throw HypernetError.WASM_INVALID(label, `not a valid WebAssembly module (truncated or corrupt): section ${id} runs past its end`)
     out.push({ id, header, start, end })
     r.pos = end
   }
@@ -43,10 +44,15 @@ export function readSections(bytes: Uint8Array, label = 'module'): WasmSection[]
 
 /** A cursor over module bytes: bytes, unsigned LEB128 u32s, skips; never reads past `bytes`. */
 export class WasmReader {
-  constructor(readonly bytes: Uint8Array, public pos: number, readonly label = 'module') {}
+  constructor(
+    readonly bytes: Uint8Array,
+    public pos: number,
+    readonly label = 'module'
+  ) {}
 
   byte(): number {
-    if (this.pos >= this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.label, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
+    if (this.pos >= this.bytes.byteLength)
+      throw HypernetError.WASM_INVALID(this.label, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
     return this.bytes[this.pos++]
   }
 
@@ -61,7 +67,8 @@ export class WasmReader {
   }
 
   skip(n: number): void {
-    if (this.pos + n > this.bytes.byteLength) throw HypernetError.WASM_INVALID(this.label, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
+    if (this.pos + n > this.bytes.byteLength)
+      throw HypernetError.WASM_INVALID(this.label, 'not a valid WebAssembly module (truncated or corrupt): it ends mid-section')
     this.pos += n
   }
 }

@@ -9,7 +9,12 @@ import { HypernetError } from '../../host/errors.ts'
 const cases = [
   { name: 'get-manifest', enc: appsGetManifest, value: { id: 1, codeHash: Buffer.alloc(32, 0xaa) }, golden: '010001' + 'aa'.repeat(32) },
   { name: 'manifest', enc: appsManifest, value: { id: 2, size: 1000, manifest: Buffer.from('{}') }, golden: '010002fde803027b7d' },
-  { name: 'get-code', enc: appsGetCode, value: { id: 3, codeHash: Buffer.alloc(32, 0xbb), offset: 65536, length: 1024 }, golden: '010003' + 'bb'.repeat(32) + 'fe00000100fd0004' },
+  {
+    name: 'get-code',
+    enc: appsGetCode,
+    value: { id: 3, codeHash: Buffer.alloc(32, 0xbb), offset: 65536, length: 1024 },
+    golden: '010003' + 'bb'.repeat(32) + 'fe00000100fd0004'
+  },
   { name: 'code', enc: appsCode, value: { id: 4, offset: 0, data: Buffer.from([1, 2, 3]) }, golden: '0100040003010203' },
   { name: 'refused', enc: appsRefused, value: { id: 5, reason: 4, message: 'busy' }, golden: '010005040462757379' }
 ] as const
@@ -56,8 +61,20 @@ test('random bytes never crash the apps decoders', () => {
 
 test('manifests without the new fields encode exactly as before; redistribute and supersedes take flag bits 64 and 128', () => {
   const base: ManifestBodyWire = {
-    schema: 'hypernet/manifest@1', name: 'a', version: '1.0.0', description: null, codeHash: Buffer.alloc(32, 1), abi: 1,
-    publisher: Buffer.alloc(32, 2), services: [], dial: [], storageQuota: null, timers: false, memoryMiB: null, callTimeoutMs: null, expires: null
+    schema: 'hypernet/manifest@1',
+    name: 'a',
+    version: '1.0.0',
+    description: null,
+    codeHash: Buffer.alloc(32, 1),
+    abi: 1,
+    publisher: Buffer.alloc(32, 2),
+    services: [],
+    dial: [],
+    storageQuota: null,
+    timers: false,
+    memoryMiB: null,
+    callTimeoutMs: null,
+    expires: null
   }
   const plain = encode(manifestBody, base)
   assert.equal(plain[1], 0)
@@ -66,6 +83,9 @@ test('manifests without the new fields encode exactly as before; redistribute an
   assert.equal(flagged.length, plain.length + 1 + 32, 'one count byte and the hash')
   const back = decodeExact(manifestBody, flagged, 'manifest')
   assert.equal(back.noRedistribute, true)
-  assert.deepEqual(back.supersedes!.map((h) => Buffer.from(h)), [Buffer.alloc(32, 3)])
+  assert.deepEqual(
+    back.supersedes!.map((h) => Buffer.from(h)),
+    [Buffer.alloc(32, 3)]
+  )
   assert.equal(Object.hasOwn(decodeExact(manifestBody, plain, 'manifest'), 'supersedes'), false)
 })

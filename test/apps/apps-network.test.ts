@@ -93,7 +93,10 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     await assert.rejects(installRelease({ dht: client, store, trusted: new Set() }, v1.codeHash, [tk], { consent: yes }), { code: 'FETCH_FAILED' })
     assert.deepEqual(await readdir(join(store.dir, 'apps')), [])
     assert.deepEqual(await readdir(join(store.dir, 'staging')), [])
-    const r = await installRelease({ dht: client, store, trusted: new Set() }, v1.codeHash, [tk, A.host.status().host.key], { consent: yes, onProblem: (l) => problems.push(l) })
+    const r = await installRelease({ dht: client, store, trusted: new Set() }, v1.codeHash, [tk, A.host.status().host.key], {
+      consent: yes,
+      onProblem: (l) => problems.push(l)
+    })
     assert.equal(r.status, 'installed')
     assert.equal(r.app.codeHash, v1.codeHash)
     assert.equal(problems.length, 1)
@@ -104,11 +107,17 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
   await t.test('a 16 MiB module is fetched with progress and verified', async () => {
     const { store } = await freshStore()
     const progress: number[] = []
-    const r = await installFromNetwork({ dht: client, store, trusted: new Set() }, { hash: Buffer.from(big.codeHash, 'hex'), consent: yes, onProgress: (got) => progress.push(got) })
+    const r = await installFromNetwork(
+      { dht: client, store, trusted: new Set() },
+      { hash: Buffer.from(big.codeHash, 'hex'), consent: yes, onProgress: (got) => progress.push(got) }
+    )
     assert.equal(r.status, 'installed')
     assert.equal(r.release.size, big.wasm.length)
     assert.ok(progress.length >= 16, `progress reported ${progress.length} times`)
-    assert.ok(progress.every((p, i) => i === 0 || p > progress[i - 1]), 'progress only grows')
+    assert.ok(
+      progress.every((p, i) => i === 0 || p > progress[i - 1]),
+      'progress only grows'
+    )
     assert.equal(progress.at(-1), big.wasm.length)
   })
 
@@ -122,7 +131,10 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     assert.ok((await session.getManifest(Buffer.from(big.codeHash, 'hex'))).size > 0, 'other apps still served')
     await serving.set(true, 'echo')
     await serving.set(false)
-    await assert.rejects(session.getCode(Buffer.from(big.codeHash, 'hex'), 0, 10, () => {}), { code: 'SERVING_DISABLED' })
+    await assert.rejects(
+      session.getCode(Buffer.from(big.codeHash, 'hex'), 0, 10, () => {}),
+      { code: 'SERVING_DISABLED' }
+    )
     await serving.set(true)
     await assert.rejects(session.getManifest(Buffer.alloc(32, 7)), { code: 'NOT_SERVED' })
     assert.ok(A.host.status().serving!.refused.SERVING_DISABLED >= 2)
@@ -138,7 +150,10 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     const second = session.getCode(h, 1024 * 1024, 1024 * 1024, () => {})
     first.catch(() => {})
     second.catch(() => {})
-    await assert.rejects(session.getCode(h, 2 * 1024 * 1024, 1024, () => {}), { code: 'SERVING_BUSY' })
+    await assert.rejects(
+      session.getCode(h, 2 * 1024 * 1024, 1024, () => {}),
+      { code: 'SERVING_BUSY' }
+    )
     assert.equal(L.host.status().serving!.fetchesInFlight, 2)
     await session.close()
     await assert.rejects(first)
@@ -147,13 +162,15 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     await L.close()
   })
 
-  await t.test('another publisher\'s app of the same name is refused, from the network and from a file', async () => {
+  await t.test("another publisher's app of the same name is refused, from the network and from a file", async () => {
     const Q = generateKeyPair()
     const other = release(Q, { version: '9.0.0', tag: 'q' })
     const Qh = await host([other])
     const { home, store } = await freshStore()
     await store.install(v1.manifest, v1.wasm)
-    await assert.rejects(installFromNetwork({ dht: client, store, trusted: new Set() }, { hash: Buffer.from(other.codeHash, 'hex'), consent: yes }), { code: 'PUBLISHER_CHANGED' })
+    await assert.rejects(installFromNetwork({ dht: client, store, trusted: new Set() }, { hash: Buffer.from(other.codeHash, 'hex'), consent: yes }), {
+      code: 'PUBLISHER_CHANGED'
+    })
     const r = await cli(home, ['install', other.codeHash, '--yes', '--bootstrap', ...bootstrap])
     assert.equal(r.code, 4)
     assert.match(r.stderr, /^PUBLISHER_CHANGED: echo is installed from publisher/)
@@ -189,15 +206,28 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     const trust = new TrustStore(homePaths(auto.home).trust)
     await trust.add(P.publicKey.toString('hex'), 'p', { autoUpgrade: true })
     let applied = 0
-    const upgrader = new AutoUpgrader({ dht: client, store: auto.store, trust, log: silentLogger(), exclude: () => new Set(), applied: async () => void applied++ })
+    const upgrader = new AutoUpgrader({
+      dht: client,
+      store: auto.store,
+      trust,
+      log: silentLogger(),
+      exclude: () => new Set(),
+      applied: async () => void applied++
+    })
     defer(() => upgrader.close())
     const held = await upgrader.runOnce()
-    assert.deepEqual(held.map((r) => [r.to, r.status]), [['0.2.0', 'held']])
+    assert.deepEqual(
+      held.map((r) => [r.to, r.status]),
+      [['0.2.0', 'held']]
+    )
     assert.equal((await auto.store.get('echo')).version, '0.1.0')
     const v3 = release(P, { version: '0.3.0' })
     const V3 = await host([v3])
     const taken = await upgrader.runOnce()
-    assert.deepEqual(taken.map((r) => [r.to, r.status]), [['0.3.0', 'upgraded']])
+    assert.deepEqual(
+      taken.map((r) => [r.to, r.status]),
+      [['0.3.0', 'upgraded']]
+    )
     assert.equal((await auto.store.get('echo')).codeHash, v3.codeHash)
     assert.equal(applied, 1)
     await V3.close()
@@ -212,15 +242,17 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     const code = Buffer.from(v1.codeHash, 'hex')
     const trusting = await freshStore()
     const r = await installFromNetwork({ dht: client, store: trusting.store, trusted: new Set([P.publicKey.toString('hex')]) }, { hash: code, consent: yes })
-    assert.equal(r.app.publisher, P.publicKey.toString('hex'), 'the trusted publisher\'s manifest, not the newest one')
+    assert.equal(r.app.publisher, P.publicKey.toString('hex'), "the trusted publisher's manifest, not the newest one")
     assert.equal(r.app.version, '0.1.0')
     const unsure = await freshStore()
-    await assert.rejects(installFromNetwork({ dht: client, store: unsure.store, trusted: new Set() }, { hash: code, consent: yes }), { code: 'CONFLICTING_MANIFESTS' })
+    await assert.rejects(installFromNetwork({ dht: client, store: unsure.store, trusted: new Set() }, { hash: code, consent: yes }), {
+      code: 'CONFLICTING_MANIFESTS'
+    })
     assert.deepEqual(await unsure.store.list(), [])
     const pinned = await freshStore()
     await pinned.store.install(v1.manifest, v1.wasm)
     const again = await installFromNetwork({ dht: client, store: pinned.store, trusted: new Set() }, { hash: code, consent: yes })
-    assert.equal(again.status, 'unchanged', 'the pinned publisher\'s manifest is the one that counts')
+    assert.equal(again.status, 'unchanged', "the pinned publisher's manifest is the one that counts")
     await Mh.close()
   })
 
@@ -228,15 +260,17 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     const slow = release(P, { name: 'slowpoke', tag: 'slow' })
     const S = await host([slow], { servingLimits: { requestTimeoutMs: 200 } })
     const { store } = await freshStore()
-    const r = await installFromNetwork({ dht: client, store, trusted: new Set() }, {
-      hash: Buffer.from(slow.codeHash, 'hex'),
-      consent: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 1000)) // the vendor closes idle sessions after 400 ms
-        return true
+    const r = await installFromNetwork(
+      { dht: client, store, trusted: new Set() },
+      {
+        hash: Buffer.from(slow.codeHash, 'hex'),
+        consent: async () => {
+          await new Promise((resolve) => setTimeout(resolve, 1000)) // the vendor closes idle sessions after 400 ms
+          return true
+        }
       }
-    })
+    )
     assert.equal(r.status, 'installed')
     await S.close()
   })
-
 })

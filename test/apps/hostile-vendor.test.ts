@@ -49,18 +49,26 @@ test('a vendor that breaks the apps protocol ends the fetch with a coded error',
     ['more bytes than asked for', (send, r) => send({ id: r.id, offset: r.offset, data: Buffer.alloc(r.length + 1) }), 'BAD_MESSAGE'],
     ['an answer to no request', (send, r) => send({ id: r.id + 100, offset: r.offset, data: Buffer.alloc(1) }), 'BAD_MESSAGE'],
     ['an empty chunk', (send, r) => send({ id: r.id, offset: r.offset, data: Buffer.alloc(0) }), 'BAD_MESSAGE'],
-    ['one byte now and then, forever', (send, r) => {
-      let at = r.offset
-      const timer = setInterval(() => send({ id: r.id, offset: at++, data: Buffer.alloc(1) }), 50)
-      setTimeout(() => clearInterval(timer), 5000)
-    }, 'TIMEOUT']
+    [
+      'one byte now and then, forever',
+      (send, r) => {
+        let at = r.offset
+        const timer = setInterval(() => send({ id: r.id, offset: at++, data: Buffer.alloc(1) }), 50)
+        setTimeout(() => clearInterval(timer), 5000)
+      },
+      'TIMEOUT'
+    ]
   ]
   for (const [what, misbehave, code] of cases) {
     const key = await fakeVendor(defer, testnet.bootstrap, misbehave)
     const session = await AppsSession.open(client, key, { timeoutMs: 300 })
     defer(() => session.close())
     const got: number[] = []
-    await assert.rejects(session.getCode(hash, 0, 4096, (_at, d) => got.push(d.byteLength)), { code }, what)
+    await assert.rejects(
+      session.getCode(hash, 0, 4096, (_at, d) => got.push(d.byteLength)),
+      { code },
+      what
+    )
     assert.ok(got.reduce((a, b) => a + b, 0) <= 4096, `${what}: never more than asked for`)
   }
 })

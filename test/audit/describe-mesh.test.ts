@@ -31,5 +31,8 @@ test('an upgrade that adds a mesh grant adds a permission; dropping one removes 
 test('the manifest schema takes self/<service> and hashes as mesh grants and refuses anything else by path', { timeout: 10_000 }, () => {
   const base = JSON.parse(JSON.stringify(manifestFor('x', wasm)))
   validateDraft({ ...base, permissions: { mesh: ['self/chat', HASH] } })
-  assert.throws(() => validateDraft({ ...base, permissions: { mesh: ['anonymous/' + HASH] } }), { code: 'MANIFEST_INVALID', message: /permissions\/mesh\/0.*self\/<service name> or a service hash/ })
+  assert.throws(() => validateDraft({ ...base, permissions: { mesh: ['anonymous/' + HASH] } }), {
+    code: 'MANIFEST_INVALID',
+    message: /permissions\/mesh\/0.*self\/<service name> or a service hash/
+  })
 })

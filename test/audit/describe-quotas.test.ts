@@ -10,10 +10,20 @@ const wasm = buildModule()
 const withLimits = (limits: Manifest['limits']) => ({ ...manifestFor('x', wasm), limits }) as unknown as Manifest
 
 test('the consent prompt shows quotas a manifest asks for, with the default and any cap', () => {
-  assert.deepEqual(describePermissions(withLimits({})).filter((l) => l.kind === 'quota'), [], 'defaults are not shown')
-  const lines = describePermissions(withLimits({ connections: 200, dialsPerSecond: 1000, bytesOutPerSecond: 64 * 1024 * 1024 })).filter((l) => l.kind === 'quota')
+  assert.deepEqual(
+    describePermissions(withLimits({})).filter((l) => l.kind === 'quota'),
+    [],
+    'defaults are not shown'
+  )
+  const lines = describePermissions(withLimits({ connections: 200, dialsPerSecond: 1000, bytesOutPerSecond: 64 * 1024 * 1024 })).filter(
+    (l) => l.kind === 'quota'
+  )
   assert.deepEqual(lines, [
-    { kind: 'quota', words: 'start 100 connection attempts a second (host default 10 connection attempts a second, asked 1000 connection attempts a second, capped)', risky: true },
+    {
+      kind: 'quota',
+      words: 'start 100 connection attempts a second (host default 10 connection attempts a second, asked 1000 connection attempts a second, capped)',
+      risky: true
+    },
     { kind: 'quota', words: 'keep 200 outbound connections open at once (host default 64 outbound connections open at once)', risky: false },
     { kind: 'quota', words: 'send 64 MiB a second (host default 32 MiB a second)', risky: false }
   ])

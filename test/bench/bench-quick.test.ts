@@ -13,7 +13,8 @@ import { formatMarkdown, row } from '../../bench/table.ts'
 test('the quick bench runs every row and reports a number and a target for each', async () => {
   const report = await runBench(parseBenchArgs(['--quick']))
   const ids = report.rows.map((r) => r.id)
-  for (const id of ['1a', '1b', '2', '3', '4a', '5a', '5b', '6a', '6b', '7a', '7b', '7c', '7d', '8', '10a', '10b', '10c', '10d', '10e']) assert.ok(ids.includes(id), `row ${id} is in ${ids.join(' ')}`)
+  for (const id of ['1a', '1b', '2', '3', '4a', '5a', '5b', '6a', '6b', '7a', '7b', '7c', '7d', '8', '10a', '10b', '10c', '10d', '10e'])
+    assert.ok(ids.includes(id), `row ${id} is in ${ids.join(' ')}`)
   for (const r of report.rows) {
     assert.ok(Number.isFinite(r.project), `row ${r.id} has a figure (${r.project})`)
     assert.ok(r.targetText.length > 0, `row ${r.id} states its target`)
@@ -27,13 +28,19 @@ test('the quick bench runs every row and reports a number and a target for each'
   assert.match(text, /^hypernet bench, /)
   for (const head of ['hypernet', 'raw HyperDHT', 'ratio', 'target', 'met']) assert.ok(text.includes(head), `the table has a ${head} column`)
   assert.equal(formatMarkdown(report.rows).split('\n').length, report.rows.length + 2)
-  assert.match(formatReportMarkdown(report, 'npm run bench -- --quick'), /^Measured \d{4}-\d\d-\d\d with `npm run bench -- --quick`[^\n]*\n\n\| # \| measure \|/)
+  assert.match(
+    formatReportMarkdown(report, 'npm run bench -- --quick'),
+    /^Measured \d{4}-\d\d-\d\d with `npm run bench -- --quick`[^\n]*\n\n\| # \| measure \|/
+  )
   assert.doesNotThrow(() => JSON.parse(JSON.stringify(report)))
 })
 
 test('rows 1-3 also run from a client in a process of its own', async () => {
   const report = await runBench(parseBenchArgs(['--quick', '--only', '1,2,3', '--client-process']))
-  assert.deepEqual(report.rows.map((r) => r.id), ['1a', '1b', '2', '3'])
+  assert.deepEqual(
+    report.rows.map((r) => r.id),
+    ['1a', '1b', '2', '3']
+  )
   for (const r of report.rows) assert.ok(Number.isFinite(r.project) && r.raw !== null && Number.isFinite(r.raw), `row ${r.id} has both figures`)
 })
 

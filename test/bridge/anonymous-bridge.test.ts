@@ -24,7 +24,6 @@ import { startTestnet } from '../helpers/testnet.ts'
 const RELAYS = 5
 const HASH = 'ab'.repeat(32)
 
-
 test('bridge listen --anonymous carries TCP programs through onion circuits', async (t) => {
   const defer = teardown(t)
   const testnet = await startTestnet(10)
@@ -62,7 +61,9 @@ test('bridge listen --anonymous carries TCP programs through onion circuits', as
     assert.equal(peersSeen.length, 0, 'never a direct connection instead')
   })
 
-  const relays: TestHost[] = await Promise.all(Array.from({ length: RELAYS }, () => startHost(testnet, undefined, { onionRelay: { maxBytesPerSecond: Infinity } })))
+  const relays: TestHost[] = await Promise.all(
+    Array.from({ length: RELAYS }, () => startHost(testnet, undefined, { onionRelay: { maxBytesPerSecond: Infinity } }))
+  )
   for (const r of relays) {
     defer(() => removeHome(r.home))
     defer(() => r.close())
@@ -125,7 +126,10 @@ test('--anonymous anywhere but bridge listen is refused with one line', async (t
   }
   // the daemon's bridge.add checks the same, whoever calls it
   assert.throws(() => validateBridge({ kind: 'expose', name: 'web', target: '127.0.0.1:3000', anonymous: true }), { code: 'USAGE' })
-  assert.throws(() => validateBridge({ kind: 'listen', target: HASH, port: 8080, anonymous: 'yes' }), { code: 'USAGE', message: 'USAGE: --anonymous: expected true or false, got "yes"' })
+  assert.throws(() => validateBridge({ kind: 'listen', target: HASH, port: 8080, anonymous: 'yes' }), {
+    code: 'USAGE',
+    message: 'USAGE: --anonymous: expected true or false, got "yes"'
+  })
 })
 
 test('a bridge file from before --anonymous loads with plain bridges, and only anonymous ones carry the field', async (t) => {

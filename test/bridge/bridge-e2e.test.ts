@@ -237,7 +237,12 @@ test('bridges carry TCP programs into and out of Hypernet, and survive a restart
     assert.equal(again.key, before.key)
     assert.equal(again.state, 'running')
     const list = await cli(a.home, ['bridge', 'list', '--json'])
-    assert.deepEqual(JSON.parse(list.stdout).map((x: { id: string }) => x.id).sort(), ['gone', 'many', 'resets', 'slow', 'web'])
+    assert.deepEqual(
+      JSON.parse(list.stdout)
+        .map((x: { id: string }) => x.id)
+        .sort(),
+      ['gone', 'many', 'resets', 'slow', 'web']
+    )
     const dht = plainClient(testnet)
     try {
       const s = await openStream(dht, before.key!)

@@ -12,7 +12,6 @@ import { freePort, tcpServer, echo } from '../helpers/tcp.ts'
 
 const HASH = 'ab'.repeat(32)
 
-
 test('bad bridge input is refused with one line naming the field, without a daemon', async (t) => {
   const defer = teardown(t)
   const home = await mkdtemp(join(tmpdir(), 'hn-bridge-in-'))
@@ -52,7 +51,10 @@ test('bad bridge input is refused with one line naming the field, without a daem
   assert.equal(oneLine(clash.stderr), 'NAME_TAKEN: --name: expected a service name not used on this host, "web" is taken by the bridge exposing 127.0.0.1:3000')
   const again = await cli(home, ['bridge', 'listen', HASH, '--port', String(port)])
   assert.equal(again.code, 2)
-  assert.match(oneLine(again.stderr), new RegExp(`^ADDRESS_IN_USE: --port: expected a free local TCP address, 127\\.0\\.0\\.1:${port} is already in use by the bridge to ${HASH}$`))
+  assert.match(
+    oneLine(again.stderr),
+    new RegExp(`^ADDRESS_IN_USE: --port: expected a free local TCP address, 127\\.0\\.0\\.1:${port} is already in use by the bridge to ${HASH}$`)
+  )
   const saved = JSON.parse(await readFile(join(home, 'bridges.json'), 'utf8'))
   assert.deepEqual(saved, {
     version: 1,

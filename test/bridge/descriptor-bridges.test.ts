@@ -7,7 +7,13 @@ import { serviceHash } from '../../host/manifest/hashes.ts'
 import { decodeExact, encode, hostDescriptor } from '../../host/messages.ts'
 import type { HostDescriptorWire } from '../../host/messages.ts'
 
-const app = { codeHash: Buffer.alloc(32, 0xaa), name: 'echo', version: '1.0.0', publisher: Buffer.alloc(32, 0xbb), services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 0xcc) }] }
+const app = {
+  codeHash: Buffer.alloc(32, 0xaa),
+  name: 'echo',
+  version: '1.0.0',
+  publisher: Buffer.alloc(32, 0xbb),
+  services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 0xcc) }]
+}
 const plain: HostDescriptorWire = { host: Buffer.alloc(32, 0x11), updated: 1795311181, apps: [app] }
 const withBridge: HostDescriptorWire = { ...plain, bridges: [{ name: 'web', key: Buffer.alloc(32, 0xdd) }] }
 
@@ -21,7 +27,11 @@ const GOLDEN_PLAIN = '0100' + '11'.repeat(32) + 'fe4d46026b' + '01' + APP_HEX
 const GOLDEN_BRIDGE = '0101' + '11'.repeat(32) + 'fe4d46026b' + '01' + APP_HEX + '010003776562' + 'dd'.repeat(32)
 
 function plainBytes<T>(x: T): T {
-  return JSON.parse(JSON.stringify(x, (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)))
+  return JSON.parse(
+    JSON.stringify(x, (_k, v) =>
+      v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v
+    )
+  )
 }
 
 test('a descriptor without bridges encodes to the bytes hosts wrote before bridges existed', () => {

@@ -16,7 +16,6 @@ import { startTestnet } from '../helpers/testnet.ts'
 
 const RELAYS = 5
 
-
 test('a TCP server exposed as a hidden service, reached through a hidden listen bridge', async (t) => {
   const defer = teardown(t)
   const testnet = await startTestnet(10)
@@ -43,7 +42,11 @@ test('a TCP server exposed as a hidden service, reached through a hidden listen 
     assert.equal(st.hidden, true)
     assert.match(st.key ?? '', /^[0-9a-f]{64}$/)
     hiddenKey = st.key!
-    const h = await until(() => a.host.status().hidden?.find((x) => x.app === 'bridge' && x.service === 'web' && x.published && x.intros.length === 3), 'the hidden bridge published', 30_000)
+    const h = await until(
+      () => a.host.status().hidden?.find((x) => x.app === 'bridge' && x.service === 'web' && x.published && x.intros.length === 3),
+      'the hidden bridge published',
+      30_000
+    )
     assert.equal(h.key, hiddenKey)
     const dht = plainClient(testnet)
     defer(() => dht.destroy())
@@ -90,7 +93,10 @@ test('a TCP server exposed as a hidden service, reached through a hidden listen 
     for (const action of ['remove', 'list']) {
       const r = await cli(home, ['bridge', action, ...(action === 'remove' ? ['web'] : []), '--hidden'])
       assert.equal(r.code, 2)
-      assert.equal(oneLine(r.stderr), `USAGE: --hidden: only bridge listen (to a hidden key) and bridge expose (as a hidden service) take it, not bridge ${action}`)
+      assert.equal(
+        oneLine(r.stderr),
+        `USAGE: --hidden: only bridge listen (to a hidden key) and bridge expose (as a hidden service) take it, not bridge ${action}`
+      )
     }
     const notKey = await cli(home, ['bridge', 'listen', 'zz', '--port', String(await freePort()), '--hidden'])
     assert.equal(notKey.code, 2)

@@ -37,7 +37,10 @@ test('ls lists and rm uninstalls, as list and uninstall do', { timeout: 30_000 }
   await installExamples(dir, ['echo'])
   const ls = await cli(dir, ['ls', '--json'])
   assert.equal(ls.code, 0, ls.stderr)
-  assert.deepEqual(JSON.parse(ls.stdout).map((a: { name: string }) => a.name), ['echo'])
+  assert.deepEqual(
+    JSON.parse(ls.stdout).map((a: { name: string }) => a.name),
+    ['echo']
+  )
   const rm = await cli(dir, ['rm', 'echo'])
   assert.equal(rm.code, 0, rm.stderr)
   assert.match(rm.stdout, /^uninstalled echo /)
@@ -54,7 +57,7 @@ async function complete(script: string, words: string[]): Promise<string[]> {
   return stdout.split('\n').filter(Boolean)
 }
 
-test('completion bash completes commands, aliases, a command\'s options and its actions', { timeout: 30_000 }, async (t) => {
+test("completion bash completes commands, aliases, a command's options and its actions", { timeout: 30_000 }, async (t) => {
   const dir = await home(t)
   const r = await cli(dir, ['completion', 'bash'])
   assert.equal(r.code, 0, r.stderr)

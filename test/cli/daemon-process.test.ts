@@ -88,7 +88,10 @@ test('start --local --hidden runs echo as a hidden service that connect --hidden
     await new Promise((r) => setTimeout(r, 50))
   }
   const text = await cli(tmp.dir, ['status'])
-  assert.match(text.stdout, new RegExp(`hidden services \\(reach with: hypernet-host connect --hidden <key>\\)\n  echo/echo +key ${key}  intro points 3, published`))
+  assert.match(
+    text.stdout,
+    new RegExp(`hidden services \\(reach with: hypernet-host connect --hidden <key>\\)\n  echo/echo +key ${key}  intro points 3, published`)
+  )
   const r = await cli(tmp.dir, ['connect', '--hidden', key, '--timeout', '15'], { answer: 'hello, hidden' })
   assert.equal(r.code, 0, r.stderr)
   assert.equal(r.stdout, 'hello, hidden\n')

@@ -39,7 +39,11 @@ async function until(what: () => boolean | Promise<boolean>, tries = 400): Promi
   throw new Error('condition never held')
 }
 
-const exists = (file: string) => fsp.access(file).then(() => true, () => false)
+const exists = (file: string) =>
+  fsp.access(file).then(
+    () => true,
+    () => false
+  )
 
 test('start refuses a home whose control socket path is too long, leaves no socket, and the process exits 1', { timeout: 30_000 }, async (t) => {
   const defer = teardown(t)
@@ -49,8 +53,15 @@ test('start refuses a home whose control socket path is too long, leaves no sock
   const { exited, out } = spawnCli(['--home', home, 'start', '--bootstrap', SILENT], defer)
   assert.deepEqual(await exited, { code: 1, signal: null })
   const socket = join(home, 'hypernet.sock')
-  assert.equal(oneLine(out.stderr), `SOCKET_PATH_TOO_LONG: ${socket}: the control socket path must be at most 107 bytes (the Unix socket limit), this one is ${Buffer.byteLength(socket)}; choose a shorter --home or HYPERNET_HOME`)
-  assert.deepEqual((await fsp.readdir(tmp.dir)).filter((f) => f.includes('sock')), [], 'no stray socket beside the home')
+  assert.equal(
+    oneLine(out.stderr),
+    `SOCKET_PATH_TOO_LONG: ${socket}: the control socket path must be at most 107 bytes (the Unix socket limit), this one is ${Buffer.byteLength(socket)}; choose a shorter --home or HYPERNET_HOME`
+  )
+  assert.deepEqual(
+    (await fsp.readdir(tmp.dir)).filter((f) => f.includes('sock')),
+    [],
+    'no stray socket beside the home'
+  )
 })
 
 test('ControlServer.ready() closes its listening server and removes the socket when chmod fails', { timeout: 30_000 }, async (t) => {
@@ -135,7 +146,7 @@ async function freeUdpPort(): Promise<number> {
   return port
 }
 
-test('start --local --local-port N runs the embedded network\'s bootstrap node on N', { timeout: 60_000 }, async (t) => {
+test("start --local --local-port N runs the embedded network's bootstrap node on N", { timeout: 60_000 }, async (t) => {
   const defer = teardown(t)
   const tmp = await tempDir()
   defer(tmp.cleanup)
@@ -160,5 +171,5 @@ test('start --local-port: a taken port is ADDRESS_IN_USE (exit 2), and it needs 
   assert.equal(oneLine(r.stderr), `ADDRESS_IN_USE: --local-port: expected a free local UDP port, 127.0.0.1:${port} is already in use`)
   const alone = await cli(tmp.dir, ['start', '--local-port', '4000'])
   assert.equal(alone.code, 2)
-  assert.equal(oneLine(alone.stderr), 'USAGE: --local-port: this needs --local (it is the embedded network\'s bootstrap port)')
+  assert.equal(oneLine(alone.stderr), "USAGE: --local-port: this needs --local (it is the embedded network's bootstrap port)")
 })

@@ -33,5 +33,11 @@ test('list shows an app whose folder is missing as broken and lists the rest', {
   assert.match(lines[2], /^beta 1\.0\.0 {2}code /)
   assert.match(lines[3], /^ {2}beta {9}port 7 /)
   const json = JSON.parse((await cli(s.home, ['list', '--json'])).stdout)
-  assert.deepEqual(json.map((x: any) => [x.name, Boolean(x.broken), x.services.length]), [['alpha', true, 0], ['beta', false, 1]])
+  assert.deepEqual(
+    json.map((x: any) => [x.name, Boolean(x.broken), x.services.length]),
+    [
+      ['alpha', true, 0],
+      ['beta', false, 1]
+    ]
+  )
 })

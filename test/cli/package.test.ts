@@ -35,7 +35,16 @@ test('npm pack makes a package that installs into an empty folder and runs witho
   const packed = await run(NPM, ['pack', '--json', '--pack-destination', tmp.dir], { cwd: ROOT, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 })
   const [info] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>
   const files = info.files.map((f) => f.path)
-  for (const f of ['bin/hypernet-host.js', 'dist/cli.js', 'dist/plugin-worker.js', 'build/plugins/echo.wasm', 'manifests/echo.draft.json', 'manifests/manifest.schema.json', 'sdk/package.json', 'README.md']) {
+  for (const f of [
+    'bin/hypernet-host.js',
+    'dist/cli.js',
+    'dist/plugin-worker.js',
+    'build/plugins/echo.wasm',
+    'manifests/echo.draft.json',
+    'manifests/manifest.schema.json',
+    'sdk/package.json',
+    'README.md'
+  ]) {
     assert.ok(files.includes(f), `the package ships ${f}`)
   }
   const stray = files.filter((f) => /^(host|test|bench|scripts|plugins|build\/fixtures)\//.test(f) || f.endsWith('.tgz'))
@@ -44,7 +53,11 @@ test('npm pack makes a package that installs into an empty folder and runs witho
   // install as a user would; the registry is asked only for metadata missing from npm's cache
   const app = join(tmp.dir, 'app')
   await mkdir(app)
-  await run(NPM, ['install', join(tmp.dir, info.filename), '--prefer-offline', '--no-audit', '--no-fund'], { cwd: app, env: cleanEnv(), maxBuffer: 16 * 1024 * 1024 })
+  await run(NPM, ['install', join(tmp.dir, info.filename), '--prefer-offline', '--no-audit', '--no-fund'], {
+    cwd: app,
+    env: cleanEnv(),
+    maxBuffer: 16 * 1024 * 1024
+  })
   const pkgDir = join(app, 'node_modules', 'hypernet-host')
   const fromPackage = createRequire(join(pkgDir, 'package.json'))
   for (const dev of ['tsx', 'esbuild', 'assemblyscript', 'binaryen', 'typescript']) {
@@ -74,7 +87,11 @@ test('npm pack makes a package that installs into an empty folder and runs witho
   // 2. install an example app shipped in the package, signed by a key of our own
   const wasm = join(tmp.dir, 'echo.wasm')
   await copyFile(join(pkgDir, 'build', 'plugins', 'echo.wasm'), wasm)
-  for (const args of [['keys', 'generate'], ['sign', wasm, '--manifest', join(pkgDir, 'manifests', 'echo.draft.json')], ['install', wasm, '--yes']]) {
+  for (const args of [
+    ['keys', 'generate'],
+    ['sign', wasm, '--manifest', join(pkgDir, 'manifests', 'echo.draft.json')],
+    ['install', wasm, '--yes']
+  ]) {
     const r = await hn(args)
     assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`)
   }

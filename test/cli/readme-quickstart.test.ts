@@ -116,7 +116,9 @@ function killGroup(child: ChildProcess): void {
 
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout
-  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() => clearTimeout(timer))
+  return Promise.race([p, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)))]).finally(() =>
+    clearTimeout(timer)
+  )
 }
 
 /** The temp "fresh clone" and its `npx` substitute. */
@@ -132,7 +134,7 @@ async function checkout(): Promise<{ dir: string; shims: string }> {
     npx,
     [
       '#!/bin/sh',
-      '# the README\'s `npx hypernet-host ...` is `node <checkout>/bin/hypernet-host.js ...`',
+      "# the README's `npx hypernet-host ...` is `node <checkout>/bin/hypernet-host.js ...`",
       'if [ "$1" = hypernet-host ]; then',
       '  shift',
       `  exec '${process.execPath}' '${join(dir, 'bin', 'hypernet-host.js')}' "$@"`,
@@ -179,7 +181,7 @@ test('README Quick start and "Publish and install an app" run as written, in ord
   function substitute(cmd: string): string {
     let out = cmd.replace(/(?<![\w$])\/tmp\/([\w.-]+)/g, (_, name: string) => join(dir, name))
     out = out.replace(/--bootstrap 127\.0\.0\.1:(\d+)/g, (_, port: string) => {
-      assert.equal(Number(port), LOCAL_PORT, 'the README names the embedded network\'s default port')
+      assert.equal(Number(port), LOCAL_PORT, "the README names the embedded network's default port")
       assert.ok(bootstrap, `\`${cmd}\`: no embedded network is running to join`)
       return `--bootstrap ${bootstrap}`
     })
@@ -209,7 +211,8 @@ test('README Quick start and "Publish and install an app" run as written, in ord
     const local = /other hosts join with --bootstrap (\S+)/.exec(d.out)
     if (local) {
       bootstrap = d.local = local[1]
-      if (!bootstrap.endsWith(`:${LOCAL_PORT}`)) assert.match(d.err, new RegExp(`UDP port ${LOCAL_PORT} is taken`), 'start warns when it falls back to a free port')
+      if (!bootstrap.endsWith(`:${LOCAL_PORT}`))
+        assert.match(d.err, new RegExp(`UDP port ${LOCAL_PORT} is taken`), 'start warns when it falls back to a free port')
     }
     const echo = new RegExp(`service echo/echo port \\d+\\n\\s+hash (${HEX64})`).exec(d.out)
     if (echo) values.set('echo service hash', echo[1])
@@ -283,7 +286,17 @@ test('README Quick start and "Publish and install an app" run as written, in ord
     }
   }
   // the walk-through covered what the issue asks for (a README rewrite that drops them fails here)
-  for (const expect of [/^npm start$/, /connect --anonymous/, /connect --hidden <hidden key>/, /start --bootstrap/, /install <echo service hash>/, /install echo\.wasm/]) {
-    assert.ok(ran.some((l) => expect.test(l)), `the Quick start runs ${expect}`)
+  for (const expect of [
+    /^npm start$/,
+    /connect --anonymous/,
+    /connect --hidden <hidden key>/,
+    /start --bootstrap/,
+    /install <echo service hash>/,
+    /install echo\.wasm/
+  ]) {
+    assert.ok(
+      ran.some((l) => expect.test(l)),
+      `the Quick start runs ${expect}`
+    )
   }
 })

@@ -32,7 +32,10 @@ test('audit shows an ESC sequence in a manifest description escaped, never raw',
   const app = await makeSignedApp({ dir: s.dir, draft: { ...draftFor('echo'), app: { name: 'echo', version: '1.0.0', description: HOSTILE } } })
   const out = await cli(s.home, ['audit', app.wasmFile])
   assert.equal(out.code, 0, out.stderr)
-  assert.ok(!out.stdout.includes(ESC) && !out.stdout.includes('\r') && !out.stdout.includes('\u009b') && !out.stdout.includes('\u202e'), 'no raw control character reaches the terminal')
+  assert.ok(
+    !out.stdout.includes(ESC) && !out.stdout.includes('\r') && !out.stdout.includes('\u009b') && !out.stdout.includes('\u202e'),
+    'no raw control character reaches the terminal'
+  )
   assert.ok(out.stdout.split('\n').includes(`app          echo 1.0.0 - ${SHOWN}`), out.stdout)
 })
 
@@ -47,7 +50,18 @@ test('the install consent prompt shows the description escaped, never raw', { ti
 })
 
 test("lookup output escapes what a peer's descriptor says", { timeout: 5_000 }, () => {
-  const peer = { verified: true, hostKey: 'a'.repeat(64), kind: 'app', app: `echo${ESC}[2J`, version: '1.0.0', service: 'echo', port: 7, serviceKey: 'b'.repeat(64), publisher: 'c'.repeat(64), how: 'signed descriptor' } as unknown as LookupPeer
+  const peer = {
+    verified: true,
+    hostKey: 'a'.repeat(64),
+    kind: 'app',
+    app: `echo${ESC}[2J`,
+    version: '1.0.0',
+    service: 'echo',
+    port: 7,
+    serviceKey: 'b'.repeat(64),
+    publisher: 'c'.repeat(64),
+    how: 'signed descriptor'
+  } as unknown as LookupPeer
   const line = formatPeer(peer)
   assert.ok(!line.includes(ESC))
   assert.match(line, /echo\\x1b\[2J@1\.0\.0/)

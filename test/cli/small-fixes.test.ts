@@ -25,17 +25,59 @@ test('firewall says allowed, denied and removed', { timeout: 30_000 }, async (t)
 })
 
 test('lookup prints a bridge as "bridge <name>", without an empty version or a null port', { timeout: 10_000 }, () => {
-  const peer: LookupPeer = { hostKey: KEY, verified: true, how: 'listed in the host\'s signed descriptor (seq 1)', vouchedBy: 'host', level: 'host-vouched', updated: null, ageSeconds: null, stale: false, codeHash: '', serviceHash: 'ab'.repeat(32), app: 'bridge', version: '', publisher: KEY, service: 'web', port: null, serviceKey: 'cd'.repeat(32), kind: 'bridge' }
+  const peer: LookupPeer = {
+    hostKey: KEY,
+    verified: true,
+    how: "listed in the host's signed descriptor (seq 1)",
+    vouchedBy: 'host',
+    level: 'host-vouched',
+    updated: null,
+    ageSeconds: null,
+    stale: false,
+    codeHash: '',
+    serviceHash: 'ab'.repeat(32),
+    app: 'bridge',
+    version: '',
+    publisher: KEY,
+    service: 'web',
+    port: null,
+    serviceKey: 'cd'.repeat(32),
+    kind: 'bridge'
+  }
   assert.equal(formatPeer(peer), `${KEY}  bridge  web  key ${'cd'.repeat(32)}  host-vouched (the host's own bridge)`)
 })
 
 test('lookup says who vouches for a peer and how old its descriptor is; a claimed publisher is never shown as proof', { timeout: 10_000 }, () => {
-  const base: LookupPeer = { hostKey: KEY, verified: true, how: 'x', vouchedBy: 'host', level: 'host-vouched', updated: '2026-01-01T00:00:00.000Z', ageSeconds: 130, stale: false, codeHash: 'ee'.repeat(32), serviceHash: 'ab'.repeat(32), app: 'echo', version: '1.0.0', publisher: 'bb'.repeat(32), service: 'echo', port: 7, serviceKey: 'cd'.repeat(32) }
+  const base: LookupPeer = {
+    hostKey: KEY,
+    verified: true,
+    how: 'x',
+    vouchedBy: 'host',
+    level: 'host-vouched',
+    updated: '2026-01-01T00:00:00.000Z',
+    ageSeconds: 130,
+    stale: false,
+    codeHash: 'ee'.repeat(32),
+    serviceHash: 'ab'.repeat(32),
+    app: 'echo',
+    version: '1.0.0',
+    publisher: 'bb'.repeat(32),
+    service: 'echo',
+    port: 7,
+    serviceKey: 'cd'.repeat(32)
+  }
   const line = `${KEY}  echo@1.0.0  echo:7  key ${'cd'.repeat(32)}  `
   assert.equal(formatPeer(base), `${line}host-vouched only (claims publisher ${'bb'.repeat(8)}…, not endorsed)  updated 2m ago`)
-  const endorsed: LookupPeer = { ...base, level: 'publisher-endorsed', endorsement: { publisher: 'bb'.repeat(32), issued: '2026-01-01T00:00:00.000Z', expires: null } }
+  const endorsed: LookupPeer = {
+    ...base,
+    level: 'publisher-endorsed',
+    endorsement: { publisher: 'bb'.repeat(32), issued: '2026-01-01T00:00:00.000Z', expires: null }
+  }
   assert.equal(formatPeer(endorsed), `${line}endorsed by publisher ${'bb'.repeat(8)}…  updated 2m ago`)
-  assert.equal(formatPeer({ ...base, ageSeconds: 7200, stale: true }), `${line}host-vouched only (claims publisher ${'bb'.repeat(8)}…, not endorsed)  updated 2h ago (stale: the host may be gone)`)
+  assert.equal(
+    formatPeer({ ...base, ageSeconds: 7200, stale: true }),
+    `${line}host-vouched only (claims publisher ${'bb'.repeat(8)}…, not endorsed)  updated 2h ago (stale: the host may be gone)`
+  )
 })
 
 test('hosts trust, list and untrust keep a per-home list; untrusting an unknown host is NOT_FOUND', { timeout: 30_000 }, async (t) => {
@@ -89,7 +131,9 @@ test('audit and install of a missing wasm name the wasm and exit 2', { timeout: 
 test('a one-shot command ended by SIGINT or SIGTERM dies by that signal (the shell sees 130 or 143)', { timeout: 60_000 }, async (t) => {
   const dir = await home(t)
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    const child = spawn(process.execPath, [BIN, '--home', dir, 'lookup', 'ab'.repeat(32), '--bootstrap', '127.0.0.1:9', '--timeout', '50'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [BIN, '--home', dir, 'lookup', 'ab'.repeat(32), '--bootstrap', '127.0.0.1:9', '--timeout', '50'], {
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
     const exited = new Promise<{ code: number | null; signal: string | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })))
     teardown(t)(async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')

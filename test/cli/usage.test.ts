@@ -7,7 +7,11 @@ import { tempDir } from '../helpers/app-fixture.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { cli, oneLine } from '../helpers/cli.ts'
 
-const exists = (file: string) => access(file).then(() => true, () => false)
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false
+  )
 
 async function home(t: any): Promise<string> {
   const defer = teardown(t)
@@ -24,7 +28,10 @@ test('a usage error changes nothing: uninstall with an unknown option leaves the
   assert.equal(oneLine(r.stderr), 'USAGE: Unknown arguments: dry-run, dryRun')
   assert.equal(r.stdout, '')
   const list = JSON.parse((await cli(dir, ['list', '--json'])).stdout)
-  assert.deepEqual(list.map((a: { name: string }) => a.name), ['echo'])
+  assert.deepEqual(
+    list.map((a: { name: string }) => a.name),
+    ['echo']
+  )
 })
 
 test('a usage error changes nothing: keys generate with a misspelt option creates no key', { timeout: 30_000 }, async (t) => {
@@ -45,7 +52,13 @@ test('status with an unknown option prints nothing but the usage line', { timeou
 
 test('a missing positional gives one USAGE line naming what was expected, exit 2', { timeout: 30_000 }, async (t) => {
   const dir = await home(t)
-  for (const [cmd, wanted] of [['install', '<wasm>'], ['sign', '<wasm>'], ['uninstall', '<app>'], ['audit', '<file>'], ['lookup', '<hash>']]) {
+  for (const [cmd, wanted] of [
+    ['install', '<wasm>'],
+    ['sign', '<wasm>'],
+    ['uninstall', '<app>'],
+    ['audit', '<file>'],
+    ['lookup', '<hash>']
+  ]) {
     const r = await cli(dir, [cmd])
     assert.equal(r.code, 2, `${cmd}: ${r.stderr}`)
     assert.equal(oneLine(r.stderr), `USAGE: ${cmd}: expected ${wanted}, got nothing (see hypernet-host ${cmd} --help)`)

@@ -99,14 +99,21 @@ test('each tampering case is refused with one line, exit 4, and the store untouc
     ['wasm changed', () => writeFile(s.wasm, buildModule({ salt: 'evil' })), /^CODE_HASH_MISMATCH: /],
     ['manifest changed', async () => writeFile(s.manifest, good.replace('"port": 7', '"port": 8')), /^SIGNATURE_INVALID: /],
     ['not json', () => writeFile(s.manifest, 'nope'), /^MANIFEST_NOT_JSON: .*echo\.manifest\.json: expected a JSON manifest/],
-    ['schema', async () => writeFile(s.manifest, good.replace('"protocol": "stream"', '"protocol": "udp"')), /^MANIFEST_INVALID: .*#\/services\/0\/protocol: expected one of "stream", got "udp"/],
+    [
+      'schema',
+      async () => writeFile(s.manifest, good.replace('"protocol": "stream"', '"protocol": "udp"')),
+      /^MANIFEST_INVALID: .*#\/services\/0\/protocol: expected one of "stream", got "udp"/
+    ],
     ['not wasm', () => writeFile(s.wasm, 'MZ not wasm'), /^WASM_INVALID: /]
   ]
   for (const [name, tamper, expected] of cases) {
     await writeFile(s.wasm, buildModule())
     await writeFile(s.manifest, good)
     await tamper()
-    for (const cmd of [['audit', s.wasm], ['install', s.wasm, '--yes']]) {
+    for (const cmd of [
+      ['audit', s.wasm],
+      ['install', s.wasm, '--yes']
+    ]) {
       const r = await cli(s.home, cmd)
       assert.equal(r.code, 4, `${name}: ${cmd[0]} exit code (${r.stderr})`)
       assert.match(r.stderr.split('\n')[0], expected, name)

@@ -22,7 +22,11 @@ const BAD: Array<[string, unknown, RegExp]> = [
   ['refuses a port that is not whole', { port: 1.5 }, /\/port: expected a whole number, got 1\.5$/],
   ['refuses a LAN address that is not IPv4', { lan: { address: 'eth0' } }, /\/lan\/address: expected an IPv4 address such as 192\.168\.1\.10, got "eth0"$/],
   ['refuses lan.enabled that is not a boolean', { lan: { enabled: 'yes' } }, /\/lan\/enabled: expected boolean, got "yes"$/],
-  ['refuses a relay bandwidth without a number', { relay: { maxBandwidth: 'fast' } }, /\/relay\/maxBandwidth: expected bytes per second such as 512K or 8M, got "fast"$/],
+  [
+    'refuses a relay bandwidth without a number',
+    { relay: { maxBandwidth: 'fast' } },
+    /\/relay\/maxBandwidth: expected bytes per second such as 512K or 8M, got "fast"$/
+  ],
   ['refuses a relay key that is not a key', { relay: { use: ['abc'] } }, /\/relay\/use\/0: expected a 32-byte key as 64 hex or 52 z32 characters, got "abc"$/],
   ['refuses zero onion circuits', { onion: { maxCircuits: 0 } }, /\/onion\/maxCircuits: must be >= 1, got 0$/],
   ['refuses a serving rate under 1 KiB/s', { serving: { bytesPerSecond: 10 } }, /\/serving\/bytesPerSecond: must be >= 1024, got 10$/],
@@ -32,7 +36,10 @@ const BAD: Array<[string, unknown, RegExp]> = [
 
 for (const [title, value, line] of BAD) {
   test(title, () => {
-    assert.throws(() => validateConfig(value, FILE), (err: any) => err.code === 'CONFIG_INVALID' && line.test(err.message) && !err.message.includes('\n'))
+    assert.throws(
+      () => validateConfig(value, FILE),
+      (err: any) => err.code === 'CONFIG_INVALID' && line.test(err.message) && !err.message.includes('\n')
+    )
   })
 }
 
@@ -50,7 +57,7 @@ test('accepts every field at once', () => {
   assert.deepEqual(validateConfig(all, FILE), all)
 })
 
-test('set converts the value to the key\'s type; unset removes it and the emptied object', () => {
+test("set converts the value to the key's type; unset removes it and the emptied object", () => {
   let c = setKey({}, 'port', '49738', FILE)
   c = setKey(c, 'lan.enabled', 'on', FILE)
   c = setKey(c, 'bootstrap', '10.0.0.1:49737, 10.0.0.2:49737', FILE)
@@ -126,5 +133,9 @@ test('start precedence: a flag wins over the file; the file over the default; re
   assert.equal(fromFile.port, 49738)
   assert.equal(fromFile.lan, true)
   assert.equal(withConfig({ relay: true }, config).relayMaxConnections, 8)
-  assert.deepEqual(Object.values(withConfig({}, {})).filter((v) => v !== undefined), [], 'an empty file sets nothing')
+  assert.deepEqual(
+    Object.values(withConfig({}, {})).filter((v) => v !== undefined),
+    [],
+    'an empty file sets nothing'
+  )
 })

@@ -39,7 +39,11 @@ function standInHost(socket: string, stops: { n: number }): ControlHost {
   return host as unknown as ControlHost
 }
 
-async function serve(t: TestContext, ops?: Record<string, ControlOp>, init: ControlServerInit = {}): Promise<{ path: string; server: ControlServer; stops: { n: number } }> {
+async function serve(
+  t: TestContext,
+  ops?: Record<string, ControlOp>,
+  init: ControlServerInit = {}
+): Promise<{ path: string; server: ControlServer; stops: { n: number } }> {
   const defer = teardown(t)
   const dir = await mkdtemp(join(tmpdir(), 'hn-ctl-'))
   defer(() => rm(dir, { recursive: true, force: true }))
@@ -126,7 +130,12 @@ test('null on the control socket is refused with BAD_MESSAGE on that connection,
 
 test('JSON that is not an object is refused with BAD_MESSAGE naming what came', { timeout: 10_000 }, async (t) => {
   const { path } = await serve(t)
-  for (const [line, got] of [['[]', 'an array'], ['42', 'number 42'], ['"status"', '"status"'], ['true', 'boolean true']]) {
+  for (const [line, got] of [
+    ['[]', 'an array'],
+    ['42', 'number 42'],
+    ['"status"', '"status"'],
+    ['true', 'boolean true']
+  ]) {
     const a = await ask(path, line + '\n')
     assert.equal(a.error?.message, `BAD_MESSAGE: control request: expected a JSON object { id, op, args }, got ${got}`, line)
   }
@@ -283,29 +292,83 @@ const SEEDS = [
   '{"id":-0,"op":"toString"}'
 ]
 
-const OPS = ['status', 'reload', 'restart', 'lookup', 'stop', 'bridge.add', 'bridge.remove', 'bridge.list', 'kv.put', 'kv.get', 'kv.rm', 'kv.pin', 'kv.unpin', 'kv.ls', 'kv.repair', 'constructor', '__proto__', 'toString', 'hasOwnProperty', '', 'STATUS']
-const FIELDS = ['app', 'hash', 'limit', 'timeoutMs', 'all', 'kind', 'target', 'host', 'port', 'name', 'anonymous', 'hidden', 'ref', 'key', 'valueBase64', 'immutable', 'signer', 'seq', '__proto__', 'constructor']
+const OPS = [
+  'status',
+  'reload',
+  'restart',
+  'lookup',
+  'stop',
+  'bridge.add',
+  'bridge.remove',
+  'bridge.list',
+  'kv.put',
+  'kv.get',
+  'kv.rm',
+  'kv.pin',
+  'kv.unpin',
+  'kv.ls',
+  'kv.repair',
+  'constructor',
+  '__proto__',
+  'toString',
+  'hasOwnProperty',
+  '',
+  'STATUS'
+]
+const FIELDS = [
+  'app',
+  'hash',
+  'limit',
+  'timeoutMs',
+  'all',
+  'kind',
+  'target',
+  'host',
+  'port',
+  'name',
+  'anonymous',
+  'hidden',
+  'ref',
+  'key',
+  'valueBase64',
+  'immutable',
+  'signer',
+  'seq',
+  '__proto__',
+  'constructor'
+]
 
 /** A random JSON value, nested at most `depth` deep. */
 function value(r: () => number, depth: number): unknown {
   const k = Math.floor(r() * (depth > 0 ? 9 : 7))
   switch (k) {
-    case 0: return null
-    case 1: return r() < 0.5
-    case 2: return Math.floor((r() - 0.5) * 2 ** Math.floor(r() * 60))
-    case 3: return r() * 1e6
-    case 4: return 'ab'.repeat(Math.floor(r() * 40))
-    case 5: return String.fromCharCode(...Array.from({ length: Math.floor(r() * 12) }, () => Math.floor(r() * 0x3000)))
-    case 6: return ['listen', 'expose', 'echo', '127.0.0.1:1', 'aGk='][Math.floor(r() * 5)]
-    case 7: return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth - 1))
-    default: return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [FIELDS[Math.floor(r() * FIELDS.length)], value(r, depth - 1)]))
+    case 0:
+      return null
+    case 1:
+      return r() < 0.5
+    case 2:
+      return Math.floor((r() - 0.5) * 2 ** Math.floor(r() * 60))
+    case 3:
+      return r() * 1e6
+    case 4:
+      return 'ab'.repeat(Math.floor(r() * 40))
+    case 5:
+      return String.fromCharCode(...Array.from({ length: Math.floor(r() * 12) }, () => Math.floor(r() * 0x3000)))
+    case 6:
+      return ['listen', 'expose', 'echo', '127.0.0.1:1', 'aGk='][Math.floor(r() * 5)]
+    case 7:
+      return Array.from({ length: Math.floor(r() * 4) }, () => value(r, depth - 1))
+    default:
+      return Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [FIELDS[Math.floor(r() * FIELDS.length)], value(r, depth - 1)]))
   }
 }
 
 /** A request that is well-formed JSON: a known or hostile op, args of any shape. */
 function structured(r: () => number): unknown {
   const req: Record<string, unknown> = { id: r() < 0.8 ? Math.floor(r() * 1000) : value(r, 1), op: r() < 0.9 ? OPS[Math.floor(r() * OPS.length)] : value(r, 1) }
-  if (r() < 0.8) req.args = r() < 0.8 ? Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [FIELDS[Math.floor(r() * FIELDS.length)], value(r, 2)])) : value(r, 2)
+  if (r() < 0.8)
+    req.args =
+      r() < 0.8 ? Object.fromEntries(Array.from({ length: Math.floor(r() * 4) }, () => [FIELDS[Math.floor(r() * FIELDS.length)], value(r, 2)])) : value(r, 2)
   if (r() < 0.05) req[FIELDS[Math.floor(r() * FIELDS.length)]] = value(r, 1)
   return req
 }
@@ -323,7 +386,12 @@ function mutate(r: () => number): Buffer {
       const what = r()
       if (what < 0.4) b[at] = Math.floor(r() * 256)
       else if (what < 0.6) b = Buffer.concat([b.subarray(0, at), b.subarray(at + 1)])
-      else if (what < 0.8) b = Buffer.concat([b.subarray(0, at), Buffer.from(pick(['"', '{', '}', '[', ']', ',', ':', '\\', 'null', '0', '"op"', '\u0000', '\u00ff'])), b.subarray(at)])
+      else if (what < 0.8)
+        b = Buffer.concat([
+          b.subarray(0, at),
+          Buffer.from(pick(['"', '{', '}', '[', ']', ',', ':', '\\', 'null', '0', '"op"', '\u0000', '\u00ff'])),
+          b.subarray(at)
+        ])
       else b = Buffer.concat([b.subarray(0, at), Buffer.from(pick(SEEDS)).subarray(Math.floor(r() * 20))])
     }
   }
@@ -357,7 +425,8 @@ test('fuzz: 4,000 random and mutated control lines each get one coded answer, no
   }
   assert.equal(lines, 4000)
   assert.equal(codes.get('INTERNAL'), undefined, `codes: ${JSON.stringify([...codes])}`)
-  for (const code of codes.keys()) assert.ok(['ok', 'BAD_MESSAGE', 'UNKNOWN_OP', 'BAD_ARGS', 'APP_NOT_FOUND', 'DAEMON_UNREACHABLE', 'BAD_HASH'].includes(code), code)
+  for (const code of codes.keys())
+    assert.ok(['ok', 'BAD_MESSAGE', 'UNKNOWN_OP', 'BAD_ARGS', 'APP_NOT_FOUND', 'DAEMON_UNREACHABLE', 'BAD_HASH'].includes(code), code)
   assert.deepEqual(rejections, [])
   assert.equal(({} as Record<string, unknown>).polluted, undefined)
   const st = await callDaemon<{ apps: unknown[] }>(path, 'status')

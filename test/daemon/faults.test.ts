@@ -70,14 +70,20 @@ test('connection limits and the firewall deny list refuse peers, and the refusal
   defer(() => dht.destroy())
   const first = await openStream(dht, key, kp)
   // a refused peer hears nothing (hyperdht's firewall stays silent): watch the counter
-  await refusedBy(() => h.host.status().refused.perPeer >= 1, () => dht.connect(Buffer.from(key, 'hex'), { keyPair: kp }))
+  await refusedBy(
+    () => h.host.status().refused.perPeer >= 1,
+    () => dht.connect(Buffer.from(key, 'hex'), { keyPair: kp })
+  )
   first.write(Buffer.from('still served'))
   assert.equal((await readBytes(first, 12)).toString(), 'still served')
   first.destroy()
   const banned = DHT.keyPair()
   const fw = await cli(tmp.dir, ['firewall', 'deny', banned.publicKey.toString('hex'), '--json'])
   assert.equal(JSON.parse(fw.stdout).daemon, 'applied')
-  await refusedBy(() => h.host.status().refused.denied >= 1, () => dht.connect(Buffer.from(key, 'hex'), { keyPair: banned }))
+  await refusedBy(
+    () => h.host.status().refused.denied >= 1,
+    () => dht.connect(Buffer.from(key, 'hex'), { keyPair: banned })
+  )
 })
 
 test('an app that no longer verifies on disk is not started, and status says why', async (t) => {

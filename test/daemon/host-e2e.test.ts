@@ -57,7 +57,10 @@ test('two hosts on a local DHT: lookup, connect, profile across a restart, insta
     assert.equal(bySvc[0].port, 7)
     assert.equal(bySvc[0].verified, true)
     const byCode = await collect(lookupVerified(b.host.dht!, Buffer.from(echoCode, 'hex'), { timeoutMs: 5000 }))
-    assert.deepEqual(byCode.map((p) => p.serviceHash), [echo.hash])
+    assert.deepEqual(
+      byCode.map((p) => p.serviceHash),
+      [echo.hash]
+    )
     // the CLI, through B's daemon socket
     const r = await cli(b.home, ['lookup', echo.hash, '--json', '--timeout', '5'])
     assert.equal(r.code, 0, r.stderr)
@@ -83,7 +86,12 @@ test('two hosts on a local DHT: lookup, connect, profile across a restart, insta
     let out = ''
     stdout.on('data', (d) => (out += d))
     stdin.end('ping over connect\n')
-    const code = await runCli(['--home', b.home, 'connect', echo.hash, '--bootstrap', `127.0.0.1:${testnet.bootstrap[0].port}`], { stdin, stdout, stderr, interactive: false })
+    const code = await runCli(['--home', b.home, 'connect', echo.hash, '--bootstrap', `127.0.0.1:${testnet.bootstrap[0].port}`], {
+      stdin,
+      stdout,
+      stderr,
+      interactive: false
+    })
     assert.equal(code, 0)
     assert.equal(out, 'ping over connect\n')
   })

@@ -23,15 +23,22 @@ const sample: EndorsementWire = {
   host: Buffer.alloc(32, 0xbb),
   issued: 1800000000,
   expires: 1900000000,
-  grants: [{ name: 'echo', codeHash: null }, { name: null, codeHash: Buffer.alloc(32, 0xcc) }],
+  grants: [
+    { name: 'echo', codeHash: null },
+    { name: null, codeHash: Buffer.alloc(32, 0xcc) }
+  ],
   signature: Buffer.alloc(64, 0xdd)
 }
 
 // pinned: changing the encoding breaks every endorsement ever signed
-const GOLDEN =
-  '0101' + 'aa'.repeat(32) + 'bb'.repeat(32) + 'fe00d2496b' + 'fe00b33f71' + '02' + '01046563686f' + '02' + 'cc'.repeat(32) + 'dd'.repeat(64)
+const GOLDEN = '0101' + 'aa'.repeat(32) + 'bb'.repeat(32) + 'fe00d2496b' + 'fe00b33f71' + '02' + '01046563686f' + '02' + 'cc'.repeat(32) + 'dd'.repeat(64)
 
-const plain = (e: EndorsementWire) => JSON.parse(JSON.stringify(e, (_k, v) => (v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v)))
+const plain = (e: EndorsementWire) =>
+  JSON.parse(
+    JSON.stringify(e, (_k, v) =>
+      v && v.type === 'Buffer' ? Buffer.from(v.data).toString('hex') : v instanceof Uint8Array ? Buffer.from(v).toString('hex') : v
+    )
+  )
 
 test('an endorsement encodes to the pinned golden bytes, round-trips and consumes every byte', () => {
   const buf = encode(endorsement, sample)
@@ -102,75 +109,97 @@ async function collect(it: AsyncGenerator<LookupPeer>): Promise<LookupPeer[]> {
   return out
 }
 
-test('a rogue listing the real code hash and publisher is host-vouched but not endorsed; --endorsed returns and dials only the endorsed host', { timeout: 60_000 }, async (t) => {
-  const defer = teardown(t)
-  const testnet = await startTestnet(10)
-  defer(() => testnet.destroy())
-  const publisher = DHT.keyPair()
-  const code = Buffer.alloc(32, 7)
-  const realKey = Buffer.alloc(32, 1)
-  const rogueKey = Buffer.alloc(32, 2)
-  const real = DHT.keyPair()
-  const rogue = DHT.keyPair()
-  for (const [kp, key] of [[real, realKey], [rogue, rogueKey]] as const) {
-    const adv = new Advertiser(testnet.createNode(), kp, silentLogger())
-    defer(() => adv.close())
-    await adv.setApps([app(publisher.publicKey, key)])
-  }
-  // a second publisher whose record for its host is garbage, and one whose record names another host
-  const sloppy = DHT.keyPair()
-  const sloppyHost = DHT.keyPair()
-  const other = DHT.keyPair()
-  const otherHost = DHT.keyPair()
-  for (const [kp, p] of [[sloppyHost, sloppy], [otherHost, other]] as const) {
-    const adv = new Advertiser(testnet.createNode(), kp, silentLogger())
-    defer(() => adv.close())
-    await adv.setApps([app(p.publicKey, Buffer.alloc(32, 3))])
-  }
-  const writer = testnet.createNode()
-  await writer.mutablePut(endorsementKeyPair(sloppy, sloppyHost.publicKey) as any, randomBytes(90))
-  const wrongHost = signEndorsement(other, { publisher: other.publicKey, host: real.publicKey, issued: 1, expires: null, grants: [{ name: 'echo', codeHash: null }] })
-  await writer.mutablePut(endorsementKeyPair(other, otherHost.publicKey) as any, encode(endorsement, wrongHost))
-
-  await publishEndorsement(writer, publisher, real.publicKey, { name: null, codeHash: code })
-
-  const client = testnet.createNode()
-  defer(() => client.destroy())
-  const sh = serviceHash(code, 'echo')
-  const plainLookup = await collect(lookupVerified(client, sh, { timeoutMs: 5000 }))
-  assert.equal(plainLookup.length, 4)
-  assert.ok(plainLookup.every((p) => p.level === 'host-vouched' && p.vouchedBy === 'host' && p.verified && !p.endorsement))
-
-  const checked = await collect(lookupVerified(client, sh, { timeoutMs: 5000, endorsements: endorsementCheck(client) }))
-  const level = (hostKey: Buffer) => checked.find((p) => p.hostKey === hostKey.toString('hex'))?.level
-  assert.equal(level(real.publicKey), 'publisher-endorsed')
-  assert.equal(level(rogue.publicKey), 'host-vouched', 'the rogue copied the publisher key: still not endorsed')
-  assert.equal(level(sloppyHost.publicKey), 'host-vouched', 'a malformed record is ignored')
-  assert.equal(level(otherHost.publicKey), 'host-vouched', 'a record naming another host is ignored')
-  assert.equal(checked.find((p) => p.level === 'publisher-endorsed')!.endorsement!.publisher, publisher.publicKey.toString('hex'))
-
-  const endorsed = await collect(lookupVerified(client, sh, { timeoutMs: 5000, endorsements: endorsementCheck(client), endorsedOnly: true }))
-  assert.deepEqual(endorsed.map((p) => p.hostKey), [real.publicKey.toString('hex')])
-
-  // trusted hosts: only those, marked
-  const trusted = await collect(lookupVerified(client, sh, { timeoutMs: 5000, hosts: new Set([rogue.publicKey.toString('hex')]) }))
-  assert.deepEqual(trusted.map((p) => [p.hostKey, p.trustedHost]), [[rogue.publicKey.toString('hex'), true]])
-
-  for (let i = 0; i < 3; i++) {
-    const dialed: string[] = []
-    const connect = async (key: Buffer) => {
-      dialed.push(key.toString('hex'))
-      return {} as SecretStream
+test(
+  'a rogue listing the real code hash and publisher is host-vouched but not endorsed; --endorsed returns and dials only the endorsed host',
+  { timeout: 60_000 },
+  async (t) => {
+    const defer = teardown(t)
+    const testnet = await startTestnet(10)
+    defer(() => testnet.destroy())
+    const publisher = DHT.keyPair()
+    const code = Buffer.alloc(32, 7)
+    const realKey = Buffer.alloc(32, 1)
+    const rogueKey = Buffer.alloc(32, 2)
+    const real = DHT.keyPair()
+    const rogue = DHT.keyPair()
+    for (const [kp, key] of [
+      [real, realKey],
+      [rogue, rogueKey]
+    ] as const) {
+      const adv = new Advertiser(testnet.createNode(), kp, silentLogger())
+      defer(() => adv.close())
+      await adv.setApps([app(publisher.publicKey, key)])
     }
-    const r = await dialServiceHash(client, sh, { timeoutMs: 5000, endorsed: true, connect })
-    assert.deepEqual(dialed, [realKey.toString('hex')], 'only the endorsed host is dialed')
-    assert.equal(r.peer.hostKey, real.publicKey.toString('hex'))
-  }
+    // a second publisher whose record for its host is garbage, and one whose record names another host
+    const sloppy = DHT.keyPair()
+    const sloppyHost = DHT.keyPair()
+    const other = DHT.keyPair()
+    const otherHost = DHT.keyPair()
+    for (const [kp, p] of [
+      [sloppyHost, sloppy],
+      [otherHost, other]
+    ] as const) {
+      const adv = new Advertiser(testnet.createNode(), kp, silentLogger())
+      defer(() => adv.close())
+      await adv.setApps([app(p.publicKey, Buffer.alloc(32, 3))])
+    }
+    const writer = testnet.createNode()
+    await writer.mutablePut(endorsementKeyPair(sloppy, sloppyHost.publicKey) as any, randomBytes(90))
+    const wrongHost = signEndorsement(other, {
+      publisher: other.publicKey,
+      host: real.publicKey,
+      issued: 1,
+      expires: null,
+      grants: [{ name: 'echo', codeHash: null }]
+    })
+    await writer.mutablePut(endorsementKeyPair(other, otherHost.publicKey) as any, encode(endorsement, wrongHost))
 
-  // an endorsement by app name covers the host too, and the record keeps both grants
-  const { record } = await publishEndorsement(writer, publisher, real.publicKey, { name: 'echo', codeHash: null })
-  assert.equal(record.grants.length, 2)
-})
+    await publishEndorsement(writer, publisher, real.publicKey, { name: null, codeHash: code })
+
+    const client = testnet.createNode()
+    defer(() => client.destroy())
+    const sh = serviceHash(code, 'echo')
+    const plainLookup = await collect(lookupVerified(client, sh, { timeoutMs: 5000 }))
+    assert.equal(plainLookup.length, 4)
+    assert.ok(plainLookup.every((p) => p.level === 'host-vouched' && p.vouchedBy === 'host' && p.verified && !p.endorsement))
+
+    const checked = await collect(lookupVerified(client, sh, { timeoutMs: 5000, endorsements: endorsementCheck(client) }))
+    const level = (hostKey: Buffer) => checked.find((p) => p.hostKey === hostKey.toString('hex'))?.level
+    assert.equal(level(real.publicKey), 'publisher-endorsed')
+    assert.equal(level(rogue.publicKey), 'host-vouched', 'the rogue copied the publisher key: still not endorsed')
+    assert.equal(level(sloppyHost.publicKey), 'host-vouched', 'a malformed record is ignored')
+    assert.equal(level(otherHost.publicKey), 'host-vouched', 'a record naming another host is ignored')
+    assert.equal(checked.find((p) => p.level === 'publisher-endorsed')!.endorsement!.publisher, publisher.publicKey.toString('hex'))
+
+    const endorsed = await collect(lookupVerified(client, sh, { timeoutMs: 5000, endorsements: endorsementCheck(client), endorsedOnly: true }))
+    assert.deepEqual(
+      endorsed.map((p) => p.hostKey),
+      [real.publicKey.toString('hex')]
+    )
+
+    // trusted hosts: only those, marked
+    const trusted = await collect(lookupVerified(client, sh, { timeoutMs: 5000, hosts: new Set([rogue.publicKey.toString('hex')]) }))
+    assert.deepEqual(
+      trusted.map((p) => [p.hostKey, p.trustedHost]),
+      [[rogue.publicKey.toString('hex'), true]]
+    )
+
+    for (let i = 0; i < 3; i++) {
+      const dialed: string[] = []
+      const connect = async (key: Buffer) => {
+        dialed.push(key.toString('hex'))
+        return {} as SecretStream
+      }
+      const r = await dialServiceHash(client, sh, { timeoutMs: 5000, endorsed: true, connect })
+      assert.deepEqual(dialed, [realKey.toString('hex')], 'only the endorsed host is dialed')
+      assert.equal(r.peer.hostKey, real.publicKey.toString('hex'))
+    }
+
+    // an endorsement by app name covers the host too, and the record keeps both grants
+    const { record } = await publishEndorsement(writer, publisher, real.publicKey, { name: 'echo', codeHash: null })
+    assert.equal(record.grants.length, 2)
+  }
+)
 
 test('connect --endorsed reaches the endorsed host and never the rogue that copied its descriptor entry', { timeout: 90_000 }, async (t) => {
   const defer = teardown(t)
@@ -208,6 +237,14 @@ test('connect --endorsed reaches the endorsed host and never the rogue that copi
     assert.match(r.stderr, /endorsed by publisher/)
   }
   const unendorsed = await cli(tmp.dir, ['lookup', sh.toString('hex'), '--bootstrap', bootstrap, '--json', '--timeout', '5'])
-  const levels = unendorsed.stdout.trim().split('\n').map((l) => JSON.parse(l)).map((p) => [p.hostKey === hosts[0].kp.publicKey.toString('hex') ? 'real' : 'rogue', p.level, p.vouchedBy]).sort()
-  assert.deepEqual(levels, [['real', 'publisher-endorsed', 'host'], ['rogue', 'host-vouched', 'host']])
+  const levels = unendorsed.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .map((p) => [p.hostKey === hosts[0].kp.publicKey.toString('hex') ? 'real' : 'rogue', p.level, p.vouchedBy])
+    .sort()
+  assert.deepEqual(levels, [
+    ['real', 'publisher-endorsed', 'host'],
+    ['rogue', 'host-vouched', 'host']
+  ])
 })

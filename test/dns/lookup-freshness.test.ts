@@ -20,7 +20,13 @@ const hostKeys = DHT.keyPair(Buffer.alloc(32, 3))
 const host = hostKeys.publicKey
 const code = Buffer.alloc(32, 7)
 const sh = serviceHash(code, 'echo')
-const echo: DescriptorAppWire = { codeHash: code, name: 'echo', version: '1.0.0', publisher: Buffer.alloc(32, 9), services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 1) }] }
+const echo: DescriptorAppWire = {
+  codeHash: code,
+  name: 'echo',
+  version: '1.0.0',
+  publisher: Buffer.alloc(32, 9),
+  services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 1) }]
+}
 const NOW = Math.floor(Date.now() / 1000)
 
 /** Answers MUTABLE_GET queries as DHT nodes do: every signed record from the asked seq on, oldest first. */
@@ -30,8 +36,16 @@ function standIn(records: Record<number, DescriptorAppWire[]>, asked: number[], 
     const value = encodeDescriptor({ host, updated: updated(seq), apps: records[seq] })
     return c.encode(mutableGetResponse, { seq, value, signature: Persistent.signMutable(seq, value, hostKeys) })
   }
-  const seqs = Object.keys(records).map(Number).sort((a, b) => a - b)
-  const stream = <T>(items: T[]) => Object.assign((async function* () { yield* items })(), { destroy() {} })
+  const seqs = Object.keys(records)
+    .map(Number)
+    .sort((a, b) => a - b)
+  const stream = <T>(items: T[]) =>
+    Object.assign(
+      (async function* () {
+        yield* items
+      })(),
+      { destroy() {} }
+    )
   return {
     lookup() {
       return stream([{ from: { host: '127.0.0.1', port: 1 }, to: { host: '127.0.0.1', port: 2 }, peers: [{ publicKey: host, relayAddresses: [] }] }])

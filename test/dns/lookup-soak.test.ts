@@ -18,8 +18,14 @@ test('verified lookups that stop at the first of nine hosts keep no memory: the 
   const last = r.samples[r.samples.length - 1]
   const perCall = (a: number, b: number, n: number) => (b - a) / n
   // the second half of the run: under 2 KiB a lookup (GC noise and caches filling; the leak was ~70 KB)
-  assert.ok(perCall(half.heap, last.heap, calls / 2) < 2048, `heap grew ${Math.round(perCall(half.heap, last.heap, calls / 2))} B per lookup in the second half`)
-  assert.ok(perCall(first.external, last.external, calls) < 512, `external memory grew ${Math.round(perCall(first.external, last.external, calls))} B per lookup`)
+  assert.ok(
+    perCall(half.heap, last.heap, calls / 2) < 2048,
+    `heap grew ${Math.round(perCall(half.heap, last.heap, calls / 2))} B per lookup in the second half`
+  )
+  assert.ok(
+    perCall(first.external, last.external, calls) < 512,
+    `external memory grew ${Math.round(perCall(first.external, last.external, calls))} B per lookup`
+  )
   assert.ok(r.pending < 200, `dht-rpc backlog: ${r.pending} requests queued`)
   assert.ok(r.inflight < 200, `dht-rpc backlog: ${r.inflight} requests in flight`)
 })

@@ -5,11 +5,21 @@ import { dirname, join, normalize } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)]
+const FILES = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .map((f) => `docs/${f}`)
+]
 
 /** GitHub's heading anchors, near enough: lower case, punctuation dropped, spaces to dashes. */
 function slug(h: string): string {
-  return h.trim().toLowerCase().replace(/[`*]/g, '').replace(/[^a-z0-9 _-]/g, '').replace(/ /g, '-')
+  return h
+    .trim()
+    .toLowerCase()
+    .replace(/[`*]/g, '')
+    .replace(/[^a-z0-9 _-]/g, '')
+    .replace(/ /g, '-')
 }
 
 function anchors(file: string): Set<string> {

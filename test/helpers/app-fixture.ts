@@ -31,7 +31,9 @@ export interface SignedApp {
 }
 
 /** A temp folder holding `<name>.wasm` and its signed `<name>.manifest.json`. */
-export async function makeSignedApp(opts: { name?: string; module?: ModuleSpec; draft?: Record<string, any>; keyPair?: KeyPair; dir?: string } = {}): Promise<SignedApp> {
+export async function makeSignedApp(
+  opts: { name?: string; module?: ModuleSpec; draft?: Record<string, any>; keyPair?: KeyPair; dir?: string } = {}
+): Promise<SignedApp> {
   const name = opts.name ?? 'echo'
   const dir = opts.dir ?? (await mkdtemp(join(tmpdir(), 'hn-app-')))
   const wasmFile = join(dir, `${name}.wasm`)

@@ -26,7 +26,11 @@ export interface TestHost {
 export async function startHost(testnet: Testnet, home?: string, init: Partial<HostInit> = {}): Promise<TestHost> {
   const dir = home ?? (await mkdtemp(join(tmpdir(), 'hn-host-')))
   const host = new Host({ home: dir, bootstrap: testnet.bootstrap, logger: silentLogger(), restart: { initialBackoffMs: 20, maxBackoffMs: 200 }, ...init })
-  const control = new ControlServer(host.paths.socket, controlOps(host, () => {}), host.log)
+  const control = new ControlServer(
+    host.paths.socket,
+    controlOps(host, () => {}),
+    host.log
+  )
   await control.ready()
   await host.ready()
   return {

@@ -21,7 +21,9 @@ const advertisers: Advertiser[] = []
 for (let i = 0; i < hosts; i++) {
   const adv = new Advertiser(testnet.createNode(), DHT.keyPair(), silentLogger())
   advertisers.push(adv)
-  await adv.setApps([{ codeHash: code, name: 'echo', version: '1.0.0', publisher: Buffer.alloc(32, 9), services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 1) }] }])
+  await adv.setApps([
+    { codeHash: code, name: 'echo', version: '1.0.0', publisher: Buffer.alloc(32, 9), services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 1) }] }
+  ])
 }
 const client = testnet.createNode()
 await client.ready()

@@ -55,7 +55,10 @@ export function recordPeers(h: TestHost): SeenPeer[] {
  * A destination: a host running the echo example app on `testnet`, with every peer that
  * connects to it recorded (closed and removed by `defer`).
  */
-export async function startEchoHost(testnet: Testnet, defer: (fn: () => unknown) => void): Promise<{ echoHost: TestHost; echo: HostStatus['services'][number]; peersSeen: SeenPeer[] }> {
+export async function startEchoHost(
+  testnet: Testnet,
+  defer: (fn: () => unknown) => void
+): Promise<{ echoHost: TestHost; echo: HostStatus['services'][number]; peersSeen: SeenPeer[] }> {
   const home = await mkdtemp(join(tmpdir(), 'hn-echo-'))
   defer(() => removeHome(home))
   await installExamples(home, ['echo'])

@@ -25,7 +25,9 @@ export interface RelayProcess {
 }
 
 export async function startRelayProcess(bootstrap: NodeAddress[], init: Omit<OnionRelayInit, 'logger' | 'observe'> = {}): Promise<RelayProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify({ bootstrap, init })], { stdio: ['pipe', 'pipe', 'inherit'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify({ bootstrap, init })], {
+    stdio: ['pipe', 'pipe', 'inherit']
+  })
   const lines = createInterface({ input: child.stdout! })
   const waiting: Array<(line: string) => void> = []
   let exited = false

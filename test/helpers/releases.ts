@@ -36,7 +36,10 @@ export function echoVariant(tag: string, bytes = 0): Buffer {
 }
 
 /** A signed release of echo (or of `name`, same code) by `keyPair`. */
-export function release(keyPair: KeyPair, opts: { version?: string; tag?: string; bytes?: number; name?: string; extra?: Partial<Manifest>; wasm?: Buffer } = {}): Release {
+export function release(
+  keyPair: KeyPair,
+  opts: { version?: string; tag?: string; bytes?: number; name?: string; extra?: Partial<Manifest>; wasm?: Buffer } = {}
+): Release {
   const wasm = opts.wasm ?? echoVariant(opts.tag ?? opts.version ?? 'v', opts.bytes)
   const hash = formatId(codeHash(wasm))
   const body = {

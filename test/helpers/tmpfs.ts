@@ -38,7 +38,7 @@ export async function mountSmallDisk(size = '2m'): Promise<SmallDisk | string> {
     fill(leave = 0) {
       fd ??= openSync(filler, 'a')
       const chunk = Buffer.alloc(64 * 1024, 1)
-      for (let n = chunk.length; n >= 1; ) {
+      for (let n = chunk.length; n >= 1;) {
         try {
           writeSync(fd, chunk, 0, n)
         } catch (err) {

@@ -22,8 +22,11 @@ test('a publisher key readable by others is refused with KEY_EXPOSED, as ssh ref
   await chmod(file, 0o644)
   const out = await cli(s.home, ['keys', 'show'])
   assert.equal(out.code, 4)
-  assert.equal(oneLine(out.stderr), `KEY_EXPOSED: ${file}: expected a key file only its owner can read (mode 0600), got mode 0644; others on this machine may have read the secret key: if none did, run chmod 600 ${file}, else make a new key`)
-  assert.equal((await stat(file)).mode & 0o777, 0o644, 'the mode is not changed behind the owner\'s back')
+  assert.equal(
+    oneLine(out.stderr),
+    `KEY_EXPOSED: ${file}: expected a key file only its owner can read (mode 0600), got mode 0644; others on this machine may have read the secret key: if none did, run chmod 600 ${file}, else make a new key`
+  )
+  assert.equal((await stat(file)).mode & 0o777, 0o644, "the mode is not changed behind the owner's back")
   await chmod(file, 0o600)
   assert.equal((await cli(s.home, ['keys', 'show'])).code, 0)
 })

@@ -32,7 +32,10 @@ test('kv put, get, pin, rm and ls work across two hosts on a local DHT', async (
   assert.match(stored.address, /^[0-9a-f]{64}$/)
   assert.equal(stored.owner, a.host.status().host.key)
   assert.deepEqual(stored.copies, { plugin: 8, mirror: 8 })
-  assert.match((await cli(a.home, ['kv', 'put', 'greeting', 'hello again'])).stdout, /^stored greeting at [0-9a-f]{64} \(seq \d+, owner [0-9a-f]{64}, copies: plugin 8, mirror 8\)\n$/)
+  assert.match(
+    (await cli(a.home, ['kv', 'put', 'greeting', 'hello again'])).stdout,
+    /^stored greeting at [0-9a-f]{64} \(seq \d+, owner [0-9a-f]{64}, copies: plugin 8, mirror 8\)\n$/
+  )
 
   // the other host reads it by address, as raw bytes or as JSON
   const got = await cli(b.home, ['kv', 'get', stored.address])
@@ -67,7 +70,10 @@ test('kv put, get, pin, rm and ls work across two hosts on a local DHT', async (
   assert.match(pin.stdout, /^pinned [0-9a-f]{64}: greeting of [0-9a-f]{64} \(seq \d+\); this host keeps it alive/)
   const notOwner = await cli(b.home, ['kv', 'rm', stored.address])
   assert.equal(notOwner.code, 1)
-  assert.match(notOwner.stderr, /^KV_NOT_OWNER: [0-9a-f]{64}: only the record's owner may change or remove it; it is owned by [0-9a-f]{64}, and this host holds no such key\n$/)
+  assert.match(
+    notOwner.stderr,
+    /^KV_NOT_OWNER: [0-9a-f]{64}: only the record's owner may change or remove it; it is owned by [0-9a-f]{64}, and this host holds no such key\n$/
+  )
 
   // the owner removes it: every host now reads "removed"
   const removed = await cli(a.home, ['kv', 'rm', 'greeting'])

@@ -35,7 +35,10 @@ async function setup(t: any, clients = 2, size = 24) {
 }
 
 test('a value stays retrievable after the nodes that held it stop, once its owner repairs it', async (t) => {
-  const { testnet, clients: [owner, reader] } = await setup(t, 2, 32)
+  const {
+    testnet,
+    clients: [owner, reader]
+  } = await setup(t, 2, 32)
   const put = await owner.kv.put('greeting', Buffer.from('hello'))
   const address = Buffer.from(put.address, 'hex')
   const held = holdersOf(testnet, address)
@@ -56,7 +59,10 @@ test('a value stays retrievable after the nodes that held it stop, once its owne
 })
 
 test('after the owner removes a value every reader gets "removed", also after repair runs', async (t) => {
-  const { testnet, clients: [owner, pinner, reader] } = await setup(t, 3, 32)
+  const {
+    testnet,
+    clients: [owner, pinner, reader]
+  } = await setup(t, 3, 32)
   const put = await owner.kv.put('greeting', Buffer.from('hello'))
   await pinner.kv.pin(put.address)
   assert.equal((await reader.kv.get(put.address)).value!.toString(), 'hello')
@@ -85,7 +91,11 @@ test('after the owner removes a value every reader gets "removed", also after re
 })
 
 test('a non-owner cannot remove or overwrite a value: the nodes refuse it and the value stands', async (t) => {
-  const { testnet, clients: [owner, mallory, reader], defer } = await setup(t, 3)
+  const {
+    testnet,
+    clients: [owner, mallory, reader],
+    defer
+  } = await setup(t, 3)
   const put = await owner.kv.put('greeting', Buffer.from('hello'))
   const address = Buffer.from(put.address, 'hex')
   const genuine = (await fetchRecord(reader.dht, address)).record!
@@ -107,7 +117,12 @@ test('a non-owner cannot remove or overwrite a value: the nodes refuse it and th
   // an overwrite: the owner's record with another value, signatures kept
   const wire = decodeExact(kvRecord, genuine.envelope.record, 'kv record')
   const altered = encode(kvRecord, { ...wire, value: Buffer.from('pwned') })
-  const overwrite: KvRecord = { ...genuine, seq: genuine.seq + 1, value: Buffer.from('pwned'), envelope: { ...genuine.envelope, seq: genuine.seq + 1, record: altered } }
+  const overwrite: KvRecord = {
+    ...genuine,
+    seq: genuine.seq + 1,
+    value: Buffer.from('pwned'),
+    envelope: { ...genuine.envelope, seq: genuine.seq + 1, record: altered }
+  }
   const plainMallory = await kvClient(testnet, { paths: ['plugin'] }, mallory.identity)
   defer(() => plainMallory.close())
   const err = await plainMallory.kv.publish(overwrite).catch((e) => e)
@@ -120,7 +135,9 @@ test('a non-owner cannot remove or overwrite a value: the nodes refuse it and th
 })
 
 test('a stale write (a lower sequence number) is refused by the storing nodes', async (t) => {
-  const { clients: [owner, other, reader] } = await setup(t, 3)
+  const {
+    clients: [owner, other, reader]
+  } = await setup(t, 3)
   const v1 = await owner.kv.put('greeting', Buffer.from('one'))
   const old = (await fetchRecord(reader.dht, Buffer.from(v1.address, 'hex'))).record!
   const v2 = await owner.kv.put('greeting', Buffer.from('two'))
@@ -152,7 +169,10 @@ class LyingPlugin extends Plugin {
 }
 
 test('corrupt and forged records from nodes are detected and ignored', async (t) => {
-  const { testnet, clients: [owner, mallory, reader] } = await setup(t, 3)
+  const {
+    testnet,
+    clients: [owner, mallory, reader]
+  } = await setup(t, 3)
   const put = await owner.kv.put('greeting', Buffer.from('hello'))
   const address = Buffer.from(put.address, 'hex')
   const target = formatId(recordTarget(address))
@@ -169,7 +189,10 @@ test('corrupt and forged records from nodes are detected and ignored', async (t)
   liars.forEach((node, i) => {
     node.register(KV.plugin, new LyingPlugin(answers[i]))
     // and HyperDHT's own copy: a newer-looking record with a made-up signature
-    ;(node as any)._persistent.mutables.set(target, c.encode(mutableGetResponse, { seq: put.seq! + 100, value: Buffer.from('pwned'), signature: Buffer.alloc(64, 7) }))
+    ;(node as any)._persistent.mutables.set(
+      target,
+      c.encode(mutableGetResponse, { seq: put.seq! + 100, value: Buffer.from('pwned'), signature: Buffer.alloc(64, 7) })
+    )
   })
 
   const got = await reader.kv.get(put.address)

@@ -3,15 +3,29 @@ import assert from 'node:assert/strict'
 import { decodeExact, encode, kvEnvelope, kvRecord, kvSignable } from '../../host/messages.ts'
 import type { KvEnvelopeWire, KvRecordWire, KvSignableWire } from '../../host/messages.ts'
 
-const record: KvRecordWire = { tombstone: false, owner: Buffer.alloc(32, 0x11), key: 'greeting', value: Buffer.from('hello'), signature: Buffer.alloc(64, 0x22) }
-const signable: KvSignableWire = { address: Buffer.alloc(32, 0x33), seq: 1795312336, tombstone: false, owner: Buffer.alloc(32, 0x11), key: 'greeting', value: Buffer.from('hello') }
+const record: KvRecordWire = {
+  tombstone: false,
+  owner: Buffer.alloc(32, 0x11),
+  key: 'greeting',
+  value: Buffer.from('hello'),
+  signature: Buffer.alloc(64, 0x22)
+}
+const signable: KvSignableWire = {
+  address: Buffer.alloc(32, 0x33),
+  seq: 1795312336,
+  tombstone: false,
+  owner: Buffer.alloc(32, 0x11),
+  key: 'greeting',
+  value: Buffer.from('hello')
+}
 const envelope: KvEnvelopeWire = { address: Buffer.alloc(32, 0x33), seq: 7, record: Buffer.from('rec'), signature: Buffer.alloc(64, 0x44) }
 
 // pinned: changing these encodings breaks every record ever signed
 const GOLDEN = {
   record: '0100' + '11'.repeat(32) + '08' + Buffer.from('greeting').toString('hex') + '05' + Buffer.from('hello').toString('hex') + '22'.repeat(64),
   tombstone: '0101' + '11'.repeat(32) + '08' + Buffer.from('greeting').toString('hex') + '22'.repeat(64),
-  signable: '0100' + '33'.repeat(32) + 'fed04a026b' + '11'.repeat(32) + '08' + Buffer.from('greeting').toString('hex') + '05' + Buffer.from('hello').toString('hex'),
+  signable:
+    '0100' + '33'.repeat(32) + 'fed04a026b' + '11'.repeat(32) + '08' + Buffer.from('greeting').toString('hex') + '05' + Buffer.from('hello').toString('hex'),
   envelope: '0100' + '33'.repeat(32) + '07' + '03' + Buffer.from('rec').toString('hex') + '44'.repeat(64)
 }
 
@@ -43,7 +57,11 @@ test('a removal has no value and a value is never a removal', () => {
 })
 
 test('an unknown kv version is refused with BAD_MESSAGE', () => {
-  for (const [enc, value, what] of [[kvRecord, record, 'kv record'], [kvSignable, signable, 'kv signable'], [kvEnvelope, envelope, 'kv envelope']] as const) {
+  for (const [enc, value, what] of [
+    [kvRecord, record, 'kv record'],
+    [kvSignable, signable, 'kv signable'],
+    [kvEnvelope, envelope, 'kv envelope']
+  ] as const) {
     const buf = encode(enc as any, value)
     buf[0] = 2
     assert.throws(() => decodeExact(enc as any, buf, what), { code: 'BAD_MESSAGE', message: new RegExp(`${what} version 2 is not supported`) })
@@ -53,7 +71,9 @@ test('an unknown kv version is refused with BAD_MESSAGE', () => {
 test('truncated and trailing kv bytes are refused, never a crash', () => {
   for (const buf of [encode(kvRecord, record), encode(kvEnvelope, envelope)]) {
     for (let n = 0; n < buf.byteLength; n++) assert.throws(() => decodeExact(kvRecord, buf.subarray(0, n), 'kv'), { code: 'BAD_MESSAGE' })
-    assert.throws(() => decodeExact(kvEnvelope, Buffer.concat([encode(kvEnvelope, envelope), Buffer.from([0])]), 'kv envelope'), { message: /1 trailing bytes/ })
+    assert.throws(() => decodeExact(kvEnvelope, Buffer.concat([encode(kvEnvelope, envelope), Buffer.from([0])]), 'kv envelope'), {
+      message: /1 trailing bytes/
+    })
   }
 })
 

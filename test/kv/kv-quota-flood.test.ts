@@ -134,7 +134,9 @@ test('over the wire: fresh owners flooding a small testnet fill each node only t
     }
   }
   const used = nodes.map((n) => pluginOf(n).store.usedBytes)
-  console.log(`# figure kv quota flood over the wire: ${JSON.stringify({ nodes: nodes.length, quotaBytes, owners, puts, refusals, usedPerNode: used, seconds: (Date.now() - t0) / 1000 })}`)
+  console.log(
+    `# figure kv quota flood over the wire: ${JSON.stringify({ nodes: nodes.length, quotaBytes, owners, puts, refusals, usedPerNode: used, seconds: (Date.now() - t0) / 1000 })}`
+  )
   for (const u of used) assert.ok(u <= quotaBytes, `a node holds ${u} of its ${quotaBytes}`)
   assert.ok(refusedEverywhere > 0, 'the flood filled the nodes')
   for (const r of honest) {

@@ -75,7 +75,10 @@ test('bad key names and values are refused naming the field and what was expecte
   assert.throws(() => checkKeyName('k'.repeat(65)), { code: 'KV_TOO_LARGE', message: 'KV_TOO_LARGE: key: expected at most 64 bytes, got 65' })
   assert.throws(() => checkKeyName('a\nb'), { code: 'USAGE', message: /key: expected text without control characters/ })
   assert.throws(() => checkKeyName('ab'.repeat(32)), { code: 'USAGE', message: /reads as an address/ })
-  assert.throws(() => signRecord(owner, 'k', 1, Buffer.alloc(1001)), { code: 'KV_TOO_LARGE', message: 'KV_TOO_LARGE: value: expected at most 1000 bytes, got 1001' })
+  assert.throws(() => signRecord(owner, 'k', 1, Buffer.alloc(1001)), {
+    code: 'KV_TOO_LARGE',
+    message: 'KV_TOO_LARGE: value: expected at most 1000 bytes, got 1001'
+  })
   assert.throws(() => signRecord(owner, 'k', -1, Buffer.alloc(1)), { code: 'USAGE', message: /seq: expected a non-negative integer, got -1/ })
   assert.equal(checkKeyName('profile/avatar ✓'), 'profile/avatar ✓')
 })

@@ -17,8 +17,17 @@ test('the logger writes one JSON object a line to its file and readable lines to
   const log = createLogger({ file, fileLevel: 'debug', terminal: term, terminalLevel: 'info' }).child({ app: 'echo' })
   log.debug('quiet detail', { n: 1 })
   log.warn('something odd', { key: Buffer.from([0xab, 0xcd]) })
-  const lines = (await readFile(file, 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
-  assert.deepEqual(lines.map((l) => [l.level, l.msg, l.app]), [['debug', 'quiet detail', 'echo'], ['warn', 'something odd', 'echo']])
+  const lines = (await readFile(file, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+  assert.deepEqual(
+    lines.map((l) => [l.level, l.msg, l.app]),
+    [
+      ['debug', 'quiet detail', 'echo'],
+      ['warn', 'something odd', 'echo']
+    ]
+  )
   assert.equal(lines[1].key, 'abcd')
   assert.ok(!Number.isNaN(Date.parse(lines[0].time)))
   assert.doesNotMatch(seen, /quiet detail/)

@@ -39,9 +39,22 @@ test('a port out of range is refused', () => {
 })
 
 test('duplicate service names and ports are refused', () => {
-  const dupName = complete({ services: [{ name: 'a', port: 1, protocol: 'stream' }, { name: 'a', port: 2, protocol: 'stream' }] })
-  assert.throws(() => validateManifest(dupName), { code: 'MANIFEST_INVALID', message: /\/services\/1\/name: duplicate service name "a" \(also \/services\/0\)/ })
-  const dupPort = complete({ services: [{ name: 'a', port: 1, protocol: 'stream' }, { name: 'b', port: 1, protocol: 'stream' }] })
+  const dupName = complete({
+    services: [
+      { name: 'a', port: 1, protocol: 'stream' },
+      { name: 'a', port: 2, protocol: 'stream' }
+    ]
+  })
+  assert.throws(() => validateManifest(dupName), {
+    code: 'MANIFEST_INVALID',
+    message: /\/services\/1\/name: duplicate service name "a" \(also \/services\/0\)/
+  })
+  const dupPort = complete({
+    services: [
+      { name: 'a', port: 1, protocol: 'stream' },
+      { name: 'b', port: 1, protocol: 'stream' }
+    ]
+  })
   assert.throws(() => validateManifest(dupPort), { code: 'MANIFEST_INVALID', message: /\/services\/1\/port: duplicate port 1/ })
 })
 
@@ -50,15 +63,22 @@ test('a malformed key, hash, expiry or dial target says what form was expected',
   assert.throws(() => validateManifest(complete({ expires: 'tomorrow' })), { message: /\/expires: expected an ISO 8601 date-time/ })
   const m = complete()
   m.permissions.dial = ['anything']
-  assert.throws(() => validateManifest(m), { message: /\/permissions\/dial\/0: expected self\/<service name> or a service hash, optionally as anonymous\/<service hash>, or hidden\/<hidden key>, got "anything"/ })
+  assert.throws(() => validateManifest(m), {
+    message:
+      /\/permissions\/dial\/0: expected self\/<service name> or a service hash, optionally as anonymous\/<service hash>, or hidden\/<hidden key>, got "anything"/
+  })
 })
 
 test('a wrong schema identifier is refused', () => {
-  assert.throws(() => validateManifest(complete({ schema: 'hypernet/manifest@2' })), { message: /\/schema: expected "hypernet\/manifest@1", got "hypernet\/manifest@2"/ })
+  assert.throws(() => validateManifest(complete({ schema: 'hypernet/manifest@2' })), {
+    message: /\/schema: expected "hypernet\/manifest@1", got "hypernet\/manifest@2"/
+  })
 })
 
 test('limits may ask for quotas, positive integers only', () => {
-  const ok = validateManifest(complete({ limits: { memoryMiB: 1, connections: 200, dialsInFlight: 16, dialsPerSecond: 20, bytesInPerSecond: 1 << 26, bytesOutPerSecond: 1 << 26 } }))
+  const ok = validateManifest(
+    complete({ limits: { memoryMiB: 1, connections: 200, dialsInFlight: 16, dialsPerSecond: 20, bytesInPerSecond: 1 << 26, bytesOutPerSecond: 1 << 26 } })
+  )
   assert.equal(ok.limits.connections, 200)
   assert.throws(() => validateManifest(complete({ limits: { connections: 0 } })), { code: 'MANIFEST_INVALID' })
   assert.throws(() => validateManifest(complete({ limits: { dialsPerSecond: 1.5 } })), { code: 'MANIFEST_INVALID' })

@@ -127,7 +127,7 @@ test('when the connection between two hosts fails, both see the stream fail, and
   const failed = new Promise<Error>((resolve) => first.once('error', resolve))
   const conns = (a.mesh as unknown as { swarm: { connections: Set<{ destroy(e: Error): void }> } }).swarm.connections
   for (const conn of conns) conn.destroy(new Error('cut'))
-  assert.equal((await failed as { code?: string }).code, 'CONNECTION_FAILED')
+  assert.equal(((await failed) as { code?: string }).code, 'CONNECTION_FAILED')
   await until(() => live(a).length === 1 && live(b).length === 1 && live(a)[0] !== first, 'a new stream each side', 45_000)
   live(a)[0].write(Buffer.from('again'))
   await until(() => b.got.some((g) => g.endsWith(':again')), 'bytes on the new stream')

@@ -29,7 +29,10 @@ interface Agent {
 
 /** Start an agent inside `ns`, stopped by `defer` whatever happens, and wait for its ready line. */
 async function agent(ns: string, args: string[], defer: (fn: () => unknown) => void): Promise<Agent> {
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/nat/agent.ts', ...args], { cwd: REPO, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, '--import', 'tsx', 'test/nat/agent.ts', ...args], {
+    cwd: REPO,
+    stdio: ['pipe', 'pipe', 'pipe']
+  })
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
     const exited = new Promise((resolve) => child.once('exit', resolve))
@@ -124,7 +127,23 @@ test('hosts behind NATs connect directly when a hole can be punched, and through
 
   await t.test('netcheck tells each network apart: open, a consistent NAT, a randomizing NAT', async () => {
     const check = async (ns: string) => {
-      const { stdout } = await execFileP('ip', ['netns', 'exec', ns, process.execPath, 'bin/hypernet-host.js', 'netcheck', '--bootstrap', bs, '--json', '--home', `/tmp/${STEM}-netcheck-${process.pid}`], { cwd: REPO, timeout: 60_000 })
+      const { stdout } = await execFileP(
+        'ip',
+        [
+          'netns',
+          'exec',
+          ns,
+          process.execPath,
+          'bin/hypernet-host.js',
+          'netcheck',
+          '--bootstrap',
+          bs,
+          '--json',
+          '--home',
+          `/tmp/${STEM}-netcheck-${process.pid}`
+        ],
+        { cwd: REPO, timeout: 60_000 }
+      )
       return JSON.parse(stdout)
     }
     const [o, c, r] = await Promise.all([check(openNs.ns), check(cone1.host), check(rand1.host)])

@@ -183,5 +183,7 @@ function isAlive(pid: number): boolean {
 
 function firstLine(err: unknown): string {
   const e = err as { stderr?: string; message?: string }
-  return String(e.stderr || e.message || err).trim().split('\n')[0]
+  return String(e.stderr || e.message || err)
+    .trim()
+    .split('\n')[0]
 }

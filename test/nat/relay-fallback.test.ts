@@ -40,14 +40,21 @@ test('a connection whose hole cannot be punched is retried once through a relay'
   const relay = Buffer.alloc(32, 7)
   const s = await connectWithRelay(dht, Buffer.alloc(32, 1), { relays: directory([relay]), timeoutMs: 2000 })
   assert.ok(s)
-  assert.deepEqual(calls.map((c) => c.relayThrough), [null, relay], 'first without a relay, then through it')
+  assert.deepEqual(
+    calls.map((c) => c.relayThrough),
+    [null, relay],
+    'first without a relay, then through it'
+  )
 })
 
 test('a host whose own NAT randomizes names a relay at once', async () => {
   const { dht, calls } = fakeDht(true)
   const relay = Buffer.alloc(32, 8)
   await connectWithRelay(dht, Buffer.alloc(32, 1), { relays: directory([relay]), timeoutMs: 2000 })
-  assert.deepEqual(calls.map((c) => c.relayThrough), [relay])
+  assert.deepEqual(
+    calls.map((c) => c.relayThrough),
+    [relay]
+  )
 })
 
 test('with no relay known, the failure says that a relay is what is missing', async () => {
@@ -57,7 +64,10 @@ test('with no relay known, the failure says that a relay is what is missing', as
     message: /hole punching is impossible between these two networks and no relay is known/
   })
   // without a directory at all, the plain error stands
-  await assert.rejects(connectWithRelay(dht, Buffer.alloc(32, 1), { relays: null, timeoutMs: 2000 }), { code: 'CONNECTION_FAILED', message: /HOLEPUNCH_ABORTED/ })
+  await assert.rejects(connectWithRelay(dht, Buffer.alloc(32, 1), { relays: null, timeoutMs: 2000 }), {
+    code: 'CONNECTION_FAILED',
+    message: /HOLEPUNCH_ABORTED/
+  })
 })
 
 test('only punch failures count as reasons to relay', () => {
@@ -71,7 +81,9 @@ test('relay options are checked and name the field at fault', () => {
   assert.equal(parseByteRate('512K', '--relay-max-bandwidth'), 512 * 1024)
   assert.equal(parseByteRate('2048', '--relay-max-bandwidth'), 2048)
   assert.throws(() => parseByteRate('fast', '--relay-max-bandwidth'), { code: 'USAGE', message: /^USAGE: --relay-max-bandwidth: expected bytes per second/ })
-  assert.deepEqual(relayInit({ relay: true, relayMaxConnections: 3, relayMaxBandwidth: '1M' }), { relay: { port: undefined, limits: { maxConnections: 3, maxBytesPerSecond: 1048576 } } })
+  assert.deepEqual(relayInit({ relay: true, relayMaxConnections: 3, relayMaxBandwidth: '1M' }), {
+    relay: { port: undefined, limits: { maxConnections: 3, maxBytesPerSecond: 1048576 } }
+  })
   assert.throws(() => relayInit({ relayMaxConnections: 3 }), { code: 'USAGE', message: /these need --relay/ })
   assert.throws(() => relayInit({ relay: true, relayMaxConnections: 0 }), { code: 'USAGE', message: /--relay-max-connections/ })
   assert.throws(() => relayInit({ useRelay: ['nope'] }), { code: 'BAD_KEY', message: /--use-relay/ })

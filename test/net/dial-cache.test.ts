@@ -10,10 +10,13 @@ test('dials of one hash share the lookup in flight and reuse its peers briefly',
   let now = 0
   let release!: (p: LookupPeer[]) => void
   let lookups = 0
-  const cache = new DialCache(() => {
-    lookups++
-    return new Promise((resolve) => (release = resolve))
-  }, { peersTtlMs: 1000, now: () => now })
+  const cache = new DialCache(
+    () => {
+      lookups++
+      return new Promise((resolve) => (release = resolve))
+    },
+    { peersTtlMs: 1000, now: () => now }
+  )
   const hash = Buffer.alloc(32, 1)
   const waiting = Array.from({ length: 50 }, () => cache.peers(hash))
   const giveUp = new AbortController()
@@ -41,7 +44,10 @@ test('a target that keeps failing fails at once until its backoff, which doubles
   const cache = new DialCache(async () => [], { initialBackoffMs: 100, maxBackoffMs: 250, now: () => now })
   cache.check('t')
   cache.failed('t', HypernetError.NOT_FOUND('no verified peer vends t'))
-  assert.throws(() => cache.check('t'), (err: HypernetError) => err.code === 'NOT_FOUND' && /1 failures in a row: not tried again for 100 ms/.test(err.message))
+  assert.throws(
+    () => cache.check('t'),
+    (err: HypernetError) => err.code === 'NOT_FOUND' && /1 failures in a row: not tried again for 100 ms/.test(err.message)
+  )
   now = 100
   cache.check('t')
   cache.failed('t', HypernetError.NOT_FOUND('no verified peer vends t'))

@@ -37,7 +37,10 @@ interface Daemon {
 
 /** Run the CLI inside `ns` until it prints a line matching `ready`; stopped (SIGTERM) by `defer`. */
 async function daemon(ns: string, home: string, args: string[], ready: RegExp, defer: (fn: () => unknown) => void): Promise<Daemon> {
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, '--home', home, ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, BIN, '--home', home, ...args], {
+    cwd: REPO,
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
   const lines: string[] = []
   let stderr = ''
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
@@ -118,7 +121,10 @@ test('run a fleet: a bootstrap node and two hosts on one bridge, configured by c
 
   // 1. the bootstrap node, in its own machine
   const bootNode = await daemon(boot.ns, homes.boot, ['bootstrap', '--host', boot.ip], /^Stop with/, defer)
-  assert.ok(bootNode.lines.some((l) => l.includes(`config set bootstrap ${boot.ip}:49737`)), bootNode.lines.join('\n'))
+  assert.ok(
+    bootNode.lines.some((l) => l.includes(`config set bootstrap ${boot.ip}:49737`)),
+    bootNode.lines.join('\n')
+  )
 
   // 2. every host: name the network once, trust one publisher, start
   const app = await echoApp(tmp.dir)
@@ -136,7 +142,11 @@ test('run a fleet: a bootstrap node and two hosts on one bridge, configured by c
   assert.equal(inst.code, 0, inst.stderr)
   const codeHash: string = JSON.parse(inst.stdout).app.codeHash
   assert.match(codeHash, /^[0-9a-f]{64}$/)
-  const runningA = await statusUntil(homes.a, (st) => st.services.length > 0 && st.apps.some((x: any) => x.name === 'echo' && x.state !== 'invalid'), 'echo on host a')
+  const runningA = await statusUntil(
+    homes.a,
+    (st) => st.services.length > 0 && st.apps.some((x: any) => x.name === 'echo' && x.state !== 'invalid'),
+    'echo on host a'
+  )
   const serviceHash: string = runningA.services[0].hash
   const byHash = await inside(b.ns, homes.b, ['install', codeHash, '--yes', '--timeout', '20'])
   assert.equal(byHash.code, 0, byHash.stderr + byHash.stdout)
@@ -146,7 +156,11 @@ test('run a fleet: a bootstrap node and two hosts on one bridge, configured by c
   // 4. lookups and connects across machines, no --bootstrap anywhere
   const look = await inside(b.ns, homes.b, ['lookup', serviceHash, '--json', '--limit', '2', '--timeout', '20'])
   assert.equal(look.code, 0, look.stderr)
-  const peers = look.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).hostKey)
+  const peers = look.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l).hostKey)
   assert.ok(peers.includes(stA.host.key), `host a found from b: ${look.stdout}`)
   const client = join(tmp.dir, 'client')
   assert.equal((await cli(client, ['config', 'set', 'bootstrap', `${boot.ip}:49737`])).code, 0)
@@ -192,8 +206,14 @@ test('two hosts on an isolated link with no bootstrap node find each other by mu
   await daemon(b.ns, homes.b, ['start'], /^Stop with/, defer)
   const stA = await statusUntil(homes.a, (st) => st.network.lan?.peers.length > 0, 'a LAN peer on a')
   const stB = await statusUntil(homes.b, (st) => st.network.lan?.peers.length > 0, 'a LAN peer on b')
-  assert.deepEqual(stA.network.lan.peers.map((p: any) => p.key), [stB.host.key])
-  assert.deepEqual(stB.network.lan.peers.map((p: any) => p.key), [stA.host.key])
+  assert.deepEqual(
+    stA.network.lan.peers.map((p: any) => p.key),
+    [stB.host.key]
+  )
+  assert.deepEqual(
+    stB.network.lan.peers.map((p: any) => p.key),
+    [stA.host.key]
+  )
   assert.equal(stA.network.lan.address, a.ip)
   assert.deepEqual(stA.network.bootstrap, [], 'no bootstrap was configured')
 

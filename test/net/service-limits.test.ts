@@ -16,7 +16,11 @@ import { teardown } from '../helpers/teardown.ts'
 
 type Defer = (fn: () => unknown) => void
 
-async function echoHost(defer: Defer, testnet: Awaited<ReturnType<typeof startTestnet>>, policy: Record<string, number>): Promise<{ h: TestHost; key: Buffer; hash: string }> {
+async function echoHost(
+  defer: Defer,
+  testnet: Awaited<ReturnType<typeof startTestnet>>,
+  policy: Record<string, number>
+): Promise<{ h: TestHost; key: Buffer; hash: string }> {
   const tmp = await tempDir('hn-limits-')
   defer(tmp.cleanup)
   await installExamples(tmp.dir, ['echo'])
@@ -59,37 +63,41 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   assert.ok(cond(), what)
 }
 
-test('one address filling a service with throwaway keys cannot lock other addresses out: its idlest connections are evicted', { timeout: 90_000 }, async (t) => {
-  const defer = teardown(t)
-  const testnet = await startTestnet(10)
-  defer(() => testnet.destroy())
-  const { h, key, hash } = await echoHost(defer, testnet, { maxPerService: 12, idleMs: 0 })
-  const attacker = client(defer, testnet, '127.0.0.2')
-  const held: SecretStream[] = []
-  for (let i = 0; i < 12; i++) {
-    const c = await connect(attacker, key)
-    assert.equal(c.result, 'open')
-    held.push(c.s)
-    defer(() => c.s.destroy())
-  }
-  await until(() => h.host.listener!.connections()[hash] === 12, 'the service is full')
+test(
+  'one address filling a service with throwaway keys cannot lock other addresses out: its idlest connections are evicted',
+  { timeout: 90_000 },
+  async (t) => {
+    const defer = teardown(t)
+    const testnet = await startTestnet(10)
+    defer(() => testnet.destroy())
+    const { h, key, hash } = await echoHost(defer, testnet, { maxPerService: 12, idleMs: 0 })
+    const attacker = client(defer, testnet, '127.0.0.2')
+    const held: SecretStream[] = []
+    for (let i = 0; i < 12; i++) {
+      const c = await connect(attacker, key)
+      assert.equal(c.result, 'open')
+      held.push(c.s)
+      defer(() => c.s.destroy())
+    }
+    await until(() => h.host.listener!.connections()[hash] === 12, 'the service is full')
 
-  const legit = client(defer, testnet, '127.0.0.3')
-  for (let i = 0; i < 5; i++) {
-    const c = await connect(legit, key)
-    defer(() => c.s.destroy())
-    assert.equal(c.result, 'open', `legitimate client ${i} got in`)
-    assert.ok(await echoes(c.s, `hello ${i}`), `legitimate client ${i} is served`)
-  }
-  assert.equal(h.host.listener!.refused.evicted, 5)
-  assert.equal(held.filter((s) => s.destroyed).length, 5, 'the attacker lost five connections')
-  assert.equal(h.host.listener!.connections()[hash], 12, 'never more than the cap')
+    const legit = client(defer, testnet, '127.0.0.3')
+    for (let i = 0; i < 5; i++) {
+      const c = await connect(legit, key)
+      defer(() => c.s.destroy())
+      assert.equal(c.result, 'open', `legitimate client ${i} got in`)
+      assert.ok(await echoes(c.s, `hello ${i}`), `legitimate client ${i} is served`)
+    }
+    assert.equal(h.host.listener!.refused.evicted, 5)
+    assert.equal(held.filter((s) => s.destroyed).length, 5, 'the attacker lost five connections')
+    assert.equal(h.host.listener!.connections()[hash], 12, 'never more than the cap')
 
-  // the same address as the heaviest gets nobody evicted for it: it is turned away at once
-  const again = await connect(attacker, key)
-  assert.equal(again.result, 'closed')
-  assert.equal(h.host.listener!.refused.perService, 1)
-})
+    // the same address as the heaviest gets nobody evicted for it: it is turned away at once
+    const again = await connect(attacker, key)
+    assert.equal(again.result, 'closed')
+    assert.equal(h.host.listener!.refused.perService, 1)
+  }
+)
 
 test('limits per remote address hold whatever keys a client uses', { timeout: 60_000 }, async (t) => {
   const defer = teardown(t)
@@ -152,5 +160,5 @@ test('a manifest may ask for its own idle timeout; it is signed, shown at consen
   const quiet = await connect(client(defer, testnet, '127.0.0.2'), key)
   defer(() => quiet.s.destroy())
   assert.equal(quiet.result, 'open')
-  await until(() => quiet.s.destroyed, 'closed after the app\'s own idle timeout')
+  await until(() => quiet.s.destroyed, "closed after the app's own idle timeout")
 })

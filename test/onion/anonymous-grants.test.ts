@@ -37,7 +37,10 @@ test('an anonymous/ grant allows only anonymous dials to that hash, a plain gran
 
 test('the manifest schema accepts anonymous/<service hash> in permissions.dial, and audit words it', () => {
   assert.doesNotThrow(() => validateDraft(draftFor('x', { permissions: { dial: [`anonymous/${hidden}`] } })))
-  assert.throws(() => validateDraft(draftFor('x', { permissions: { dial: ['anonymous/self/x'] } })), { code: 'MANIFEST_INVALID', message: /anonymous\/<service hash>/ })
+  assert.throws(() => validateDraft(draftFor('x', { permissions: { dial: ['anonymous/self/x'] } })), {
+    code: 'MANIFEST_INVALID',
+    message: /anonymous\/<service hash>/
+  })
   const lines = describePermissions({ ...manifestFor('x', wasm), permissions: { dial: [`anonymous/${hidden}`] } } as unknown as Manifest)
   const dial = lines.find((l) => l.kind === 'dial')!
   assert.match(dial.words, /anonymously, through onion relays/)

@@ -52,17 +52,38 @@ test('a cell encodes to exactly ONION_CELL_BYTES with the pinned header, and rou
 
 test('a cell of another version, an unknown type or a wrong size is refused with BAD_MESSAGE', () => {
   const buf = encode(onionCell, { type: CELL.CREATE, body: Buffer.alloc(ONION_BODY_BYTES) })
-  assert.throws(() => decodeExact(onionCell, Buffer.concat([Buffer.from([2]), buf.subarray(1)]), 'cell'), { code: 'BAD_MESSAGE', message: /version 2 is not supported/ })
-  assert.throws(() => decodeExact(onionCell, Buffer.concat([buf.subarray(0, 1), Buffer.from([9]), buf.subarray(2)]), 'cell'), { code: 'BAD_MESSAGE', message: /type 9 is unknown/ })
+  assert.throws(() => decodeExact(onionCell, Buffer.concat([Buffer.from([2]), buf.subarray(1)]), 'cell'), {
+    code: 'BAD_MESSAGE',
+    message: /version 2 is not supported/
+  })
+  assert.throws(() => decodeExact(onionCell, Buffer.concat([buf.subarray(0, 1), Buffer.from([9]), buf.subarray(2)]), 'cell'), {
+    code: 'BAD_MESSAGE',
+    message: /type 9 is unknown/
+  })
   assert.throws(() => decodeExact(onionCell, buf.subarray(0, 1000), 'cell'), { code: 'BAD_MESSAGE', message: /expected 1024 bytes/ })
   assert.throws(() => decodeExact(onionCell, Buffer.concat([buf, Buffer.from([0])]), 'cell'), { code: 'BAD_MESSAGE' })
 })
 
 test('handshake, extend, begin and reason structs encode to the pinned bytes and round-trip', () => {
   const cases: Array<[string, Buffer, unknown, (b: Buffer) => unknown]> = [
-    [GOLDEN.handshake, encode(onionHandshake, { ephemeral: k(0x11), auth: k(0x22) }), { ephemeral: k(0x11), auth: k(0x22) }, (b) => decodeExact(onionHandshake, b, 'h')],
-    [GOLDEN.handshakeNoAuth, encode(onionHandshake, { ephemeral: k(0x11), auth: null }), { ephemeral: k(0x11), auth: null }, (b) => decodeExact(onionHandshake, b, 'h')],
-    [GOLDEN.extend, encode(onionExtend, { relayKey: k(0x33), ephemeral: k(0x44) }), { relayKey: k(0x33), ephemeral: k(0x44) }, (b) => decodeExact(onionExtend, b, 'e')],
+    [
+      GOLDEN.handshake,
+      encode(onionHandshake, { ephemeral: k(0x11), auth: k(0x22) }),
+      { ephemeral: k(0x11), auth: k(0x22) },
+      (b) => decodeExact(onionHandshake, b, 'h')
+    ],
+    [
+      GOLDEN.handshakeNoAuth,
+      encode(onionHandshake, { ephemeral: k(0x11), auth: null }),
+      { ephemeral: k(0x11), auth: null },
+      (b) => decodeExact(onionHandshake, b, 'h')
+    ],
+    [
+      GOLDEN.extend,
+      encode(onionExtend, { relayKey: k(0x33), ephemeral: k(0x44) }),
+      { relayKey: k(0x33), ephemeral: k(0x44) },
+      (b) => decodeExact(onionExtend, b, 'e')
+    ],
     [GOLDEN.begin, encode(onionBegin, { serviceKey: k(0x55) }), { serviceKey: k(0x55) }, (b) => decodeExact(onionBegin, b, 'b')],
     [GOLDEN.reason, encode(onionReason, { reason: 3 }), { reason: 3 }, (b) => decodeExact(onionReason, b, 'r')]
   ]

@@ -52,10 +52,14 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
   defer(() => client.close())
 
   await t.test('a verified lookup of the relay service hash finds every relay host', async () => {
-    const found = await until(async () => {
-      const r = await findOnionRelays(dht, { timeoutMs: 3000 })
-      return r.length === RELAYS ? r : null
-    }, 'all relays advertised', 20_000)
+    const found = await until(
+      async () => {
+        const r = await findOnionRelays(dht, { timeoutMs: 3000 })
+        return r.length === RELAYS ? r : null
+      },
+      'all relays advertised',
+      20_000
+    )
     assert.deepEqual(new Set(found.map((r) => r.hostKey)), hostKeys)
     assert.deepEqual(new Set(found.map((r) => r.relayKey)), new Set(views.keys()))
     assert.equal(echoHost.host.status().onionRelay, undefined, 'a host without --onion-relay is no relay')
@@ -80,7 +84,10 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
     assert.equal(peersSeen.length, 1)
     assert.ok(!known().includes(peersSeen[0].key), 'neither the client, a relay host nor a relay key')
     const exit = circuitOf(views, stream.path[2].relayKey)
-    assert.deepEqual(exit.map((o) => o.kind), ['prev', 'destination'])
+    assert.deepEqual(
+      exit.map((o) => o.kind),
+      ['prev', 'destination']
+    )
     assert.equal(exit[1].key, echo.key)
   })
 
@@ -88,8 +95,14 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
     const [r1, r2, r3] = stream.path.map((r) => circuitOf(views, r.relayKey))
     const clientAddress = r1[0].address
     assert.ok(clientAddress, 'the first relay sees where the client connects from')
-    assert.deepEqual(r1.map((o) => o.kind), ['prev', 'next'])
-    assert.deepEqual(r2.map((o) => o.kind), ['prev', 'next'])
+    assert.deepEqual(
+      r1.map((o) => o.kind),
+      ['prev', 'next']
+    )
+    assert.deepEqual(
+      r2.map((o) => o.kind),
+      ['prev', 'next']
+    )
     assert.equal(r1[1].key, stream.path[1].relayKey, 'relay 1 knows relay 2 only')
     assert.equal(r2[1].key, stream.path[2].relayKey, 'relay 2 knows relay 3 only')
     for (const [i, view] of [r1, r2, r3].entries()) {
@@ -107,7 +120,9 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
   await t.test('hypernet-host connect --anonymous joins the echo service to stdin/stdout', async () => {
     const home = await mkdtemp(join(tmpdir(), 'hn-cli-'))
     defer(() => removeHome(home))
-    const r = await cli(home, ['connect', '--anonymous', echo.hash, '--bootstrap', `127.0.0.1:${testnet.bootstrap[0].port}`, '--timeout', '10'], { answer: 'ping through onions' })
+    const r = await cli(home, ['connect', '--anonymous', echo.hash, '--bootstrap', `127.0.0.1:${testnet.bootstrap[0].port}`, '--timeout', '10'], {
+      answer: 'ping through onions'
+    })
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, 'ping through onions\n')
     assert.match(r.stderr, new RegExp(`connected anonymously to service key ${echo.key} via relays`))

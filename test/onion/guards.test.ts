@@ -33,7 +33,10 @@ test('every path starts at the primary guard; two are chosen once and reported',
   assert.equal(c.guardKeys().length, 2)
   assert.deepEqual([...firsts], [c.guardKeys()[0]], 'the first guard is primary; the second stands in')
   assert.equal(reported.length, 1, 'the set was reported once, when chosen')
-  assert.deepEqual(reported[0].map((g) => g.relay), c.guardKeys())
+  assert.deepEqual(
+    reported[0].map((g) => g.relay),
+    c.guardKeys()
+  )
 })
 
 test('saved guards are used first; a guard missing from three lookups in a row, or too old, is replaced', () => {
@@ -57,7 +60,12 @@ test('saved guards are used first; a guard missing from three lookups in a row, 
   assert.equal(c.guardKeys().length, 2)
   assert.equal(reported.length, 1)
 
-  const old = clientWith(RELAYS, { savedGuards: [{ ...saved[0], since: now - 1000 }, { ...saved[1], since: now - 100 * 86_400_000 }] })
+  const old = clientWith(RELAYS, {
+    savedGuards: [
+      { ...saved[0], since: now - 1000 },
+      { ...saved[1], since: now - 100 * 86_400_000 }
+    ]
+  })
   old.path()
   assert.ok(old.c.guardKeys().includes(RELAYS[0].relayKey))
   assert.ok(!old.c.guardKeys().includes(RELAYS[1].relayKey), 'an aged-out guard is replaced')

@@ -36,20 +36,59 @@ const GOLDEN = {
 
 test('hidden-service commands keep their wire numbers (append-only)', () => {
   assert.deepEqual(
-    [RELAY_CMD.ESTABLISH_INTRO, RELAY_CMD.INTRO_ESTABLISHED, RELAY_CMD.ESTABLISH_RENDEZVOUS, RELAY_CMD.RENDEZVOUS_ESTABLISHED, RELAY_CMD.INTRODUCE1, RELAY_CMD.INTRODUCE2, RELAY_CMD.INTRODUCE_ACK, RELAY_CMD.RENDEZVOUS1, RELAY_CMD.RENDEZVOUS2, RELAY_CMD.PUBLISH, RELAY_CMD.PUBLISHED, RELAY_CMD.FETCH, RELAY_CMD.FETCHED],
+    [
+      RELAY_CMD.ESTABLISH_INTRO,
+      RELAY_CMD.INTRO_ESTABLISHED,
+      RELAY_CMD.ESTABLISH_RENDEZVOUS,
+      RELAY_CMD.RENDEZVOUS_ESTABLISHED,
+      RELAY_CMD.INTRODUCE1,
+      RELAY_CMD.INTRODUCE2,
+      RELAY_CMD.INTRODUCE_ACK,
+      RELAY_CMD.RENDEZVOUS1,
+      RELAY_CMD.RENDEZVOUS2,
+      RELAY_CMD.PUBLISH,
+      RELAY_CMD.PUBLISHED,
+      RELAY_CMD.FETCH,
+      RELAY_CMD.FETCHED
+    ],
     [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20]
   )
 })
 
 test('hidden-service structs encode to the pinned bytes, consume them all, and round-trip', () => {
   const cases: Array<[string, Buffer, Record<string, unknown>, (b: Buffer) => unknown]> = [
-    [GOLDEN.establishIntro, encode(onionEstablishIntro, { serviceKey: k(0x11), signature: Buffer.alloc(64, 0x22) }), { serviceKey: k(0x11), signature: Buffer.alloc(64, 0x22) }, (b) => decodeExact(onionEstablishIntro, b, 'x')],
+    [
+      GOLDEN.establishIntro,
+      encode(onionEstablishIntro, { serviceKey: k(0x11), signature: Buffer.alloc(64, 0x22) }),
+      { serviceKey: k(0x11), signature: Buffer.alloc(64, 0x22) },
+      (b) => decodeExact(onionEstablishIntro, b, 'x')
+    ],
     [GOLDEN.cookie, encode(onionCookie, { cookie: k(0x33) }), { cookie: k(0x33) }, (b) => decodeExact(onionCookie, b, 'x')],
-    [GOLDEN.introduce, encode(onionIntroduce, { serviceKey: k(0x44), sealed: Buffer.from('aabbcc', 'hex') }), { serviceKey: k(0x44), sealed: Buffer.from('aabbcc', 'hex') }, (b) => decodeExact(onionIntroduce, b, 'x')],
-    [GOLDEN.introduction, encode(onionIntroduction, { rendezvousKey: k(0x55), cookie: k(0x66) }), { rendezvousKey: k(0x55), cookie: k(0x66) }, (b) => decodeExact(onionIntroduction, b, 'x')],
+    [
+      GOLDEN.introduce,
+      encode(onionIntroduce, { serviceKey: k(0x44), sealed: Buffer.from('aabbcc', 'hex') }),
+      { serviceKey: k(0x44), sealed: Buffer.from('aabbcc', 'hex') },
+      (b) => decodeExact(onionIntroduce, b, 'x')
+    ],
+    [
+      GOLDEN.introduction,
+      encode(onionIntroduction, { rendezvousKey: k(0x55), cookie: k(0x66) }),
+      { rendezvousKey: k(0x55), cookie: k(0x66) },
+      (b) => decodeExact(onionIntroduction, b, 'x')
+    ],
     [GOLDEN.fetch, encode(onionFetch, { key: k(0x77) }), { key: k(0x77) }, (b) => decodeExact(onionFetch, b, 'x')],
-    [GOLDEN.record, encode(onionRecord, { key: k(0x88), seq: 42, signature: Buffer.alloc(64, 0x99), value: Buffer.from('dead', 'hex') }), { key: k(0x88), seq: 42, signature: Buffer.alloc(64, 0x99), value: Buffer.from('dead', 'hex') }, (b) => decodeExact(onionRecord, b, 'x')],
-    [GOLDEN.descriptor, encode(hiddenDescriptor, { updated: 1000, intros: [k(0xa1), k(0xa2)] }), { updated: 1000, intros: [k(0xa1), k(0xa2)] }, (b) => decodeExact(hiddenDescriptor, b, 'x')]
+    [
+      GOLDEN.record,
+      encode(onionRecord, { key: k(0x88), seq: 42, signature: Buffer.alloc(64, 0x99), value: Buffer.from('dead', 'hex') }),
+      { key: k(0x88), seq: 42, signature: Buffer.alloc(64, 0x99), value: Buffer.from('dead', 'hex') },
+      (b) => decodeExact(onionRecord, b, 'x')
+    ],
+    [
+      GOLDEN.descriptor,
+      encode(hiddenDescriptor, { updated: 1000, intros: [k(0xa1), k(0xa2)] }),
+      { updated: 1000, intros: [k(0xa1), k(0xa2)] },
+      (b) => decodeExact(hiddenDescriptor, b, 'x')
+    ]
   ]
   for (const [golden, buf, value, decode] of cases) {
     assert.equal(hex(buf), golden)
@@ -71,12 +110,18 @@ test('the largest record and sealed introduction still fit one relay message', (
   assert.ok(record.byteLength <= ONION_MAX_DATA, `${record.byteLength} <= ${ONION_MAX_DATA}`)
   const intro = encode(onionIntroduce, { serviceKey: k(1), sealed: Buffer.alloc(ONION_MAX_SEALED) })
   assert.ok(intro.byteLength <= ONION_MAX_DATA)
-  assert.throws(() => decodeExact(onionIntroduce, encode(onionIntroduce, { serviceKey: k(1), sealed: Buffer.alloc(ONION_MAX_SEALED + 1) }), 'x'), { code: 'BAD_MESSAGE', message: /exceeds/ })
+  assert.throws(() => decodeExact(onionIntroduce, encode(onionIntroduce, { serviceKey: k(1), sealed: Buffer.alloc(ONION_MAX_SEALED + 1) }), 'x'), {
+    code: 'BAD_MESSAGE',
+    message: /exceeds/
+  })
 })
 
 test('a descriptor of another version, or with too many intro points, is refused', () => {
   const buf = encode(hiddenDescriptor, { updated: 1, intros: [k(1)] })
-  assert.throws(() => decodeExact(hiddenDescriptor, Buffer.concat([Buffer.from([2]), buf.subarray(1)]), 'd'), { code: 'BAD_MESSAGE', message: /version 2 is not supported/ })
+  assert.throws(() => decodeExact(hiddenDescriptor, Buffer.concat([Buffer.from([2]), buf.subarray(1)]), 'd'), {
+    code: 'BAD_MESSAGE',
+    message: /version 2 is not supported/
+  })
   const many = encode(hiddenDescriptor, { updated: 1, intros: Array.from({ length: 9 }, (_, i) => k(i)) })
   assert.throws(() => decodeExact(hiddenDescriptor, many, 'd'), { code: 'BAD_MESSAGE' })
 })
@@ -86,7 +131,10 @@ test('a signed descriptor verifies under its key, and any change to it does not'
   const record = signDescriptor(kp, [k(0xa1), k(0xa2), k(0xa3)], 77)
   assert.ok(verifyRecord(record))
   const d = openDescriptor(kp.publicKey, record)
-  assert.deepEqual(d.intros.map((x) => Buffer.from(x)), [k(0xa1), k(0xa2), k(0xa3)])
+  assert.deepEqual(
+    d.intros.map((x) => Buffer.from(x)),
+    [k(0xa1), k(0xa2), k(0xa3)]
+  )
   // a relay that swaps in its own intro points, bumps the seq, or answers for another key is caught
   const value = Buffer.from(record.value)
   value[value.length - 1] ^= 1
@@ -120,6 +168,9 @@ test('--hidden takes <app> or <app>/<service>, and names a bad value', () => {
     { app: 'chat', service: 'room.v2' }
   ])
   for (const bad of ['', 'Echo', 'echo/', '/echo', 'echo/a/b', 'e cho']) {
-    assert.throws(() => parseHiddenSpecs([bad]), { code: 'USAGE', message: new RegExp(`--hidden: expected <app> or <app>/<service>, got "${bad.replace('/', '\\/')}"`) })
+    assert.throws(() => parseHiddenSpecs([bad]), {
+      code: 'USAGE',
+      message: new RegExp(`--hidden: expected <app> or <app>/<service>, got "${bad.replace('/', '\\/')}"`)
+    })
   }
 })

@@ -61,10 +61,14 @@ test('hidden services: reachable by key through relays, their host published now
     handle(app, service, stream)
   }
 
-  const st = await until(() => {
-    const h = hidden.host.status().hidden?.[0]
-    return h && h.intros.length === 3 && h.published ? h : null
-  }, 'three intro points and a published descriptor', 30_000)
+  const st = await until(
+    () => {
+      const h = hidden.host.status().hidden?.[0]
+      return h && h.intros.length === 3 && h.published ? h : null
+    },
+    'three intro points and a published descriptor',
+    30_000
+  )
   const key = Buffer.from(st.key, 'hex')
   assert.equal(st.app, 'echo')
   assert.ok(!st.intros.some((k) => k === formatId(hidden.host.onionRelay?.publicKey ?? Buffer.alloc(32))))
@@ -114,7 +118,11 @@ test('hidden services: reachable by key through relays, their host published now
     assert.equal(joined.length, 2)
     for (const o of joined) {
       const circuit = rp.filter((x) => x.circuit === o.circuit)
-      assert.deepEqual(circuit.map((x) => x.kind), ['prev', 'rendezvous'], 'the rendezvous point saw only a previous hop on each side')
+      assert.deepEqual(
+        circuit.map((x) => x.kind),
+        ['prev', 'rendezvous'],
+        'the rendezvous point saw only a previous hop on each side'
+      )
     }
     // only the hidden host's guards ever see its address: every circuit it built starts at one
     const firstHops = new Set(built.filter((b) => b.dht === hidden.host.dht).map((b) => b.first))
@@ -153,7 +161,9 @@ test('hidden services: reachable by key through relays, their host published now
     const relay = (await client.relays())[0]
     const wrong = Buffer.alloc(64)
     await assert.rejects(
-      client.withCircuit(relay, (circuit) => circuit.request(RELAY_CMD.ESTABLISH_INTRO, encode(onionEstablishIntro, { serviceKey: key, signature: wrong }), RELAY_CMD.INTRO_ESTABLISHED, 'refused')),
+      client.withCircuit(relay, (circuit) =>
+        circuit.request(RELAY_CMD.ESTABLISH_INTRO, encode(onionEstablishIntro, { serviceKey: key, signature: wrong }), RELAY_CMD.INTRO_ESTABLISHED, 'refused')
+      ),
       { code: 'CIRCUIT_FAILED' }
     )
   })
@@ -168,7 +178,12 @@ test('hidden services: reachable by key through relays, their host published now
     const before = hidden.host.status().hidden![0].introductions
     const intro = await client.relayInfo(hidden.host.status().hidden![0].intros[0])
     await client.withCircuit(intro, async (c) => {
-      const ack = await c.request(RELAY_CMD.INTRODUCE1, encode(onionIntroduce, { serviceKey: key, sealed: Buffer.alloc(120, 7) }), RELAY_CMD.INTRODUCE_ACK, 'introduce')
+      const ack = await c.request(
+        RELAY_CMD.INTRODUCE1,
+        encode(onionIntroduce, { serviceKey: key, sealed: Buffer.alloc(120, 7) }),
+        RELAY_CMD.INTRODUCE_ACK,
+        'introduce'
+      )
       assert.equal(decodeExact(onionReason, ack.data, 'ack').reason, ONION_REASON.DONE)
       c.close()
     })
@@ -183,18 +198,23 @@ test('hidden services: reachable by key through relays, their host published now
   await t.test('a relay makes at most 8 DHT requests for one circuit, then ends it with LIMIT', async () => {
     await client.withCircuit(undefined, async (c) => {
       for (let i = 0; i < 8; i++) await c.request(RELAY_CMD.FETCH, encode(onionFetch, { key }), RELAY_CMD.FETCHED, 'fetch')
-      await assert.rejects(c.request(RELAY_CMD.FETCH, encode(onionFetch, { key }), RELAY_CMD.FETCHED, 'fetch'), (err: Error & { code?: string; details?: Record<string, unknown> }) => {
-        assert.equal(err.code, 'CIRCUIT_FAILED')
-        assert.equal(err.details?.reason, 'limit')
-        return true
-      })
+      await assert.rejects(
+        c.request(RELAY_CMD.FETCH, encode(onionFetch, { key }), RELAY_CMD.FETCHED, 'fetch'),
+        (err: Error & { code?: string; details?: Record<string, unknown> }) => {
+          assert.equal(err.code, 'CIRCUIT_FAILED')
+          assert.equal(err.details?.reason, 'limit')
+          return true
+        }
+      )
     })
   })
 
   await t.test('hypernet-host connect --hidden joins the hidden echo to stdin/stdout', async () => {
     const cliHome = await mkdtemp(join(tmpdir(), 'hn-cli-'))
     defer(() => removeHome(cliHome))
-    const r = await cli(cliHome, ['connect', '--hidden', st.key, '--bootstrap', `127.0.0.1:${testnet.bootstrap[0].port}`, '--timeout', '15'], { answer: 'ping a hidden service' })
+    const r = await cli(cliHome, ['connect', '--hidden', st.key, '--bootstrap', `127.0.0.1:${testnet.bootstrap[0].port}`, '--timeout', '15'], {
+      answer: 'ping a hidden service'
+    })
     assert.equal(r.code, 0, r.stderr)
     assert.equal(r.stdout, 'ping a hidden service\n')
     assert.match(r.stderr, new RegExp(`connected to hidden service ${st.key} at rendezvous relay`))
@@ -222,10 +242,14 @@ test('hidden services: reachable by key through relays, their host published now
     const before = hidden.host.status().hidden![0]
     const victim = relays.find((r) => formatId(r.host.onionRelay!.publicKey) === before.intros[0])!
     await victim.close()
-    const after = await until(() => {
-      const h = hidden.host.status().hidden![0]
-      return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
-    }, 'a new intro point and a republished descriptor', 30_000)
+    const after = await until(
+      () => {
+        const h = hidden.host.status().hidden![0]
+        return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
+      },
+      'a new intro point and a republished descriptor',
+      30_000
+    )
     assert.ok(!after.intros.includes(before.intros[0]))
     const again = await connectHidden(client, key)
     assert.notEqual(again.intro, before.intros[0])
@@ -238,10 +262,14 @@ test('hidden services: reachable by key through relays, their host published now
     const victim = relays.find((r) => formatId(r.host.onionRelay!.publicKey) === before.intros[0])!
     // a crash: the relay's node goes away without a word (no DESTROY cells)
     await victim.host.dht!.destroy({ force: true })
-    const after = await until(() => {
-      const h = hidden.host.status().hidden![0]
-      return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
-    }, 'a new intro point and a republished descriptor', 30_000)
+    const after = await until(
+      () => {
+        const h = hidden.host.status().hidden![0]
+        return h.intros.length === 3 && !h.intros.includes(before.intros[0]) && h.published !== before.published ? h : null
+      },
+      'a new intro point and a republished descriptor',
+      30_000
+    )
     assert.ok(!after.intros.includes(before.intros[0]))
   })
 
@@ -262,15 +290,22 @@ test('hidden services: reachable by key through relays, their host published now
   await t.test('a restarted hidden host keeps its guards and its hidden key', async () => {
     const guards = hidden.host.onionClient!.guardKeys()
     const saved = JSON.parse(await readFile(join(home, 'onion-guards.json'), 'utf8'))
-    assert.deepEqual(saved.guards.map((g: { relay: string }) => g.relay), guards)
+    assert.deepEqual(
+      saved.guards.map((g: { relay: string }) => g.relay),
+      guards
+    )
     const alive = new Set(relays.filter((r) => !r.host.dht!.destroyed).map((r) => formatId(r.host.onionRelay!.publicKey)))
     await hidden.close()
     const again = await startHost(testnet, home, { hidden: [{ app: 'echo', service: null }] })
     defer(() => again.close())
-    const st2 = await until(() => {
-      const h = again.host.status().hidden?.[0]
-      return h && h.intros.length === 3 && h.published ? h : null
-    }, 'published again', 30_000)
+    const st2 = await until(
+      () => {
+        const h = again.host.status().hidden?.[0]
+        return h && h.intros.length === 3 && h.published ? h : null
+      },
+      'published again',
+      30_000
+    )
     assert.equal(st2.key, st.key, 'the same hidden key')
     for (const g of guards.filter((k) => alive.has(k))) assert.ok(again.host.onionClient!.guardKeys().includes(g), `guard ${g.slice(0, 8)} kept`)
     assert.match((await cli(home, ['status'])).stdout, /guards {4}[0-9a-f]{16}…, [0-9a-f]{16}…/)

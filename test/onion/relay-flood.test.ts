@@ -4,7 +4,19 @@ import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
 import { ONION_REASON } from '../../host/constants.ts'
 import sodium from 'sodium-native'
-import { CELL, ONION_CELL_BYTES, RELAY_CMD, decodeExact, encode, onionCell, onionEstablishIntro, onionIntroduce, onionMessage, onionReason, onionReasonBody } from '../../host/messages.ts'
+import {
+  CELL,
+  ONION_CELL_BYTES,
+  RELAY_CMD,
+  decodeExact,
+  encode,
+  onionCell,
+  onionEstablishIntro,
+  onionIntroduce,
+  onionMessage,
+  onionReason,
+  onionReasonBody
+} from '../../host/messages.ts'
 import { introSignable } from '../../host/onion/hidden-relay.ts'
 import { ClientCircuit } from '../../host/onion/index.ts'
 import type { RelayInfo } from '../../host/onion/index.ts'
@@ -120,7 +132,9 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
     const during = await r.status()
     // a newcomer from another address gets a circuit while the flood goes on
     const t0 = Date.now()
-    const newcomer = await circuit(honest, [r.info]).then((c) => c.begin(destKey.publicKey)).catch((err: Error) => err)
+    const newcomer = await circuit(honest, [r.info])
+      .then((c) => c.begin(destKey.publicKey))
+      .catch((err: Error) => err)
     const newcomerMs = Date.now() - t0
     flooding = false
     await Promise.all(workers)
@@ -134,7 +148,13 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
       otherFailures: Object.fromEntries(errors),
       servedPerSecond: Math.round(counts.served / seconds),
       refusedPerSecond: Math.round(counts.refused / seconds),
-      relay: { accepted: after.status.accepted, refused: after.status.refused, evicted: after.status.evicted, circuitsDuringFlood: during.status.circuits, max: after.status.maxCircuits },
+      relay: {
+        accepted: after.status.accepted,
+        refused: after.status.refused,
+        evicted: after.status.evicted,
+        circuitsDuringFlood: during.status.circuits,
+        max: after.status.maxCircuits
+      },
       relayRssMiB: { before: Math.round(before.rssMiB), duringFlood: Math.round(during.rssMiB), after: Math.round(after.rssMiB) },
       bystanderEchoes: echoes,
       bystanderSlowestEchoMs: slowest,
@@ -160,7 +180,10 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
     const closed = idle.map((s) => new Promise((resolve) => s.once('close', resolve)))
     idle.forEach((s) => s.on('error', () => {}))
     await until(async () => (await r.status()).status.circuits === 8, 'the relay full of idle links')
-    await assert.rejects(circuit(honest, [r.info]), (err: Error & { code?: string; details?: Record<string, unknown> }) => err.code === 'CIRCUIT_FAILED' && err.details?.reason === 'limit')
+    await assert.rejects(
+      circuit(honest, [r.info]),
+      (err: Error & { code?: string; details?: Record<string, unknown> }) => err.code === 'CIRCUIT_FAILED' && err.details?.reason === 'limit'
+    )
     await Promise.race([Promise.all(closed), sleep(5000).then(() => assert.fail('idle links were never dropped'))])
     const c = await circuit(honest, [r.info])
     const s = (await c.begin(destKey.publicKey)) as unknown as SecretStream
@@ -181,15 +204,21 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
       'random bytes': (c) => internals(c).link.stream.write(rand(ONION_CELL_BYTES)),
       'random RELAY body': (c) => internals(c).link.stream.write(encode(onionCell, { type: CELL.RELAY, body: rand(1022) })),
       'a real cell, one bit flipped': (c) => {
-        const cell = encode(onionCell, { type: CELL.RELAY, body: sealOnion(internals(c).hops, encode(onionMessage, { cmd: RELAY_CMD.DATA, data: Buffer.from('x') })) })
+        const cell = encode(onionCell, {
+          type: CELL.RELAY,
+          body: sealOnion(internals(c).hops, encode(onionMessage, { cmd: RELAY_CMD.DATA, data: Buffer.from('x') }))
+        })
         cell[2 + Math.floor(Math.random() * 1022)] ^= 1 << Math.floor(Math.random() * 8)
         internals(c).link.stream.write(cell)
       },
-      'garbage for the second hop under a valid first layer': (c) => internals(c).link.stream.write(encode(onionCell, { type: CELL.RELAY, body: sealOnion(internals(c).hops.slice(0, 1), rand(974)) })),
-      'valid layers, a random relay message': (c) => internals(c).link.stream.write(encode(onionCell, { type: CELL.RELAY, body: sealOnion(internals(c).hops, rand(974)) })),
+      'garbage for the second hop under a valid first layer': (c) =>
+        internals(c).link.stream.write(encode(onionCell, { type: CELL.RELAY, body: sealOnion(internals(c).hops.slice(0, 1), rand(974)) })),
+      'valid layers, a random relay message': (c) =>
+        internals(c).link.stream.write(encode(onionCell, { type: CELL.RELAY, body: sealOnion(internals(c).hops, rand(974)) })),
       'CREATE again': (c) => internals(c).link.stream.write(encode(onionCell, { type: CELL.CREATE, body: rand(1022) })),
       'a garbled DESTROY': (c) => internals(c).link.stream.write(encode(onionCell, { type: CELL.DESTROY, body: rand(1022) })),
-      'an unknown cell type': (c) => internals(c).link.stream.write(encode(onionCell, { type: 200, body: encode(onionReasonBody, { reason: ONION_REASON.DONE }) }))
+      'an unknown cell type': (c) =>
+        internals(c).link.stream.write(encode(onionCell, { type: 200, body: encode(onionReasonBody, { reason: ONION_REASON.DONE }) }))
     }
     const PER_KIND = 12
     const t0 = Date.now()
@@ -203,10 +232,20 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
       assert.ok(r1.alive() && r2.alive(), `${kind}: both relays are up`)
       assert.equal(await echo(bystander, kind), kind, `${kind}: the bystander circuit still carries bytes`)
     }
-    await until(async () => (await r1.status()).status.circuits === 1 && (await r2.status()).status.circuits === 1, 'only the bystander left on both relays', 10_000)
+    await until(
+      async () => (await r1.status()).status.circuits === 1 && (await r2.status()).status.circuits === 1,
+      'only the bystander left on both relays',
+      10_000
+    )
     const s1 = await r1.status()
     const s2 = await r2.status()
-    figure('malformed cells', { injected, kinds: Object.keys(kinds).length, seconds: (Date.now() - t0) / 1000, relayRssMiB: [Math.round(s1.rssMiB), Math.round(s2.rssMiB)], accepted: [s1.status.accepted, s2.status.accepted] })
+    figure('malformed cells', {
+      injected,
+      kinds: Object.keys(kinds).length,
+      seconds: (Date.now() - t0) / 1000,
+      relayRssMiB: [Math.round(s1.rssMiB), Math.round(s2.rssMiB)],
+      accepted: [s1.status.accepted, s2.status.accepted]
+    })
     bystander.destroy()
   })
 
@@ -217,7 +256,12 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
     const service = await circuit(honest, [r.info])
     const signature = Buffer.alloc(64)
     sodium.crypto_sign_detached(signature, introSignable(service.lastBinding, hidden.publicKey), hidden.secretKey)
-    await service.request(RELAY_CMD.ESTABLISH_INTRO, encode(onionEstablishIntro, { serviceKey: hidden.publicKey, signature }), RELAY_CMD.INTRO_ESTABLISHED, 'intro')
+    await service.request(
+      RELAY_CMD.ESTABLISH_INTRO,
+      encode(onionEstablishIntro, { serviceKey: hidden.publicKey, signature }),
+      RELAY_CMD.INTRO_ESTABLISHED,
+      'intro'
+    )
     let introduced = 0
     service.onMessage = (msg) => msg.cmd === RELAY_CMD.INTRODUCE2 && ++introduced > 0
     const introduce1 = encode(onionIntroduce, { serviceKey: hidden.publicKey, sealed: Buffer.alloc(120, 7) })
@@ -253,7 +297,11 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
     )
     await sleep(300)
     const st = await r.status()
-    figure('introduction flood', { oneCircuit, circuitPerIntroduction: { acked, reachedService: introduced, perSecond: Math.round(acked / ((Date.now() - t1) / 1000)) }, relayRssMiB: Math.round(st.rssMiB) })
+    figure('introduction flood', {
+      oneCircuit,
+      circuitPerIntroduction: { acked, reachedService: introduced, perSecond: Math.round(acked / ((Date.now() - t1) / 1000)) },
+      relayRssMiB: Math.round(st.rssMiB)
+    })
     assert.ok(r.alive(), 'the relay is up')
     assert.ok(oneCircuit.reachedService <= 1, `one circuit passed ${oneCircuit.reachedService} introductions on`)
     assert.ok(oneCircuit.floodCircuitClosed, 'the flooding circuit was ended')

@@ -56,14 +56,17 @@ test('a new project builds offline into a module that speaks ABI 1 and echoes', 
   h.open(1, peerKey(1), 'hello')
   h.data(1, 'ping')
   assert.equal(h.take(1).toString(), 'ping')
-  assert.deepEqual(h.logs.map((l) => l.text), ['hello started', 'peer 01010101 connected'])
+  assert.deepEqual(
+    h.logs.map((l) => l.text),
+    ['hello started', 'peer 01010101 connected']
+  )
 })
 
 test('the project builds with the same asc flags as this repository', () => {
   assert.deepEqual([...PROJECT_ASC_FLAGS], ascFlags())
 })
 
-test('the draft manifest is unsigned and declares the app\'s service', async () => {
+test("the draft manifest is unsigned and declares the app's service", async () => {
   const project = path.join(await tempDir(), 'my-app')
   await createProject(project, 'my-app')
   const draft = JSON.parse(await readFile(path.join(project, 'my-app.draft.json'), 'utf8'))

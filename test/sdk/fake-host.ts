@@ -62,7 +62,10 @@ export class FakeHost {
   private readonly waiting = new Set<number>()
   private nextId = 1000
 
-  private constructor(module: WebAssembly.Module, private readonly opts: FakeHostOptions) {
+  private constructor(
+    module: WebAssembly.Module,
+    private readonly opts: FakeHostOptions
+  ) {
     this.window = opts.window ?? 1024 * 1024
     this.store = opts.store ?? new Map()
     const instance = new WebAssembly.Instance(module, { 'extism:host/user': this.imports() })

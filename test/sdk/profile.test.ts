@@ -29,7 +29,7 @@ function frame(type: number, payload: string | Buffer = ''): Buffer {
 
 function frames(bytes: Buffer): Array<{ type: number; payload: string }> {
   const out = []
-  for (let off = 0; off < bytes.length; ) {
+  for (let off = 0; off < bytes.length;) {
     const len = bytes.readUInt16LE(off + 1)
     out.push({ type: bytes[off], payload: bytes.subarray(off + 3, off + 3 + len).toString() })
     off += 3 + len
@@ -79,7 +79,10 @@ test('frames split across chunks or batched into one chunk are all handled', asy
   const bytes = Buffer.concat([frame(SET, 'first'), frame(SET, 'second'), frame(DELETE), frame(SET, 'third')])
   for (const b of bytes) h.data(1, Buffer.from([b]))
   h.data(1, Buffer.concat([frame(DELETE), frame(SET, 'fourth')]))
-  assert.deepEqual(frames(h.take(1)).map((f) => f.type), [SAVED, SAVED, DELETED, SAVED, DELETED, SAVED])
+  assert.deepEqual(
+    frames(h.take(1)).map((f) => f.type),
+    [SAVED, SAVED, DELETED, SAVED, DELETED, SAVED]
+  )
   h.open(2, peerKey(3), 'profile')
   assert.deepEqual(frames(h.take(2)), [{ type: PROFILE, payload: 'fourth' }])
 })

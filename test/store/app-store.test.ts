@@ -34,7 +34,10 @@ test('installs an app content-addressed by code hash, and lists it', async (t) =
   const files = store.filesOf(out.app)
   assert.ok(files.wasm.includes(v.codeHash))
   assert.deepEqual(await readFile(files.wasm), v.wasm)
-  assert.deepEqual((await store.list()).map((a) => a.name), ['echo'])
+  assert.deepEqual(
+    (await store.list()).map((a) => a.name),
+    ['echo']
+  )
   assert.equal((await store.get(v.codeHash)).name, 'echo')
 })
 
@@ -56,7 +59,10 @@ test('a new version of the same app is an upgrade that replaces the old one', as
   const out = await store.install(v2.manifest, v2.wasm)
   assert.equal(out.status, 'upgraded')
   assert.equal(out.previous?.version, '1.0.0')
-  assert.deepEqual((await store.list()).map((a) => a.version), ['1.1.0'])
+  assert.deepEqual(
+    (await store.list()).map((a) => a.version),
+    ['1.1.0']
+  )
   assert.deepEqual(await readdir(join(store.dir, 'apps')), [`${v2.codeHash}-echo`])
 })
 
@@ -77,7 +83,10 @@ test('installs running at once all land, and the index stays whole', async (t) =
   const other = createAppStore({ dir: store.dir })
   const results = await Promise.all(apps.flatMap((v, i) => [store.install(v.manifest, v.wasm), (i % 2 ? other : store).install(v.manifest, v.wasm)]))
   assert.equal(results.filter((r) => r.status === 'installed').length, 6)
-  assert.deepEqual((await store.list()).map((a) => a.name), ['a', 'b', 'c', 'd', 'e', 'f'])
+  assert.deepEqual(
+    (await store.list()).map((a) => a.name),
+    ['a', 'b', 'c', 'd', 'e', 'f']
+  )
   assert.deepEqual(await readdir(join(store.dir, 'staging')), [])
 })
 
@@ -98,5 +107,8 @@ test('a crash mid-install leaves the store as it was, and leftovers are swept', 
   assert.equal(await readFile(join(store.dir, 'index.json'), 'utf8'), before)
   assert.deepEqual(await readdir(join(store.dir, 'staging')), [])
   assert.deepEqual(await readdir(join(store.dir, 'apps')), [`${v.codeHash}-echo`])
-  assert.deepEqual((await reopened.list()).map((a) => a.name), ['echo'])
+  assert.deepEqual(
+    (await reopened.list()).map((a) => a.name),
+    ['echo']
+  )
 })

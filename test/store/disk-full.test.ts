@@ -32,7 +32,10 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
     for (const name of (await readdir(d)).sort()) {
       const p = join(d, name)
       if ((await stat(p)).isDirectory()) await walk(p, `${rel}${name}/`)
-      else out[`${rel}${name}`] = createHash('sha256').update(await readFile(p)).digest('hex')
+      else
+        out[`${rel}${name}`] = createHash('sha256')
+          .update(await readFile(p))
+          .digest('hex')
     }
   }
   await walk(dir, '')
@@ -57,7 +60,10 @@ test('an install that runs out of disk space fails with DISK_FULL and changes no
   await store.install(v1.manifest, v1.wasm)
 
   const tried: Array<{ leaveKiB: number; what: string; result: string }> = []
-  for (const [what, app] of [['a new app', other], ['an upgrade', v2]] as const) {
+  for (const [what, app] of [
+    ['a new app', other],
+    ['an upgrade', v2]
+  ] as const) {
     for (let leave = 0; ; leave += 4096) {
       const before = await snapshot(storeDir)
       disk.fill(leave)
@@ -81,7 +87,10 @@ test('an install that runs out of disk space fails with DISK_FULL and changes no
   console.log(`# figure disk full during install: ${JSON.stringify(tried)}`)
   assert.ok(tried.filter((x) => x.result === 'DISK_FULL').length >= 4, 'the disk filled at several steps of an install')
   // with space freed, everything is there and works
-  assert.deepEqual((await store.list()).map((a) => `${a.name}@${a.version}`), ['echo@1.1.0', 'other@1.0.0'])
+  assert.deepEqual(
+    (await store.list()).map((a) => `${a.name}@${a.version}`),
+    ['echo@1.1.0', 'other@1.0.0']
+  )
   assert.deepEqual(await readdir(join(storeDir, 'staging')), [])
   assert.equal((await readdir(join(storeDir, 'apps'))).length, 2)
 })

@@ -8,10 +8,14 @@ const failLater = (msg: string, ms = 1) => new Promise<never>((_, reject) => set
 
 test('the first success wins; a choice that hangs only delays the next by the stagger', async () => {
   const started: string[] = []
-  const r = await staggered(['dead', 'good', 'unused'], (x) => {
-    started.push(x)
-    return x === 'dead' ? never() : later(`${x}!`, 5)
-  }, 20)
+  const r = await staggered(
+    ['dead', 'good', 'unused'],
+    (x) => {
+      started.push(x)
+      return x === 'dead' ? never() : later(`${x}!`, 5)
+    },
+    20
+  )
   assert.deepEqual(r, { item: 'good', result: 'good!' })
   await later(null, 60)
   assert.deepEqual(started, ['dead', 'good'], 'nothing more is started once one succeeded')
@@ -20,10 +24,14 @@ test('the first success wins; a choice that hangs only delays the next by the st
 test('a failure starts the next at once, and the last error comes back when all fail', async () => {
   const started: string[] = []
   await assert.rejects(
-    staggered(['a', 'b', 'c'], (x) => {
-      started.push(x)
-      return failLater(`no ${x}`)
-    }, 10_000),
+    staggered(
+      ['a', 'b', 'c'],
+      (x) => {
+        started.push(x)
+        return failLater(`no ${x}`)
+      },
+      10_000
+    ),
     { message: 'no c' }
   )
   assert.deepEqual(started, ['a', 'b', 'c'])
@@ -32,14 +40,22 @@ test('a failure starts the next at once, and the last error comes back when all 
 test('a fatal error stops at once; an empty list is refused', async () => {
   const started: string[] = []
   await assert.rejects(
-    staggered(['a', 'b'], (x) => {
-      started.push(x)
-      return failLater('tampered')
-    }, 10_000, (err) => (err as Error).message === 'tampered'),
+    staggered(
+      ['a', 'b'],
+      (x) => {
+        started.push(x)
+        return failLater('tampered')
+      },
+      10_000,
+      (err) => (err as Error).message === 'tampered'
+    ),
     { message: 'tampered' }
   )
   assert.deepEqual(started, ['a'])
-  await assert.rejects(staggered([], () => later(1, 1), 10), { message: 'nothing to try' })
+  await assert.rejects(
+    staggered([], () => later(1, 1), 10),
+    { message: 'nothing to try' }
+  )
 })
 
 test('a slow first success still counts if it beats the others', async () => {

@@ -27,7 +27,10 @@ export function resolveAppFiles(file: string, opts: { manifest?: string; wasm?: 
  * @throws FILE_NOT_FOUND naming the missing file
  */
 export async function requireAppFiles(named: string, files: { wasmFile: string; manifestFile: string }): Promise<void> {
-  const both: Array<[string, string]> = [[files.wasmFile, 'wasm module'], [files.manifestFile, 'manifest']]
+  const both: Array<[string, string]> = [
+    [files.wasmFile, 'wasm module'],
+    [files.manifestFile, 'manifest']
+  ]
   if (named === files.manifestFile) both.reverse()
   for (const [file, what] of both) {
     try {
@@ -69,7 +72,12 @@ export async function audit(ctx: CliContext, args: { file: string; manifest?: st
  * code from the hosts that run it (newest valid manifest, code checked against its hash), every
  * check the offline audit makes, plus which hosts run it. Nothing is stored.
  */
-async function auditRemote(ctx: CliContext, hash: Buffer, trusted: Set<string>, args: { bootstrap?: string[]; timeout?: number }): Promise<AuditReport & { hosts: string[] }> {
+async function auditRemote(
+  ctx: CliContext,
+  hash: Buffer,
+  trusted: Set<string>,
+  args: { bootstrap?: string[]; timeout?: number }
+): Promise<AuditReport & { hosts: string[] }> {
   const dht = await commandDht(ctx, args.bootstrap)
   try {
     const vendors = await findVendors(dht, hash, { timeoutMs: (args.timeout ?? 10) * 1000 })

@@ -13,7 +13,8 @@ export async function bootstrap(ctx: CliContext, args: { host?: string; port?: n
   if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw HypernetError.USAGE(`--port: expected a UDP port from 1 to 65535, got ${args.port}`)
   const host = args.host ?? firstLanAddress()
   if (!host) throw HypernetError.USAGE('--host: this machine has no IPv4 address besides loopback; name the address others reach it at')
-  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host === '0.0.0.0') throw HypernetError.USAGE(`--host: expected the IPv4 address other machines reach this one at, got ${JSON.stringify(host)}`)
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(host) || host === '0.0.0.0')
+    throw HypernetError.USAGE(`--host: expected the IPv4 address other machines reach this one at, got ${JSON.stringify(host)}`)
   if (!isLocalAddress(host)) ctx.io.stderr.write(`note: ${host} is not an address of this machine (fine behind a port forward; else peers cannot reach it)\n`)
   const size = args.nodes ?? 10
   if (!(Number.isInteger(size) && size >= 1 && size <= 64)) throw HypernetError.USAGE(`--nodes: expected a whole number from 1 to 64, got ${args.nodes}`)

@@ -35,16 +35,29 @@ export async function bridge(
   }
   if (args.action === 'remove') {
     if (!args.target) throw HypernetError.USAGE('bridge remove: expected a bridge name, host:port or port (see bridge list)')
-    const removed = daemon ? await callDaemon<BridgeConfig & { id: string }>(ctx.paths.socket, 'bridge.remove', { ref: args.target }) : await store.remove(args.target)
-    ctx.data({ removed, daemon: daemon ? 'applied' : 'no-daemon' }, () => [`removed bridge ${bridgeId(removed)}${daemon ? ' (the running daemon stopped it)' : ''}`])
+    const removed = daemon
+      ? await callDaemon<BridgeConfig & { id: string }>(ctx.paths.socket, 'bridge.remove', { ref: args.target })
+      : await store.remove(args.target)
+    ctx.data({ removed, daemon: daemon ? 'applied' : 'no-daemon' }, () => [
+      `removed bridge ${bridgeId(removed)}${daemon ? ' (the running daemon stopped it)' : ''}`
+    ])
     return
   }
   if (!args.target) {
-    throw HypernetError.USAGE(args.action === 'listen' ? 'bridge listen: expected a service key or service hash' : 'bridge expose: expected the host:port of a TCP server')
+    throw HypernetError.USAGE(
+      args.action === 'listen' ? 'bridge listen: expected a service key or service hash' : 'bridge expose: expected the host:port of a TCP server'
+    )
   }
   const input =
     args.action === 'listen'
-      ? { kind: 'listen', target: args.target, host: args.host ?? '127.0.0.1', port: args.port, anonymous: args.anonymous ?? false, hidden: args.hidden ?? false }
+      ? {
+          kind: 'listen',
+          target: args.target,
+          host: args.host ?? '127.0.0.1',
+          port: args.port,
+          anonymous: args.anonymous ?? false,
+          hidden: args.hidden ?? false
+        }
       : { kind: 'expose', target: args.target, name: args.name, hidden: args.hidden ?? false }
   const config = validateBridge(input)
   if (daemon) {
@@ -61,7 +74,18 @@ export async function bridge(
 
 /** A configured bridge as status shows it when no daemon runs it. */
 function offline(b: BridgeConfig): BridgeStatus {
-  const base = { id: bridgeId(b), target: b.target, state: 'failed' as const, error: 'no daemon is running', connections: 0, bytesIn: 0, bytesOut: 0, failed: 0, lastError: null, open: [] }
+  const base = {
+    id: bridgeId(b),
+    target: b.target,
+    state: 'failed' as const,
+    error: 'no daemon is running',
+    connections: 0,
+    bytesIn: 0,
+    bytesOut: 0,
+    failed: 0,
+    lastError: null,
+    open: []
+  }
   return b.kind === 'listen'
     ? { ...base, kind: 'listen', local: formatHostPort(b), anonymous: b.anonymous, hidden: b.hidden, name: null, hash: null, key: null }
     : { ...base, kind: 'expose', local: null, anonymous: false, hidden: b.hidden, name: b.name, hash: null, key: null }
@@ -94,7 +118,10 @@ function checkFree(host: string, port: number): Promise<void> {
 function formatAdded(b: BridgeStatus): string[] {
   if (b.kind === 'listen') {
     const how = b.hidden ? ' (a hidden service, met at a rendezvous relay)' : b.anonymous ? ' anonymously (a fresh 3-hop onion circuit per connection)' : ''
-    return [`bridge ${b.local} -> ${b.hidden ? 'hidden service' : 'service'} ${b.target}${how}`, `  TCP programs connect to ${b.local}, e.g. curl http://${b.local}/`]
+    return [
+      `bridge ${b.local} -> ${b.hidden ? 'hidden service' : 'service'} ${b.target}${how}`,
+      `  TCP programs connect to ${b.local}, e.g. curl http://${b.local}/`
+    ]
   }
   if (b.hidden) {
     const lines = [`exposed ${b.target} as hidden service "${b.name}" (its host and address are published nowhere)`]

@@ -24,7 +24,10 @@ export function completions(defs: CommandDef[]): Completion[] {
   return defs.map((def) => {
     const forms = Array.isArray(def.command) ? def.command : [def.command]
     const names = forms.map((f) => f.split(' ')[0])
-    const positionals = forms[0].split(' ').slice(1).map((p) => p.replace(/[<>[\]]/g, ''))
+    const positionals = forms[0]
+      .split(' ')
+      .slice(1)
+      .map((p) => p.replace(/[<>[\]]/g, ''))
     const y = (def.builder ? def.builder(yargs([]) as Argv) : yargs([])) as unknown as {
       getOptions(): { key: Record<string, unknown>; choices: Record<string, string[]>; boolean: string[]; default: Record<string, unknown> }
     }
@@ -70,7 +73,10 @@ export function zshScript(defs: CommandDef[]): string {
 #   source <(hypernet-host completion zsh)
 autoload -U +X compinit && compinit
 autoload -U +X bashcompinit && bashcompinit
-${bashScript(defs).split('\n').filter((l) => !l.startsWith('#')).join('\n')}`
+${bashScript(defs)
+  .split('\n')
+  .filter((l) => !l.startsWith('#'))
+  .join('\n')}`
 }
 
 /** `completion bash|zsh`. @throws USAGE for another shell */

@@ -15,14 +15,20 @@ import { commandDht } from './network.ts'
  * @throws BAD_KEY (--hidden with something not a key), BAD_HASH, NOT_FOUND (no such hidden
  *   service), NO_RELAYS, CIRCUIT_FAILED, CIRCUIT_TAMPERED
  */
-export async function connectAnonymous(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number; hops?: number; hidden?: boolean }): Promise<void> {
+export async function connectAnonymous(
+  ctx: CliContext,
+  args: { target: string; bootstrap?: string[]; timeout: number; hops?: number; hidden?: boolean }
+): Promise<void> {
   const id = args.hidden ? parseKey(args.target, 'target') : parseHash(args.target, 'target')
   const dht = await commandDht(ctx, args.bootstrap)
   const client = new OnionClient(dht, { timeoutMs: args.timeout * 1000, hops: args.hops })
   try {
     if (args.hidden) {
       const c = await connectHidden(client, id, { timeoutMs: args.timeout * 1000 })
-      if (!ctx.quiet) ctx.io.stderr.write(`connected to hidden service ${formatId(id)} at rendezvous relay ${c.rendezvous.slice(0, 8)}, introduced by relay ${c.intro.slice(0, 8)}\n`)
+      if (!ctx.quiet)
+        ctx.io.stderr.write(
+          `connected to hidden service ${formatId(id)} at rendezvous relay ${c.rendezvous.slice(0, 8)}, introduced by relay ${c.intro.slice(0, 8)}\n`
+        )
       return await pipeStdio(ctx, c.stream)
     }
     let key = id
@@ -49,7 +55,9 @@ function pipeStdio(ctx: CliContext, stream: Duplex): Promise<void> {
     stream.on('data', (d: Buffer) => ctx.io.stdout.write(d))
     stream.on('end', () => resolve())
     // circuit errors keep their code (CIRCUIT_FAILED, CIRCUIT_TAMPERED): they say what to do
-    stream.on('error', (err: Error) => reject(err instanceof HypernetError ? err : HypernetError.CONNECTION_FAILED(`the connection failed: ${err.message}`, err)))
+    stream.on('error', (err: Error) =>
+      reject(err instanceof HypernetError ? err : HypernetError.CONNECTION_FAILED(`the connection failed: ${err.message}`, err))
+    )
     stream.on('close', () => resolve())
   })
 }

@@ -14,7 +14,10 @@ import { commandDht } from './network.ts'
  * (never with --endorsed or --trusted-hosts: a bare key has no publisher and no host).
  * @throws BAD_HASH, NOT_FOUND, CONNECTION_FAILED
  */
-export async function connectCmd(ctx: CliContext, args: { target: string; bootstrap?: string[]; timeout: number; endorsed?: boolean; trustedHosts?: boolean }): Promise<void> {
+export async function connectCmd(
+  ctx: CliContext,
+  args: { target: string; bootstrap?: string[]; timeout: number; endorsed?: boolean; trustedHosts?: boolean }
+): Promise<void> {
   const id = parseHash(args.target, 'target')
   const trusted = args.trustedHosts ? await new HostTrustStore(ctx.paths.trustedHosts).keys() : undefined
   if (trusted && trusted.size === 0) throw HypernetError.USAGE('--trusted-hosts: no host is trusted yet (hosts trust <host key>)')
@@ -28,7 +31,10 @@ export async function connectCmd(ctx: CliContext, args: { target: string; bootst
     try {
       const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000, connect, endorsed: args.endorsed, hosts: trusted })
       stream = r.stream
-      if (!ctx.quiet) ctx.io.stderr.write(`connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey}; ${r.peer.endorsement ? `endorsed by publisher ${r.peer.endorsement.publisher.slice(0, 16)}…` : 'host-vouched only'})\n`)
+      if (!ctx.quiet)
+        ctx.io.stderr.write(
+          `connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey}; ${r.peer.endorsement ? `endorsed by publisher ${r.peer.endorsement.publisher.slice(0, 16)}…` : 'host-vouched only'})\n`
+        )
     } catch (err) {
       if (!isHypernetError(err, 'NOT_FOUND') || strict) throw err
       stream = await connect(id, args.timeout * 1000)

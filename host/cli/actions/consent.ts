@@ -37,7 +37,11 @@ export function describeInstall(i: ConsentInput): string[] {
   if (i.hosts !== undefined) lines.push(`found on ${i.hosts} host${i.hosts === 1 ? '' : 's'} (verified by their signed descriptors)`)
   const prev = i.plan.previous
   if (i.plan.kind === 'replace-publisher') {
-    lines.push(`WARNING: this REPLACES ${m.app.name}${prev ? ` ${prev.version}` : ''} from ANOTHER publisher:`, `  installed from ${i.plan.previousPublisher}`, `  offered by    ${i.report.publisher!.key}`)
+    lines.push(
+      `WARNING: this REPLACES ${m.app.name}${prev ? ` ${prev.version}` : ''} from ANOTHER publisher:`,
+      `  installed from ${i.plan.previousPublisher}`,
+      `  offered by    ${i.report.publisher!.key}`
+    )
   } else if (prev && (i.plan.kind === 'upgrade' || i.plan.kind === 'downgrade' || i.plan.kind === 'renew')) {
     lines.push(`${i.plan.kind === 'downgrade' ? 'DOWNGRADE' : i.plan.kind} ${m.app.name} ${prev.version} -> ${m.app.version}`)
   }
@@ -53,7 +57,8 @@ export function describeInstall(i: ConsentInput): string[] {
  * @throws CONSENT_REQUIRED (no terminal, no --yes), CONSENT_DENIED
  */
 export async function askConsent(ctx: CliContext, i: ConsentInput): Promise<void> {
-  const needed = !i.report.publisher!.trusted || i.plan.kind === 'replace-publisher' || i.plan.kind === 'downgrade' || (i.diff !== null && i.diff.added.length > 0)
+  const needed =
+    !i.report.publisher!.trusted || i.plan.kind === 'replace-publisher' || i.plan.kind === 'downgrade' || (i.diff !== null && i.diff.added.length > 0)
   if (!needed) return
   if (i.yes) {
     if (!ctx.json) for (const l of describeInstall(i)) ctx.io.stderr.write(l + '\n')
@@ -61,7 +66,7 @@ export async function askConsent(ctx: CliContext, i: ConsentInput): Promise<void
   }
   if (!ctx.io.interactive) throw HypernetError.CONSENT_REQUIRED()
   for (const l of describeInstall(i)) ctx.io.stderr.write(l + '\n')
-  const q = i.plan.kind === 'replace-publisher' ? 'Replace it with the other publisher\'s app?' : i.plan.previous ? 'Install this version?' : 'Install it?'
+  const q = i.plan.kind === 'replace-publisher' ? "Replace it with the other publisher's app?" : i.plan.previous ? 'Install this version?' : 'Install it?'
   if (!(await ctx.confirm(q))) throw HypernetError.CONSENT_DENIED()
 }
 

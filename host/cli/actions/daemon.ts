@@ -30,15 +30,23 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
   const config = await readConfig(ctx.paths.config)
   const args = withConfig(flags, config)
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
-  if (args.host !== undefined && !args.local) throw HypernetError.USAGE('--host: this needs --local (it is where the embedded network is served; a joining host binds all addresses)')
+  if (args.host !== undefined && !args.local)
+    throw HypernetError.USAGE('--host: this needs --local (it is where the embedded network is served; a joining host binds all addresses)')
   const localHost = args.host === undefined ? undefined : advertisedAddress(args.host)
-  if (args.host !== undefined && (!localHost || !isLocalAddress(localHost))) throw HypernetError.USAGE(`--host: expected an IPv4 address of this machine (or 0.0.0.0), got ${JSON.stringify(args.host)}`)
-  if (args.localRelays !== undefined && !args.local) throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
+  if (args.host !== undefined && (!localHost || !isLocalAddress(localHost)))
+    throw HypernetError.USAGE(`--host: expected an IPv4 address of this machine (or 0.0.0.0), got ${JSON.stringify(args.host)}`)
+  if (args.localRelays !== undefined && !args.local)
+    throw HypernetError.USAGE('--local-relays: this needs --local (relays on a real network are hosts started with --onion-relay)')
   const localRelays = args.localRelays ?? LOCAL_ONION_RELAYS
-  if (!Number.isInteger(localRelays) || localRelays < 0 || localRelays > 16) throw HypernetError.USAGE(`--local-relays: expected a whole number from 0 to 16, got ${args.localRelays}`)
-  if (args.localPort !== undefined && !args.local) throw HypernetError.USAGE('--local-port: this needs --local (it is the embedded network\'s bootstrap port)')
-  for (const [flag, port] of [['--port', args.port], ['--local-port', args.localPort]] as const) {
-    if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535)) throw HypernetError.USAGE(`${flag}: expected a UDP port from 1 to 65535, got ${port}`)
+  if (!Number.isInteger(localRelays) || localRelays < 0 || localRelays > 16)
+    throw HypernetError.USAGE(`--local-relays: expected a whole number from 0 to 16, got ${args.localRelays}`)
+  if (args.localPort !== undefined && !args.local) throw HypernetError.USAGE("--local-port: this needs --local (it is the embedded network's bootstrap port)")
+  for (const [flag, port] of [
+    ['--port', args.port],
+    ['--local-port', args.localPort]
+  ] as const) {
+    if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535))
+      throw HypernetError.USAGE(`${flag}: expected a UDP port from 1 to 65535, got ${port}`)
   }
   checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
@@ -67,7 +75,11 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
   const onSigterm = () => requestStop('SIGTERM')
   process.on('SIGINT', onSigint)
   process.on('SIGTERM', onSigterm)
-  const control = new ControlServer(ctx.paths.socket, controlOps(host, () => requestStop('stop requested')), host.log)
+  const control = new ControlServer(
+    ctx.paths.socket,
+    controlOps(host, () => requestStop('stop requested')),
+    host.log
+  )
   try {
     await control.ready()
     const ready = host.ready().then(() => null)
@@ -89,7 +101,18 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
   }
 }
 
-type StartArgs = { bootstrap?: string[]; local?: boolean; localRelays?: number; localPort?: number; host?: string; port?: number; lan?: boolean; verbose?: boolean; serve?: boolean } & RelayArgs & OnionArgs
+type StartArgs = {
+  bootstrap?: string[]
+  local?: boolean
+  localRelays?: number
+  localPort?: number
+  host?: string
+  port?: number
+  lan?: boolean
+  verbose?: boolean
+  serve?: boolean
+} & RelayArgs &
+  OnionArgs
 
 /**
  * `start`'s flags over config.json's settings (`bootstrap` already holds HYPERNET_BOOTSTRAP when
@@ -119,11 +142,13 @@ export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
 function startBanner(st: HostStatus): string[] {
   const lines = [`host ${st.host.key} running (home ${st.host.home})`]
   if (st.network.local) {
-    lines.push(`embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}${st.network.bootstrap[0]?.startsWith('127.') ? ' (this machine only; --host serves it beyond loopback)' : ` (or: hypernet-host config set bootstrap ${st.network.bootstrap[0]})`}`)
+    lines.push(
+      `embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}${st.network.bootstrap[0]?.startsWith('127.') ? ' (this machine only; --host serves it beyond loopback)' : ` (or: hypernet-host config set bootstrap ${st.network.bootstrap[0]})`}`
+    )
     if (st.network.localOnionRelays) lines.push(`  with ${st.network.localOnionRelays} onion relays: connect --anonymous and hidden services work here`)
-  }
-  else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
-  if (st.network.lan) lines.push(`LAN discovery on: LAN DHT node ${st.network.lan.address}:${st.network.lan.port}, ${st.network.lan.peers.length} hosts found so far`)
+  } else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
+  if (st.network.lan)
+    lines.push(`LAN discovery on: LAN DHT node ${st.network.lan.address}:${st.network.lan.port}, ${st.network.lan.peers.length} hosts found so far`)
   if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
   for (const a of st.apps) lines.push(`app ${a.name} ${a.version}: ${a.state}${a.error ? ` (${a.error})` : ''}`)
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
@@ -159,17 +184,27 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
     `host      ${id(st.host.key)}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
     `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
     `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
-    ...(n.lan ? [`lan       discovery on, LAN node ${n.lan.address}:${n.lan.port}; ${n.lan.peers.length} hosts found${n.lan.peers.length ? `: ${n.lan.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ''}`] : []),
+    ...(n.lan
+      ? [
+          `lan       discovery on, LAN node ${n.lan.address}:${n.lan.port}; ${n.lan.peers.length} hosts found${n.lan.peers.length ? `: ${n.lan.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ''}`
+        ]
+      : []),
     'apps'
   ]
   if (st.apps.length === 0) lines.push('  none installed')
   for (const a of st.apps) {
-    const extra = a.state === 'invalid' ? `  ${a.error}` : `  restarts ${a.restarts ?? 0}, connections ${a.connections ?? 0}, in ${a.bytesIn ?? 0} B, out ${a.bytesOut ?? 0} B${a.lastError ? `, last error ${a.lastError.message}` : ''}`
+    const extra =
+      a.state === 'invalid'
+        ? `  ${a.error}`
+        : `  restarts ${a.restarts ?? 0}, connections ${a.connections ?? 0}, in ${a.bytesIn ?? 0} B, out ${a.bytesOut ?? 0} B${a.lastError ? `, last error ${a.lastError.message}` : ''}`
     lines.push(`  ${a.name.padEnd(10)} ${a.version.padEnd(8)} ${a.state.padEnd(9)}${extra}`)
   }
   lines.push('services')
   if (st.services.length === 0) lines.push('  none')
-  for (const s of st.services) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${id(s.hash)}  key ${id(s.key)}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`)
+  for (const s of st.services)
+    lines.push(
+      `  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${id(s.hash)}  key ${id(s.key)}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`
+    )
   const refused = Object.entries(st.refused).filter(([, v]) => v > 0)
   if (refused.length) lines.push(`refused   ${refused.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   lines.push(...formatServing(st.serving))
@@ -183,7 +218,9 @@ function formatServing(s: HostStatus['serving']): string[] {
   if (!s) return []
   const l = s.limits
   const state = !s.enabled ? 'OFF' : s.off.length ? `on, except ${s.off.join(', ')}` : 'on'
-  const refused = Object.entries(s.refused).map(([k, v]) => `${k} ${v}`).join(', ')
+  const refused = Object.entries(s.refused)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(', ')
   return [
     `serving   ${state}; ${s.fetchesInFlight} fetches now, ${s.bytesServed} B served${refused ? `; refused ${refused}` : ''}`,
     `          limits ${l.maxFetchesPerPeer} per peer, ${l.maxFetches} in all, ${Math.round(l.bytesPerSecond / 1048576)} MiB/s, modules up to ${Math.round(l.maxModuleBytes / 1048576)} MiB`
@@ -213,7 +250,10 @@ export async function stop(ctx: CliContext, args: { wait?: boolean; timeout?: nu
   const gone = pid && pid !== process.pid ? async () => !processAlive(pid) : async () => !(await isLive(ctx.paths.socket))
   const deadline = Date.now() + timeout * 1000
   while (!(await gone())) {
-    if (Date.now() > deadline) throw HypernetError.TIMEOUT(`stop: expected the daemon${pid ? ` (pid ${pid})` : ''} to exit within ${timeout} s, it still runs (it may be closing connections; see status, or end it with: kill ${pid ?? '<pid>'})`)
+    if (Date.now() > deadline)
+      throw HypernetError.TIMEOUT(
+        `stop: expected the daemon${pid ? ` (pid ${pid})` : ''} to exit within ${timeout} s, it still runs (it may be closing connections; see status, or end it with: kill ${pid ?? '<pid>'})`
+      )
     await new Promise((resolve) => setTimeout(resolve, STOP_POLL_MS))
   }
   ctx.data({ stopped: true, pid }, () => ['daemon stopped'])

@@ -10,10 +10,14 @@ import { commandDht } from './network.ts'
  * it already gave that host.
  * @throws BAD_KEY, BAD_HASH, USAGE, KEY_NOT_FOUND
  */
-export async function endorse(ctx: CliContext, args: { host: string; app?: string; code?: string; key?: string; keyName: string; days?: number; bootstrap?: string[] }): Promise<void> {
+export async function endorse(
+  ctx: CliContext,
+  args: { host: string; app?: string; code?: string; key?: string; keyName: string; days?: number; bootstrap?: string[] }
+): Promise<void> {
   const host = parseKey(args.host, 'host')
   if (args.app === undefined && args.code === undefined) throw HypernetError.USAGE('endorse: expected --app <name> or --code <hash> (what the host runs)')
-  if (args.app !== undefined && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(args.app)) throw HypernetError.USAGE(`--app: expected an app name (a-z, 0-9, -; at most 64), got ${JSON.stringify(args.app)}`)
+  if (args.app !== undefined && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(args.app))
+    throw HypernetError.USAGE(`--app: expected an app name (a-z, 0-9, -; at most 64), got ${JSON.stringify(args.app)}`)
   const codeHash = args.code === undefined ? null : parseHash(args.code, 'code')
   if (args.days !== undefined && !(args.days > 0)) throw HypernetError.USAGE(`--days: expected a positive number of days, got ${args.days}`)
   const publisher = await readKeyFile(args.key ?? keyPath(ctx.paths.keys, args.keyName))
@@ -22,8 +26,16 @@ export async function endorse(ctx: CliContext, args: { host: string; app?: strin
   const dht = await commandDht(ctx, args.bootstrap)
   try {
     const { record, key } = await publishEndorsement(dht, publisher, host, { name: args.app ?? null, codeHash }, { expires, now })
-    const grants = record.grants.map((g) => [g.name ? `app ${g.name}` : '', g.codeHash ? `code ${formatId(Buffer.from(g.codeHash))}` : ''].filter(Boolean).join(' '))
-    const out = { publisher: formatId(publisher.publicKey), host: formatId(host), record: formatId(key), grants, expires: expires === null ? null : new Date(expires * 1000).toISOString() }
+    const grants = record.grants.map((g) =>
+      [g.name ? `app ${g.name}` : '', g.codeHash ? `code ${formatId(Buffer.from(g.codeHash))}` : ''].filter(Boolean).join(' ')
+    )
+    const out = {
+      publisher: formatId(publisher.publicKey),
+      host: formatId(host),
+      record: formatId(key),
+      grants,
+      expires: expires === null ? null : new Date(expires * 1000).toISOString()
+    }
     ctx.data(out, () => [
       `publisher ${out.publisher} endorses host ${out.host}: ${grants.join('; ')}${out.expires ? ` (until ${out.expires})` : ''}`,
       'the DHT keeps it about 48 hours: run endorse again (or from a scheduled job) to keep it findable'

@@ -91,12 +91,15 @@ async function installByHash(ctx: CliContext, args: InstallArgs, hash: Buffer, s
     const m = result.release.manifest
     const daemon = await notifyDaemon(ctx, { op: 'reload', app: m.app.name })
     const { answers: _a, ...release } = result.release
-    ctx.data({ status: result.status, app: result.app, previous: result.previous, hosts: result.hosts, size: release.size, services: release.report.services, daemon }, () => [
-      outcomeLine(result.status, m, result.app.codeHash, result.previous),
-      ...(result.status === 'unchanged' ? [] : [`fetched ${release.size} bytes from the network; code hash verified`]),
-      ...formatServices(release.report),
-      ...(daemon === 'applied' ? ['the running daemon picked it up'] : [])
-    ])
+    ctx.data(
+      { status: result.status, app: result.app, previous: result.previous, hosts: result.hosts, size: release.size, services: release.report.services, daemon },
+      () => [
+        outcomeLine(result.status, m, result.app.codeHash, result.previous),
+        ...(result.status === 'unchanged' ? [] : [`fetched ${release.size} bytes from the network; code hash verified`]),
+        ...formatServices(release.report),
+        ...(daemon === 'applied' ? ['the running daemon picked it up'] : [])
+      ]
+    )
   } finally {
     bar.clear()
     await dht.destroy()

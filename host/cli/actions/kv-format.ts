@@ -29,7 +29,8 @@ export function formatGet(r: GetJson, bytes: number, file: string): string {
 
 /** One line for a removal or a release. */
 export function formatRemove(r: RemoveJson): string[] {
-  if (r.released) return [`released ${r.address}: this host no longer keeps it alive (a content-addressed value has no owner to remove it; its copies lapse within 48 h)`]
+  if (r.released)
+    return [`released ${r.address}: this host no longer keeps it alive (a content-addressed value has no owner to remove it; its copies lapse within 48 h)`]
   if (r.already) return [`${r.key} at ${r.address} was already removed (seq ${r.seq})`]
   return [`removed ${r.key} at ${r.address} (seq ${r.seq}, copies of the removal: ${copies(r.copies)})`]
 }
@@ -46,7 +47,9 @@ export function formatList(entries: ListEntry[]): string[] {
   const lines = ['role    kind       state    address                                                           key / size / copies / last repair']
   for (const e of entries) {
     const name = e.kind === 'immutable' ? '(content)' : e.key
-    lines.push(`${e.role.padEnd(7)} ${e.kind.padEnd(10)} ${e.state.padEnd(8)} ${e.address}  ${name}  ${e.size} B  copies ${e.copies ?? '?'}  ${e.lastRepair ?? 'not yet repaired'}`)
+    lines.push(
+      `${e.role.padEnd(7)} ${e.kind.padEnd(10)} ${e.state.padEnd(8)} ${e.address}  ${name}  ${e.size} B  copies ${e.copies ?? '?'}  ${e.lastRepair ?? 'not yet repaired'}`
+    )
   }
   return lines
 }
@@ -55,7 +58,9 @@ export function formatList(entries: ListEntry[]): string[] {
 export function formatKvStatus(kv: KvSummary | undefined): string[] {
   if (!kv) return []
   const s = kv.storedForOthers
-  const stores = !s ? 'not storing for others' : `${s.serving ? 'stores' : 'will store (once its DHT node is persistent)'} ${s.records} records, ${s.bytes} of ${s.quotaBytes} B, for others`
+  const stores = !s
+    ? 'not storing for others'
+    : `${s.serving ? 'stores' : 'will store (once its DHT node is persistent)'} ${s.records} records, ${s.bytes} of ${s.quotaBytes} B, for others`
   const r = kv.lastRepair
   const repair = r ? `last repair ${r.at}: ${r.entries} kept alive, ${r.written} copies written` : 'no repair round yet'
   return [`kv        ${stores}`, `          ${repair}`]

@@ -92,7 +92,8 @@ async function putInput(args: KvArgs): Promise<{ key: string | undefined; value:
   // with --immutable there is no key: the one positional is the value
   const key = args.immutable ? undefined : checkKeyName(need(args.key, 'key', 'a key name'), 'key')
   const inline = args.immutable ? args.key : args.value
-  if (args.immutable && args.value !== undefined) throw HypernetError.USAGE(`value: kv put --immutable takes one value, got a second argument ${JSON.stringify(args.value)}`)
+  if (args.immutable && args.value !== undefined)
+    throw HypernetError.USAGE(`value: kv put --immutable takes one value, got a second argument ${JSON.stringify(args.value)}`)
   if (inline !== undefined && args.file !== undefined) throw HypernetError.USAGE('value: expected a value argument or --file, got both')
   if (inline === undefined && args.file === undefined) throw HypernetError.USAGE('value: expected a value argument or --file, got neither')
   let value: Buffer
@@ -122,7 +123,8 @@ async function call<T>(ctx: CliContext, args: KvArgs, op: string, req: Record<st
     const service = new KvService({ dht, identity, paths: ctx.paths }, { serve: false, republish: false })
     await service.ready()
     const r = (await kvControlOps(() => service)[op].run(req, () => {}, new AbortController().signal)) as T
-    if ((op === 'kv.put' || op === 'kv.pin') && !(await daemonRunning(ctx.paths.socket))) ctx.say('no daemon runs: this host keeps it alive from its next start (hypernet-host start)')
+    if ((op === 'kv.put' || op === 'kv.pin') && !(await daemonRunning(ctx.paths.socket)))
+      ctx.say('no daemon runs: this host keeps it alive from its next start (hypernet-host start)')
     return r
   } finally {
     await dht.destroy()

@@ -19,7 +19,10 @@ export async function list(ctx: CliContext): Promise<void> {
   for (const app of await store.list()) {
     try {
       const m = await store.manifestOf(app)
-      apps.push({ ...app, services: m.services.map((s) => ({ name: s.name, port: s.port, protocol: s.protocol, hash: formatId(serviceHash(app.codeHash, s.name)) })) })
+      apps.push({
+        ...app,
+        services: m.services.map((s) => ({ name: s.name, port: s.port, protocol: s.protocol, hash: formatId(serviceHash(app.codeHash, s.name)) }))
+      })
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       const why = e.code === 'ENOENT' ? `${store.filesOf(app).manifest} is missing` : `${store.filesOf(app).manifest} is unreadable (${e.message})`
@@ -30,7 +33,9 @@ export async function list(ctx: CliContext): Promise<void> {
     if (apps.length === 0) return ['no apps installed (install one with: hypernet-host install app.wasm)']
     const lines: string[] = []
     for (const a of apps) {
-      lines.push(`${a.name} ${a.version}${a.enabled ? '' : ' (disabled)'}${a.broken ? ' BROKEN' : ''}  code ${a.codeHash}  publisher ${a.publisher.slice(0, 16)}…`)
+      lines.push(
+        `${a.name} ${a.version}${a.enabled ? '' : ' (disabled)'}${a.broken ? ' BROKEN' : ''}  code ${a.codeHash}  publisher ${a.publisher.slice(0, 16)}…`
+      )
       if (a.broken) lines.push(`  ${a.broken}`)
       for (const s of a.services) lines.push(`  ${s.name.padEnd(12)} port ${String(s.port).padEnd(5)} ${s.hash}`)
     }

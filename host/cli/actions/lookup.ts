@@ -15,7 +15,10 @@ import { safeText } from '../safe-text.ts'
  * own. With --endorsed, only endorsed ones.
  * @throws BAD_HASH, NOT_FOUND when no such peer answered, USAGE
  */
-export async function lookup(ctx: CliContext, args: { hash: string; limit?: number; timeout: number; all?: boolean; endorsed?: boolean; trustedHosts?: boolean; bootstrap?: string[] }): Promise<void> {
+export async function lookup(
+  ctx: CliContext,
+  args: { hash: string; limit?: number; timeout: number; all?: boolean; endorsed?: boolean; trustedHosts?: boolean; bootstrap?: string[] }
+): Promise<void> {
   const hash = parseHash(args.hash, 'hash')
   if (!(args.timeout > 0)) throw HypernetError.USAGE(`--timeout: expected a positive number of seconds, got ${args.timeout}`)
   if (args.limit !== undefined && !(args.limit >= 1)) throw HypernetError.USAGE(`--limit: expected a positive number, got ${args.limit}`)
@@ -39,7 +42,10 @@ export async function lookup(ctx: CliContext, args: { hash: string; limit?: numb
       await dht.destroy()
     }
   }
-  if (found === 0) throw HypernetError.NOT_FOUND(`no ${args.endorsed ? 'publisher-endorsed' : 'host-vouched'}${trusted ? ' trusted' : ''} peer vends ${formatId(hash)} (searched ${args.timeout} s)`)
+  if (found === 0)
+    throw HypernetError.NOT_FOUND(
+      `no ${args.endorsed ? 'publisher-endorsed' : 'host-vouched'}${trusted ? ' trusted' : ''} peer vends ${formatId(hash)} (searched ${args.timeout} s)`
+    )
 }
 
 /** One peer on one line, escaped (every field came from the network): what it runs, who vouches for it, how old its descriptor is. */
@@ -53,7 +59,12 @@ function peerText(p: LookupPeer): string {
   // a bridge has no app version or port: `bridge web`, never `bridge@  web:null`
   const what = p.kind === 'bridge' ? 'bridge' : `${p.app}@${p.version}`
   // the publisher a descriptor names is the host's claim, never proof, unless the publisher endorsed it
-  const who = p.kind === 'bridge' ? 'host-vouched (the host\'s own bridge)' : p.endorsement ? `endorsed by publisher ${p.endorsement.publisher.slice(0, 16)}…` : `host-vouched only (claims publisher ${p.publisher.slice(0, 16)}…, not endorsed)`
+  const who =
+    p.kind === 'bridge'
+      ? "host-vouched (the host's own bridge)"
+      : p.endorsement
+        ? `endorsed by publisher ${p.endorsement.publisher.slice(0, 16)}…`
+        : `host-vouched only (claims publisher ${p.publisher.slice(0, 16)}…, not endorsed)`
   const age = p.ageSeconds === null ? '' : `  updated ${formatAge(p.ageSeconds)} ago${p.stale ? ' (stale: the host may be gone)' : ''}`
   return `${p.hostKey}  ${what}  ${svc}  ${who}${p.trustedHost ? '  trusted host' : ''}${age}`
 }

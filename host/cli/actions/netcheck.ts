@@ -19,7 +19,8 @@ export async function netcheckCmd(ctx: CliContext, args: { bootstrap?: string[];
   } finally {
     await dht.destroy()
   }
-  if (!report.bootstrapped) throw HypernetError.TIMEOUT(`netcheck: no DHT node answered within ${args.timeout} s (check --bootstrap and that UDP is not blocked)`)
+  if (!report.bootstrapped)
+    throw HypernetError.TIMEOUT(`netcheck: no DHT node answered within ${args.timeout} s (check --bootstrap and that UDP is not blocked)`)
   ctx.data(report, () => formatNetcheck(report))
 }
 

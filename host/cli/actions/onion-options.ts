@@ -25,7 +25,8 @@ function relayOptions(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
   if (!args.onionRelay) return {}
   const init: Exclude<NonNullable<HostInit['onionRelay']>, boolean> = {}
   if (args.onionMaxCircuits !== undefined) {
-    if (!Number.isInteger(args.onionMaxCircuits) || args.onionMaxCircuits < 1) throw HypernetError.USAGE(`--onion-max-circuits: expected a positive whole number, got ${args.onionMaxCircuits}`)
+    if (!Number.isInteger(args.onionMaxCircuits) || args.onionMaxCircuits < 1)
+      throw HypernetError.USAGE(`--onion-max-circuits: expected a positive whole number, got ${args.onionMaxCircuits}`)
     init.maxCircuits = args.onionMaxCircuits
   }
   if (args.onionMaxBandwidth !== undefined) init.maxBytesPerSecond = parseByteRate(args.onionMaxBandwidth, '--onion-max-bandwidth')
@@ -36,13 +37,19 @@ function relayOptions(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
 export function formatOnion(st: HostStatus, id: (hex: string) => string = (s) => s): string[] {
   const lines: string[] = []
   const o = st.onionRelay
-  if (o) lines.push(`onion     relay ${id(o.key)}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}, evicted ${o.evicted}, introducing ${o.intros}, rendezvous waiting ${o.rendezvous}`)
-  if (st.onionGuards?.length) lines.push(`guards    ${st.onionGuards.map((k) => k.slice(0, 16) + '…').join(', ')}  (the only relays that see this host start a circuit)`)
+  if (o)
+    lines.push(
+      `onion     relay ${id(o.key)}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}, evicted ${o.evicted}, introducing ${o.intros}, rendezvous waiting ${o.rendezvous}`
+    )
+  if (st.onionGuards?.length)
+    lines.push(`guards    ${st.onionGuards.map((k) => k.slice(0, 16) + '…').join(', ')}  (the only relays that see this host start a circuit)`)
   if (st.hidden) lines.push('hidden services (reach with: hypernet-host connect --hidden <key>)')
   if (st.hidden?.length === 0) lines.push('  none running (is the app installed?)')
   for (const h of st.hidden ?? []) {
     const state = h.published ? `published ${h.published}` : 'not yet published'
-    lines.push(`  ${`${h.app}/${h.service}`.padEnd(18)} key ${h.key}  intro points ${h.intros.length}, ${state}, introductions ${h.introductions}, conns ${h.connections}${h.problem ? `  (${h.problem})` : ''}`)
+    lines.push(
+      `  ${`${h.app}/${h.service}`.padEnd(18)} key ${h.key}  intro points ${h.intros.length}, ${state}, introductions ${h.introductions}, conns ${h.connections}${h.problem ? `  (${h.problem})` : ''}`
+    )
   }
   return lines
 }

@@ -17,7 +17,9 @@ export function progressBar(ctx: CliContext): { update(got: number, total: numbe
       last = now
       const width = 24
       const fill = Math.round((got / total) * width)
-      ctx.io.stderr.write(`\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${String(Math.floor((got / total) * 100)).padStart(3)}% ${formatBytes(got)} / ${formatBytes(total)} from ${vendor.slice(0, 12)}…`)
+      ctx.io.stderr.write(
+        `\r[${'#'.repeat(fill)}${'-'.repeat(width - fill)}] ${String(Math.floor((got / total) * 100)).padStart(3)}% ${formatBytes(got)} / ${formatBytes(total)} from ${vendor.slice(0, 12)}…`
+      )
       drawn = true
     },
     clear() {

@@ -30,7 +30,8 @@ export function relayInit(args: RelayArgs): Pick<HostInit, 'relay' | 'relays'> {
   if (args.relay) {
     const limits: NonNullable<HostInit['relay']>['limits'] = {}
     if (args.relayMaxConnections !== undefined) {
-      if (!Number.isInteger(args.relayMaxConnections) || args.relayMaxConnections < 1) throw HypernetError.USAGE(`--relay-max-connections: expected a positive whole number, got ${args.relayMaxConnections}`)
+      if (!Number.isInteger(args.relayMaxConnections) || args.relayMaxConnections < 1)
+        throw HypernetError.USAGE(`--relay-max-connections: expected a positive whole number, got ${args.relayMaxConnections}`)
       limits.maxConnections = args.relayMaxConnections
     }
     if (args.relayMaxBandwidth !== undefined) limits.maxBytesPerSecond = parseByteRate(args.relayMaxBandwidth, '--relay-max-bandwidth')
@@ -39,7 +40,11 @@ export function relayInit(args: RelayArgs): Pick<HostInit, 'relay' | 'relays'> {
     }
     out.relay = { port: args.relayPort, limits }
   }
-  if (args.useRelay?.length) out.relays = args.useRelay.flatMap((s) => s.split(',')).filter(Boolean).map((k) => formatId(parseKey(k, '--use-relay')))
+  if (args.useRelay?.length)
+    out.relays = args.useRelay
+      .flatMap((s) => s.split(','))
+      .filter(Boolean)
+      .map((k) => formatId(parseKey(k, '--use-relay')))
   return out
 }
 
@@ -48,7 +53,8 @@ export function formatPaths(st: HostStatus): string[] {
   const lines: string[] = []
   if (st.services.some((s) => s.paths && s.connections > 0)) {
     lines.push('paths')
-    for (const s of st.services) if (s.paths && s.connections > 0) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} direct ${s.paths.direct}, relayed ${s.paths.relayed}`)
+    for (const s of st.services)
+      if (s.paths && s.connections > 0) lines.push(`  ${`${s.app}/${s.service}`.padEnd(18)} direct ${s.paths.direct}, relayed ${s.paths.relayed}`)
   }
   if (st.bridges && st.bridges.length) {
     lines.push('bridges')
@@ -59,7 +65,13 @@ export function formatPaths(st: HostStatus): string[] {
     const offer = r.offering
     if (offer) {
       lines.push(`relay     offering ${offer.key} at ${offer.address ?? 'an unknown address'}${offer.firewalled ? ' (firewalled: few peers can use it)' : ''}`)
-      lines.push(`          ${offer.connections}/${offer.limits.maxConnections} relayed connections, ${offer.sessions} sessions, ${offer.bytesPerSecond} B/s of ${offer.limits.maxBytesPerSecond}; refused ${Object.entries(offer.refused).map(([k, v]) => `${k} ${v}`).join(', ')}`)
+      lines.push(
+        `          ${offer.connections}/${offer.limits.maxConnections} relayed connections, ${offer.sessions} sessions, ${offer.bytesPerSecond} B/s of ${offer.limits.maxBytesPerSecond}; refused ${Object.entries(
+          offer.refused
+        )
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}`
+      )
     }
     lines.push(`relays    ${r.known.length} known${r.known.length ? `: ${r.known.map((k) => k.key.slice(0, 16) + '…').join(', ')}` : ''}`)
   }

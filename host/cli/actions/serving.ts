@@ -19,6 +19,16 @@ export async function serving(ctx: CliContext, args: { action: 'on' | 'off' | 's
   ctx.data({ ...cfg, limits, ...(live ? { fetchesInFlight: live.fetchesInFlight, bytesServed: live.bytesServed, refused: live.refused } : {}) }, () => [
     `serving ${cfg.enabled ? 'on' : 'OFF for every app'}${cfg.enabled && cfg.off.length ? `, except ${cfg.off.join(', ')}` : ''}`,
     `limits: ${limits.maxFetchesPerPeer} fetches per peer, ${limits.maxFetches} in total, ${limits.bytesPerSecond / 1024 / 1024} MiB/s, modules up to ${limits.maxModuleBytes / 1024 / 1024} MiB`,
-    ...(live ? [`now: ${live.fetchesInFlight} fetches, ${live.bytesServed} bytes served${Object.keys(live.refused).length ? `, refused ${Object.entries(live.refused).map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`] : [])
+    ...(live
+      ? [
+          `now: ${live.fetchesInFlight} fetches, ${live.bytesServed} bytes served${
+            Object.keys(live.refused).length
+              ? `, refused ${Object.entries(live.refused)
+                  .map(([k, v]) => `${k} ${v}`)
+                  .join(', ')}`
+              : ''
+          }`
+        ]
+      : [])
   ])
 }

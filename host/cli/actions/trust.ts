@@ -7,7 +7,9 @@ export async function trust(ctx: CliContext, args: { action: 'add' | 'remove' | 
   const store = new TrustStore(ctx.paths.trust)
   if (args.action === 'list') {
     const all = await store.list()
-    ctx.data(all, () => (all.length === 0 ? ['no trusted publishers'] : all.map((p) => `${p.key}${p.label ? `  ${p.label}` : ''}${p.autoUpgrade ? '  (auto-upgrade)' : ''}`)))
+    ctx.data(all, () =>
+      all.length === 0 ? ['no trusted publishers'] : all.map((p) => `${p.key}${p.label ? `  ${p.label}` : ''}${p.autoUpgrade ? '  (auto-upgrade)' : ''}`)
+    )
     return
   }
   if (!args.key) throw HypernetError.USAGE(`trust ${args.action}: expected a publisher key (64 hex or 52 z32 characters)`)

@@ -46,7 +46,15 @@ export async function upgrade(ctx: CliContext, args: { app?: string; check?: boo
       }
       const m = found.release.manifest
       const diff = permissionDiff(await store.manifestOf(app), m)
-      const line: UpgradeLine = { app: app.name, from: app.version, to: m.app.version, codeHash: found.release.codeHash, added: diff.added, removed: diff.removed, status: 'available' }
+      const line: UpgradeLine = {
+        app: app.name,
+        from: app.version,
+        to: m.app.version,
+        codeHash: found.release.codeHash,
+        added: diff.added,
+        removed: diff.removed,
+        status: 'available'
+      }
       out.push(line)
       if (args.check) {
         await closeAnswers(found.release.answers)
@@ -89,7 +97,10 @@ function lineText(l: UpgradeLine): string[] {
     case 'up-to-date':
       return [`${l.app} ${l.from} is up to date`]
     case 'available':
-      return [`${l.app} ${l.from} -> ${l.to} available (code hash ${l.codeHash})`, ...(changes.length ? ['  permission changes:', ...changes] : ['  permissions unchanged'])]
+      return [
+        `${l.app} ${l.from} -> ${l.to} available (code hash ${l.codeHash})`,
+        ...(changes.length ? ['  permission changes:', ...changes] : ['  permissions unchanged'])
+      ]
     case 'upgraded':
       return [`upgraded ${l.app} ${l.from} -> ${l.to} (code hash ${l.codeHash})`, ...changes]
     default:

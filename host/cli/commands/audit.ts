@@ -3,11 +3,12 @@ import type { CommandDef } from '../command.ts'
 /** `audit <app.wasm | manifest.json>`: every check install would make, as a report. */
 export const auditCommand: CommandDef = {
   command: 'audit <file>',
-  describe: 'check an app (a file, or by hash from the hosts that run it): schema, signature, expiry, code hash, imports, exports, memory; list what it asks for',
+  describe:
+    'check an app (a file, or by hash from the hosts that run it): schema, signature, expiry, code hash, imports, exports, memory; list what it asks for',
   builder: (y) =>
     y
       .positional('file', { type: 'string', describe: 'the app module (.wasm), its manifest (.json), or a code hash or service hash', demandOption: true })
-      .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap node host:port (by hash; default: the daemon\'s network, else public)' })
+      .option('bootstrap', { type: 'string', array: true, describe: "DHT bootstrap node host:port (by hash; default: the daemon's network, else public)" })
       .option('timeout', { type: 'number', default: 10, describe: 'seconds to look for hosts that run it (by hash)' })
       .option('manifest', { alias: 'm', type: 'string', describe: 'the manifest, when not <app>.manifest.json beside the wasm' })
       .option('wasm', { type: 'string', describe: 'the module, when auditing a manifest not beside <app>.wasm' })

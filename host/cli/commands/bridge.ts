@@ -7,12 +7,21 @@ export const bridgeCommand: CommandDef = {
   builder: (y) =>
     y
       .positional('action', { choices: ['listen', 'expose', 'remove', 'list'] as const })
-      .positional('target', { type: 'string', describe: 'listen: service key or hash; expose: host:port of the TCP server; remove: bridge name, host:port or port' })
+      .positional('target', {
+        type: 'string',
+        describe: 'listen: service key or hash; expose: host:port of the TCP server; remove: bridge name, host:port or port'
+      })
       .option('port', { type: 'string', describe: 'listen: the local TCP port to open' })
       .option('host', { type: 'string', default: '127.0.0.1', describe: 'listen: the local address to open it on' })
       .option('name', { type: 'string', describe: 'expose: the service name to publish it under' })
-      .option('anonymous', { type: 'boolean', describe: 'listen: each connection through a fresh three-hop onion circuit (the service sees a relay, never this host)' })
-      .option('hidden', { type: 'boolean', describe: 'listen: the target is a hidden service key; expose: publish as a hidden service (reachable only through onion relays, this host never named)' })
+      .option('anonymous', {
+        type: 'boolean',
+        describe: 'listen: each connection through a fresh three-hop onion circuit (the service sees a relay, never this host)'
+      })
+      .option('hidden', {
+        type: 'boolean',
+        describe: 'listen: the target is a hidden service key; expose: publish as a hidden service (reachable only through onion relays, this host never named)'
+      })
       .example('$0 bridge listen 2778…95 --port 8080', 'then: curl http://127.0.0.1:8080/')
       .example('$0 bridge listen 2778…95 --port 8080 --anonymous', 'the same, through onion relays')
       .example('$0 bridge expose 127.0.0.1:3000 --name web', 'any HyperDHT client can reach the server at the printed key')

@@ -3,7 +3,8 @@ import type { CommandDef } from '../command.ts'
 /** `config show|set|unset`: the host's settings file, `<home>/config.json`. */
 export const configCommand: CommandDef = {
   command: 'config <action> [key] [value]',
-  describe: 'show or change <home>/config.json: bootstrap list, port, LAN discovery, relay, onion, serving limits, log level (flags and HYPERNET_BOOTSTRAP win over it)',
+  describe:
+    'show or change <home>/config.json: bootstrap list, port, LAN discovery, relay, onion, serving limits, log level (flags and HYPERNET_BOOTSTRAP win over it)',
   builder: (y) =>
     y
       .positional('action', { choices: ['show', 'set', 'unset'] as const })

@@ -6,30 +6,57 @@ export const startCommand: CommandDef = {
   describe: 'run the host in the foreground: its DHT node, every installed app, its services',
   builder: (y) =>
     y
-      .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port (default: HYPERNET_BOOTSTRAP, else config bootstrap, else the public HyperDHT network)' })
+      .option('bootstrap', {
+        type: 'string',
+        array: true,
+        describe: 'DHT bootstrap host:port (default: HYPERNET_BOOTSTRAP, else config bootstrap, else the public HyperDHT network)'
+      })
       .option('local', { type: 'boolean', describe: 'start an embedded local DHT network in-process and join it (no internet needed)' })
-      .option('local-relays', { type: 'number', describe: 'with --local: onion relays to run on it, each its own identity, so anonymous connections and hidden services work (default 6: two guards, three introduction points and more; 0 for none)' })
-      .option('local-port', { type: 'number', describe: 'with --local: UDP port of the embedded network\'s bootstrap node, the address other hosts join (default 49737; when that is taken, any free port)' })
-      .option('host', { type: 'string', describe: 'with --local: serve the embedded network beyond loopback, at this IPv4 address of the machine (0.0.0.0: its first non-loopback address); prints the address others use' })
-      .option('port', { type: 'number', describe: 'UDP port of the host\'s DHT node (exit 2 if taken; default: config port, else any free port)' })
-      .option('lan', { type: 'boolean', describe: 'find hosts on this link by multicast DNS and use them as DHT nodes (default: config lan.enabled, else off)' })
+      .option('local-relays', {
+        type: 'number',
+        describe:
+          'with --local: onion relays to run on it, each its own identity, so anonymous connections and hidden services work (default 6: two guards, three introduction points and more; 0 for none)'
+      })
+      .option('local-port', {
+        type: 'number',
+        describe:
+          "with --local: UDP port of the embedded network's bootstrap node, the address other hosts join (default 49737; when that is taken, any free port)"
+      })
+      .option('host', {
+        type: 'string',
+        describe:
+          'with --local: serve the embedded network beyond loopback, at this IPv4 address of the machine (0.0.0.0: its first non-loopback address); prints the address others use'
+      })
+      .option('port', { type: 'number', describe: "UDP port of the host's DHT node (exit 2 if taken; default: config port, else any free port)" })
+      .option('lan', {
+        type: 'boolean',
+        describe: 'find hosts on this link by multicast DNS and use them as DHT nodes (default: config lan.enabled, else off)'
+      })
       .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug lines on the terminal too' })
-      .option('serve', { type: 'boolean', default: true, describe: 'serve the code of running apps to other hosts (--no-serve: not this run; see serving on|off)' })
+      .option('serve', {
+        type: 'boolean',
+        default: true,
+        describe: 'serve the code of running apps to other hosts (--no-serve: not this run; see serving on|off)'
+      })
       .option('relay', { type: 'boolean', describe: 'also relay for peers that cannot punch a hole to each other (best on a reachable address)' })
-      .option('relay-port', { type: 'number', describe: 'UDP port of the relay\'s own DHT node (default: any free port)' })
+      .option('relay-port', { type: 'number', describe: "UDP port of the relay's own DHT node (default: any free port)" })
       .option('relay-max-connections', { type: 'number', describe: 'relayed connections at once (default 64)' })
       .option('relay-max-bandwidth', { type: 'string', describe: 'relayed bytes per second, all connections together, e.g. 8M (default 8M)' })
       .option('use-relay', { type: 'string', array: true, describe: 'relay keys to pair through before any found in the DHT' })
       .option('onion-relay', { type: 'boolean', describe: 'also carry anonymous circuits for others as an onion relay (advertised in the p2p DNS)' })
       .option('onion-max-circuits', { type: 'number', describe: 'onion circuits at once (default 256)' })
       .option('onion-max-bandwidth', { type: 'string', describe: 'onion cell bytes per second, all circuits together, e.g. 8M (default 8M)' })
-      .option('hidden', { type: 'string', array: true, describe: 'run <app> or <app>/<service> as a hidden service: reachable only through onion relays, by a hidden key; its host is never published' })
+      .option('hidden', {
+        type: 'string',
+        array: true,
+        describe: 'run <app> or <app>/<service> as a hidden service: reachable only through onion relays, by a hidden key; its host is never published'
+      })
       .example('$0 start --local', 'an isolated network on this machine; prints its bootstrap address')
       .example('$0 start --local --host 0.0.0.0', 'the same, joinable from other machines')
       .example('$0 start --hidden echo', 'the echo app only as a hidden service (status shows its key)')
       .example('$0 start --relay --relay-max-bandwidth 2M', 'offer to relay, at most 2 MiB/s')
       .example('$0 start --onion-relay --onion-max-circuits 64', 'carry up to 64 anonymous circuits for others')
-      .example('$0 start --bootstrap 127.0.0.1:49737', 'join another host\'s network'),
+      .example('$0 start --bootstrap 127.0.0.1:49737', "join another host's network"),
   run: async (ctx, args) => (await import('../actions/daemon.ts')).start(ctx, args as any)
 }
 

@@ -11,7 +11,10 @@ export const endorseCommand: CommandDef = {
       .option('code', { type: 'string', describe: 'exactly this code hash (hex or z32)' })
       .option('key', { type: 'string', describe: 'key file to sign with (default: <home>/keys/<key-name>.key)' })
       .option('key-name', { type: 'string', default: 'publisher', describe: 'name of a key made by keys generate' })
-      .option('days', { type: 'number', describe: 'the endorsement expires after this many days (default: never; the DHT keeps records ~48 hours, so run it again to keep it findable)' })
+      .option('days', {
+        type: 'number',
+        describe: 'the endorsement expires after this many days (default: never; the DHT keeps records ~48 hours, so run it again to keep it findable)'
+      })
       .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port' })
       .example('$0 endorse 3b6a…e1 --code 2d7a…', 'this host runs exactly this code of mine')
       .example('$0 endorse 3b6a…e1 --app echo --days 30', 'this host runs my app echo, for 30 days'),

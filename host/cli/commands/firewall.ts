@@ -3,7 +3,7 @@ import type { CommandDef } from '../command.ts'
 /** `firewall allow|deny|remove|list`: which peers may connect. */
 export const firewallCommand: CommandDef = {
   command: 'firewall <action> [key]',
-  describe: 'choose which peer keys may connect to this host\'s services (applies to a running daemon at once)',
+  describe: "choose which peer keys may connect to this host's services (applies to a running daemon at once)",
   builder: (y) =>
     y
       .positional('action', { choices: ['allow', 'deny', 'remove', 'list'] as const })

@@ -11,7 +11,7 @@ export const installCommand: CommandDef = {
       .option('yes', { alias: 'y', type: 'boolean', describe: 'consent without asking' })
       .option('allow-downgrade', { type: 'boolean', describe: 'install a lower version than the installed one (a rollback)' })
       .option('replace-publisher', { type: 'boolean', describe: 'replace an app of the same name from another publisher' })
-      .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap node host:port (by hash; default: the daemon\'s network, else public)' })
+      .option('bootstrap', { type: 'string', array: true, describe: "DHT bootstrap node host:port (by hash; default: the daemon's network, else public)" })
       .option('timeout', { type: 'number', default: 10, describe: 'seconds to look for hosts that run it (by hash)' })
       .example('$0 install build/echo.wasm', 'asks before installing')
       .example('$0 install app.wasm --manifest app.manifest.json --yes', 'no prompt (scripts, CI)')

@@ -13,12 +13,16 @@ export const kvCommand: CommandDef = {
       .option('immutable', { type: 'boolean', describe: 'put: store it content-addressed (its address is its hash; nobody owns it)' })
       .option('key-name', { type: 'string', describe: 'sign as the named key <home>/keys/<name>.key instead of the host identity' })
       .option('out', { type: 'string', describe: 'get: write the value to this file instead of stdout' })
-      .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap host:port (default: through the running daemon, else its network, else the public one)' })
+      .option('bootstrap', {
+        type: 'string',
+        array: true,
+        describe: 'DHT bootstrap host:port (default: through the running daemon, else its network, else the public one)'
+      })
       .example('$0 kv put greeting "hello"', 'prints the address others get it by')
       .example('$0 kv get 156e…', 'prints the value (on any host)')
       .example('$0 kv put logo --file logo.svg --key-name team', 'signed by a named key')
       .example('$0 kv rm greeting', 'only the owner can remove it')
-      .example('$0 kv pin 156e…', 'keep someone else\'s value alive from this host')
+      .example('$0 kv pin 156e…', "keep someone else's value alive from this host")
       .example('$0 kv ls', 'what this host owns and keeps alive'),
   run: async (ctx, args) => (await import('../actions/kv.ts')).kv(ctx, args as any)
 }

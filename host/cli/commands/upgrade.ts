@@ -9,7 +9,7 @@ export const upgradeCommand: CommandDef = {
       .positional('app', { type: 'string', describe: 'one installed app (default: every one)' })
       .option('check', { type: 'boolean', describe: 'only say what is available; install nothing' })
       .option('yes', { alias: 'y', type: 'boolean', describe: 'consent without asking (the changes are still printed)' })
-      .option('bootstrap', { type: 'string', array: true, describe: 'DHT bootstrap node host:port (default: the daemon\'s network, else public)' })
+      .option('bootstrap', { type: 'string', array: true, describe: "DHT bootstrap node host:port (default: the daemon's network, else public)" })
       .option('timeout', { type: 'number', default: 10, describe: 'seconds to look for newer versions, per app' })
       .example('$0 upgrade --check', 'what could be upgraded, with the permission changes')
       .example('$0 upgrade echo', 'upgrade echo, asking first'),
