@@ -118,10 +118,10 @@ export const PLUGIN_QUOTAS = {
   dialsPerSecond: { default: 10, max: 100 },
   /** Outbound connections open at once (dials in flight included). */
   connections: { default: 64, max: 1024 },
-  /** Bytes per second the plugin's peers may send it, all connections together. */
-  bytesInPerSecond: { default: 32 * 1024 * 1024, max: 1024 * 1024 * 1024 },
+  /** Bytes per second the plugin's peers may send it, all connections together: above what a host's network carries (bench row 1: ~100 MB/s a stream), so it bounds a runaway plugin without slowing a fast one. */
+  bytesInPerSecond: { default: 1024 * 1024 * 1024, max: 8 * 1024 * 1024 * 1024 },
   /** Bytes per second the plugin may send, all connections together. */
-  bytesOutPerSecond: { default: 32 * 1024 * 1024, max: 1024 * 1024 * 1024 },
+  bytesOutPerSecond: { default: 1024 * 1024 * 1024, max: 8 * 1024 * 1024 * 1024 },
   /** A connection to one of its services that moves no data either way for this long (ms) is closed. */
   idleTimeoutMs: { default: 5 * 60_000, max: 24 * 60 * 60_000 }
 } as const

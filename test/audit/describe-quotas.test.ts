@@ -15,7 +15,7 @@ test('the consent prompt shows quotas a manifest asks for, with the default and 
     [],
     'defaults are not shown'
   )
-  const lines = describePermissions(withLimits({ connections: 200, dialsPerSecond: 1000, bytesOutPerSecond: 64 * 1024 * 1024 })).filter(
+  const lines = describePermissions(withLimits({ connections: 200, dialsPerSecond: 1000, bytesOutPerSecond: 2 * 1024 * 1024 * 1024 })).filter(
     (l) => l.kind === 'quota'
   )
   assert.deepEqual(lines, [
@@ -25,7 +25,7 @@ test('the consent prompt shows quotas a manifest asks for, with the default and 
       risky: true
     },
     { kind: 'quota', words: 'keep 200 outbound connections open at once (host default 64 outbound connections open at once)', risky: false },
-    { kind: 'quota', words: 'send 64 MiB a second (host default 32 MiB a second)', risky: false }
+    { kind: 'quota', words: 'send 2 GiB a second (host default 1 GiB a second)', risky: false }
   ])
 })
 

@@ -54,7 +54,7 @@ test('refuses imported memory and reports unreadable modules as WASM_INVALID', (
 test('effective limits are the manifest request capped by host policy', () => {
   const wasm = buildModule()
   const none = resolvePluginLimits(manifestFor('a', wasm))
-  const quotas = { dialsInFlight: 8, dialsPerSecond: 10, connections: 64, bytesInPerSecond: 32 * 1024 * 1024, bytesOutPerSecond: 32 * 1024 * 1024, idleTimeoutMs: 5 * 60_000 }
+  const quotas = { dialsInFlight: 8, dialsPerSecond: 10, connections: 64, bytesInPerSecond: 1024 * 1024 * 1024, bytesOutPerSecond: 1024 * 1024 * 1024, idleTimeoutMs: 5 * 60_000 }
   assert.deepEqual(none, { memoryMiB: 16, memoryPages: 256, callTimeoutMs: 200, storageQuotaBytes: null, timers: false, quotas })
   const greedy = resolvePluginLimits(manifestFor('a', wasm, { limits: { memoryMiB: 4096, callTimeoutMs: 60_000 }, permissions: { storage: { quotaBytes: 1e12 }, timers: true } }))
   assert.deepEqual(greedy, { memoryMiB: 256, memoryPages: 4096, callTimeoutMs: 5000, storageQuotaBytes: 64 * 1024 * 1024, timers: true, quotas })
