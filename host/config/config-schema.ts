@@ -76,7 +76,7 @@ export interface HostConfig {
   relay?: { enabled?: boolean; port?: number; maxConnections?: number; maxBandwidth?: string; use?: string[] }
   onion?: { relay?: boolean; maxCircuits?: number; maxBandwidth?: string }
   serving?: { maxFetchesPerPeer?: number; maxFetches?: number; maxConnectionsPerPeer?: number; bytesPerSecond?: number; maxModuleBytes?: number }
-  /** Reserved: the address a metrics endpoint will listen on; nothing reads it yet. */
+  /** Serve Prometheus metrics at this host:port (`start --metrics` wins; docs/metrics.md). */
   metrics?: { address?: string }
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
 }

@@ -14,6 +14,8 @@ import type { HomePaths } from '../home.ts'
 import { loadOrCreateKeyFile } from '../keys/index.ts'
 import { KvService, registerKvPlugin } from '../kv/index.ts'
 import type { KvServiceInit } from '../kv/index.ts'
+import { MetricsServer } from '../metrics/index.ts'
+import type { MetricsAddress } from '../metrics/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
 import type { Level, Logger } from '../log/index.ts'
 import {
@@ -94,6 +96,8 @@ export interface HostInit {
   servingLimits?: Partial<ServingLimits>
   /** How often to look for auto-upgrades, in ms (constants.ts AUTO_UPGRADE_INTERVAL_MS). */
   autoUpgradeMs?: number
+  /** Serve Prometheus metrics at this address (`start --metrics`); absent: off. Port 0 picks a free one. */
+  metrics?: MetricsAddress
 }
 
 export type { RunningApp } from './app-sync.ts'
@@ -195,6 +199,10 @@ export class Host {
   get lan(): LanDiscovery | null {
     return this.p.lan ?? null
   }
+  /** The Prometheus endpoint (`start --metrics`), or null. */
+  get metrics(): MetricsServer | null {
+    return this.p.metrics ?? null
+  }
   /** Made on first use: a plugin's anonymous dial, a hidden service. */
   get onionClient(): OnionClient | null {
     return this.p.dialer?.onionClient ?? null
@@ -221,6 +229,12 @@ export class Host {
     const { init, log, paths } = this
     const identity = this.add('identity', await loadOrCreateKeyFile(paths.identity))
     await this.store.ready()
+    // the metrics read the status, which answers while the host starts
+    const metrics = this.add(
+      'metrics',
+      init.metrics ? new MetricsServer({ status: () => this.status(), dhtStats: () => this.p.dht?.stats ?? null, log }, init.metrics) : null
+    )
+    await metrics?.ready()
     const savedGuards = await loadGuards(paths.guards)
     let bootstrap = init.bootstrap
     this.add('network', null)
@@ -525,7 +539,9 @@ export class Host {
       // a node still waiting for its bootstrap is destroyed at once, so a stop during start is prompt
       if (p.dht && !p.dht.bootstrapped) await p.dht.destroy()
       await this.opening?.catch(() => {})
-      // first what makes work: upgrades, syncs, then the plugins, so whatever a busy plugin has
+      // the metrics first: no scrape reads parts while they close
+      await p.metrics?.close()
+      // then what makes work: upgrades, syncs, then the plugins, so whatever a busy plugin has
       // going (dials, streams) ends before what it uses closes
       await p.autoUpgrader?.close()
       await p.appSync?.settled()

@@ -117,9 +117,13 @@ async function readExactly(s: SecretStream, n: number): Promise<Buffer> {
 
 /**
  * A testnet of 10 with one host in a fresh home running `apps` (example apps), all torn down
- * by `defer` (a teardown() registrar) in reverse order.
+ * by `defer` (a teardown() registrar) in reverse order; `init` adds HostInit fields (`metrics`, ...).
  */
-export async function testnetWithHost(defer: (fn: () => unknown) => void, apps: string[]): Promise<{ testnet: Testnet; home: string; h: TestHost }> {
+export async function testnetWithHost(
+  defer: (fn: () => unknown) => void,
+  apps: string[],
+  init: Partial<HostInit> = {}
+): Promise<{ testnet: Testnet; home: string; h: TestHost }> {
   const { startTestnet } = await import('./testnet.ts')
   const { installExamples } = await import('../../host/demo/install-examples.ts')
   const testnet = await startTestnet(10)
@@ -127,7 +131,7 @@ export async function testnetWithHost(defer: (fn: () => unknown) => void, apps: 
   const home = await mkdtemp(join(tmpdir(), 'hn-host-'))
   defer(() => removeHome(home))
   await installExamples(home, apps)
-  const h = await startHost(testnet, home)
+  const h = await startHost(testnet, home, init)
   defer(() => h.close())
   return { testnet, home, h }
 }

@@ -8,6 +8,7 @@ import { HypernetError } from '../../errors.ts'
 import { parseBootstrap } from '../../net/index.ts'
 import { advertisedAddress, isLocalAddress } from '../../net/index.ts'
 import { readConfig } from '../../config/index.ts'
+import { DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from '../../metrics/index.ts'
 import { resolveBootstrap } from '../env.ts'
 import type { HostConfig } from '../../config/index.ts'
 import type { CliContext } from '../context.ts'
@@ -48,6 +49,10 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     if (port !== undefined && !(Number.isInteger(port) && port >= 1 && port <= 65535))
       throw HypernetError.USAGE(`${flag}: expected a UDP port from 1 to 65535, got ${port}`)
   }
+  const metrics =
+    args.metrics === undefined
+      ? undefined
+      : parseMetricsAddress(args.metrics || DEFAULT_METRICS_ADDRESS, flags.metrics === undefined ? `${ctx.paths.config} metrics.address` : '--metrics')
   checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
@@ -66,7 +71,8 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     logLevel: config.logLevel,
     ...relayInit(args),
     ...onionInit(args),
-    ...(args.serve === false ? { serve: false } : {})
+    ...(args.serve === false ? { serve: false } : {}),
+    ...(metrics ? { metrics } : {})
   })
   // listening from the first moment: a signal during the start stops it, never goes unheard
   let requestStop = (_why: string) => {}
@@ -111,6 +117,8 @@ type StartArgs = {
   lan?: boolean
   verbose?: boolean
   serve?: boolean
+  /** host:port to serve Prometheus metrics at; '' (the flag alone): DEFAULT_METRICS_ADDRESS. */
+  metrics?: string
 } & RelayArgs &
   OnionArgs
 
@@ -124,6 +132,7 @@ export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
   if (!a.local) a.bootstrap = resolveBootstrap(a.bootstrap, config.bootstrap, {})
   a.port ??= config.port
   a.lan ??= config.lan?.enabled
+  a.metrics ??= config.metrics?.address
   a.relay ??= config.relay?.enabled
   if (a.relay) {
     a.relayPort ??= config.relay?.port
