@@ -4,6 +4,7 @@
  * no esbuild at run time):
  *
  *   host/cli/main.ts                  -> dist/cli.js, plus dist/chunks/*.js
+ *   host/index.ts                     -> dist/index.js (the library: `import ... from 'hypernet-host'`)
  *   host/plugins/worker/plugin-worker.ts -> dist/plugin-worker.js (one file, started per plugin)
  *
  * The CLI is split at its dynamic imports: each command's handler stays a chunk of its own that
@@ -43,7 +44,7 @@ export async function buildDist() {
   await rm(DIST, { recursive: true, force: true })
   const cli = await build({
     ...COMMON,
-    entryPoints: { cli: path.join(ROOT, 'host', 'cli', 'main.ts') },
+    entryPoints: { cli: path.join(ROOT, 'host', 'cli', 'main.ts'), index: path.join(ROOT, 'host', 'index.ts') },
     outdir: DIST,
     splitting: true,
     chunkNames: 'chunks/[name]-[hash]',

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { RESTART } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
+import { validateDraft } from '../manifest/index.ts'
 import type { ManifestBody } from '../manifest/index.ts'
 import { createDuplexPair } from './duplex-pair.ts'
 import { HarnessConnection } from './harness-connection.ts'
@@ -60,8 +61,12 @@ export interface Harness {
   close(): Promise<void>
 }
 
-/** Create a harness around one app; call ready() to start it. */
+/**
+ * Create a harness around one app; call ready() to start it.
+ * @throws MANIFEST_INVALID naming the first bad field of `init.manifest` (a draft or signed manifest)
+ */
 export function createHarness(init: HarnessInit): Harness {
+  validateDraft(init.manifest)
   const logs: RuntimeLogEntry[] = []
   const dials: DialTarget[] = []
   const name = init.manifest.app.name

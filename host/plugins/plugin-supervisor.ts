@@ -30,8 +30,8 @@ export interface SupervisorContext {
   onState: (status: PluginStatus) => void
 }
 
-/** Codes that mean the module can never run as it is: no restart. */
-const REFUSALS = new Set<HypernetErrorCode>(['WASM_INVALID', 'MEMORY_LIMIT', 'EXPORT_MISSING', 'IMPORT_NOT_ALLOWED', 'ABI_UNSUPPORTED', 'AUDIT_FAILED', 'USAGE'])
+/** Codes that mean the module can never run as it is: no restart. PLUGIN_FAILED from the worker: a host function called from top-level code. */
+const REFUSALS = new Set<HypernetErrorCode>(['WASM_INVALID', 'MEMORY_LIMIT', 'EXPORT_MISSING', 'IMPORT_NOT_ALLOWED', 'ABI_UNSUPPORTED', 'AUDIT_FAILED', 'USAGE', 'PLUGIN_FAILED'])
 
 export class PluginSupervisor {
   readonly name: string
@@ -73,7 +73,7 @@ export class PluginSupervisor {
   /**
    * Start (or join a start in progress). Resolves with the status once running.
    * @throws the refusal (WASM_INVALID, MEMORY_LIMIT, EXPORT_MISSING, IMPORT_NOT_ALLOWED,
-   *   ABI_UNSUPPORTED, USAGE) with the plugin left `failed`, or the crash (PLUGIN_CRASHED,
+   *   ABI_UNSUPPORTED, USAGE, PLUGIN_FAILED) with the plugin left `failed`, or the crash (PLUGIN_CRASHED,
    *   PLUGIN_TIMEOUT, INTERNAL) with the plugin restarting in the background
    */
   start(): Promise<PluginStatus> {

@@ -48,16 +48,24 @@ export const PROJECT_ASC_FLAGS: readonly string[] = [
 /** The manifest schema's rule for app names; the name also becomes the npm name, the wasm file and the service. */
 const NAME = /^[a-z0-9][a-z0-9-]{0,63}$/
 
+export interface ProjectOptions {
+  /** How the README tells the author to run hypernet-host (default `hypernet-host`). */
+  hostCommand?: string
+  /** The hypernet-host installation whose AssemblyScript compiler the build uses (default: this one). */
+  hostRoot?: string
+}
+
 /**
  * Write a new app project into `dir` (created if missing): an echo-like starter in
- * assembly/index.ts, package.json with an offline `npm run build`, the draft manifest
+ * assembly/index.ts, package.json with an offline `npm run build` (build.mjs: the project's own
+ * assemblyscript if installed, else the compiler of the hypernet-host that made it), the draft manifest
  * `<name>.draft.json`, a README with the build, sign and install steps, and a copy of the SDK.
  *
  * @returns the absolute paths of the files written
  * @throws HypernetError USAGE when `name` is not 1..64 lowercase letters, digits and dashes
  * @throws HypernetError FILE_EXISTS when `dir` exists and is not an empty folder
  */
-export async function createProject(dir: string, name: string): Promise<string[]> {
+export async function createProject(dir: string, name: string, opts: ProjectOptions = {}): Promise<string[]> {
   if (!NAME.test(name)) {
     throw HypernetError.USAGE(`app name: expected 1 to 64 lowercase letters, digits and dashes, not starting with a dash, got ${JSON.stringify(name)}`)
   }
@@ -65,10 +73,11 @@ export async function createProject(dir: string, name: string): Promise<string[]
   await ensureEmptyDir(root)
   const files: Array<[string, string | Buffer]> = [
     ['package.json', json(packageJson(name))],
+    ['build.mjs', buildScript(name, opts.hostRoot ?? packageFile())],
     ['assembly/index.ts', starter(name)],
     ['assembly/tsconfig.json', json({ extends: 'assemblyscript/std/assembly.json', include: ['./**/*.ts'] })],
     [`${name}.draft.json`, json(draftManifest(name))],
-    ['README.md', readme(name)],
+    ['README.md', readme(name, opts.hostCommand ?? 'hypernet-host')],
     ['.gitignore', 'node_modules/\nbuild/\n'],
     ...(await sdkFiles())
   ]
@@ -131,13 +140,56 @@ function packageJson(name: string): Record<string, unknown> {
     description: `${name}: a Hypernet app`,
     type: 'module',
     scripts: {
-      build: ['asc', 'assembly/index.ts', '--outFile', `build/${name}.wasm`, ...PROJECT_ASC_FLAGS].join(' ')
+      build: 'node build.mjs'
     },
     devDependencies: {
-      '@hypernet/sdk': `file:./${VENDOR_SDK}`,
-      assemblyscript: ASSEMBLYSCRIPT_VERSION
+      '@hypernet/sdk': `file:./${VENDOR_SDK}`
     }
   }
+}
+
+/** The arguments build.mjs gives asc. */
+export function projectAscArgs(name: string): string[] {
+  return ['assembly/index.ts', '--outFile', `build/${name}.wasm`, ...PROJECT_ASC_FLAGS]
+}
+
+/**
+ * The project's build: no per-project compiler to install (AssemblyScript is ~100 MB and would
+ * need the registry). It uses the project's own `assemblyscript` when the author installed one,
+ * else the one beside the hypernet-host that made the project (a checkout has it; the published
+ * package does not, and then the script says what to do in one line).
+ */
+function buildScript(name: string, hostRoot: string): string {
+  return `// Builds build/${name}.wasm: \`npm run build\`. Written by \`hypernet-host new\`; edit freely.
+import { spawnSync } from "node:child_process"
+import { existsSync } from "node:fs"
+import { createRequire } from "node:module"
+import { dirname, join } from "node:path"
+
+// The hypernet-host installation this project was made with; its AssemblyScript compiler builds
+// the app unless this project installs its own (npm install --save-dev assemblyscript@${ASSEMBLYSCRIPT_VERSION}).
+const HOST = ${JSON.stringify(hostRoot)}
+const ARGS = ${JSON.stringify(projectAscArgs(name))}
+
+function findAsc() {
+  for (const from of [join(process.cwd(), "package.json"), join(HOST, "package.json")]) {
+    try {
+      const pkg = createRequire(from).resolve("assemblyscript/package.json")
+      const asc = join(dirname(pkg), "bin", "asc.js")
+      if (existsSync(asc)) return asc
+    } catch {}
+  }
+  return null
+}
+
+const asc = findAsc()
+if (asc === null) {
+  console.error("build.mjs: no AssemblyScript compiler here or in " + HOST + " (an installed hypernet-host ships without it): run npm install --save-dev assemblyscript@${ASSEMBLYSCRIPT_VERSION}")
+  process.exit(1)
+}
+const r = spawnSync(process.execPath, [asc, ...ARGS], { stdio: "inherit" })
+process.exit(r.status ?? 1)
+`
 }
 
 /** Unsigned: `hypernet-host sign` fills in code.hash and publisher. */
@@ -182,7 +234,7 @@ onStart((): void => {
 `
 }
 
-function readme(name: string): string {
+function readme(name: string, hn: string): string {
   return `# ${name}
 
 A Hypernet app in AssemblyScript. It vends the service \`${name}\` and, for
@@ -191,11 +243,13 @@ now, echoes what each peer sends.
 ## Build
 
 \`\`\`sh
-npm install        # assemblyscript ${ASSEMBLYSCRIPT_VERSION} and the SDK copy in ${VENDOR_SDK}
+npm install        # links the SDK copy in ${VENDOR_SDK}; offline, nothing downloaded
 npm run build      # -> build/${name}.wasm, offline
 \`\`\`
 
-The build is reproducible: the same sources give the same bytes, so anyone can rebuild the
+The build (\`build.mjs\`) uses AssemblyScript ${ASSEMBLYSCRIPT_VERSION} from the hypernet-host that
+made the project, or this project's own if you \`npm install --save-dev assemblyscript@${ASSEMBLYSCRIPT_VERSION}\`.
+It is reproducible: the same sources give the same bytes, so anyone can rebuild the
 app and check its code hash. The flags in \`package.json\` are the SDK's: \`--maximumMemory\` is
 required (a host refuses a module without a memory maximum) and the \`--use\` flags route
 AssemblyScript's \`env\` imports, which a host does not offer, into the SDK.
@@ -203,9 +257,9 @@ AssemblyScript's \`env\` imports, which a host does not offer, into the SDK.
 ## Sign and install
 
 \`\`\`sh
-hypernet-host keys generate      # once: your publisher key
-hypernet-host sign build/${name}.wasm --manifest ${name}.draft.json
-hypernet-host install build/${name}.wasm
+${hn} keys generate      # once: your publisher key
+${hn} sign build/${name}.wasm --manifest ${name}.draft.json
+${hn} install build/${name}.wasm
 \`\`\`
 
 \`sign\` fills in the code hash and your publisher key and signs the manifest. Edit
@@ -218,6 +272,7 @@ hypernet-host install build/${name}.wasm
 | file | what |
 | --- | --- |
 | \`assembly/index.ts\` | the app |
+| \`build.mjs\` | the build: asc with the flags every Hypernet module needs |
 | \`${name}.draft.json\` | the unsigned manifest: services, permissions, limits |
 | \`${VENDOR_SDK}/\` | the SDK, copied from hypernet-host when this project was made: README.md is the API, ABI.md the contract. Replace the folder to update it |
 `

@@ -22,29 +22,33 @@ async function tempDir(): Promise<string> {
   return dir
 }
 
-/**
- * What `npm install` leaves in a new project, made offline: links to the SDK copy and to this
- * repository's assemblyscript (the version the project pins).
- */
+/** What `npm install` leaves in a new project, made offline: a link to the SDK copy. */
 async function linkDependencies(project: string): Promise<void> {
   await mkdir(path.join(project, 'node_modules', '@hypernet'), { recursive: true })
   await symlink(path.join(project, 'vendor', 'hypernet-sdk'), path.join(project, 'node_modules', '@hypernet', 'sdk'))
-  await symlink(path.join(ROOT, 'node_modules', 'assemblyscript'), path.join(project, 'node_modules', 'assemblyscript'))
 }
 
 test('a new project builds offline into a module that speaks ABI 1 and echoes', async () => {
   const project = path.join(await tempDir(), 'hello')
   const files = await createProject(project, 'hello')
   const rel = files.map((f) => path.relative(project, f))
-  for (const f of ['package.json', 'assembly/index.ts', 'hello.draft.json', 'README.md', 'vendor/hypernet-sdk/index.ts', 'vendor/hypernet-sdk/ABI.md']) {
+  for (const f of [
+    'package.json',
+    'build.mjs',
+    'assembly/index.ts',
+    'hello.draft.json',
+    'README.md',
+    'vendor/hypernet-sdk/index.ts',
+    'vendor/hypernet-sdk/ABI.md'
+  ]) {
     assert.ok(rel.includes(f), `writes ${f}`)
   }
   await linkDependencies(project)
-  // Run the project's own build script, with the compiler from node_modules as npm would.
+  // The project's own build script, with no compiler of its own: it uses this repository's.
   const pkg = JSON.parse(await readFile(path.join(project, 'package.json'), 'utf8'))
-  const [cmd, ...args] = pkg.scripts.build.split(' ')
-  assert.equal(cmd, 'asc')
-  await run(process.execPath, [path.join(project, 'node_modules', 'assemblyscript', 'bin', 'asc.js'), ...args], { cwd: project })
+  assert.equal(pkg.scripts.build, 'node build.mjs')
+  assert.deepEqual(Object.keys(pkg.devDependencies), ['@hypernet/sdk'], 'no per-project compiler to install')
+  await run(process.execPath, ['build.mjs'], { cwd: project })
 
   const bytes = await readFile(path.join(project, 'build', 'hello.wasm'))
   const module = new WebAssembly.Module(bytes)
@@ -60,6 +64,21 @@ test('a new project builds offline into a module that speaks ABI 1 and echoes', 
     h.logs.map((l) => l.text),
     ['hello started', 'peer 01010101 connected']
   )
+})
+
+test('without a compiler in the project or beside its hypernet-host, the build says what to do in one line', async () => {
+  const dir = await tempDir()
+  const host = path.join(dir, 'host')
+  await mkdir(host)
+  await writeFile(path.join(host, 'package.json'), '{"name":"hypernet-host"}')
+  const project = path.join(dir, 'p')
+  await createProject(project, 'p', { hostRoot: host })
+  await linkDependencies(project)
+  await assert.rejects(run(process.execPath, ['build.mjs'], { cwd: project }), (err: any) => {
+    assert.equal(err.code, 1)
+    assert.match(err.stderr, /^build\.mjs: no AssemblyScript compiler .*run npm install --save-dev assemblyscript@0\.28\.20\n$/)
+    return true
+  })
 })
 
 test('the project builds with the same asc flags as this repository', () => {

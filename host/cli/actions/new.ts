@@ -1,18 +1,47 @@
-import { relative, resolve } from 'node:path'
+import { realpathSync } from 'node:fs'
+import { delimiter, join, relative, resolve } from 'node:path'
 import { createProject } from '../../scaffold/index.ts'
 import type { CliContext } from '../context.ts'
 
 /** Scaffold a plugin project. @throws USAGE (bad name), FILE_EXISTS (non-empty folder) */
 export async function newProject(ctx: CliContext, args: { name: string; dir?: string }): Promise<void> {
   const dir = resolve(args.dir ?? args.name)
-  const files = await createProject(dir, args.name)
-  ctx.data({ dir, files }, () => [
+  const hn = hostCommand()
+  const files = await createProject(dir, args.name, { hostCommand: hn })
+  ctx.data({ dir, files, hostCommand: hn }, () => [
     `created ${args.name} in ${dir}`,
     ...files.map((f) => `  ${relative(dir, f)}`),
     '',
-    'next:',
-    `  cd ${dir} && npm install && npm run build`,
-    `  npx hypernet-host sign build/${args.name}.wasm --manifest ${args.name}.draft.json`,
-    `  npx hypernet-host install build/${args.name}.wasm`
+    "next (offline: the build uses this hypernet-host's AssemblyScript compiler):",
+    `  cd ${shellQuote(dir)} && npm install && npm run build`,
+    `  ${hn} sign build/${args.name}.wasm --manifest ${args.name}.draft.json`,
+    `  ${hn} install build/${args.name}.wasm`
   ])
+}
+
+/**
+ * How to run this hypernet-host again from anywhere: `hypernet-host` when that name on PATH is
+ * this very program, else the path of the running binary. Never `npx hypernet-host`, which
+ * outside a project that depends on it would ask the npm registry for whatever has that name.
+ */
+export function hostCommand(argv1 = process.argv[1], path = process.env.PATH ?? ''): string {
+  const self = real(argv1)
+  if (self === null) return 'hypernet-host'
+  for (const dir of path.split(delimiter)) {
+    if (dir && real(join(dir, 'hypernet-host')) === self) return 'hypernet-host'
+  }
+  return shellQuote(self)
+}
+
+function real(file: string | undefined): string | null {
+  if (!file) return null
+  try {
+    return realpathSync(file)
+  } catch {
+    return null
+  }
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
 }

@@ -10,6 +10,7 @@ import { firewallCommand } from './firewall.ts'
 import { hostsCommand } from './hosts.ts'
 import { lookupCommand } from './lookup.ts'
 import { newCommand } from './new.ts'
+import { devCommand } from './dev.ts'
 import { installCommand } from './install.ts'
 import { keysCommand } from './keys.ts'
 import { kvCommand } from './kv.ts'
@@ -39,6 +40,7 @@ export const commands: CommandDef[] = [
   bootstrapCommand,
   configCommand,
   newCommand,
+  devCommand,
   keysCommand,
   signCommand,
   endorseCommand,

@@ -8,6 +8,6 @@ export const newCommand: CommandDef = {
     y
       .positional('name', { type: 'string', describe: 'app name: lowercase letters, digits, dashes', demandOption: true })
       .option('dir', { type: 'string', describe: 'where to create it (default: ./<name>)' })
-      .example('$0 new hello', 'then: cd hello && npm install && npm run build'),
+      .example('$0 new hello', 'then: cd hello && npm install && npm run build (offline)'),
   run: async (ctx, args) => (await import('../actions/new.ts')).newProject(ctx, args as any)
 }

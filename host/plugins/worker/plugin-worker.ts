@@ -123,6 +123,20 @@ async function start(): Promise<void> {
     out,
     lines: new LineBudget(RUNTIME_LIMITS.logLinesPerSecond)
   })
+  // Plugin code that runs while the module instantiates (a start function, AssemblyScript's
+  // top-level statements) has no Guest yet to answer a host function: refuse any such call
+  // with a clear error rather than fail inside one.
+  let topLevelCall: string | null = null
+  const guarded: typeof functions = {}
+  for (const [name, fn] of Object.entries(functions)) {
+    guarded[name] = (ctx, a, b, c, d) => {
+      if (guest === null) {
+        topLevelCall ??= name
+        throw new Error(`${name} called during instantiation`)
+      }
+      return fn(ctx, a, b, c, d)
+    }
+  }
   // Extism only needs the host functions the module imports, but offering all is harmless.
   stamp.begin('instantiation') // a start function runs plugin code, so it is under the deadline
   try {
@@ -130,12 +144,20 @@ async function start(): Promise<void> {
       runInWorker: false,
       useWasi: false,
       logLevel: 'silent',
-      functions: { [HOST_MODULE]: functions },
+      functions: { [HOST_MODULE]: guarded },
       // only Extism's own kernel buffers; the plugin's memory is capped in its module
       memory: { maxPages: 16 }
     })
     guest = new Guest(await plugin.getInstance(), stamp)
   } catch (err) {
+    if (topLevelCall !== null) {
+      return fatal(
+        HypernetError.PLUGIN_FAILED(
+          init.app,
+          `called ${topLevelCall} from top-level code (while the module was instantiating, before hn_on_start); host functions work only from an event: call it from hn_on_start or a later event`
+        )
+      )
+    }
     return fatal(HypernetError.PLUGIN_CRASHED(init.app, `trapped or failed while instantiating: ${(err as Error).message}`))
   } finally {
     stamp.end()

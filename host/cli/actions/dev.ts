@@ -1,0 +1,93 @@
+import { spawn } from 'node:child_process'
+import { existsSync, watch } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
+import { formatId, parseHash } from '../../encoding/ids.ts'
+import { HypernetError } from '../../errors.ts'
+import { keyPath, loadOrCreateKeyFile } from '../../keys/index.ts'
+import { serviceHash, signApp } from '../../manifest/index.ts'
+import type { CliContext } from '../context.ts'
+import { install } from './install.ts'
+import { hostCommand } from './new.ts'
+
+/** The key `dev` signs with: made on first use, for this machine only. */
+export const DEV_KEY_NAME = 'dev'
+
+export interface DevArgs {
+  dir?: string
+  watch?: boolean
+}
+
+/**
+ * `dev` in a project made by `new`: build (npm install first when the SDK is not linked yet),
+ * sign with the development key `dev` (created if missing; no other host trusts it unless told
+ * to), install into this home as `<version>-dev.<time>` so each rebuild is an upgrade, and print
+ * how to reach it. With `watch`, do it again whenever assembly/ or the draft changes.
+ * @throws USAGE (not a project, or the build failed), and what sign and install throw
+ */
+export async function dev(ctx: CliContext, args: DevArgs): Promise<void> {
+  const dir = resolve(args.dir ?? '.')
+  await devOnce(ctx, dir)
+  if (!args.watch) return
+  ctx.io.stderr.write(`watching ${join(dir, 'assembly')} and the draft manifest; Ctrl-C to stop\n`)
+  let timer: NodeJS.Timeout | null = null
+  let running: Promise<void> = Promise.resolve()
+  const again = (): void => {
+    if (timer) clearTimeout(timer)
+    timer = setTimeout(() => {
+      running = running.then(() =>
+        devOnce(ctx, dir).catch((err: Error) => {
+          ctx.io.stderr.write(`${err.message}\n`)
+        })
+      )
+    }, 200)
+  }
+  const watchers = [watch(join(dir, 'assembly'), { recursive: true }, again), watch(dir, (_e, f) => f && String(f).endsWith('.draft.json') && again())]
+  await new Promise<void>((done) => process.once('SIGINT', done))
+  for (const w of watchers) w.close()
+  if (timer) clearTimeout(timer)
+  await running
+}
+
+async function devOnce(ctx: CliContext, dir: string): Promise<void> {
+  const pkgFile = join(dir, 'package.json')
+  if (!existsSync(pkgFile)) throw HypernetError.USAGE(`${dir} is not an app project (no package.json): make one with new <name>`)
+  const name = (JSON.parse(await readFile(pkgFile, 'utf8')) as { name?: string }).name ?? ''
+  const draftFile = join(dir, `${name}.draft.json`)
+  if (!existsSync(draftFile)) throw HypernetError.USAGE(`${dir} has no ${name}.draft.json: dev runs in a project made by new <name>`)
+
+  const log = ctx.io.stderr
+  if (!existsSync(join(dir, 'node_modules'))) await npm(dir, ['install', '--no-audit', '--no-fund'], log)
+  await npm(dir, ['run', 'build'], log)
+  const wasmFile = join(dir, 'build', `${name}.wasm`)
+  if (!existsSync(wasmFile)) throw HypernetError.USAGE(`npm run build made no build/${name}.wasm`)
+
+  const keyPair = await loadOrCreateKeyFile(keyPath(ctx.paths.keys, DEV_KEY_NAME))
+  const draft = JSON.parse(await readFile(draftFile, 'utf8'))
+  const core = String(draft.app?.version ?? '0.0.0').split('-')[0]
+  draft.app = { ...draft.app, version: `${core}-dev.${Date.now()}` }
+  const { manifest, file } = await signApp({ wasmFile, draft, keyPair })
+  ctx.io.stderr.write(
+    `signed ${manifest.app.name} ${manifest.app.version} with the development key "${DEV_KEY_NAME}" (${manifest.publisher}): for testing; no other host trusts it\n`
+  )
+
+  await install(ctx, { wasm: wasmFile, manifest: file, yes: true })
+  const hn = hostCommand()
+  const code = parseHash(manifest.code.hash)
+  const services = manifest.services.map((s) => formatId(serviceHash(code, s.name)))
+  ctx.data({ dev: true, app: manifest.app, publisher: manifest.publisher, services }, () => [
+    'reach it (with a host running here: start, or start --local for a private network):',
+    ...services.map((h) => `  ${hn} connect ${h}`)
+  ])
+}
+
+/** Run npm in the project, all its output going to `log` (our stderr). @throws USAGE when it fails */
+function npm(cwd: string, args: string[], log: NodeJS.WritableStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    child.stdout.on('data', (d) => log.write(d))
+    child.stderr.on('data', (d) => log.write(d))
+    child.once('error', (err) => reject(HypernetError.USAGE(`npm ${args[0]}: ${err.message}`)))
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(HypernetError.USAGE(`npm ${args.join(' ')} failed (exit ${code}) in ${cwd}`))))
+  })
+}
