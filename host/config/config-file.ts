@@ -3,6 +3,7 @@ import { dirname } from 'node:path'
 import { Ajv } from 'ajv'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { HypernetError } from '../errors.ts'
+import { describeValue, valueAt } from '../util/json-pointer.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { CONFIG_SCHEMA } from './config-schema.ts'
 import type { HostConfig } from './config-schema.ts'
@@ -121,7 +122,7 @@ function unknownKey(key: string, file: string): HypernetError {
 function toError(e: ErrorObject | undefined, root: unknown, file: string): HypernetError {
   if (e === undefined) return HypernetError.CONFIG_INVALID(file, '', 'does not match the schema')
   const path = e.instancePath
-  const got = describe(valueAt(root, path))
+  const got = describeValue(valueAt(root, path), 'a list')
   const p = e.params as Record<string, any>
   switch (e.keyword) {
     case 'additionalProperties':
@@ -147,22 +148,4 @@ function hint(path: string): string {
   if (/^\/relay\/use\/\d+$/.test(path)) return 'expected a 32-byte key as 64 hex or 52 z32 characters'
   if (path === '/lan/address') return 'expected an IPv4 address such as 192.168.1.10'
   return 'does not match the expected format'
-}
-
-function valueAt(root: unknown, path: string): unknown {
-  let v: any = root
-  for (const part of path.split('/').slice(1)) {
-    if (v === null || typeof v !== 'object') return undefined
-    v = v[part.replace(/~1/g, '/').replace(/~0/g, '~')]
-  }
-  return v
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing'
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'a list'
-  if (typeof v === 'object') return 'an object'
-  const s = JSON.stringify(v)
-  return s.length > 60 ? s.slice(0, 57) + '..."' : s
 }

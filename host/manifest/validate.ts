@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { Ajv } from 'ajv'
 import type { ErrorObject, ValidateFunction } from 'ajv'
 import { HypernetError } from '../errors.ts'
+import { describeValue, valueAt } from '../util/json-pointer.ts'
 import { packageFile } from '../util/package-root.ts'
 import type { Manifest } from './types.ts'
 
@@ -82,18 +83,18 @@ function toError(e: ErrorObject | undefined, root: unknown): HypernetError {
     case 'additionalProperties':
       return HypernetError.MANIFEST_INVALID(path, `unknown field ${JSON.stringify((e.params as any).additionalProperty)}`)
     case 'type':
-      return HypernetError.MANIFEST_INVALID(path, `expected ${(e.params as any).type}, got ${describe(got)}`)
+      return HypernetError.MANIFEST_INVALID(path, `expected ${(e.params as any).type}, got ${describeValue(got)}`)
     case 'const':
-      return HypernetError.MANIFEST_INVALID(path, `expected ${JSON.stringify((e.params as any).allowedValue)}, got ${describe(got)}`)
+      return HypernetError.MANIFEST_INVALID(path, `expected ${JSON.stringify((e.params as any).allowedValue)}, got ${describeValue(got)}`)
     case 'enum':
       return HypernetError.MANIFEST_INVALID(
         path,
-        `expected one of ${((e.params as any).allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(got)}`
+        `expected one of ${((e.params as any).allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(got)}`
       )
     case 'pattern':
-      return HypernetError.MANIFEST_INVALID(path, `${hint(path)}, got ${describe(got)}`)
+      return HypernetError.MANIFEST_INVALID(path, `${hint(path)}, got ${describeValue(got)}`)
     default:
-      return HypernetError.MANIFEST_INVALID(path, `${e.message ?? 'is invalid'}, got ${describe(got)}`)
+      return HypernetError.MANIFEST_INVALID(path, `${e.message ?? 'is invalid'}, got ${describeValue(got)}`)
   }
 }
 
@@ -108,22 +109,4 @@ function hint(path: string): string {
   if (path.startsWith('/permissions/mesh/')) return 'expected self/<service name> or a service hash'
   if (/\/services\/\d+\/name$/.test(path)) return 'expected lowercase letters, digits, ".", "_" or "-" (at most 64)'
   return 'does not match the expected format'
-}
-
-function valueAt(root: unknown, path: string): unknown {
-  let v: any = root
-  for (const part of path.split('/').slice(1)) {
-    if (v === null || typeof v !== 'object') return undefined
-    v = v[part.replace(/~1/g, '/').replace(/~0/g, '~')]
-  }
-  return v
-}
-
-function describe(v: unknown): string {
-  if (v === undefined) return 'nothing'
-  if (v === null) return 'null'
-  if (Array.isArray(v)) return 'an array'
-  if (typeof v === 'object') return 'an object'
-  const s = JSON.stringify(v)
-  return s.length > 60 ? s.slice(0, 57) + '..."' : s
 }
