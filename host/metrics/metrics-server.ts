@@ -37,7 +37,7 @@ export interface MetricsComponents {
 }
 
 /** Every state an app shows in status: the app state gauge has one series per state, 1 for the current one. */
-const APP_STATES = ['starting', 'running', 'crashed', 'backoff', 'failed', 'stopped', 'invalid']
+const APP_STATES = ['idle', 'starting', 'running', 'crashed', 'backoff', 'failed', 'stopped', 'invalid']
 
 export class MetricsServer {
   readonly registry = new Registry()

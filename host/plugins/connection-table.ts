@@ -51,6 +51,8 @@ export class ConnectionTable implements LinkOwner {
   private readonly held = new Set<StreamLink>()
   private inflightIn = 0
   private nextInbound = 1
+  /** Connections and dials ever opened (the on-demand idle watch reads it as activity). */
+  opened = 0
   private dead = false
   private readonly eventErrors = new LineBudget(RUNTIME_LIMITS.logLinesPerSecond)
   /** Dial failures already logged at info, by target and error code: a plugin retrying logs each once. */
@@ -229,6 +231,7 @@ export class ConnectionTable implements LinkOwner {
   private open(id: number, op: number, stream: DuplexLike, service: string): void {
     const link = new StreamLink(id, stream, this)
     this.links.set(id, link)
+    this.opened++
     this.out.pushBytes(op, id, openPayload(stream.remotePublicKey, service)) // before attach(): OPEN precedes any DATA
     link.attach()
     if (this.rateTimer !== null) {
@@ -261,6 +264,7 @@ export class ConnectionTable implements LinkOwner {
     }
     const pending = { cancelled: false, abort: new AbortController() }
     this.dials.set(conn, pending)
+    this.opened++
     const target = { raw: wire.raw, serviceHash: Buffer.from(wire.serviceHash, 'hex'), serviceKey: wire.serviceKey ? Buffer.from(wire.serviceKey, 'hex') : null, self: wire.self }
     Promise.resolve()
       .then(() => dial(target, app, pending.abort.signal))

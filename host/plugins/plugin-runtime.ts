@@ -57,7 +57,8 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
   }
 
   /**
-   * Add an app and start it; resolves with its status once running.
+   * Add an app and start it; resolves with its status once running. An app with `idleStopMs`
+   * is not started: it resolves `idle`, and its first connection starts it.
    * @throws USAGE when an app of that name is already added or the runtime is closed
    * @throws WASM_INVALID, MEMORY_LIMIT, EXPORT_MISSING, IMPORT_NOT_ALLOWED, ABI_UNSUPPORTED when
    *   the module can never run (the app stays added, `failed`, until removed)
@@ -78,7 +79,7 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
       onState: (status) => this.emit('state', status)
     })
     this.apps.set(name, sup)
-    return sup.start()
+    return app.idleStopMs ? sup.idle() : sup.start()
   }
 
   /** Stop an app gracefully and forget it. @throws APP_NOT_FOUND */

@@ -6,6 +6,7 @@ import { codeHash } from '../manifest/index.ts'
 import { ConnectionTable } from './connection-table.ts'
 import { LogLimiter } from './log-limiter.ts'
 import { capModuleMemory } from './memory-cap.ts'
+import { OnDemand } from './on-demand.ts'
 import { resolvePluginLimits } from './plugin-limits.ts'
 import type { PluginLimits } from './plugin-limits.ts'
 import { WorkerChannel } from './worker-channel.ts'
@@ -17,7 +18,8 @@ import type { DialFn, DuplexLike, MeshFn, LogLevel, PluginErrorInfo, PluginState
  * it again after an exponential backoff (RESTART). RESTART.maxCrashes crashes inside
  * RESTART.windowMs mark it `failed`; so does any refusal (the module can never run: bad wasm,
  * memory policy, missing exports, wrong ABI), at once. A failed plugin stays down until an
- * operator calls restart().
+ * operator calls restart(). An app given `idleStopMs` runs on demand (on-demand.ts): `idle`
+ * with no worker until a connection arrives, and back to `idle` after that long unused.
  */
 
 export interface SupervisorContext {
@@ -54,9 +56,22 @@ export class PluginSupervisor {
   private generation = 0
   private starting: Promise<PluginStatus> | null = null
   private readonly logLimit = new LogLimiter(PLUGIN_LOG.linesPerSecond, PLUGIN_LOG.bytesPerSecond)
+  private readonly onDemand: OnDemand | null
 
   constructor(private readonly app: RunnableApp, private readonly ctx: SupervisorContext) {
     this.name = app.manifest.app.name
+    this.onDemand =
+      app.idleStopMs && app.idleStopMs > 0
+        ? new OnDemand({
+            name: this.name,
+            idleStopMs: app.idleStopMs,
+            start: () => this.start(),
+            sleep: () => this.halt('idle'),
+            deliver: (service, stream) => this.accept(service, stream),
+            activity: () => ({ open: this.table?.size ?? 0, tick: this.counters.bytesIn + this.counters.bytesOut + (this.table?.opened ?? 0) }),
+            log: (level, msg) => this.ctx.log({ level, app: this.name, kind: 'host', msg, time: Date.now() })
+          })
+        : null
     this.services = new Set((app.manifest.services ?? []).map((s) => s.name))
     this.limits = resolvePluginLimits(app.manifest)
     this.codeHash = formatId(codeHash(app.wasm))
@@ -91,11 +106,29 @@ export class PluginSupervisor {
   }
 
   /**
+   * An on-demand app's first state: `idle`, no worker, until a connection arrives. A module
+   * that can never run fails now, as start() would. Without `idleStopMs`: start().
+   * @throws as start()
+   */
+  idle(): Promise<PluginStatus> {
+    if (this.onDemand === null || this.refusal) return this.start()
+    this.setState('idle')
+    return Promise.resolve(this.status())
+  }
+
+  /**
    * Stop: connections see hn_on_close(SHUTDOWN) and end, pending dials are aborted at once, and
    * the worker is terminated after RUNTIME_LIMITS.stopTimeoutMs at most, whatever the plugin is
-   * doing. Stays stopped.
+   * doing. Stays stopped; connections waiting for an on-demand start are closed (PLUGIN_CLOSED).
    */
   async stop(): Promise<void> {
+    this.onDemand?.dropHeld(HypernetError.PLUGIN_CLOSED(this.name))
+    await this.halt('stopped')
+  }
+
+  /** stop()'s work, ending in `stopped` (the operator's) or `idle` (unused on-demand app). */
+  private async halt(to: 'stopped' | 'idle'): Promise<void> {
+    this.onDemand?.unwatch()
     this.generation++
     this.lastCrash = null
     this.starting = null
@@ -109,7 +142,7 @@ export class PluginSupervisor {
     if (channel) await channel.stop()
     table?.shutdownAll()
     this.logLimit.flush((n) => this.reportDropped(n))
-    if (this.state !== 'stopped') this.setState('stopped')
+    if (this.state !== to) this.setState(to)
   }
 
   /** Operator restart: forget recent crashes, stop what runs, start again. Throws as start(). */
@@ -123,12 +156,14 @@ export class PluginSupervisor {
   accept(service: string, stream: DuplexLike): void {
     // READY, not the 'running' state, is the test: a plugin that dials itself from
     // hn_on_start gets that connection in the same turn as READY, before the state changes
-    if (this.table === null || this.channel?.running !== true) {
+    const running = this.table !== null && this.channel?.running === true
+    if (!running && this.onDemand && (this.state === 'idle' || this.onDemand.transitioning)) return this.onDemand.hold(service, stream)
+    if (!running) {
       stream.on('error', () => {}) // the refusal is the error; the caller may not listen yet
       stream.destroy(HypernetError.PLUGIN_CLOSED(this.name))
       return
     }
-    this.table.accept(service, stream)
+    this.table!.accept(service, stream)
   }
 
   status(): PluginStatus {
@@ -144,6 +179,7 @@ export class PluginSupervisor {
       bytesOut: this.counters.bytesOut,
       since: this.since.toISOString(),
       droppedLogLines: this.logLimit.total,
+      ...(this.onDemand ? { idleStopMs: this.app.idleStopMs, wakes: this.onDemand.wakes, waiting: this.onDemand.waiting } : {}),
       limits: { memoryMiB: this.limits.memoryMiB, callTimeoutMs: this.limits.callTimeoutMs, storageQuotaBytes: this.limits.storageQuotaBytes, ...this.limits.quotas }
     }
   }
@@ -196,6 +232,7 @@ export class PluginSupervisor {
     if (this.generation !== generation) throw this.lastCrash ?? HypernetError.PLUGIN_CLOSED(this.name)
     this.lastCrash = null
     this.setState('running')
+    this.onDemand?.watch()
     return this.status()
   }
 
@@ -204,6 +241,7 @@ export class PluginSupervisor {
     this.generation++ // whatever this incarnation still had in flight is void now
     this.lastCrash = err
     this.lastError = { code: err.code, message: err.message, at: new Date().toISOString() }
+    this.onDemand?.unwatch()
     const channel = this.channel
     this.channel = null
     this.table?.destroyAll(err)

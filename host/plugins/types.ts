@@ -7,8 +7,8 @@ import type { PluginQuotas } from './plugin-limits.ts'
  * what it reports (status, log entries). Streams are abstract so networking plugs in later.
  */
 
-/** Lifecycle of one app's plugin. */
-export type PluginState = 'starting' | 'running' | 'crashed' | 'backoff' | 'failed' | 'stopped'
+/** Lifecycle of one app's plugin; `idle`: an on-demand app with no worker, started by its next connection. */
+export type PluginState = 'idle' | 'starting' | 'running' | 'crashed' | 'backoff' | 'failed' | 'stopped'
 
 export type { DuplexLike } from '../types/duplex.ts'
 import type { DuplexLike } from '../types/duplex.ts'
@@ -18,6 +18,11 @@ export interface RunnableApp {
   manifest: ManifestBody
   /** The published bytes; the runtime never modifies them (it works on a copy). */
   wasm: Uint8Array
+  /**
+   * Run on demand: no worker until the first inbound connection, stopped again after this many
+   * ms unused (on-demand.ts). Absent or 0: started at once and kept running.
+   */
+  idleStopMs?: number
 }
 
 /** Who is dialing: the app's name and code hash (hex). */
@@ -105,6 +110,10 @@ export interface PluginStatus {
   since: string
   /** Log lines of this plugin dropped over PLUGIN_LOG (or the worker's cap) since it was added. */
   droppedLogLines: number
+  /** On-demand apps only: the idle period (ms), starts caused by connections, connections waiting for a start now. */
+  idleStopMs?: number
+  wakes?: number
+  waiting?: number
   /** Effective limits after the host's caps, quotas included (constants.ts PLUGIN_QUOTAS). */
   limits: { memoryMiB: number; callTimeoutMs: number; storageQuotaBytes: number | null } & PluginQuotas
 }
