@@ -64,6 +64,14 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
     },
+    idle: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        stopAfter: { type: 'integer', minimum: 0, maximum: 604_800 },
+        apps: { type: 'array', maxItems: 4096, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}=\\d{1,6}$' } }
+      }
+    },
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] }
   }
 } as const
@@ -78,5 +86,7 @@ export interface HostConfig {
   serving?: { maxFetchesPerPeer?: number; maxFetches?: number; maxConnectionsPerPeer?: number; bytesPerSecond?: number; maxModuleBytes?: number }
   /** Serve Prometheus metrics at this host:port (`start --metrics` wins; docs/metrics.md). */
   metrics?: { address?: string }
+  /** Apps run on demand: seconds unused before a worker stops (0: always running), host-wide and per app as `name=seconds` (`start --idle-stop` wins; docs/plugins.md). */
+  idle?: { stopAfter?: number; apps?: string[] }
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
 }

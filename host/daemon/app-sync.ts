@@ -4,19 +4,21 @@ import type { Logger } from '../log/index.ts'
 import type { DescriptorAppWire } from '../messages.ts'
 import type { ServiceListener } from '../net/index.ts'
 import type { PluginRuntime } from '../plugins/index.ts'
-import type { AppStore } from '../store/index.ts'
+import type { AppStore, InstalledApp } from '../store/index.ts'
 import { FirewallStore } from '../store/index.ts'
 import { isHypernetError } from '../errors.ts'
 import { descriptorEntry, loadInstalledApp } from './app-loader.ts'
 import type { LoadedApp } from './app-loader.ts'
 import type { HostHiddenServices } from './host-hidden.ts'
+import { idleStopFor } from './idle-policy.ts'
+import type { IdlePolicy } from './idle-policy.ts'
 import { resolveQuotas } from '../plugins/index.ts'
 
 /**
  * Keeps a host's running apps in line with its store: starts new and upgraded apps (after
  * verifying them again from disk), stops removed ones, listens on or hides their services,
  * applies the firewall file, and keeps the host descriptor listing exactly the apps that are
- * up (hidden services never listed). Syncs run one at a time, in order.
+ * up or idle on demand (hidden services never listed). Syncs run one at a time, in order.
  */
 
 export interface RunningApp extends LoadedApp {
@@ -40,10 +42,16 @@ export interface AppSyncComponents {
   routes: Map<string, { app: string; service: string }>
   /** True once the host is closing: no more starts or adverts. */
   closing(): boolean
+  /** Which apps run on demand (idle-policy.ts); absent: all stay running. */
+  idle?: IdlePolicy
 }
 
 export class AppSync {
   private syncing: Promise<void> = Promise.resolve()
+  /** A sync is starting apps: their state changes do not readvertise one by one (the sync does, once, at its end). */
+  private inSync = false
+  /** What was last handed to the advertiser: an app going idle <-> running changes nothing there. */
+  private advertised: string | null = null
 
   constructor(private readonly c: AppSyncComponents) {}
 
@@ -59,9 +67,9 @@ export class AppSync {
     return this.syncing
   }
 
-  /** Advertise apps whose plugin is up or coming back; withdraw failed and stopped ones. */
+  /** Advertise apps whose plugin is up, idle on demand or coming back; withdraw failed and stopped ones. */
   readvertise(): Promise<void> {
-    if (this.c.closing()) return Promise.resolve()
+    if (this.c.closing() || this.inSync) return Promise.resolve()
     const live = [...this.c.apps.values()].filter((a) => {
       try {
         const st = this.c.runtime.status(a.manifest.app.name).state
@@ -77,7 +85,11 @@ export class AppSync {
         return { ...e, services: e.services.filter((s) => !this.c.hidden.isHidden(e.name, s.name)) }
       })
       .filter((e) => e.services.length > 0)
-    return this.c.advertiser.setApps([...entries, ...this.c.extraEntries()])
+    const all = [...entries, ...this.c.extraEntries()]
+    const key = JSON.stringify(all.map((e) => [e.name, e.version, Buffer.from(e.codeHash).toString('hex'), e.services.map((x) => [x.name, x.port])]))
+    if (key === this.advertised) return Promise.resolve()
+    this.advertised = key
+    return this.c.advertiser.setApps(all)
   }
 
   private async doSync(): Promise<void> {
@@ -90,6 +102,16 @@ export class AppSync {
       if (!w || w.codeHash !== running.installed.codeHash) await this.stopApp(name)
     }
     for (const name of [...this.c.invalid.keys()]) if (!wanted.has(name)) this.c.invalid.delete(name)
+    this.inSync = true
+    try {
+      await this.startAll(installed)
+    } finally {
+      this.inSync = false
+    }
+    await this.readvertise()
+  }
+
+  private async startAll(installed: InstalledApp[]): Promise<void> {
     for (const inst of installed) {
       if (this.c.apps.has(inst.name)) continue
       const loaded = await loadInstalledApp(this.c.store, inst)
@@ -101,7 +123,6 @@ export class AppSync {
       this.c.invalid.delete(inst.name)
       await this.startApp(loaded.app)
     }
-    await this.readvertise()
   }
 
   /** Load the firewall file into the connection policy. */
@@ -116,9 +137,12 @@ export class AppSync {
     const name = app.manifest.app.name
     this.c.apps.set(name, { ...app, startedAt: new Date().toISOString() })
     for (const s of app.services) this.c.routes.set(s.hash, { app: name, service: s.name })
+    const idle = idleStopFor(app.manifest, this.c.idle)
     try {
-      await this.c.runtime.add({ manifest: app.manifest, wasm: app.wasm })
-      this.c.log.info('app started', { app: name, version: app.manifest.app.version })
+      const st = await this.c.runtime.add({ manifest: app.manifest, wasm: app.wasm, idleStopMs: idle.ms })
+      if (st.state === 'idle')
+        this.c.log.info('app idle: its worker starts on the first connection', { app: name, version: app.manifest.app.version, idleStopMs: idle.ms })
+      else this.c.log.info('app started', { app: name, version: app.manifest.app.version, ...(this.c.idle?.defaultMs ? { idleStop: idle.why } : {}) })
     } catch (err) {
       // the runtime keeps it (restarting or failed); status shows why
       this.c.log.warn('app did not start cleanly', { app: name, error: (err as Error).message })

@@ -44,6 +44,7 @@ import { createHostBridges } from './host-bridges.ts'
 import { HostDialer } from './host-dialer.ts'
 import { HostHiddenServices } from './host-hidden.ts'
 import type { HiddenSpec } from './host-hidden.ts'
+import type { IdlePolicy } from './idle-policy.ts'
 import type { HostParts } from './host-parts.ts'
 import { hostStatus } from './host-status.ts'
 import type { HostStatus } from './host-status.ts'
@@ -98,6 +99,8 @@ export interface HostInit {
   autoUpgradeMs?: number
   /** Serve Prometheus metrics at this address (`start --metrics`); absent: off. Port 0 picks a free one. */
   metrics?: MetricsAddress
+  /** Apps run on demand: started by their first connection, stopped after an idle period (`start --idle-stop`; idle-policy.ts). */
+  idle?: IdlePolicy
 }
 
 export type { RunningApp } from './app-sync.ts'
@@ -358,7 +361,8 @@ export class Host {
         apps: this.apps,
         invalid: this.invalid,
         routes: this.routes,
-        closing: () => this.closing !== null
+        closing: () => this.closing !== null,
+        idle: init.idle
       })
     )
     await this.sync()

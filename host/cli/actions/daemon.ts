@@ -1,7 +1,8 @@
 import { callDaemon } from '../../control/index.ts'
 import { formatKvStatus } from './kv-format.ts'
 import { ControlServer, checkSocketPath, isLive } from '../../control/index.ts'
-import { controlOps } from '../../daemon/index.ts'
+import { controlOps, parseIdlePolicy } from '../../daemon/index.ts'
+import type { IdlePolicy } from '../../daemon/index.ts'
 import { createHost } from '../../daemon/index.ts'
 import type { HostStatus } from '../../daemon/index.ts'
 import { HypernetError } from '../../errors.ts'
@@ -53,6 +54,7 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     args.metrics === undefined
       ? undefined
       : parseMetricsAddress(args.metrics || DEFAULT_METRICS_ADDRESS, flags.metrics === undefined ? `${ctx.paths.config} metrics.address` : '--metrics')
+  const idle = idlePolicy(flags, config, ctx.paths.config)
   checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
@@ -72,7 +74,8 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     ...relayInit(args),
     ...onionInit(args),
     ...(args.serve === false ? { serve: false } : {}),
-    ...(metrics ? { metrics } : {})
+    ...(metrics ? { metrics } : {}),
+    ...(idle ? { idle } : {})
   })
   // listening from the first moment: a signal during the start stops it, never goes unheard
   let requestStop = (_why: string) => {}
@@ -119,6 +122,10 @@ type StartArgs = {
   serve?: boolean
   /** host:port to serve Prometheus metrics at; '' (the flag alone): DEFAULT_METRICS_ADDRESS. */
   metrics?: string
+  /** Seconds unused before an app's worker stops (0: always running). */
+  idleStop?: number
+  /** Per app: <name>=<seconds>. */
+  idleStopApp?: string[]
 } & RelayArgs &
   OnionArgs
 
@@ -146,6 +153,20 @@ export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
     a.onionMaxBandwidth ??= config.onion?.maxBandwidth
   }
   return a
+}
+
+/**
+ * Who runs on demand: config.json's `idle` under the flags (`--idle-stop` replaces its
+ * stopAfter; `--idle-stop-app` entries win over its apps, name by name).
+ * @throws USAGE naming the flag or the config field with a bad period
+ */
+export function idlePolicy(flags: StartArgs, config: HostConfig, file: string): IdlePolicy | undefined {
+  const fromFile = parseIdlePolicy(config.idle?.stopAfter, config.idle?.apps, { all: `${file} idle.stopAfter`, app: `${file} idle.apps` })
+  const fromFlags = parseIdlePolicy(flags.idleStop, flags.idleStopApp)
+  if (!fromFile && !fromFlags) return undefined
+  const defaultMs = fromFlags?.defaultMs ?? fromFile?.defaultMs
+  const apps = { ...fromFile?.apps, ...fromFlags?.apps }
+  return { ...(defaultMs !== undefined ? { defaultMs } : {}), ...(Object.keys(apps).length ? { apps } : {}) }
 }
 
 function startBanner(st: HostStatus): string[] {
@@ -205,7 +226,7 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
     const extra =
       a.state === 'invalid'
         ? `  ${a.error}`
-        : `  restarts ${a.restarts ?? 0}, connections ${a.connections ?? 0}, in ${a.bytesIn ?? 0} B, out ${a.bytesOut ?? 0} B${a.lastError ? `, last error ${a.lastError.message}` : ''}`
+        : `  restarts ${a.restarts ?? 0}, connections ${a.connections ?? 0}, in ${a.bytesIn ?? 0} B, out ${a.bytesOut ?? 0} B${onDemand(a)}${a.lastError ? `, last error ${a.lastError.message}` : ''}`
     lines.push(`  ${a.name.padEnd(10)} ${a.version.padEnd(8)} ${a.state.padEnd(9)}${extra}`)
   }
   lines.push('services')
@@ -221,6 +242,12 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
   lines.push(...formatPaths(st))
   lines.push(...formatOnion(st, id))
   return lines
+}
+
+/** An on-demand app's part of its status line: the idle period, starts by connections, connections waiting. */
+function onDemand(a: HostStatus['apps'][number]): string {
+  if (a.idleStopMs === undefined) return ''
+  return `, on demand (stops after ${a.idleStopMs / 1000} s idle; ${a.wakes ?? 0} starts${a.waiting ? `, ${a.waiting} connections waiting` : ''})`
 }
 
 function formatServing(s: HostStatus['serving']): string[] {

@@ -51,6 +51,17 @@ export const startCommand: CommandDef = {
       .option('onion-relay', { type: 'boolean', describe: 'also carry anonymous circuits for others as an onion relay (advertised in the p2p DNS)' })
       .option('onion-max-circuits', { type: 'number', describe: 'onion circuits at once (default 256)' })
       .option('onion-max-bandwidth', { type: 'string', describe: 'onion cell bytes per second, all circuits together, e.g. 8M (default 8M)' })
+      .option('idle-stop', {
+        type: 'number',
+        describe:
+          'run apps on demand: no worker until a connection arrives, stopped after this many seconds unused (0: always running; default: config idle.stopAfter, else 0). Apps granted timers or meshes stay running unless named in --idle-stop-app'
+      })
+      .option('idle-stop-app', {
+        type: 'string',
+        array: true,
+        describe:
+          "one app's idle period, <app>=<seconds> (0: always running); wins over --idle-stop and over its timers/mesh grants (default: config idle.apps)"
+      })
       .option('hidden', {
         type: 'string',
         array: true,
@@ -62,6 +73,8 @@ export const startCommand: CommandDef = {
       .example('$0 start --relay --relay-max-bandwidth 2M', 'offer to relay, at most 2 MiB/s')
       .example('$0 start --onion-relay --onion-max-circuits 64', 'carry up to 64 anonymous circuits for others')
       .example('$0 start --bootstrap 127.0.0.1:49737', "join another host's network")
+      .example('$0 start --idle-stop 300', 'start app workers on their first connection, stop them after 5 idle minutes')
+      .example('$0 start --idle-stop 60 --idle-stop-app chat=0', 'the same after 1 minute, but chat always runs')
       .example('$0 start --metrics', 'also serve Prometheus metrics at http://127.0.0.1:9464/metrics'),
   run: async (ctx, args) => (await import('../actions/daemon.ts')).start(ctx, args as any)
 }
