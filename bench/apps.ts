@@ -12,6 +12,7 @@ import type { InstallOutcome } from '../host/store/app-store.ts'
 import { TrustStore } from '../host/store/trust-store.ts'
 import { buildPlugin, closeCompiler } from '../scripts/build-plugins.js'
 import { padWithCode } from './big-module.ts'
+import { uleb } from '../host/util/leb128.ts'
 
 /**
  * The apps the bench runs: the example echo, the bench's own sink (bench/plugins/sink, built
@@ -94,4 +95,39 @@ export async function installApps(home: string, apps: Record<string, AppFiles>):
     out.push(await store.install(v.manifest as Manifest, v.wasm))
   }
   return out
+}
+
+/**
+ * `n` distinct apps from one echo module: each gets a custom section naming it (so its code
+ * hash, its store folder and its service hashes are its own), a manifest `<prefix>-<i>` signed
+ * by the home's `bench` key, verified and installed as `install` does it.
+ */
+export async function installEchoCopies(home: string, n: number, prefix = 'echo'): Promise<string[]> {
+  const paths = homePaths(home)
+  const keyPair = await loadOrCreateKeyFile(keyPath(paths.keys, 'bench'))
+  await new TrustStore(paths.trust).add(keyPair.publicKey.toString('hex'), 'bench apps')
+  const echo = await readFile(exampleFiles('echo').wasm)
+  const draft = JSON.parse(await readFile(exampleFiles('echo').draft, 'utf8'))
+  const dir = join(home, 'bench-apps')
+  await mkdir(dir, { recursive: true })
+  const store = createAppStore({ dir: paths.store })
+  await store.ready()
+  const names: string[] = []
+  for (let i = 0; i < n; i++) {
+    const name = `${prefix}-${i}`
+    const wasmFile = join(dir, `${name}.wasm`)
+    await writeFile(wasmFile, withCustomSection(echo, 'hypernet-bench', Buffer.from(name)))
+    const { file } = await signApp({ wasmFile, draft: { ...draft, app: { ...draft.app, name } }, keyPair })
+    const v = await verifyApp({ wasmFile, manifestFile: file })
+    await store.install(v.manifest as Manifest, v.wasm)
+    names.push(name)
+  }
+  return names
+}
+
+/** A module with a custom section appended: same code, another code hash. */
+export function withCustomSection(wasm: Uint8Array, name: string, payload: Uint8Array): Buffer {
+  const n = Buffer.from(name)
+  const body = Buffer.concat([Buffer.from(uleb(n.byteLength)), n, payload])
+  return Buffer.concat([wasm, Buffer.from([0, ...uleb(body.byteLength)]), body])
 }

@@ -70,6 +70,9 @@ interface Listening {
   idleMs?: number
 }
 
+/** Servers closed at once when the listener closes. */
+const UNLISTEN_AT_ONCE = 8
+
 /** How long a slot admitted by the firewall waits for its connection. */
 const RESERVATION_MS = 20_000
 
@@ -155,7 +158,13 @@ export class ServiceListener {
   close(): Promise<void> {
     return this.life.close(async () => {
       if (this.sweeper) clearInterval(this.sweeper)
-      await Promise.allSettled([...this.listening.keys()].map((k) => this.unlisten(k)))
+      // a few at a time: each close unannounces its key, and thousands of walks at once
+      // crowd the node's request window (see the advertiser's close)
+      const keys = [...this.listening.keys()]
+      const worker = async (): Promise<void> => {
+        for (let k = keys.pop(); k !== undefined; k = keys.pop()) await this.unlisten(k).catch(() => {})
+      }
+      await Promise.all(Array.from({ length: UNLISTEN_AT_ONCE }, worker))
     })
   }
 

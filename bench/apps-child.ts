@@ -1,0 +1,84 @@
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import DHT from 'hyperdht'
+import createTestnet from 'hyperdht/testnet.js'
+import { Host } from '../host/daemon/host.ts'
+import type { Logger } from '../host/log/logger.ts'
+import { installEchoCopies } from './apps.ts'
+import { firstByte } from './streams.ts'
+
+/**
+ * Child process of the many-apps row: a home with N distinct echo apps installed (one module,
+ * N code hashes and manifests), a 10-node testnet, then a real Host that runs them all on
+ * demand. Measures the process's RSS before the host and with it ready, the host's start-up
+ * (new Host() to ready(): re-verify every app, listen on and announce every service, publish
+ * the descriptor), and one cold connect to an app in the middle. Prints one JSON line.
+ *
+ *   node --expose-gc --import tsx bench/apps-child.ts <n>
+ */
+
+const n = Number(process.argv[2] ?? 10)
+const MB = 1024 * 1024
+
+const settle = async (): Promise<number> => {
+  for (let i = 0; i < 3; i++) {
+    globalThis.gc?.()
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  return process.memoryUsage().rss
+}
+
+/** Counts the host's warnings by message (a descriptor that does not fit, failed announces). */
+const warnings: Record<string, number> = {}
+const count = (msg: string) => (warnings[msg] = (warnings[msg] ?? 0) + 1)
+const log: Logger = { debug() {}, info() {}, warn: count, error: count, child: () => log }
+
+const home = await mkdtemp(join(tmpdir(), 'hn-bench-apps-'))
+const testnet = await createTestnet(10, { host: '127.0.0.1' })
+const client = new DHT({ bootstrap: testnet.bootstrap })
+let host: Host | null = null
+try {
+  const g = performance.now()
+  const names = await installEchoCopies(home, n)
+  const installMs = performance.now() - g
+  await client.ready()
+  const before = await settle()
+  const t = performance.now()
+  host = new Host({ home, bootstrap: testnet.bootstrap, logger: log, idle: { defaultMs: 10 * 60_000 } })
+  await host.ready()
+  const startMs = performance.now() - t
+  const after = await settle()
+  const st = host.status()
+  const states: Record<string, number> = {}
+  for (const a of st.apps) states[a.state] = (states[a.state] ?? 0) + 1
+  const middle = st.services.find((s) => s.app === names[Math.floor(n / 2)])!
+  const coldMs = await firstByte(client, Buffer.from(middle.key, 'hex'))
+  const withOne = await settle()
+  const c = performance.now()
+  await host.close()
+  const closeMs = performance.now() - c
+  process.stdout.write(
+    JSON.stringify({
+      closeMs,
+      n,
+      installMs,
+      before,
+      after,
+      withOneRunning: withOne,
+      startMs,
+      coldMs,
+      states,
+      services: st.services.length,
+      descriptorPublished: st.descriptorPublished !== null,
+      warnings,
+      perAppKiB: (after - before) / 1024 / n,
+      afterMiB: after / MB
+    }) + '\n'
+  )
+} finally {
+  await host?.close()
+  await client.destroy()
+  await testnet.destroy()
+  await rm(home, { recursive: true, force: true })
+}
