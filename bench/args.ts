@@ -18,13 +18,15 @@ export interface BenchOptions {
   sizes: number[]
   /** Idle plugins loaded for the memory row. */
   plugins: number[]
+  /** Apps installed (all on demand) for the many-apps row. */
+  apps: number
   /** MiB moved per throughput measurement. */
   mib: number
   /** Size of the generated plugin for the install row, in MiB. */
   pluginMib: number
   /** Rows 1-3 from a client in a child process (as a remote client) instead of this one. */
   clientProcess: boolean
-  /** Row groups to run (1-13); all when empty. */
+  /** Row groups to run (1-15); all when empty. */
   only: number[]
   help: boolean
 }
@@ -38,6 +40,7 @@ export const DEFAULTS: BenchOptions = {
   echoes: 5,
   sizes: [10, 50, 100],
   plugins: [1, 10, 50],
+  apps: 1000,
   mib: 32,
   pluginMib: 1,
   clientProcess: false,
@@ -46,7 +49,7 @@ export const DEFAULTS: BenchOptions = {
 }
 
 /** What --quick changes (explicit flags still win). */
-const QUICK: Partial<BenchOptions> = { rounds: 2, clients: 20, echoes: 2, sizes: [10], plugins: [1, 2], mib: 2 }
+const QUICK: Partial<BenchOptions> = { rounds: 2, clients: 20, echoes: 2, sizes: [10], plugins: [1, 2], apps: 10, mib: 2 }
 
 export const USAGE = `usage: npm run bench -- [options]
 
@@ -58,10 +61,11 @@ export const USAGE = `usage: npm run bench -- [options]
   --echoes N         round trips per scale client (default ${DEFAULTS.echoes})
   --sizes A,B,C      DHT sizes for the lookup row (default ${DEFAULTS.sizes.join(',')})
   --plugins A,B,C    idle plugins for the memory row (default ${DEFAULTS.plugins.join(',')})
+  --apps N           apps installed, on demand, in the many-apps row (default ${DEFAULTS.apps})
   --mib N            MiB per throughput measurement (default ${DEFAULTS.mib})
   --plugin-mib N     size of the generated plugin in the install row (default ${DEFAULTS.pluginMib})
   --client-process   rows 1-3 from a client in its own process (default: in this one)
-  --only 1,4,7       run only these rows (1-13)
+  --only 1,4,7       run only these rows (1-15)
 `
 
 /**
@@ -102,6 +106,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         break
       case '--echoes':
         o.echoes = positive(flag, value())
+        break
+      case '--apps':
+        o.apps = Math.floor(positive(flag, value()))
         break
       case '--mib':
         o.mib = positive(flag, value())

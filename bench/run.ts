@@ -12,6 +12,7 @@ import { streamRows } from './rows/stream.ts'
 import { onionRows } from './rows/onion.ts'
 import { hiddenRows } from './rows/hidden.ts'
 import { meshRows } from './rows/mesh.ts'
+import { manyAppsRows, onDemandRows } from './rows/on-demand.ts'
 import type { Row } from './table.ts'
 
 /**
@@ -58,6 +59,8 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
   if (want(10)) await step('row 10 (hidden service vs 3 hops vs direct)', () => hiddenRows(o))
   if (want(11)) await step('row 11 (CLI start-up)', () => cliRows(o))
   if (want(13)) await step('row 13 (chat mesh, 10 hosts)', () => meshRows(o))
+  if (want(14)) await step('row 14 (cold start of an app on demand)', () => onDemandRows(o))
+  if (want(15)) await step(`row 15 (${o.apps} apps installed, on demand)`, () => manyAppsRows(o))
 
   rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }))
   const cpu = cpus()
