@@ -12,6 +12,8 @@ export interface BenchOptions {
   rounds: number
   /** Concurrent clients for the scale row. */
   clients: number
+  /** Clients served in turn in the many-clients row. */
+  clientsTotal: number
   /** Echo round trips each scale client makes. */
   echoes: number
   /** DHT sizes (nodes) for the lookup row. */
@@ -26,7 +28,7 @@ export interface BenchOptions {
   pluginMib: number
   /** Rows 1-3 from a client in a child process (as a remote client) instead of this one. */
   clientProcess: boolean
-  /** Row groups to run (1-15); all when empty. */
+  /** Row groups to run (1-16); all when empty. */
   only: number[]
   help: boolean
 }
@@ -37,6 +39,7 @@ export const DEFAULTS: BenchOptions = {
   markdown: false,
   rounds: 7,
   clients: 1000,
+  clientsTotal: 10_000,
   echoes: 5,
   sizes: [10, 50, 100],
   plugins: [1, 10, 50],
@@ -49,7 +52,7 @@ export const DEFAULTS: BenchOptions = {
 }
 
 /** What --quick changes (explicit flags still win). */
-const QUICK: Partial<BenchOptions> = { rounds: 2, clients: 20, echoes: 2, sizes: [10], plugins: [1, 2], apps: 10, mib: 2 }
+const QUICK: Partial<BenchOptions> = { rounds: 2, clients: 20, clientsTotal: 40, echoes: 2, sizes: [10], plugins: [1, 2], apps: 10, mib: 2 }
 
 export const USAGE = `usage: npm run bench -- [options]
 
@@ -58,6 +61,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --markdown         print a Markdown table (the README's) instead
   --rounds N         rounds per measurement, median shown (default ${DEFAULTS.rounds})
   --clients N        concurrent clients in the scale row (default ${DEFAULTS.clients})
+  --clients-total N  clients served in turn in the many-clients row (default ${DEFAULTS.clientsTotal})
   --echoes N         round trips per scale client (default ${DEFAULTS.echoes})
   --sizes A,B,C      DHT sizes for the lookup row (default ${DEFAULTS.sizes.join(',')})
   --plugins A,B,C    idle plugins for the memory row (default ${DEFAULTS.plugins.join(',')})
@@ -65,7 +69,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --mib N            MiB per throughput measurement (default ${DEFAULTS.mib})
   --plugin-mib N     size of the generated plugin in the install row (default ${DEFAULTS.pluginMib})
   --client-process   rows 1-3 from a client in its own process (default: in this one)
-  --only 1,4,7       run only these rows (1-15)
+  --only 1,4,7       run only these rows (1-16)
 `
 
 /**
@@ -103,6 +107,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
         break
       case '--clients':
         o.clients = positive(flag, value())
+        break
+      case '--clients-total':
+        o.clientsTotal = Math.floor(positive(flag, value()))
         break
       case '--echoes':
         o.echoes = positive(flag, value())

@@ -13,6 +13,7 @@ import { onionRows } from './rows/onion.ts'
 import { hiddenRows } from './rows/hidden.ts'
 import { meshRows } from './rows/mesh.ts'
 import { manyAppsRows, onDemandRows } from './rows/on-demand.ts'
+import { manyClientsRows } from './rows/many-clients.ts'
 import type { Row } from './table.ts'
 
 /**
@@ -41,13 +42,14 @@ export async function runBench(o: BenchOptions, progress: (line: string) => void
     progress(`${what}: ${((performance.now() - t) / 1000).toFixed(1)} s`)
   }
 
-  if (want(1) || want(2) || want(3) || want(7) || want(8) || want(12)) {
+  if (want(1) || want(2) || want(3) || want(7) || want(8) || want(12) || want(16)) {
     const f = await startNetFixture(10)
     try {
       if (want(1) || want(2) || want(3)) await step('rows 1-3 (streams)', async () => (await streamRows(f, o)).filter((r) => want(Number.parseInt(r.id, 10))))
       if (want(8)) await step('row 8 (install)', () => installRows(f, o))
       if (want(12)) await step('row 12 (install by hash from a peer)', () => fetchRows(f, o))
       if (want(7)) await step(`row 7 (scale, ${o.clients} clients)`, () => scaleRows(f, o))
+      if (want(16)) await step(`row 16 (${o.clientsTotal} clients in turn)`, () => manyClientsRows(f, o))
     } finally {
       await f.close()
     }
