@@ -1,5 +1,5 @@
 /**
- * The bench's options and their parsing. Defaults keep a full run under three minutes on a
+ * The bench's options and their parsing. Defaults keep a full run near four minutes on a
  * 2-core machine; `--quick` shrinks every size so the test suite can run every row.
  */
 

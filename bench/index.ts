@@ -6,7 +6,7 @@ import { formatMarkdown, formatTable } from './table.ts'
 
 /**
  * `npm run bench`: plugin-mediated networking measured side by side with raw HyperDHT, on
- * loopback, in under three minutes by default. A table on stdout (`--json` for machines),
+ * loopback, in about four minutes by default. A table on stdout (`--json` for machines),
  * progress on stderr. bench/RESULTS.md says what each row measures and what one run gave.
  */
 
