@@ -180,7 +180,10 @@ function startBanner(st: HostStatus): string[] {
   if (st.network.lan)
     lines.push(`LAN discovery on: LAN DHT node ${st.network.lan.address}:${st.network.lan.port}, ${st.network.lan.peers.length} hosts found so far`)
   if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
-  for (const a of st.apps) lines.push(`app ${a.name} ${a.version}: ${a.state}${a.error ? ` (${a.error})` : ''}`)
+  for (const a of st.apps)
+    lines.push(
+      `app ${a.name} ${a.version}: ${a.state}${a.state === 'idle' ? ' (on demand: its worker starts on the first connection)' : ''}${a.error ? ` (${a.error})` : ''}`
+    )
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
   for (const h of st.hidden ?? []) lines.push(`  hidden service ${h.app}/${h.service}\n    key  ${h.key}  (connect --hidden ${h.key})`)
   const home = JSON.stringify(st.host.home)
