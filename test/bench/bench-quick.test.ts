@@ -38,7 +38,8 @@ test('the quick bench runs every row and reports a number and a target for each'
     '15a',
     '15b',
     '15c',
-    '15d'
+    '15d',
+    '15e'
   ])
     assert.ok(ids.includes(id), `row ${id} is in ${ids.join(' ')}`)
   for (const r of report.rows) {
