@@ -110,3 +110,15 @@ test('removing an app closes the connections waiting for its start', async (t) =
   await h.runtime.remove('lazy')
   assert.ok((await c.closed) instanceof Error)
 })
+
+test('an operator restart starts an idle app at once; unused, it goes back to idle', async (t) => {
+  const { h } = await onDemandEcho(t)
+  assert.equal((await h.restart('lazy')).state, 'running')
+  assert.equal(h.status('lazy').wakes, 0, 'a restart is not a start on demand')
+  await h.waitFor('idle', { app: 'lazy' })
+  await h.runtime.stop('lazy')
+  assert.equal(h.status('lazy').state, 'stopped')
+  const c = h.open('echo', { app: 'lazy' })
+  assert.ok((await c.closed) instanceof Error, 'a stopped app refuses, it is not woken')
+  assert.equal(h.status('lazy').wakes, 0)
+})
