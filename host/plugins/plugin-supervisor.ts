@@ -142,6 +142,8 @@ export class PluginSupervisor {
     if (channel) await channel.stop()
     table?.shutdownAll()
     this.logLimit.flush((n) => this.reportDropped(n))
+    // the next start on demand is a first start again, not a restart (restarts count crashes and operators)
+    if (to === 'idle') this.starts = 0
     if (this.state !== to) this.setState(to)
   }
 

@@ -42,6 +42,7 @@ test('an on-demand app is added idle, with no worker, and its first connection s
   await d.write('again')
   assert.equal((await d.read(5)).toString(), 'again')
   assert.equal(h.status('lazy').wakes, 2)
+  assert.equal(h.status('lazy').restarts, 0, 'a start on demand is not a restart')
   d.end()
 })
 
