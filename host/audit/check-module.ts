@@ -1,4 +1,13 @@
-import { CONNECTION_EXPORTS, EXTISM_ENV_DENIED, EXTISM_ENV_MODULE, HOST_FUNCTIONS, HOST_MODULE, REQUIRED_EXPORTS, TIMER_EXPORT } from '../abi.ts'
+import {
+  CONNECTION_EXPORTS,
+  EXTISM_ENV_DENIED,
+  EXTISM_ENV_MODULE,
+  HOST_FUNCTIONS,
+  HOST_MODULE,
+  HOW_TO_CAP_MEMORY,
+  REQUIRED_EXPORTS,
+  TIMER_EXPORT
+} from '../abi.ts'
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import type { Manifest } from '../manifest/index.ts'
@@ -55,7 +64,7 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
       name: 'memory',
       message: '',
       error: HypernetError.MEMORY_LIMIT(
-        `the module's memory has no maximum; rebuild with a maximum of at most ${LIMITS.maxMemoryMiB} MiB (asc --maximumMemory ${(LIMITS.maxMemoryMiB * 1024 * 1024) / PAGE})`
+        `the module's memory has no maximum; rebuild with a maximum of at most ${LIMITS.maxMemoryMiB} MiB (${HOW_TO_CAP_MEMORY})`
       )
     })
   } else {
