@@ -4,8 +4,11 @@
  * Host functions are imported from the module "extism:host/user"; a plugin defines the
  * exports below with HN_EXPORT. Build for wasm32 with no libc and no WASI:
  *
- *   clang --target=wasm32 -O2 -nostdlib -I sdk/include -Wl,--no-entry \
+ *   clang --target=wasm32 -O2 -mbulk-memory -nostdlib -I sdk/include -Wl,--no-entry \
  *         -Wl,--max-memory=16777216 -o echo.wasm echo.c
+ *
+ * --max-memory is the memory maximum in bytes (a multiple of 65536; the host requires one).
+ * -mbulk-memory makes __builtin_memcpy/__builtin_memset instructions rather than libc calls.
  *
  * wasm32: pointers, size_t and int32_t are all 32 bits, so a pointer crosses the ABI as the
  * i32 offset into the plugin's own memory that the host expects. The host copies bytes in
