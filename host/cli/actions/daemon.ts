@@ -10,6 +10,7 @@ import { advertisedAddress, isLocalAddress } from '../../net/index.ts'
 import { readConfig } from '../../config/index.ts'
 import { DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from '../../metrics/index.ts'
 import { resolveBootstrap } from '../env.ts'
+import { hostCommand } from './new.ts'
 import type { HostConfig } from '../../config/index.ts'
 import type { CliContext } from '../context.ts'
 import { formatPaths, relayInit } from './relay-options.ts'
@@ -163,14 +164,15 @@ function startBanner(st: HostStatus): string[] {
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
   for (const h of st.hidden ?? []) lines.push(`  hidden service ${h.app}/${h.service}\n    key  ${h.key}  (connect --hidden ${h.key})`)
   const home = JSON.stringify(st.host.home)
-  lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, '  npx hypernet-host status')
+  const hn = hostCommand()
+  lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, `  ${hn} status`)
   const first = st.services.find((s) => s.service === 'echo') ?? st.services[0]
   if (first) {
-    lines.push(`  npx hypernet-host lookup ${first.hash}`)
-    lines.push(`  echo hello | npx hypernet-host connect ${first.hash}`)
-    if (st.network.localOnionRelays) lines.push(`  echo hello | npx hypernet-host connect --anonymous ${first.hash}`)
+    lines.push(`  ${hn} lookup ${first.hash}`)
+    lines.push(`  echo hello | ${hn} connect ${first.hash}`)
+    if (st.network.localOnionRelays) lines.push(`  echo hello | ${hn} connect --anonymous ${first.hash}`)
   }
-  lines.push('Stop with Ctrl-C or: npx hypernet-host stop')
+  lines.push(`Stop with Ctrl-C or: ${hn} stop`)
   return lines
 }
 
