@@ -1,8 +1,10 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { readFile, readdir, stat } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
+import { promisify } from 'node:util'
 import { createLogger } from '../../host/log/logger.ts'
 import { tempDir } from '../helpers/app-fixture.ts'
 import { teardown } from '../helpers/teardown.ts'
@@ -98,6 +100,32 @@ test('a log file already past a smaller maxBytes rotates on the first line of th
     ['second run', 'third run']
   )
   assert.equal((await jsonLines(file + '.1')).at(-1).msg, 'first run')
+})
+
+test('a process that crashes right after logging still leaves every line in the file, in order', { timeout: 60_000 }, async (t) => {
+  const tmp = await tempDir()
+  teardown(t)(tmp.cleanup)
+  const file = join(tmp.dir, 'host.log')
+  const script = join(tmp.dir, 'crash.mts')
+  const logger = new URL('../../host/log/logger.ts', import.meta.url).href
+  await writeFile(
+    script,
+    `import { createLogger } from ${JSON.stringify(logger)}
+const log = createLogger({ file: process.argv[2] })
+setTimeout(() => {
+  for (let i = 0; i < 20000; i++) log.info('before the crash', { i })
+  throw new Error('boom')
+}, 10)
+`
+  )
+  const crashed = await promisify(execFile)(process.execPath, ['--import', 'tsx', script, file]).then(
+    () => null,
+    (err) => err
+  )
+  assert.match(String(crashed?.stderr), /Error: boom/)
+  const lines = await jsonLines(file)
+  assert.equal(lines.length, 20000, 'the lines still buffered were written on exit')
+  lines.forEach((l, k) => assert.equal(l.i, k))
 })
 
 async function total(dir: string): Promise<number> {
