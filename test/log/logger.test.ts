@@ -102,6 +102,17 @@ test('a log file already past a smaller maxBytes rotates on the first line of th
   assert.equal((await jsonLines(file + '.1')).at(-1).msg, 'first run')
 })
 
+test('with log.files 0 only the live file is kept, within maxBytes', async (t) => {
+  const tmp = await tempDir()
+  teardown(t)(tmp.cleanup)
+  const root = createLogger({ file: join(tmp.dir, 'host.log'), maxBytes: 4096, files: 0 })
+  for (let i = 0; i < 500; i++) root.info('only the newest', { i })
+  await root.close()
+  assert.deepEqual(await readdir(tmp.dir), ['host.log'])
+  assert.ok((await stat(join(tmp.dir, 'host.log'))).size <= 4096)
+  assert.equal((await jsonLines(join(tmp.dir, 'host.log'))).at(-1).i, 499)
+})
+
 test('a process that crashes right after logging still leaves every line in the file, in order', { timeout: 60_000 }, async (t) => {
   const tmp = await tempDir()
   teardown(t)(tmp.cleanup)
