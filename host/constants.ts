@@ -135,6 +135,13 @@ export type PluginQuotaName = keyof typeof PLUGIN_QUOTAS
 export const PLUGIN_LOG = { linesPerSecond: 50, bytesPerSecond: 16 * 1024 } as const
 
 /**
+ * The host's own log file (`<home>/logs/host.log`): rotated at `maxBytes`, keeping `files` old
+ * ones (host.log.1 ... host.log.<files>), so it never holds more than maxBytes x (files + 1).
+ * `config.json`'s `log.maxBytes` and `log.files` override these.
+ */
+export const LOG = { level: 'info', maxBytes: 10 * 1024 * 1024, files: 5 } as const
+
+/**
  * How the host dials services by hash for plugins: one lookup per hash in flight, results
  * kept briefly, and a target that keeps failing is not tried again until its backoff ends.
  */

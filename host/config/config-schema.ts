@@ -64,6 +64,16 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
     },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        level: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
+        maxBytes: { type: 'integer', minimum: 4096, maximum: 1024 * 1024 * 1024 },
+        files: { type: 'integer', minimum: 0, maximum: 100 }
+      }
+    },
+    /** The old name of log.level (log.level wins when both are set). */
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] }
   }
 } as const
@@ -78,5 +88,8 @@ export interface HostConfig {
   serving?: { maxFetchesPerPeer?: number; maxFetches?: number; maxConnectionsPerPeer?: number; bytesPerSecond?: number; maxModuleBytes?: number }
   /** Serve Prometheus metrics at this host:port (`start --metrics` wins; docs/metrics.md). */
   metrics?: { address?: string }
+  /** The daemon's log: level (`start --log-level` and HYPERNET_LOG_LEVEL win), rotation size and files kept (docs/logs.md). */
+  log?: { level?: 'debug' | 'info' | 'warn' | 'error'; maxBytes?: number; files?: number }
+  /** The old name of `log.level`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
 }

@@ -17,7 +17,7 @@ import type { KvServiceInit } from '../kv/index.ts'
 import { MetricsServer } from '../metrics/index.ts'
 import type { MetricsAddress } from '../metrics/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
-import type { Level, Logger } from '../log/index.ts'
+import type { Level, Logger, RootLogger } from '../log/index.ts'
 import {
   DEFAULT_POLICY,
   PathTracker,
@@ -48,6 +48,7 @@ import type { HostParts } from './host-parts.ts'
 import { hostStatus } from './host-status.ts'
 import type { HostStatus } from './host-status.ts'
 import { backgroundCatch } from '../util/safety-catch.ts'
+import { LOG } from '../constants.ts'
 
 /**
  * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
@@ -75,6 +76,8 @@ export interface HostInit {
   /** With `localPort`: when it is taken, use any free port instead of failing (a default port, not one the user named). */
   localPortFallback?: boolean
   logger?: Logger
+  /** A logger the host made for itself (createHost's log file): used as `logger`, flushed by flushLog(), closed last by close(). */
+  ownedLogger?: RootLogger
   policy?: Partial<ConnectionPolicy>
   refreshMs?: number
   restart?: { initialBackoffMs?: number; maxBackoffMs?: number; maxCrashes?: number; windowMs?: number }
@@ -125,7 +128,7 @@ export class Host {
 
   constructor(readonly init: HostInit) {
     this.paths = homePaths(init.home)
-    this.log = init.logger ?? silentLogger()
+    this.log = init.ownedLogger ?? init.logger ?? silentLogger()
     this.store = createAppStore({ dir: this.paths.store })
   }
 
@@ -564,19 +567,33 @@ export class Host {
       for (const r of [...this.localRelays].reverse()) await r.close()
       await p.network?.close()
       this.log.info('host stopped')
+      await this.init.ownedLogger?.close()
     })()
     return this.closing
   }
+
+  /** Write the log's pending lines now, synchronously: for the last lines before a crash. */
+  flushLog(): void {
+    this.init.ownedLogger?.flushSync()
+  }
 }
 
-/** Create a host for a home folder, logging JSON lines to `<home>/logs/host.log`. */
-export function createHost(init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean; logLevel?: Level }): Host {
-  const logger =
-    init.logger ??
-    createLogger({
-      file: join(homePaths(init.home).logs, 'host.log'),
-      terminal: init.terminal,
-      terminalLevel: init.verbose ? 'debug' : (init.logLevel ?? 'info')
-    })
-  return new Host({ ...init, logger })
+/**
+ * Create a host for a home folder, logging JSON lines to `<home>/logs/host.log` (rotated by
+ * size: LOG in constants.ts, or `logRotation`) and readable lines to `terminal`, both at
+ * `logLevel` (default info; `verbose` is debug).
+ */
+export function createHost(
+  init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean; logLevel?: Level; logRotation?: { maxBytes?: number; files?: number } }
+): Host {
+  if (init.logger) return new Host(init)
+  const level: Level = init.verbose ? 'debug' : (init.logLevel ?? LOG.level)
+  const ownedLogger = createLogger({
+    file: join(homePaths(init.home).logs, 'host.log'),
+    fileLevel: level,
+    ...init.logRotation,
+    terminal: init.terminal,
+    terminalLevel: level
+  })
+  return new Host({ ...init, ownedLogger })
 }

@@ -9,7 +9,7 @@ import { parseBootstrap } from '../../net/index.ts'
 import { advertisedAddress, isLocalAddress } from '../../net/index.ts'
 import { readConfig } from '../../config/index.ts'
 import { DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from '../../metrics/index.ts'
-import { resolveBootstrap } from '../env.ts'
+import { resolveBootstrap, resolveLogLevel } from '../env.ts'
 import { hostCommand } from './new.ts'
 import type { HostConfig } from '../../config/index.ts'
 import type { CliContext } from '../context.ts'
@@ -30,6 +30,7 @@ export const LOCAL_PORT = 49737
  */
 export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
   const config = await readConfig(ctx.paths.config)
+  const logLevel = resolveLogLevel(flags.logLevel, flags.verbose, config)
   const args = withConfig(flags, config)
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
   if (args.host !== undefined && !args.local)
@@ -68,8 +69,8 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     ...(args.lan ? { lan: config.lan?.address ? { address: config.lan.address } : true } : {}),
     ...(config.serving ? { servingLimits: config.serving } : {}),
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
-    verbose: args.verbose,
-    logLevel: config.logLevel,
+    logLevel,
+    ...(config.log ? { logRotation: { maxBytes: config.log.maxBytes, files: config.log.files } } : {}),
     ...relayInit(args),
     ...onionInit(args),
     ...(args.serve === false ? { serve: false } : {}),
@@ -82,6 +83,12 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
   const onSigterm = () => requestStop('SIGTERM')
   process.on('SIGINT', onSigint)
   process.on('SIGTERM', onSigterm)
+  // a crash still leaves its reason and the lines before it in the file (then Node exits as ever)
+  const onCrash = (err: Error) => {
+    host.log.error('the daemon crashed', { error: err?.stack ?? String(err) })
+    host.flushLog()
+  }
+  process.on('uncaughtExceptionMonitor', onCrash)
   const control = new ControlServer(
     ctx.paths.socket,
     controlOps(host, () => requestStop('stop requested')),
@@ -105,6 +112,7 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     await host.close()
     process.off('SIGINT', onSigint)
     process.off('SIGTERM', onSigterm)
+    process.off('uncaughtExceptionMonitor', onCrash)
   }
 }
 
@@ -117,6 +125,7 @@ type StartArgs = {
   port?: number
   lan?: boolean
   verbose?: boolean
+  logLevel?: string
   serve?: boolean
   /** host:port to serve Prometheus metrics at; '' (the flag alone): DEFAULT_METRICS_ADDRESS. */
   metrics?: string

@@ -32,7 +32,12 @@ export const startCommand: CommandDef = {
         type: 'boolean',
         describe: 'find hosts on this link by multicast DNS and use them as DHT nodes (default: config lan.enabled, else off)'
       })
-      .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug lines on the terminal too' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'log debug lines too (= --log-level debug)' })
+      .option('log-level', {
+        type: 'string',
+        describe:
+          'debug, info, warn or error: the lowest level logged, to the terminal and logs/host.log (default: HYPERNET_LOG_LEVEL, else config log.level, else info)'
+      })
       .option('serve', {
         type: 'boolean',
         default: true,
