@@ -1,8 +1,8 @@
 import type DHT from 'hyperdht'
 import { DNS } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
-import { entriesFor, fetchDescriptor } from './descriptor.ts'
 import type { DescriptorResult, VouchedService } from './descriptor.ts'
+import { cachedVouch, descriptorFor, vouchedEntries } from './vouch.ts'
 
 /**
  * "Which peers vend this hash": a HyperDHT lookup of the hash as a topic, then, for each host
@@ -62,6 +62,8 @@ export interface LookupOptions {
   hosts?: ReadonlySet<string>
   /** Clock for ages, in ms (tests). */
   now?: () => number
+  /** false: fetch every descriptor from the DHT, even one this node verified a moment ago. */
+  cached?: boolean
 }
 
 /**
@@ -76,7 +78,9 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
   const queue: LookupPeer[] = []
   const stale: LookupPeer[] = []
   const waiting: Buffer[] = []
-  const ac = new AbortController()
+  // made on first need: a lookup answered from kept descriptors starts no walk to stop
+  let ac: AbortController | null = null
+  const signal = () => (ac ??= new AbortController()).signal
   let wake: (() => void) | null = null
   let done = false
   let active = 0
@@ -98,22 +102,22 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
     done = true
     waiting.length = 0
     query.destroy()
-    ac.abort()
+    ac?.abort()
     notify()
   }
 
-  const describe = (hostKey: Buffer): Promise<DescriptorResult> => descriptorFor(dht, hostKey, hash, { signal: ac.signal, now })
+  const describe = (hostKey: Buffer): Promise<DescriptorResult> => descriptorFor(dht, hostKey, hash, { signal: signal(), now, cached: opts.cached })
   const ageOf = (updated: number) => Math.max(0, Math.round(now() / 1000 - updated))
 
   const verify = async (hostKey: Buffer) => {
     const host = formatId(hostKey)
-    const d = await describe(hostKey)
+    const d = (opts.cached === false ? null : cachedVouch(dht, hostKey, hash, now())) ?? (await describe(hostKey))
     if (done) return
     if (!d.ok) {
       if (opts.all) queue.push(unverified(host, d.why))
       return
     }
-    const entries = entriesFor(d.descriptor, hash)
+    const entries = vouchedEntries(d.descriptor, hash)
     if (entries.length === 0 && opts.all) queue.push(unverified(host, "the host's signed descriptor does not list this hash"))
     const age = ageOf(d.descriptor.updated)
     for (const e of entries) {
@@ -130,7 +134,7 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
         ...(opts.hosts ? { trustedHost: true } : {})
       }
       if (opts.endorsements && e.kind !== 'bridge') {
-        const endorsement = await opts.endorsements(peer, ac.signal).catch(() => null)
+        const endorsement = await opts.endorsements(peer, signal()).catch(() => null)
         if (done) return
         if (endorsement) {
           peer.endorsement = endorsement
@@ -198,33 +202,6 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
     stop()
     await drained
   }
-}
-
-/**
- * The signed descriptor of `hostKey` to check `hash` against: the first validly signed record
- * found, or a newer one when that one does not list the hash or is stale. Every record the host
- * signed is its word, so the first one that lists the hash will do: waiting for the newest costs
- * a whole second DHT query per lookup (bench row 4). Never throws for what a remote sent.
- */
-export async function descriptorFor(
-  dht: DHT,
-  hostKey: Buffer,
-  hash: Buffer,
-  opts: { signal?: AbortSignal; now?: () => number } = {}
-): Promise<DescriptorResult> {
-  const now = opts.now ?? Date.now
-  let d = await fetchDescriptor(dht, hostKey, { latest: false, signal: opts.signal })
-  if (d.ok && (entriesFor(d.descriptor, hash).length === 0 || now() / 1000 - d.descriptor.updated > DNS.staleAfterSeconds)) {
-    const newer = await fetchDescriptor(dht, hostKey, { seq: d.seq + 1, signal: opts.signal })
-    if (newer.ok) d = newer
-  }
-  return d
-}
-
-/** True when the signed descriptor of `hostKey` vouches for `hash`: the check lookups make, for meshes. */
-export async function vouchesFor(dht: DHT, hostKey: Buffer, hash: Buffer): Promise<boolean> {
-  const d = await descriptorFor(dht, hostKey, hash)
-  return d.ok && entriesFor(d.descriptor, hash).length > 0
 }
 
 function unverified(hostKey: string, why: string): LookupPeer {
