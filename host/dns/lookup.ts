@@ -7,7 +7,8 @@ import { cachedVouch, descriptorFor, vouchedEntries } from './vouch.ts'
 /**
  * "Which peers vend this hash": a HyperDHT lookup of the hash as a topic, then, for each host
  * that announced it (deduplicated by key: one announcer is returned by many DHT nodes), that
- * host's signed descriptor. Anyone can announce any topic, so an announcement alone proves
+ * host's signed descriptor: one this node verified in the last minute, else fetched as the host
+ * streams out of the topic walk (vouch.ts). Anyone can announce any topic, so an announcement alone proves
  * nothing; a descriptor listing the hash proves only that *the host* says it runs it (signed
  * with the host key). The host could lie: see the README's threat model, and the publisher
  * endorsements (endorsement.ts) a caller may require on top.
