@@ -3,12 +3,15 @@ import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import { DNS } from '../../host/constants.ts'
 import { DescriptorCache, descriptorCacheOf } from '../../host/dns/descriptor-cache.ts'
+import { publishDescriptor } from '../../host/dns/descriptor.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import type { LookupPeer } from '../../host/dns/lookup.ts'
 import { vouchesFor } from '../../host/dns/vouch.ts'
 import { serviceHash } from '../../host/manifest/hashes.ts'
 import type { HostDescriptorWire } from '../../host/messages.ts'
 import { NOW, code, echo, host, sh, standIn } from '../helpers/descriptor-stand-in.ts'
+import { startTestnet } from '../helpers/testnet.ts'
+import { teardown } from '../helpers/teardown.ts'
 
 /**
  * Descriptors a node verified lately answer later lookups without a DHT walk, and never say
@@ -122,4 +125,25 @@ test('the cache keeps the newer of two records, holds at most its bound, and dro
   assert.equal(cache.get(k(2), -1), null, 'a clock that went back drops the record')
   cache.clear()
   assert.equal(cache.size, 0)
+})
+
+test('on a real DHT: a host that stops vouching but stays announced is listed from the kept record until it expires, never after', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const a = testnet.createNode()
+  defer(() => a.destroy())
+  const b = testnet.createNode()
+  defer(() => b.destroy())
+  const kp = DHT.keyPair()
+  const seq = await publishDescriptor(a, kp, [echo], 0)
+  await a.announce(sh, kp).finished()
+  const t0 = Date.now()
+  assert.equal((await collect(lookupVerified(b, sh, { timeoutMs: 5000, now: () => t0 }))).length, 1)
+  // a new descriptor without the service, and the announcement left behind (a failed unannounce)
+  await publishDescriptor(a, kp, [], seq)
+  const kept = await collect(lookupVerified(b, sh, { timeoutMs: 5000, now: () => t0 + 1000 }))
+  assert.equal(kept.length, 1, 'within DNS.descriptorCacheMs the kept record (signed by the host) still answers')
+  assert.deepEqual(await collect(lookupVerified(b, sh, { timeoutMs: 5000, now: () => t0 + DNS.descriptorCacheMs + 1 })), [])
+  assert.deepEqual(await collect(lookupVerified(b, sh, { timeoutMs: 5000, cached: false })), [])
 })
