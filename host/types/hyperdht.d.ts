@@ -87,6 +87,8 @@ declare module 'hyperdht' {
   export interface RpcQueryOptions {
     commit?: (reply: RpcReply, dht: DHT, query: RpcQuery) => Promise<unknown>
     retries?: number
+    /** Requests in flight at once (dht-rpc's default: 10). */
+    concurrency?: number
   }
 
   export interface DHTOptions {
