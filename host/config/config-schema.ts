@@ -64,6 +64,11 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
     },
+    web: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
+    },
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] }
   }
 } as const
@@ -78,5 +83,7 @@ export interface HostConfig {
   serving?: { maxFetchesPerPeer?: number; maxFetches?: number; maxConnectionsPerPeer?: number; bytesPerSecond?: number; maxModuleBytes?: number }
   /** Serve Prometheus metrics at this host:port (`start --metrics` wins; docs/metrics.md). */
   metrics?: { address?: string }
+  /** Serve the live web page at this loopback host:port (`start --web` wins; docs/monitor.md). */
+  web?: { address?: string }
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
 }

@@ -1,0 +1,86 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openStream, plainClient, readBytes, testnetWithHost } from '../helpers/hosts.ts'
+import { teardown } from '../helpers/teardown.ts'
+
+/**
+ * The web page in a real browser: Debian's Chromium, headless, driven by playwright-core (no
+ * browser of its own). Asserts what a user sees, by role and text, not the page's internals.
+ */
+
+const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].filter((p): p is string =>
+  Boolean(p)
+)
+const chromium = CANDIDATES.find((p) => existsSync(p))
+
+test(
+  'web page: a user sees the installed app, a connection appear and go, and nothing without the token',
+  { skip: chromium ? false : 'no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)' },
+  async (t) => {
+    const defer = teardown(t)
+    const { chromium: driver } = await import('playwright-core')
+    const { testnet, h } = await testnetWithHost(defer, ['echo'], { web: { host: '127.0.0.1', port: 0 } })
+    const web = h.host.web!
+    // no sandbox: CI runs as root, where Chromium's sandbox refuses to start
+    const browser = await driver.launch({ executablePath: chromium, args: ['--no-sandbox'] })
+    defer(() => browser.close())
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'] })
+    const errors: string[] = []
+    page.on('pageerror', (e) => errors.push(e.message))
+
+    await page.goto(web.url)
+    await page.getByText('Live: updates every second').waitFor()
+    assert.equal(page.url(), `${web.origin}/`, 'the token is taken out of the address bar')
+
+    // the echo app and its service, with copy buttons that say what they copy
+    const apps = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'Version' }) })
+    await apps.getByRole('row', { name: /echo .* running/ }).waitFor()
+    const svc = h.host.status().services.find((s) => s.app === 'echo')!
+    await page.getByRole('button', { name: 'Copy service hash of echo/echo' }).waitFor()
+    await page.getByRole('button', { name: 'Copy service key of echo/echo' }).waitFor()
+    await page.getByRole('button', { name: 'Copy service hash of echo/echo' }).click()
+    await page.getByRole('button', { name: 'Copy service hash of echo/echo' }).getByText('Copied').waitFor()
+    assert.equal(await page.evaluate(() => navigator.clipboard.readText()), svc.hash, 'the whole hash is copied')
+    assert.equal(await page.getByTitle(svc.hash).count(), 1, 'the whole hash is at hand')
+    await page.getByText('No connection is open.').waitFor()
+
+    // a client connects: its row appears, with its peer and its path
+    const dht = plainClient(testnet)
+    defer(() => dht.destroy())
+    const s = await openStream(dht, svc.key)
+    defer(() => s.destroy())
+    s.write(Buffer.from('hello page'))
+    await readBytes(s, 10)
+    const peer = dht.defaultKeyPair.publicKey.toString('hex')
+    const conns = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'In per second' }) })
+    const row = conns.getByRole('row').filter({ has: page.getByTitle(peer) })
+    await row.waitFor()
+    assert.match((await row.innerText()).replace(/\s+/g, ' '), /^echo\/echo .* direct /)
+    await page.getByText('1 apps, 1 services, 1 connections open').waitFor()
+    const shot = join(tmpdir(), 'hypernet-web-page.png')
+    await page.screenshot({ path: shot, fullPage: true })
+    t.diagnostic(`screenshot: ${shot}`)
+
+    // it closes: the row goes
+    s.destroy()
+    await row.waitFor({ state: 'detached' })
+    await page.getByText('No connection is open.').waitFor()
+    await page.getByText('1 apps, 1 services, 0 connections open').waitFor()
+    assert.deepEqual(errors, [])
+
+    // a new tab without the token: no data, the page says what to open; the API refuses it too
+    const other = await browser.newPage()
+    await other.goto(`${web.origin}/`)
+    await other.getByRole('heading', { name: 'A token is needed' }).waitFor()
+    assert.equal(await other.getByText('echo/echo').count(), 0)
+    const refused = await other.evaluate(async () => {
+      const r = await fetch('/api/status')
+      return { status: r.status, body: await r.text() }
+    })
+    assert.equal(refused.status, 401)
+    assert.doesNotMatch(refused.body, /echo/)
+  }
+)
