@@ -36,6 +36,8 @@ function bytes(n) {
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`
 }
 
+const perSecond = (n) => (n === null || n === undefined ? '–' : `${bytes(n)}/s`)
+
 const short = (hex) => (typeof hex === 'string' && hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : String(hex ?? ''))
 
 function ago(iso) {
@@ -185,13 +187,13 @@ function render({ status: st, connections }) {
     (c) => c.id,
     (c) => [
       c.via,
-      { copy: c.peer, label: `peer key of the connection to ${c.via}` },
+      c.peer ? { copy: c.peer, label: `peer key of the connection to ${c.via}` } : 'unknown (anonymous client)',
       c.path,
       c.remote ?? '–',
       bytes(c.bytesIn),
       bytes(c.bytesOut),
-      `${bytes(c.inPerSecond)}/s`,
-      `${bytes(c.outPerSecond)}/s`
+      perSecond(c.inPerSecond),
+      perSecond(c.outPerSecond)
     ]
   )
   $('connections-empty').hidden = open > 0

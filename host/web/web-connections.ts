@@ -33,15 +33,17 @@ export interface ConnectionRow {
   id: string
   /** `app/service` for a service, `bridge <id>` for a bridge. */
   via: string
+  /** The peer's key; '' for a hidden service's client, whom the host never learns. */
   peer: string
   /** `direct`, `relayed`, or `anonymous` (through onion relays). */
   path: 'direct' | 'relayed' | 'anonymous'
   remote: string | null
-  bytesIn: number
-  bytesOut: number
-  /** Bytes per second each way since the snapshot before (0 for a new connection). */
-  inPerSecond: number
-  outPerSecond: number
+  /** Bytes on the wire each way so far; null where the status counts none (a hidden service's connections). */
+  bytesIn: number | null
+  bytesOut: number | null
+  /** Bytes per second each way since the snapshot before (0 for a new connection; null without byte counts). */
+  inPerSecond: number | null
+  outPerSecond: number | null
 }
 
 const anonymousPaths = new Set(['onion', 'hidden', 'anonymous'])
@@ -97,6 +99,18 @@ export class ConnectionMeter {
           bytesIn: c.bytesIn,
           bytesOut: c.bytesOut
         })
+    // a hidden service's status counts its connections and says nothing more of them
+    for (const h of s.hidden ?? [])
+      for (let i = 0; i < h.connections; i++)
+        raw.push({
+          key: `h:${h.app}/${h.service}`,
+          via: `${h.app}/${h.service} (hidden)`,
+          peer: '',
+          path: 'anonymous',
+          remote: null,
+          bytesIn: null,
+          bytesOut: null
+        })
     // two connections with the same peer and address are told apart by their order
     const seen = new Map<string, number>()
     const next = new Map<string, { bytesIn: number; bytesOut: number; at: number }>()
@@ -106,8 +120,9 @@ export class ConnectionMeter {
       const id = `${key}:${n}`
       const p = this.prev.get(id)
       const dt = p ? (at - p.at) / 1000 : 0
-      next.set(id, { bytesIn: r.bytesIn, bytesOut: r.bytesOut, at })
-      const rate = (now: number, before: number | undefined) => (p && dt > 0 && before !== undefined ? Math.max(0, Math.round((now - before) / dt)) : 0)
+      next.set(id, { bytesIn: r.bytesIn ?? 0, bytesOut: r.bytesOut ?? 0, at })
+      const rate = (now: number | null, before: number | null | undefined) =>
+        now === null ? null : p && dt > 0 && typeof before === 'number' ? Math.max(0, Math.round((now - before) / dt)) : 0
       return { id, ...r, inPerSecond: rate(r.bytesIn, p?.bytesIn), outPerSecond: rate(r.bytesOut, p?.bytesOut) }
     })
     this.prev = next

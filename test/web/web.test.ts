@@ -249,7 +249,8 @@ test('web: throughput comes from the bytes between two snapshots; the history ke
         paths: { open: peers.map((peer) => ({ peer, path: 'relayed', remote: '1.2.3.4:5', relay: 'r', bytesIn, bytesOut })) }
       }
     ],
-    bridges: [{ id: 'b1', kind: 'listen', name: null, target: 't', bytesIn: 5, bytesOut: 7, open: [{ peer: 'cc', path: 'onion', bytesIn: 5, bytesOut: 7 }] }]
+    bridges: [{ id: 'b1', kind: 'listen', name: null, target: 't', bytesIn: 5, bytesOut: 7, open: [{ peer: 'cc', path: 'onion', bytesIn: 5, bytesOut: 7 }] }],
+    hidden: [{ app: 'chat', service: 'chat', connections: 1 }]
   })
   const m = new ConnectionMeter()
   const a = m.rows(snap(100, 50), 1000)
@@ -257,7 +258,8 @@ test('web: throughput comes from the bytes between two snapshots; the history ke
     a.map((r) => [r.via, r.path, r.inPerSecond]),
     [
       ['echo/echo', 'relayed', 0],
-      ['bridge t', 'anonymous', 0]
+      ['bridge t', 'anonymous', 0],
+      ['chat/chat (hidden)', 'anonymous', null]
     ]
   )
   const b = m.rows(snap(2100, 1050), 3000)
@@ -265,7 +267,8 @@ test('web: throughput comes from the bytes between two snapshots; the history ke
   assert.deepEqual([b[0].inPerSecond, b[0].outPerSecond], [1000, 500])
   const two = m.rows(snap(2100, 1050, ['aa', 'aa']), 4000)
   assert.notEqual(two[0].id, two[1].id, 'the same peer twice: two rows')
-  assert.deepEqual(totalsOf(snap(10, 20)), { connections: 2, bytesIn: 15, bytesOut: 27 })
+  assert.deepEqual([b[2].peer, b[2].bytesIn, b[2].outPerSecond], ['', null, null], 'a hidden service tells no peer and no bytes')
+  assert.deepEqual(totalsOf(snap(10, 20)), { connections: 3, bytesIn: 15, bytesOut: 27 })
 
   const hist = new WebHistory(3)
   hist.add({ connections: 1, bytesIn: 100, bytesOut: 10 }, 1)
