@@ -77,7 +77,16 @@ export class WebServer {
     private readonly c: WebComponents,
     readonly init: WebInit
   ) {
-    this.server = createServer((req, res) => this.handle(req, res))
+    this.server = createServer((req, res) => {
+      try {
+        this.handle(req, res)
+      } catch (err) {
+        // a request must never take the daemon down
+        this.c.log.warn('web request failed', { error: (err as Error).message })
+        if (!res.headersSent) this.send(res, 500, 'text/plain; charset=utf-8', 'failed\n')
+        else res.destroy()
+      }
+    })
   }
 
   /** Load (or make) the token, read the page's files, listen. @throws ADDRESS_IN_USE, KEY_EXPOSED or CONFIG_INVALID (the token file), or the listen error */
@@ -141,7 +150,8 @@ export class WebServer {
     const api = path.startsWith('/api/')
     const no = refusal(req.headers, this.hosts, api ? this.token : null)
     if (no) return void this.send(res, no.status, 'text/plain; charset=utf-8', `${no.why}\n`, no.status === 401 ? { 'www-authenticate': 'Bearer' } : {})
-    if (req.method !== 'GET' && req.method !== 'HEAD') return void this.send(res, 405, 'text/plain; charset=utf-8', 'only GET\n', { allow: 'GET, HEAD' })
+    if (req.method !== 'GET' && !(req.method === 'HEAD' && !api))
+      return void this.send(res, 405, 'text/plain; charset=utf-8', 'only GET\n', { allow: api ? 'GET' : 'GET, HEAD' })
     const file = STATIC[path]
     if (file) return void this.send(res, 200, file.type, req.method === 'HEAD' ? '' : this.files.get(file.file)!)
     if (path === '/api/status') return void this.send(res, 200, 'application/json; charset=utf-8', JSON.stringify(this.c.status()))
@@ -167,7 +177,7 @@ export class WebServer {
     })
     this.write(res, 'history', JSON.stringify(this.history.samples()))
     this.write(res, 'status', this.statusEvent())
-    this.tick ??= setInterval(() => this.broadcast(), this.init.tickMs ?? 1000)
+    this.tick ??= setInterval(() => this.broadcast(), this.init.tickMs ?? 1000).unref()
   }
 
   private statusEvent(): string {

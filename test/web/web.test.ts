@@ -136,6 +136,8 @@ test('web: the API answers only with the token, its own Host and no foreign Orig
   assert.equal((await get(`${o}/api/status`, { ...auth, origin: o })).status, 200, 'its own origin')
   assert.equal((await get(`${o}/api/status`, { ...auth, 'sec-fetch-site': 'cross-site' })).status, 403)
   assert.equal((await get(`${o}/api/status`, auth, 'POST')).status, 405)
+  assert.equal((await get(`${o}/api/events`, auth, 'HEAD')).status, 405, 'no stream for a HEAD')
+  assert.equal((await get(`${o}/`, {}, 'HEAD')).status, 200)
 })
 
 test('web: the event stream sends the history, then status with each live connection, its path and throughput, until it closes', async (t) => {
