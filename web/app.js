@@ -120,9 +120,18 @@ async function copy(text, label, button) {
     document.execCommand('copy')
     area.remove()
   }
-  button.textContent = 'Copied'
+  // the button keeps its name (its label must contain what it shows); a mark beside it shows it
+  // worked, and the live region says so to a screen reader
+  let done = button.nextElementSibling
+  if (!done) {
+    done = document.createElement('span')
+    done.className = 'done'
+    done.setAttribute('aria-hidden', 'true')
+    button.after(done)
+  }
+  done.textContent = '✓ copied'
   $('copied').textContent = `${label} copied`
-  setTimeout(() => (button.textContent = 'Copy'), 1500)
+  setTimeout(() => (done.textContent = ''), 1500)
 }
 
 function syncDl(dl, pairs) {

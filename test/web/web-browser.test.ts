@@ -2,7 +2,9 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
+import type { Page } from 'playwright-core'
 import { openStream, plainClient, readBytes, testnetWithHost } from '../helpers/hosts.ts'
 import { teardown } from '../helpers/teardown.ts'
 
@@ -16,6 +18,15 @@ const CANDIDATES = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/ch
 )
 const chromium = CANDIDATES.find((p) => existsSync(p))
 
+/** axe-core's WCAG 2 A/AA violations on the page now, each as rule and the elements it found. */
+async function axeViolations(page: Page): Promise<Array<{ id: string; nodes: string[] }>> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') })
+  return page.evaluate(async () => {
+    const r = await (window as any).axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } })
+    return r.violations.map((v: any) => ({ id: v.id, nodes: v.nodes.map((n: any) => n.html) }))
+  })
+}
+
 test(
   'web page: a user sees the installed app, a connection appear and go, and nothing without the token',
   { skip: chromium ? false : 'no Chromium found (apt-get install chromium, or set CHROMIUM_PATH)' },
@@ -27,7 +38,8 @@ test(
     // no sandbox: CI runs as root, where Chromium's sandbox refuses to start
     const browser = await driver.launch({ executablePath: chromium, args: ['--no-sandbox'] })
     defer(() => browser.close())
-    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'] })
+    // bypassCSP: only so the accessibility checker (axe-core) can be added to the page below
+    const page = await browser.newPage({ viewport: { width: 1280, height: 1000 }, permissions: ['clipboard-read', 'clipboard-write'], bypassCSP: true })
     const errors: string[] = []
     page.on('pageerror', (e) => errors.push(e.message))
 
@@ -42,12 +54,14 @@ test(
     await page.getByRole('button', { name: 'Copy service hash of echo/echo' }).waitFor()
     await page.getByRole('button', { name: 'Copy service key of echo/echo' }).waitFor()
     await page.getByRole('button', { name: 'Copy service hash of echo/echo' }).click()
-    await page.getByRole('button', { name: 'Copy service hash of echo/echo' }).getByText('Copied').waitFor()
+    await page.getByText('✓ copied').waitFor()
+    await page.getByText('service hash of echo/echo copied').waitFor({ state: 'attached' })
     assert.equal(await page.evaluate(() => navigator.clipboard.readText()), svc.hash, 'the whole hash is copied')
     assert.equal(await page.getByTitle(svc.hash).count(), 1, 'the whole hash is at hand')
     await page.getByText('No connection is open.').waitFor()
 
-    // a client connects: its row appears, with its peer and its path
+    // a client connects: its row appears, with its peer and its path; the keyboard focus stays where it was
+    await page.getByRole('button', { name: 'Copy service key of echo/echo' }).focus()
     const dht = plainClient(testnet)
     defer(() => dht.destroy())
     const s = await openStream(dht, svc.key)
@@ -58,8 +72,16 @@ test(
     const conns = page.getByRole('table').filter({ has: page.getByRole('columnheader', { name: 'In per second' }) })
     const row = conns.getByRole('row').filter({ has: page.getByTitle(peer) })
     await row.waitFor()
+    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Copy service key of echo/echo', 'updates keep the focus')
     assert.match((await row.innerText()).replace(/\s+/g, ' '), /^echo\/echo .* direct /)
     await page.getByText('1 apps, 1 services, 1 connections open').waitFor()
+    // every table, button, graph and live region full: axe-core's WCAG 2 A and AA rules, light and dark
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme })
+      const violations = await axeViolations(page)
+      assert.deepEqual(violations, [], `${colorScheme}: ${JSON.stringify(violations, null, 1)}`)
+    }
+    await page.emulateMedia({ colorScheme: 'light' })
     const shot = join(tmpdir(), 'hypernet-web-page.png')
     await page.screenshot({ path: shot, fullPage: true })
     t.diagnostic(`screenshot: ${shot}`)
