@@ -3,7 +3,11 @@ import assert from 'node:assert/strict'
 import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { DEFAULT_WEB_ADDRESS, WebServer, parseWebAddress } from '../../host/web/index.ts'
 import { ConnectionMeter, totalsOf } from '../../host/web/web-connections.ts'
@@ -14,6 +18,17 @@ import { silentLogger } from '../../host/log/index.ts'
 import { cli, oneLine } from '../helpers/cli.ts'
 import { openStream, plainClient, readBytes, removeHome, testnetWithHost } from '../helpers/hosts.ts'
 import { teardown } from '../helpers/teardown.ts'
+
+function freeTcpPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo
+      s.close(() => resolve(port))
+    })
+  })
+}
 
 /** One HTTP request with exactly these headers (fetch() will not let a test set Host). */
 function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
@@ -175,6 +190,36 @@ test('web: the event stream sends the history, then status with each live connec
   await ev.next((e) => e.event === 'status' && e.data.connections.length === 0, 'the connection gone')
 })
 
+test('web: start --web prints the URL with the token; a second host on the same port exits 2 with ADDRESS_IN_USE', async (t) => {
+  const defer = teardown(t)
+  const home = await mkdtemp(join(tmpdir(), 'hn-web-'))
+  defer(() => removeHome(home))
+  const port = await freeTcpPort()
+  const bin = fileURLToPath(new URL('../../bin/hypernet-host.js', import.meta.url))
+  const child = spawn(process.execPath, [bin, '--home', home, 'start', '--local', '--local-relays', '0', '--web', `127.0.0.1:${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  defer(async () => {
+    if (child.exitCode === null) child.kill('SIGKILL')
+    await exited
+  })
+  let out = ''
+  child.stdout.on('data', (d) => (out += d))
+  for (let i = 0; i < 600 && !out.includes('Stop with') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50))
+  const token = (await readFile(join(home, 'web-token'), 'utf8')).trim()
+  assert.ok(out.includes(`  http://127.0.0.1:${port}/#token=${token}\n`), out)
+  assert.equal((await get(`http://127.0.0.1:${port}/api/status`, { authorization: `Bearer ${token}` })).status, 200)
+
+  const other = await mkdtemp(join(tmpdir(), 'hn-web-'))
+  defer(() => removeHome(other))
+  const r = await cli(other, ['start', '--local', '--local-relays', '0', '--web', `127.0.0.1:${port}`])
+  assert.equal(r.code, 2, r.stderr)
+  assert.match(r.stderr, new RegExp(`ADDRESS_IN_USE: --web: expected a free local TCP address, 127.0.0.1:${port} is already in use`))
+  assert.equal((await cli(home, ['stop'])).code, 0)
+  assert.equal(await exited, 0)
+})
+
 test('web: the token file is made 0600 once and kept; a readable or broken one is refused', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hn-web-'))
   t.after(() => removeHome(dir))
@@ -220,6 +265,9 @@ test('web: a --web address that is not loopback, or not an address, is a one-lin
     assert.equal(r.code, 2, `${bad}: ${r.stderr}`)
     assert.match(oneLine(r.stderr), /^USAGE: --web: expected a loopback address to serve the web page at/)
   }
+  const demo = await cli(home, ['demo', '--web', '0.0.0.0:80'])
+  assert.equal(demo.code, 2, demo.stderr)
+  assert.match(demo.stderr.trimEnd().split('\n').pop()!, /^USAGE: --web: expected a loopback address/, 'demo --web is start --web')
   assert.deepEqual(parseWebAddress(DEFAULT_WEB_ADDRESS), { host: '127.0.0.1', port: 49740 })
   assert.deepEqual(parseWebAddress('[::1]:8080'), { host: '::1', port: 8080 })
   assert.deepEqual(parseWebAddress('localhost:1'), { host: 'localhost', port: 1 })
