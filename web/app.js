@@ -309,15 +309,16 @@ function drawGraph(svg, series, label) {
     const vs = s.points.map((p) => p.v)
     return `${s.name}: now ${label(vs.at(-1) ?? 0)}, highest ${label(Math.max(0, ...vs))}`
   })
-  svg.setAttribute('aria-label', `${svg.getAttribute('data-title')}. ${desc.join('; ')}`)
+  // in words too, under the graph, and as its description for screen readers
+  const text = $(svg.getAttribute('aria-describedby'))
+  const words = `Last hour: ${desc.join('; ')}.`
+  if (text.textContent !== words) text.textContent = words
 }
 
 function drawGraphs() {
   const g1 = $('graph-connections')
-  g1.dataset.title = 'Open connections over the last hour'
   drawGraph(g1, [{ name: 'connections', cls: 'line-a', points: samples.map((s) => ({ t: s.t, v: s.connections })) }], (v) => String(Math.round(v)))
   const g2 = $('graph-bytes')
-  g2.dataset.title = 'Bytes per 10 seconds over the last hour'
   drawGraph(
     g2,
     [

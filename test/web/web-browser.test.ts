@@ -33,7 +33,7 @@ test(
   async (t) => {
     const defer = teardown(t)
     const { chromium: driver } = await import('playwright-core')
-    const { testnet, h } = await testnetWithHost(defer, ['echo'], { web: { host: '127.0.0.1', port: 0 } })
+    const { testnet, h } = await testnetWithHost(defer, ['echo'], { web: { host: '127.0.0.1', port: 0, sampleMs: 300 } })
     const web = h.host.web!
     // no sandbox: CI runs as root, where Chromium's sandbox refuses to start
     const browser = await driver.launch({ executablePath: chromium, args: ['--no-sandbox'] })
@@ -75,6 +75,10 @@ test(
     assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Copy service key of echo/echo', 'updates keep the focus')
     assert.match((await row.innerText()).replace(/\s+/g, ' '), /^echo\/echo .* direct /)
     await page.getByText('1 apps, 1 services, 1 connections open').waitFor()
+    // the graphs draw it (samples every 300 ms here, 10 s by default), in words too
+    await page.getByRole('img', { name: 'Open connections' }).waitFor()
+    await page.getByText('Last hour: connections: now 1, highest 1.').waitFor()
+    await page.getByText(/^Last hour: received: now .*, highest [1-9][\d.]* (B|KiB); sent: /).waitFor()
     // every table, button, graph and live region full: axe-core's WCAG 2 A and AA rules, light and dark
     for (const colorScheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme })
