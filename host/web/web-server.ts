@@ -53,6 +53,8 @@ const HEADERS = {
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 }
 
+/** Event streams open at once; past this, 503 (each costs a status snapshot a second). */
+const MAX_STREAMS = 16
 /** A slow reader's queue past this is dropped (its page reconnects). */
 const MAX_QUEUED = 1 << 20
 /** With nothing new to send, a comment this often keeps the stream open through idle timeouts. */
@@ -155,7 +157,10 @@ export class WebServer {
     const file = STATIC[path]
     if (file) return void this.send(res, 200, file.type, req.method === 'HEAD' ? '' : this.files.get(file.file)!)
     if (path === '/api/status') return void this.send(res, 200, 'application/json; charset=utf-8', JSON.stringify(this.c.status()))
-    if (path === '/api/events') return this.subscribe(res)
+    if (path === '/api/events') {
+      if (this.clients.size >= MAX_STREAMS) return void this.send(res, 503, 'text/plain; charset=utf-8', `at most ${MAX_STREAMS} pages at once\n`)
+      return this.subscribe(res)
+    }
     if (path === '/favicon.ico') return void res.writeHead(204, HEADERS).end()
     this.send(res, 404, 'text/plain; charset=utf-8', 'not found\n')
   }

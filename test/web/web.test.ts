@@ -128,6 +128,8 @@ test('web: the API answers only with the token, its own Host and no foreign Orig
   assert.equal(ok.status, 200)
   const st = JSON.parse(ok.body)
   assert.equal(st.host.key, key)
+  assert.equal(st.web.url, `${o}/`, 'status says where the page is')
+  assert.ok(!ok.body.includes(token), 'and never its token')
   assert.deepEqual(
     st.apps.map((a: any) => [a.name, a.state]),
     [['echo', 'running']]
@@ -210,6 +212,9 @@ test('web: start --web prints the URL with the token; a second host on the same 
   const token = (await readFile(join(home, 'web-token'), 'utf8')).trim()
   assert.ok(out.includes(`  http://127.0.0.1:${port}/#token=${token}\n`), out)
   assert.equal((await get(`http://127.0.0.1:${port}/api/status`, { authorization: `Bearer ${token}` })).status, 200)
+  const status = await cli(home, ['status'])
+  assert.ok(status.stdout.includes(`web       http://127.0.0.1:${port}/  (open it with the token in ${home}/web-token`), status.stdout)
+  assert.ok(!status.stdout.includes(token))
 
   const other = await mkdtemp(join(tmpdir(), 'hn-web-'))
   defer(() => removeHome(other))

@@ -228,6 +228,7 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
   lines.push(...formatKvStatus(st.kv))
   lines.push(...formatPaths(st))
   lines.push(...formatOnion(st, id))
+  if (st.web) lines.push(`web       ${st.web.url}  (open it with the token in ${st.host.home}/web-token: ${st.web.url}#token=...)`)
   return lines
 }
 
