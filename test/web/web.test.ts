@@ -246,7 +246,7 @@ test('web: the token file is made 0600 once and kept; a readable or broken one i
   })
 })
 
-test('web: a taken address is ADDRESS_IN_USE, and the server closes twice', async (t) => {
+test('web: a taken address is ADDRESS_IN_USE; at most 16 event streams; the server closes them and closes twice', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'hn-web-'))
   t.after(() => removeHome(dir))
   const c = { status: (): WebSnapshot => ({ apps: [], services: [] }), log: silentLogger() }
@@ -258,8 +258,16 @@ test('web: a taken address is ADDRESS_IN_USE, and the server closes twice', asyn
     message: new RegExp(`--web: expected a free local TCP address, 127.0.0.1:${a.port} is already in use`)
   })
   await b.close()
+
+  const token = await loadOrCreateWebToken(join(dir, 'web-token'))
+  const streams = Array.from({ length: 16 }, () => events(`${a.origin}/api/events`, token))
+  for (const s of streams) await s.next((e) => e.event === 'status', 'a status')
+  const over = await get(`${a.origin}/api/events`, { authorization: `Bearer ${token}` })
+  assert.equal(over.status, 503)
+  assert.equal(over.body, 'at most 16 pages at once\n')
   await a.close()
   await a.close()
+  for (const s of streams) s.close()
 })
 
 test('web: a --web address that is not loopback, or not an address, is a one-line USAGE error, exit 2', async (t) => {
