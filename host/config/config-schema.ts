@@ -64,6 +64,11 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
     },
+    web: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
+    },
     log: {
       type: 'object',
       additionalProperties: false,
@@ -88,6 +93,8 @@ export interface HostConfig {
   serving?: { maxFetchesPerPeer?: number; maxFetches?: number; maxConnectionsPerPeer?: number; bytesPerSecond?: number; maxModuleBytes?: number }
   /** Serve Prometheus metrics at this host:port (`start --metrics` wins; docs/metrics.md). */
   metrics?: { address?: string }
+  /** Serve the live web page at this loopback host:port (`start --web` wins; docs/monitor.md). */
+  web?: { address?: string }
   /** The daemon's log: level (`start --log-level` and HYPERNET_LOG_LEVEL win), rotation size and files kept (docs/logs.md). */
   log?: { level?: 'debug' | 'info' | 'warn' | 'error'; maxBytes?: number; files?: number }
   /** The old name of `log.level`. */

@@ -16,6 +16,8 @@ import { KvService, registerKvPlugin } from '../kv/index.ts'
 import type { KvServiceInit } from '../kv/index.ts'
 import { MetricsServer } from '../metrics/index.ts'
 import type { MetricsAddress } from '../metrics/index.ts'
+import { WebServer } from '../web/index.ts'
+import type { WebAddress } from '../web/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
 import type { Level, Logger, RootLogger } from '../log/index.ts'
 import {
@@ -101,6 +103,8 @@ export interface HostInit {
   autoUpgradeMs?: number
   /** Serve Prometheus metrics at this address (`start --metrics`); absent: off. Port 0 picks a free one. */
   metrics?: MetricsAddress
+  /** Serve the live web page at this loopback address (`start --web`); absent: off. Port 0 picks a free one. */
+  web?: WebAddress & { tickMs?: number; sampleMs?: number }
 }
 
 export type { RunningApp } from './app-sync.ts'
@@ -206,6 +210,10 @@ export class Host {
   get metrics(): MetricsServer | null {
     return this.p.metrics ?? null
   }
+  /** The live web page (`start --web`), or null. */
+  get web(): WebServer | null {
+    return this.p.web ?? null
+  }
   /** Made on first use: a plugin's anonymous dial, a hidden service. */
   get onionClient(): OnionClient | null {
     return this.p.dialer?.onionClient ?? null
@@ -238,6 +246,16 @@ export class Host {
       init.metrics ? new MetricsServer({ status: () => this.status(), dhtStats: () => this.p.dht?.stats ?? null, log }, init.metrics) : null
     )
     await metrics?.ready()
+    const web = this.add(
+      'web',
+      init.web
+        ? new WebServer(
+            { status: () => this.status(), log },
+            { address: { host: init.web.host, port: init.web.port }, tokenFile: paths.webToken, tickMs: init.web.tickMs, sampleMs: init.web.sampleMs }
+          )
+        : null
+    )
+    await web?.ready()
     const savedGuards = await loadGuards(paths.guards)
     let bootstrap = init.bootstrap
     this.add('network', null)
@@ -544,6 +562,7 @@ export class Host {
       await this.opening?.catch(() => {})
       // the metrics first: no scrape reads parts while they close
       await p.metrics?.close()
+      await p.web?.close()
       // then what makes work: upgrades, syncs, then the plugins, so whatever a busy plugin has
       // going (dials, streams) ends before what it uses closes
       await p.autoUpgrader?.close()

@@ -27,6 +27,9 @@ declare module 'hyperdht' {
     handshakeHash: Buffer
     rawStream?: { remoteHost?: string; remotePort?: number; remoteFamily?: number; socket?: unknown } | null
     opened: Promise<boolean>
+    /** Bytes on the wire (encrypted, with framing) each way since the stream opened. */
+    rawBytesRead: number
+    rawBytesWritten: number
     setKeepAlive(ms: number): void
   }
 

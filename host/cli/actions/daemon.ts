@@ -9,6 +9,7 @@ import { parseBootstrap } from '../../net/index.ts'
 import { advertisedAddress, isLocalAddress } from '../../net/index.ts'
 import { readConfig } from '../../config/index.ts'
 import { DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from '../../metrics/index.ts'
+import { DEFAULT_WEB_ADDRESS, parseWebAddress } from '../../web/index.ts'
 import { resolveBootstrap, resolveLogLevel } from '../env.ts'
 import { hostCommand } from './new.ts'
 import type { HostConfig } from '../../config/index.ts'
@@ -55,6 +56,8 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     args.metrics === undefined
       ? undefined
       : parseMetricsAddress(args.metrics || DEFAULT_METRICS_ADDRESS, flags.metrics === undefined ? `${ctx.paths.config} metrics.address` : '--metrics')
+  const web =
+    args.web === undefined ? undefined : parseWebAddress(args.web || DEFAULT_WEB_ADDRESS, flags.web === undefined ? `${ctx.paths.config} web.address` : '--web')
   checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
@@ -74,7 +77,8 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     ...relayInit(args),
     ...onionInit(args),
     ...(args.serve === false ? { serve: false } : {}),
-    ...(metrics ? { metrics } : {})
+    ...(metrics ? { metrics } : {}),
+    ...(web ? { web } : {})
   })
   // listening from the first moment: a signal during the start stops it, never goes unheard
   let requestStop = (_why: string) => {}
@@ -104,7 +108,7 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
       return
     }
     const st = host.status()
-    ctx.data(st, () => startBanner(st))
+    ctx.data(st, () => startBanner(st, host.web?.url))
     const why = await stopped
     host.log.info('stopping', { why })
   } finally {
@@ -129,6 +133,8 @@ type StartArgs = {
   serve?: boolean
   /** host:port to serve Prometheus metrics at; '' (the flag alone): DEFAULT_METRICS_ADDRESS. */
   metrics?: string
+  /** host:port to serve the web page at; '' (the flag alone): DEFAULT_WEB_ADDRESS. */
+  web?: string
 } & RelayArgs &
   OnionArgs
 
@@ -143,6 +149,7 @@ export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
   a.port ??= config.port
   a.lan ??= config.lan?.enabled
   a.metrics ??= config.metrics?.address
+  a.web ??= config.web?.address
   a.relay ??= config.relay?.enabled
   if (a.relay) {
     a.relayPort ??= config.relay?.port
@@ -158,7 +165,7 @@ export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
   return a
 }
 
-function startBanner(st: HostStatus): string[] {
+function startBanner(st: HostStatus, webUrl?: string): string[] {
   const lines = [`host ${st.host.key} running (home ${st.host.home})`]
   if (st.network.local) {
     lines.push(
@@ -181,6 +188,7 @@ function startBanner(st: HostStatus): string[] {
     lines.push(`  echo hello | ${hn} connect ${first.hash}`)
     if (st.network.localOnionRelays) lines.push(`  echo hello | ${hn} connect --anonymous ${first.hash}`)
   }
+  if (webUrl) lines.push(`Web page (the token after # is the password; it is also in ${st.host.home}/web-token):`, `  ${webUrl}`)
   lines.push(`Stop with Ctrl-C or: ${hn} stop`)
   return lines
 }
@@ -231,6 +239,7 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
   lines.push(...formatKvStatus(st.kv))
   lines.push(...formatPaths(st))
   lines.push(...formatOnion(st, id))
+  if (st.web) lines.push(`web       ${st.web.url}  (open it with the token in ${st.host.home}/web-token: ${st.web.url}#token=...)`)
   return lines
 }
 

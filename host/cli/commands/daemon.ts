@@ -48,6 +48,11 @@ export const startCommand: CommandDef = {
         describe:
           'serve Prometheus metrics at http://<addr:port>/metrics (the flag alone: 127.0.0.1:9464; default: config metrics.address, else off); see docs/metrics.md'
       })
+      .option('web', {
+        type: 'string',
+        describe:
+          'serve a live web page of the status at http://<addr:port>/ on loopback, behind a token kept in <home>/web-token (the flag alone: 127.0.0.1:49740; default: config web.address, else off); prints its URL; see docs/monitor.md'
+      })
       .option('relay', { type: 'boolean', describe: 'also relay for peers that cannot punch a hole to each other (best on a reachable address)' })
       .option('relay-port', { type: 'number', describe: "UDP port of the relay's own DHT node (default: any free port)" })
       .option('relay-max-connections', { type: 'number', describe: 'relayed connections at once (default 64)' })
@@ -67,7 +72,8 @@ export const startCommand: CommandDef = {
       .example('$0 start --relay --relay-max-bandwidth 2M', 'offer to relay, at most 2 MiB/s')
       .example('$0 start --onion-relay --onion-max-circuits 64', 'carry up to 64 anonymous circuits for others')
       .example('$0 start --bootstrap 127.0.0.1:49737', "join another host's network")
-      .example('$0 start --metrics', 'also serve Prometheus metrics at http://127.0.0.1:9464/metrics'),
+      .example('$0 start --metrics', 'also serve Prometheus metrics at http://127.0.0.1:9464/metrics')
+      .example('$0 start --web', 'also serve a live status page at http://127.0.0.1:49740/ (prints the URL with its token)'),
   run: async (ctx, args) => (await import('../actions/daemon.ts')).start(ctx, args as any)
 }
 
