@@ -43,6 +43,8 @@ export interface LanStatus {
   port: number
   /** True when no other DHT node answered: the LAN nodes replaced the bootstrap list. */
   isolated: boolean
+  /** Isolated and found reachable on the link: this host's DHT node is unfirewalled. */
+  reachable: boolean
   peers: LanPeer[]
 }
 
@@ -57,6 +59,9 @@ export class LanDiscovery extends EventEmitter {
   private readonly instance: string
   /** No DHT node had answered when discovery started: the LAN nodes are the bootstrap list. */
   isolated = false
+  /** On an isolated link: hyperdht's own probe found the host's DHT node reachable (unfirewalled). */
+  reachable = false
+  private probing: Promise<void> | null = null
 
   constructor(
     private readonly c: { dht: DHT; log: Logger; hostKey: string },
@@ -95,12 +100,21 @@ export class LanDiscovery extends EventEmitter {
     this.c.log.info('LAN discovery on', { address: `${address}:${port}` })
     this.query()
     this.respond() // unasked, so hosts already there learn of this one at once
-    this.timer = setInterval(() => this.query(), this.init.queryIntervalMs ?? LAN.queryIntervalMs)
+    this.timer = setInterval(() => {
+      this.query()
+      this.probeReachable()
+    }, this.init.queryIntervalMs ?? LAN.queryIntervalMs)
     this.timer.unref()
   }
 
   status(): LanStatus {
-    return { address: this.address, port: this.node?.address()?.port ?? 0, isolated: this.isolated, peers: [...this.peers.values()] }
+    return {
+      address: this.address,
+      port: this.node?.address()?.port ?? 0,
+      isolated: this.isolated,
+      reachable: this.reachable,
+      peers: [...this.peers.values()]
+    }
   }
 
   /** Ask the link again now (also done every queryIntervalMs). */
@@ -154,6 +168,38 @@ export class LanDiscovery extends EventEmitter {
     if (this.isolated) this.c.dht.bootstrapNodes.push({ host, port })
     this.c.log.info('LAN peer found', { address: id, host: key })
     this.emit('peer', peer)
+    this.probeReachable()
+  }
+
+  /**
+   * On an isolated link, have hyperdht check that the host's DHT node is reachable, and mark it
+   * unfirewalled when it is. Why: an adaptive node stays firewalled for its first ~20 minutes, and
+   * a firewalled server's connections go through hole punching, whose NAT analysis wants 3+
+   * samples; two hosts' LAN nodes give 2, so the server's puncher gives up on its socket and a
+   * dial that already reached it times out (measured in test/net/fleet.test.ts). An unfirewalled
+   * server answers with its address and the client connects straight to it. The check is dht-rpc's
+   * own (`_updateNetworkState(true)`: nodes it knows ping its server socket back, and the
+   * address they saw must be the socket's own, i.e. no NAT between), which hyperdht otherwise
+   * runs only while bootstrapping and after 20 stable minutes; private API of the pinned
+   * dht-rpc, so a version without it leaves the node as it is. Only when isolated: on a LAN with
+   * a route out, being reachable on the link says nothing about the internet.
+   */
+  private probeReachable(): void {
+    const dht = this.c.dht as unknown as { firewalled: boolean; destroyed: boolean; _updateNetworkState?: (onlyFirewall: boolean) => Promise<boolean> }
+    if (!this.isolated || this.peers.size === 0 || this.probing || this.closing || dht.destroyed) return
+    if (!dht.firewalled) {
+      this.reachable = true
+      return
+    }
+    if (typeof dht._updateNetworkState !== 'function') return
+    this.probing = dht
+      ._updateNetworkState(true)
+      .then(() => {
+        this.reachable = !dht.firewalled
+        if (this.reachable) this.c.log.info('LAN: this host is reachable on the link (DHT node unfirewalled)', { address: this.address })
+      })
+      .catch(() => {})
+      .finally(() => (this.probing = null))
   }
 
   close(): Promise<void> {
@@ -163,6 +209,7 @@ export class LanDiscovery extends EventEmitter {
 
   private async shut(): Promise<void> {
     await this.opening?.catch(() => {})
+    await this.probing
     if (this.timer) clearInterval(this.timer)
     const mdns = this.mdns
     this.mdns = null
