@@ -241,6 +241,21 @@ test(
     assert.equal(conn.code, 0, conn.err)
     assert.match(conn.out, /hello link/)
     assert.match(conn.err, new RegExp(`on host ${stA.host.key.slice(0, 16)}`))
+
+    // host a moves to a new address: its LAN node and mDNS follow, b learns the new LAN node, and
+    // a new connect from b reaches a again (the multicast route went with the old address)
+    const moved = await move(a.ns, a.ip)
+    await inNs(a.ns, 'ip', ['route', 'replace', '224.0.0.0/4', 'dev', 'eth0'])
+    await statusUntil(homes.a, (st) => st.network.lan.address === moved, 'a LAN node on the new address')
+    const seen = await statusUntil(homes.b, (st) => st.network.lan.peers.some((p: any) => p.host === moved), 'the new LAN node of a, from b')
+    assert.deepEqual(
+      seen.network.lan.peers.map((p: any) => [p.host, p.key]),
+      [[moved, stA.host.key]],
+      'the old LAN node of a was dropped'
+    )
+    const after = await talk(b.ns, homes.b, ['connect', serviceHash, '--timeout', '20'], 'hello again\n')
+    assert.equal(after.code, 0, after.err)
+    assert.match(after.out, /hello again/)
   }
 )
 
