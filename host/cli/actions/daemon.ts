@@ -172,7 +172,8 @@ function startBanner(st: HostStatus, webUrl?: string): string[] {
       `embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}${st.network.bootstrap[0]?.startsWith('127.') ? ' (this machine only; --host serves it beyond loopback)' : ` (or: hypernet-host config set bootstrap ${st.network.bootstrap[0]})`}`
     )
     if (st.network.localOnionRelays) lines.push(`  with ${st.network.localOnionRelays} onion relays: connect --anonymous and hidden services work here`)
-  } else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
+  } else if (st.network.lan?.isolated) lines.push('network: this link only (LAN discovery: no bootstrap node answered)')
+  else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
   if (st.network.lan)
     lines.push(`LAN discovery on: LAN DHT node ${st.network.lan.address}:${st.network.lan.port}, ${st.network.lan.peers.length} hosts found so far`)
   if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
@@ -210,11 +211,11 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
   const n = st.network
   const lines = [
     `host      ${id(st.host.key)}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
-    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
+    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.lan?.isolated ? 'this link only (LAN)' : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
     `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
     ...(n.lan
       ? [
-          `lan       discovery on, LAN node ${n.lan.address}:${n.lan.port}; ${n.lan.peers.length} hosts found${n.lan.peers.length ? `: ${n.lan.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ''}`
+          `lan       discovery on, LAN node ${n.lan.address}:${n.lan.port}${n.lan.isolated ? (n.lan.reachable ? ', isolated link, reachable on it' : ', isolated link') : ''}; ${n.lan.peers.length} hosts found${n.lan.peers.length ? `: ${n.lan.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ''}`
         ]
       : []),
     'apps'
