@@ -3,6 +3,8 @@
  * what it must export. The audit and the runtime both read these tables, so they cannot drift.
  */
 
+import { LIMITS } from './constants.ts'
+
 /** Module name of the host functions. */
 export const HOST_MODULE = 'extism:host/user'
 /** Extism's own kernel functions; offered by Extism itself. */
@@ -53,3 +55,9 @@ export const OPEN_KIND = { INBOUND: 0, OUTBOUND: 1, MESH: 2 } as const
 
 /** Close reasons delivered to hn_on_close. */
 export const CLOSE_REASON = { END: 0, ERROR: 1, REFUSED: 2, SHUTDOWN: 3 } as const
+
+/**
+ * How to declare the memory maximum (the host's cap) in each toolchain, for refusals to quote:
+ * AssemblyScript counts 64 KiB pages, wasm-ld (clang, and rustc through -C link-arg) bytes.
+ */
+export const HOW_TO_CAP_MEMORY = `AssemblyScript: --maximumMemory ${LIMITS.maxMemoryMiB * 16} (pages of 64 KiB); clang: -Wl,--max-memory=${LIMITS.maxMemoryMiB * 1024 * 1024}; rustc: -C link-arg=--max-memory=${LIMITS.maxMemoryMiB * 1024 * 1024} (bytes)`

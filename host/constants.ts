@@ -57,7 +57,21 @@ export const DNS = {
    * 10 minutes, so a stale one likely belongs to a host that is gone but still announced
    * (announcements live ~20 minutes). Stale entries come after every fresh one.
    */
-  staleAfterSeconds: 15 * 60
+  staleAfterSeconds: 15 * 60,
+  /**
+   * How long (ms) a verified host descriptor is reused by later lookups without asking the DHT
+   * again (dns/descriptor-cache.ts). It bounds how long a lookup may miss that a host stopped
+   * vouching for a hash while still announced under it (a withdrawal also unannounces).
+   */
+  descriptorCacheMs: 60_000,
+  /** Hosts whose descriptors one DHT node keeps at most (~1 KB each). */
+  descriptorCacheHosts: 1024,
+  /**
+   * Requests in flight in a lookup's descriptor walk, which stops at the first signed record:
+   * Kademlia's alpha. The default 10 sends to ten nodes when any of the ~20 holding the record
+   * would do, and on a small network that alone cost as much as the topic walk.
+   */
+  descriptorWalkConcurrency: 3
 } as const
 
 /** Defaults of a host that relays for others (`start --relay`); the CLI may lower or raise them. */
@@ -133,6 +147,13 @@ export type PluginQuotaName = keyof typeof PLUGIN_QUOTAS
  * about its dials), per second; the rest are dropped and counted ("dropped N lines").
  */
 export const PLUGIN_LOG = { linesPerSecond: 50, bytesPerSecond: 16 * 1024 } as const
+
+/**
+ * The host's own log file (`<home>/logs/host.log`): rotated at `maxBytes`, keeping `files` old
+ * ones (host.log.1 ... host.log.<files>), so it never holds more than maxBytes x (files + 1).
+ * `config.json`'s `log.maxBytes` and `log.files` override these.
+ */
+export const LOG = { level: 'info', maxBytes: 10 * 1024 * 1024, files: 5 } as const
 
 /**
  * How the host dials services by hash for plugins: one lookup per hash in flight, results

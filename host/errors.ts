@@ -158,8 +158,9 @@ export class HypernetError extends Error {
     return new HypernetError('MANIFEST_EXPIRED', `the manifest expired at ${expires}`)
   }
 
-  static IMPORT_NOT_ALLOWED(imports: string[]): HypernetError {
-    return new HypernetError('IMPORT_NOT_ALLOWED', `the wasm imports functions this host does not offer: ${imports.join(', ')}`, { details: { imports } })
+  static IMPORT_NOT_ALLOWED(imports: string[], hint?: string): HypernetError {
+    const why = `the wasm imports functions this host does not offer: ${imports.join(', ')}${hint ? ` (${hint})` : ''}`
+    return new HypernetError('IMPORT_NOT_ALLOWED', why, { details: { imports } })
   }
 
   static EXPORT_MISSING(exports: string[]): HypernetError {

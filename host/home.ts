@@ -33,6 +33,8 @@ export function homePaths(home: string) {
     kv: join(home, 'kv'),
     identity: join(home, 'host.key'),
     socket: join(home, 'hypernet.sock'),
+    /** The web page's token (`start --web`), mode 0600. */
+    webToken: join(home, 'web-token'),
     logs: join(home, 'logs')
   }
 }

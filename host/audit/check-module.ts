@@ -1,4 +1,13 @@
-import { CONNECTION_EXPORTS, EXTISM_ENV_DENIED, EXTISM_ENV_MODULE, HOST_FUNCTIONS, HOST_MODULE, REQUIRED_EXPORTS, TIMER_EXPORT } from '../abi.ts'
+import {
+  CONNECTION_EXPORTS,
+  EXTISM_ENV_DENIED,
+  EXTISM_ENV_MODULE,
+  HOST_FUNCTIONS,
+  HOST_MODULE,
+  HOW_TO_CAP_MEMORY,
+  REQUIRED_EXPORTS,
+  TIMER_EXPORT
+} from '../abi.ts'
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import type { Manifest } from '../manifest/index.ts'
@@ -32,7 +41,7 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
     else if (imp.module === EXTISM_ENV_MODULE && !EXTISM_ENV_DENIED.includes(imp.name)) continue
     else bad.push(id)
   }
-  if (bad.length > 0) out.push({ name: 'imports', message: '', error: HypernetError.IMPORT_NOT_ALLOWED(bad) })
+  if (bad.length > 0) out.push({ name: 'imports', message: '', error: HypernetError.IMPORT_NOT_ALLOWED(bad, importHint(facts.imports)) })
   else out.push({ name: 'imports', message: hostImports.size ? `imports only host functions: ${[...hostImports].join(', ')}` : 'imports no host functions' })
 
   const exported = new Set(facts.exports.map((e) => e.name))
@@ -55,7 +64,7 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
       name: 'memory',
       message: '',
       error: HypernetError.MEMORY_LIMIT(
-        `the module's memory has no maximum; rebuild with a maximum of at most ${LIMITS.maxMemoryMiB} MiB (asc --maximumMemory ${(LIMITS.maxMemoryMiB * 1024 * 1024) / PAGE})`
+        `the module's memory has no maximum; rebuild with a maximum of at most ${LIMITS.maxMemoryMiB} MiB (${HOW_TO_CAP_MEMORY})`
       )
     })
   } else {
@@ -87,4 +96,13 @@ export function checkImportsExports(facts: WasmFacts, manifest: Manifest | null)
     }
   }
   return out
+}
+
+/** What a C, Rust or Extism author most likely did, for the two refusals they meet first. */
+function importHint(imports: WasmFacts['imports']): string | undefined {
+  if (imports.some((i) => i.module.startsWith('wasi')))
+    return 'this host offers no WASI: build for wasm32-unknown-unknown (rustc) or clang --target=wasm32 without a WASI libc; see sdk/ABI.md'
+  if (imports.some((i) => i.module === EXTISM_ENV_MODULE && EXTISM_ENV_DENIED.includes(i.name)))
+    return "Extism's HTTP functions would reach the network around the host and are never offered: dial services with hn_connect"
+  return undefined
 }

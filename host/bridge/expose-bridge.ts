@@ -35,7 +35,7 @@ export class ExposeBridge {
     const tcp = connect({ host, port, allowHalfOpen: true })
     const early = (err: Error) => {
       this.ledger.failed(err.message)
-      this.log.info('exposed service unreachable', { bridge: this.config.name, target: this.config.target, error: err.message })
+      this.log.debug('exposed service unreachable', { bridge: this.config.name, target: this.config.target, error: err.message })
       stream.destroy(err)
     }
     tcp.once('error', early)

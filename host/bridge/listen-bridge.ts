@@ -91,7 +91,7 @@ export class ListenBridge {
     } catch (err) {
       const why = failure(err)
       this.ledger.failed(why)
-      this.log.info('bridge connection failed', {
+      this.log.debug('bridge connection failed', {
         bridge: this.address(),
         anonymous: this.config.anonymous,
         error: why,

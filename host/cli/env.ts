@@ -1,4 +1,7 @@
 import { HypernetError } from '../errors.ts'
+import { LOG } from '../constants.ts'
+import { parseLevel } from '../log/index.ts'
+import type { Level } from '../log/index.ts'
 
 /**
  * The environment variables the CLI reads, and only these (documented in the README's Commands
@@ -9,7 +12,8 @@ export const ENV = {
   HOME: 'HYPERNET_HOME',
   BOOTSTRAP: 'HYPERNET_BOOTSTRAP',
   JSON: 'HYPERNET_JSON',
-  DEBUG: 'HYPERNET_DEBUG'
+  DEBUG: 'HYPERNET_DEBUG',
+  LOG_LEVEL: 'HYPERNET_LOG_LEVEL'
 } as const
 
 const TRUE = new Set(['1', 'true', 'yes', 'on'])
@@ -48,4 +52,24 @@ export function envBootstrap(env: NodeJS.ProcessEnv = process.env): string[] | u
 export function resolveBootstrap(flag: string[] | undefined, file: string[] | undefined, env: NodeJS.ProcessEnv = process.env): string[] | undefined {
   if (flag !== undefined) return flag
   return envBootstrap(env) ?? (file && file.length ? file : undefined)
+}
+
+/**
+ * The daemon's log level: `--log-level` (`-v` is short for debug) > HYPERNET_LOG_LEVEL >
+ * config.json's `log.level` (or its old name `logLevel`) > info. An empty variable is unset.
+ * @throws USAGE naming the flag or the variable for a word that is not a level, or for -v with another --log-level
+ */
+export function resolveLogLevel(
+  flag: string | undefined,
+  verbose: boolean | undefined,
+  file: { log?: { level?: Level }; logLevel?: Level },
+  env: NodeJS.ProcessEnv = process.env
+): Level {
+  const fromFlag = flag === undefined ? undefined : parseLevel(flag, '--log-level')
+  if (verbose && fromFlag && fromFlag !== 'debug') throw HypernetError.USAGE(`-v and --log-level ${fromFlag}: choose one (-v is --log-level debug)`)
+  if (verbose) return 'debug'
+  if (fromFlag) return fromFlag
+  const raw = env[ENV.LOG_LEVEL]
+  if (raw !== undefined && raw.trim() !== '') return parseLevel(raw, ENV.LOG_LEVEL)
+  return file.log?.level ?? file.logLevel ?? LOG.level
 }

@@ -72,6 +72,21 @@ export const CONFIG_SCHEMA = {
         apps: { type: 'array', maxItems: 4096, items: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}=\\d{1,6}$' } }
       }
     },
+    web: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { address: { type: 'string', pattern: ADDRESS_PATTERN } }
+    },
+    log: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        level: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
+        maxBytes: { type: 'integer', minimum: 4096, maximum: 1024 * 1024 * 1024 },
+        files: { type: 'integer', minimum: 0, maximum: 100 }
+      }
+    },
+    /** The old name of log.level (log.level wins when both are set). */
     logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] }
   }
 } as const
@@ -88,5 +103,10 @@ export interface HostConfig {
   metrics?: { address?: string }
   /** Apps run on demand: seconds unused before a worker stops (0: always running), host-wide and per app as `name=seconds` (`start --idle-stop` wins; docs/plugins.md). */
   idle?: { stopAfter?: number; apps?: string[] }
+  /** Serve the live web page at this loopback host:port (`start --web` wins; docs/monitor.md). */
+  web?: { address?: string }
+  /** The daemon's log: level (`start --log-level` and HYPERNET_LOG_LEVEL win), rotation size and files kept (docs/logs.md). */
+  log?: { level?: 'debug' | 'info' | 'warn' | 'error'; maxBytes?: number; files?: number }
+  /** The old name of `log.level`. */
   logLevel?: 'debug' | 'info' | 'warn' | 'error'
 }

@@ -94,14 +94,14 @@ export class HostDialer {
   private async dialAnonymously(target: DialTarget, app: string): Promise<DuplexLike> {
     const stream = await dialAnonymous(this.c.dht, this.onion(), target, this.c.ownServiceKeys())
     stream.on('error', () => {}) // the runtime attaches its own listeners once this resolves
-    this.c.log.info('plugin connected out anonymously', { app })
+    this.c.log.debug('plugin connected out anonymously', { app })
     return stream
   }
 
   /** A plugin's dial to a hidden service (`hidden/<key>`): a rendezvous, end-to-end encrypted. */
   private async dialHidden(key: Buffer, app: string): Promise<DuplexLike> {
     const { stream } = await connectHidden(this.onion(), key)
-    this.c.log.info('plugin connected to a hidden service', { app })
+    this.c.log.debug('plugin connected to a hidden service', { app })
     return stream
   }
 

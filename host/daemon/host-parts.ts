@@ -5,6 +5,7 @@ import type { BridgeManager } from '../bridge/index.ts'
 import type { Advertiser } from '../dns/index.ts'
 import type { KvService } from '../kv/index.ts'
 import type { MetricsServer } from '../metrics/index.ts'
+import type { WebServer } from '../web/index.ts'
 import type { LocalNetwork, PathTracker, RelayDirectory, RelayServer, ServiceListener } from '../net/index.ts'
 import type { OnionRelay } from '../onion/index.ts'
 import type { PluginRuntime } from '../plugins/index.ts'
@@ -23,6 +24,8 @@ export interface HostParts {
   identity: KeyPair
   /** The Prometheus endpoint (`start --metrics`), or null: built right after the identity, so a taken address fails the start at once. */
   metrics: MetricsServer | null
+  /** The live web page (`start --web`), or null: built with the metrics, for the same reason. */
+  web: WebServer | null
   /** The embedded network (`start --local`), or null. */
   network: LocalNetwork | null
   dht: DHT

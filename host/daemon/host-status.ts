@@ -60,6 +60,8 @@ export interface HostStatus {
   serving?: ServingStatus
   /** The mesh swarm, once an app joined a mesh: its key, the meshes joined, peer hosts connected and of those, proven (hello verified). */
   mesh?: { key: string; meshes: number; peers: number; verified: number }
+  /** The live web page (`start --web`): where it is; its token stays in `<home>/web-token`. */
+  web?: { url: string }
 }
 
 /** What a status snapshot reads: the host's tables, and its parts built so far (it works while the host starts). */
@@ -84,6 +86,7 @@ export interface StatusComponents {
       | 'appServer'
       | 'lan'
       | 'mesh'
+      | 'web'
     >
   >
   home: string
@@ -169,6 +172,7 @@ export function hostStatus(c: StatusComponents): HostStatus {
     ...(h.dialer?.onionClient ? { onionGuards: h.dialer.onionClient.guardKeys() } : {}),
     ...(c.hiddenAsked || h.hidden?.status().length ? { hidden: h.hidden?.status() ?? [] } : {}),
     ...(h.appServer ? { serving: h.appServer.status() } : {}),
-    ...(h.mesh && h.mesh.stats().meshes > 0 ? { mesh: { key: h.mesh.publicKey, ...h.mesh.stats() } } : {})
+    ...(h.mesh && h.mesh.stats().meshes > 0 ? { mesh: { key: h.mesh.publicKey, ...h.mesh.stats() } } : {}),
+    ...(h.web ? { web: { url: `${h.web.origin}/` } } : {})
   }
 }

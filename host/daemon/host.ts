@@ -16,8 +16,10 @@ import { KvService, registerKvPlugin } from '../kv/index.ts'
 import type { KvServiceInit } from '../kv/index.ts'
 import { MetricsServer } from '../metrics/index.ts'
 import type { MetricsAddress } from '../metrics/index.ts'
+import { WebServer } from '../web/index.ts'
+import type { WebAddress } from '../web/index.ts'
 import { createLogger, silentLogger } from '../log/index.ts'
-import type { Level, Logger } from '../log/index.ts'
+import type { Level, Logger, RootLogger } from '../log/index.ts'
 import {
   DEFAULT_POLICY,
   PathTracker,
@@ -49,6 +51,7 @@ import type { HostParts } from './host-parts.ts'
 import { hostStatus } from './host-status.ts'
 import type { HostStatus } from './host-status.ts'
 import { backgroundCatch } from '../util/safety-catch.ts'
+import { LOG } from '../constants.ts'
 
 /**
  * The host: one identity, one HyperDHT node, the installed apps running as plugins, their
@@ -76,6 +79,8 @@ export interface HostInit {
   /** With `localPort`: when it is taken, use any free port instead of failing (a default port, not one the user named). */
   localPortFallback?: boolean
   logger?: Logger
+  /** A logger the host made for itself (createHost's log file): used as `logger`, flushed by flushLog(), closed last by close(). */
+  ownedLogger?: RootLogger
   policy?: Partial<ConnectionPolicy>
   refreshMs?: number
   restart?: { initialBackoffMs?: number; maxBackoffMs?: number; maxCrashes?: number; windowMs?: number }
@@ -101,6 +106,8 @@ export interface HostInit {
   metrics?: MetricsAddress
   /** Apps run on demand: started by their first connection, stopped after an idle period (`start --idle-stop`; idle-policy.ts). */
   idle?: IdlePolicy
+  /** Serve the live web page at this loopback address (`start --web`); absent: off. Port 0 picks a free one. */
+  web?: WebAddress & { tickMs?: number; sampleMs?: number }
 }
 
 export type { RunningApp } from './app-sync.ts'
@@ -128,7 +135,7 @@ export class Host {
 
   constructor(readonly init: HostInit) {
     this.paths = homePaths(init.home)
-    this.log = init.logger ?? silentLogger()
+    this.log = init.ownedLogger ?? init.logger ?? silentLogger()
     this.store = createAppStore({ dir: this.paths.store })
   }
 
@@ -206,6 +213,10 @@ export class Host {
   get metrics(): MetricsServer | null {
     return this.p.metrics ?? null
   }
+  /** The live web page (`start --web`), or null. */
+  get web(): WebServer | null {
+    return this.p.web ?? null
+  }
   /** Made on first use: a plugin's anonymous dial, a hidden service. */
   get onionClient(): OnionClient | null {
     return this.p.dialer?.onionClient ?? null
@@ -238,6 +249,16 @@ export class Host {
       init.metrics ? new MetricsServer({ status: () => this.status(), dhtStats: () => this.p.dht?.stats ?? null, log }, init.metrics) : null
     )
     await metrics?.ready()
+    const web = this.add(
+      'web',
+      init.web
+        ? new WebServer(
+            { status: () => this.status(), log },
+            { address: { host: init.web.host, port: init.web.port }, tokenFile: paths.webToken, tickMs: init.web.tickMs, sampleMs: init.web.sampleMs }
+          )
+        : null
+    )
+    await web?.ready()
     const savedGuards = await loadGuards(paths.guards)
     let bootstrap = init.bootstrap
     this.add('network', null)
@@ -545,6 +566,7 @@ export class Host {
       await this.opening?.catch(() => {})
       // the metrics first: no scrape reads parts while they close
       await p.metrics?.close()
+      await p.web?.close()
       // then what makes work: upgrades, syncs, then the plugins, so whatever a busy plugin has
       // going (dials, streams) ends before what it uses closes
       await p.autoUpgrader?.close()
@@ -568,19 +590,33 @@ export class Host {
       for (const r of [...this.localRelays].reverse()) await r.close()
       await p.network?.close()
       this.log.info('host stopped')
+      await this.init.ownedLogger?.close()
     })()
     return this.closing
   }
+
+  /** Write the log's pending lines now, synchronously: for the last lines before a crash. */
+  flushLog(): void {
+    this.init.ownedLogger?.flushSync()
+  }
 }
 
-/** Create a host for a home folder, logging JSON lines to `<home>/logs/host.log`. */
-export function createHost(init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean; logLevel?: Level }): Host {
-  const logger =
-    init.logger ??
-    createLogger({
-      file: join(homePaths(init.home).logs, 'host.log'),
-      terminal: init.terminal,
-      terminalLevel: init.verbose ? 'debug' : (init.logLevel ?? 'info')
-    })
-  return new Host({ ...init, logger })
+/**
+ * Create a host for a home folder, logging JSON lines to `<home>/logs/host.log` (rotated by
+ * size: LOG in constants.ts, or `logRotation`) and readable lines to `terminal`, both at
+ * `logLevel` (default info; `verbose` is debug).
+ */
+export function createHost(
+  init: HostInit & { terminal?: NodeJS.WritableStream; verbose?: boolean; logLevel?: Level; logRotation?: { maxBytes?: number; files?: number } }
+): Host {
+  if (init.logger) return new Host(init)
+  const level: Level = init.verbose ? 'debug' : (init.logLevel ?? LOG.level)
+  const ownedLogger = createLogger({
+    file: join(homePaths(init.home).logs, 'host.log'),
+    fileLevel: level,
+    ...init.logRotation,
+    terminal: init.terminal,
+    terminalLevel: level
+  })
+  return new Host({ ...init, ownedLogger })
 }

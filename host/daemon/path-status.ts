@@ -12,7 +12,8 @@ const MAX_LISTED = 64
 export interface ServicePaths {
   direct: number
   relayed: number
-  open: Array<PathInfo & { peer: string }>
+  /** Each open connection (at most MAX_LISTED): its peer, its path, and the bytes on the wire (encrypted) each way so far. */
+  open: Array<PathInfo & { peer: string; bytesIn: number; bytesOut: number }>
 }
 
 export interface RelaysStatus {
@@ -30,7 +31,7 @@ export function servicePaths(h: Partial<Pick<HostParts, 'listener' | 'pathTracke
   for (const s of h.listener.streams(serviceHash)) {
     const p = h.pathTracker.pathOf(s)
     out[p.path]++
-    if (out.open.length < MAX_LISTED) out.open.push({ peer: formatId(s.remotePublicKey), ...p })
+    if (out.open.length < MAX_LISTED) out.open.push({ peer: formatId(s.remotePublicKey), ...p, bytesIn: s.rawBytesRead ?? 0, bytesOut: s.rawBytesWritten ?? 0 })
   }
   return out
 }

@@ -49,16 +49,16 @@ export type DescriptorResult = { ok: true; descriptor: HostDescriptorWire; seq: 
  * Fetch and decode a host's descriptor; never throws for what a remote sent. By default the
  * newest record (the whole DHT query); `latest: false` takes the first validly signed one
  * found, `seq` only records from that sequence number on; `signal` stops the DHT walk (then the
- * answer is "no signed descriptor found").
+ * answer is "no signed descriptor found"); `concurrency` caps the walk's requests in flight.
  */
 export async function fetchDescriptor(
   dht: DHT,
   hostKey: Buffer,
-  opts: { latest?: boolean; seq?: number; signal?: AbortSignal } = {}
+  opts: { latest?: boolean; seq?: number; signal?: AbortSignal; concurrency?: number } = {}
 ): Promise<DescriptorResult> {
   let rec
   try {
-    rec = await getMutable(dht, hostKey, { latest: opts.latest ?? true, seq: opts.seq, signal: opts.signal })
+    rec = await getMutable(dht, hostKey, { latest: opts.latest ?? true, seq: opts.seq, signal: opts.signal, concurrency: opts.concurrency })
   } catch (err) {
     return { ok: false, why: `descriptor fetch failed (${(err as Error).message})` }
   }

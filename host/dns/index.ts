@@ -3,5 +3,6 @@
  */
 export { Advertiser } from './advertiser.ts'
 export { endorsementCheck, publishEndorsement } from './endorsement.ts'
-export { descriptorFor, lookupVerified, vouchesFor } from './lookup.ts'
+export { lookupVerified } from './lookup.ts'
+export { descriptorFor, vouchesFor } from './vouch.ts'
 export type { LookupPeer } from './lookup.ts'

@@ -1,13 +1,14 @@
 import type DHT from 'hyperdht'
 import { DNS } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
-import { entriesFor, fetchDescriptor } from './descriptor.ts'
 import type { DescriptorResult, VouchedService } from './descriptor.ts'
+import { cachedVouch, descriptorFor, vouchedEntries } from './vouch.ts'
 
 /**
  * "Which peers vend this hash": a HyperDHT lookup of the hash as a topic, then, for each host
  * that announced it (deduplicated by key: one announcer is returned by many DHT nodes), that
- * host's signed descriptor. Anyone can announce any topic, so an announcement alone proves
+ * host's signed descriptor: one this node verified in the last minute, else fetched as the host
+ * streams out of the topic walk (vouch.ts). Anyone can announce any topic, so an announcement alone proves
  * nothing; a descriptor listing the hash proves only that *the host* says it runs it (signed
  * with the host key). The host could lie: see the README's threat model, and the publisher
  * endorsements (endorsement.ts) a caller may require on top.
@@ -62,6 +63,8 @@ export interface LookupOptions {
   hosts?: ReadonlySet<string>
   /** Clock for ages, in ms (tests). */
   now?: () => number
+  /** false: fetch every descriptor from the DHT, even one this node verified a moment ago. */
+  cached?: boolean
 }
 
 /**
@@ -76,7 +79,9 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
   const queue: LookupPeer[] = []
   const stale: LookupPeer[] = []
   const waiting: Buffer[] = []
-  const ac = new AbortController()
+  // made on first need: a lookup answered from kept descriptors starts no walk to stop
+  let ac: AbortController | null = null
+  const signal = () => (ac ??= new AbortController()).signal
   let wake: (() => void) | null = null
   let done = false
   let active = 0
@@ -98,27 +103,36 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
     done = true
     waiting.length = 0
     query.destroy()
-    ac.abort()
+    ac?.abort()
     notify()
   }
 
-  const describe = (hostKey: Buffer): Promise<DescriptorResult> => descriptorFor(dht, hostKey, hash, { signal: ac.signal, now })
+  const describe = (hostKey: Buffer): Promise<DescriptorResult> => descriptorFor(dht, hostKey, hash, { signal: signal(), now, cached: opts.cached })
   const ageOf = (updated: number) => Math.max(0, Math.round(now() / 1000 - updated))
 
   const verify = async (hostKey: Buffer) => {
     const host = formatId(hostKey)
-    const d = await describe(hostKey)
+    const d = (opts.cached === false ? null : cachedVouch(dht, hostKey, hash, now())) ?? (await describe(hostKey))
     if (done) return
     if (!d.ok) {
       if (opts.all) queue.push(unverified(host, d.why))
       return
     }
-    const entries = entriesFor(d.descriptor, hash)
+    const entries = vouchedEntries(d.descriptor, hash)
     if (entries.length === 0 && opts.all) queue.push(unverified(host, "the host's signed descriptor does not list this hash"))
     const age = ageOf(d.descriptor.updated)
     for (const e of entries) {
+      // field by field, not `{ ...e, ... }`: V8 builds that shape on a slow path (~10 µs a
+      // result here, most of what a lookup from kept descriptors adds to the DHT walk)
       const peer: LookupPeer = {
-        ...e,
+        codeHash: e.codeHash,
+        serviceHash: e.serviceHash,
+        app: e.app,
+        version: e.version,
+        publisher: e.publisher,
+        service: e.service,
+        port: e.port,
+        serviceKey: e.serviceKey,
         hostKey: host,
         verified: true,
         how: `the host vouches for it: listed in its own signed descriptor (host key, seq ${d.seq})`,
@@ -126,11 +140,12 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
         level: 'host-vouched',
         updated: new Date(d.descriptor.updated * 1000).toISOString(),
         ageSeconds: age,
-        stale: age > DNS.staleAfterSeconds,
-        ...(opts.hosts ? { trustedHost: true } : {})
+        stale: age > DNS.staleAfterSeconds
       }
+      if (e.kind) peer.kind = e.kind
+      if (opts.hosts) peer.trustedHost = true
       if (opts.endorsements && e.kind !== 'bridge') {
-        const endorsement = await opts.endorsements(peer, ac.signal).catch(() => null)
+        const endorsement = await opts.endorsements(peer, signal()).catch(() => null)
         if (done) return
         if (endorsement) {
           peer.endorsement = endorsement
@@ -198,33 +213,6 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
     stop()
     await drained
   }
-}
-
-/**
- * The signed descriptor of `hostKey` to check `hash` against: the first validly signed record
- * found, or a newer one when that one does not list the hash or is stale. Every record the host
- * signed is its word, so the first one that lists the hash will do: waiting for the newest costs
- * a whole second DHT query per lookup (bench row 4). Never throws for what a remote sent.
- */
-export async function descriptorFor(
-  dht: DHT,
-  hostKey: Buffer,
-  hash: Buffer,
-  opts: { signal?: AbortSignal; now?: () => number } = {}
-): Promise<DescriptorResult> {
-  const now = opts.now ?? Date.now
-  let d = await fetchDescriptor(dht, hostKey, { latest: false, signal: opts.signal })
-  if (d.ok && (entriesFor(d.descriptor, hash).length === 0 || now() / 1000 - d.descriptor.updated > DNS.staleAfterSeconds)) {
-    const newer = await fetchDescriptor(dht, hostKey, { seq: d.seq + 1, signal: opts.signal })
-    if (newer.ok) d = newer
-  }
-  return d
-}
-
-/** True when the signed descriptor of `hostKey` vouches for `hash`: the check lookups make, for meshes. */
-export async function vouchesFor(dht: DHT, hostKey: Buffer, hash: Buffer): Promise<boolean> {
-  const d = await descriptorFor(dht, hostKey, hash)
-  return d.ok && entriesFor(d.descriptor, hash).length > 0
 }
 
 function unverified(hostKey: string, why: string): LookupPeer {

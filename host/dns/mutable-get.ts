@@ -17,7 +17,7 @@ import Persistent from 'hyperdht/lib/persistent.js'
  *
  * Same wire and checks as hyperdht's: MUTABLE_GET with the lowest sequence number wanted,
  * replies decoded, signatures verified; by default the highest seq seen, `latest: false` the
- * first valid one. Never throws for what a remote sent; rejects only if the node is destroyed.
+ * first valid one; `concurrency` caps the requests in flight (dht-rpc's default is 10). Never throws for what a remote sent; rejects only if the node is destroyed.
  */
 export interface MutableRecord {
   seq: number
@@ -28,13 +28,16 @@ export interface MutableRecord {
 export async function getMutable(
   dht: DHT,
   publicKey: Buffer,
-  opts: { seq?: number; latest?: boolean; signal?: AbortSignal } = {}
+  opts: { seq?: number; latest?: boolean; signal?: AbortSignal; concurrency?: number } = {}
 ): Promise<MutableRecord | null> {
   if (opts.signal?.aborted) return null
   const target = Buffer.alloc(32)
   sodium.crypto_generichash(target, publicKey)
   const minSeq = opts.seq ?? 0
-  const query = dht.query({ target, command: COMMANDS.MUTABLE_GET, value: c.encode(c.uint, minSeq) })
+  const query = dht.query(
+    { target, command: COMMANDS.MUTABLE_GET, value: c.encode(c.uint, minSeq) },
+    opts.concurrency ? { concurrency: opts.concurrency } : undefined
+  )
   const onAbort = () => query.destroy()
   opts.signal?.addEventListener('abort', onAbort)
   let best: MutableRecord | null = null

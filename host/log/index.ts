@@ -1,5 +1,13 @@
 /**
- * The host's logger: JSON lines to a file, a readable line to the terminal.
+ * The host's logger: pino, JSON lines to a size-rotated file, readable lines to a terminal; and
+ * what `logs` reads them with.
  */
 export { createLogger, silentLogger } from './logger.ts'
-export type { Level, Logger } from './logger.ts'
+export type { Logger, LoggerInit, RootLogger } from './logger.ts'
+export { LEVELS, atLeast, isLevel, parseLevel } from './levels.ts'
+export type { Level } from './levels.ts'
+export { formatLine, parseLine } from './format-line.ts'
+export type { LogEntry } from './format-line.ts'
+export { RotatingFile } from './rotating-file.ts'
+export { LogTail, matches } from './log-reader.ts'
+export type { LogFilter } from './log-reader.ts'

@@ -168,7 +168,7 @@ export class RelayServer {
     else if (this.rate > this.limits.maxBytesPerSecond) why = 'bandwidth'
     if (why === null) return false
     this.refused[why]++
-    this.log.info('relay session refused', { peer, why })
+    this.log.debug('relay session refused', { peer, why })
     return true
   }
 

@@ -185,7 +185,7 @@ export class ServiceListener {
       const victim = this.ledger.victim(serviceHash, address)
       if (victim) {
         this.refused.evicted++
-        this.log.info('connection evicted for a newcomer', { service: serviceHash, peer: victim.peer, address: victim.address })
+        this.log.debug('connection evicted for a newcomer', { service: serviceHash, peer: victim.peer, address: victim.address })
         victim.stream.destroy(HypernetError.CONNECTION_FAILED(`evicted: service ${serviceHash} is full and ${victim.address} holds the most connections`))
         // the victim's slot is given back on its 'close'; the newcomer is counted from now
       } else {
@@ -194,13 +194,13 @@ export class ServiceListener {
     }
     if (why === 'denied' || why === 'perPeer' || why === 'perAddress') {
       this.refused[why]++
-      this.log.info('connection refused', { service: serviceHash, peer, address, why })
+      this.log.debug('connection refused', { service: serviceHash, peer, address, why })
       return true
     }
     const turnAway = why !== null
     if (why !== null) {
       this.refused[why]++
-      this.log.info('connection turned away: service full', { service: serviceHash, peer, address, why })
+      this.log.debug('connection turned away: service full', { service: serviceHash, peer, address, why })
     } else {
       this.take(entry, peer, address)
     }

@@ -232,7 +232,7 @@ export class HiddenService {
     this.introductions++
     this.pending++
     this.meet(Buffer.from(intro.rendezvousKey).toString('hex'), Buffer.from(intro.cookie))
-      .catch((err: Error) => this.log.info('hidden service: rendezvous failed', { service: this.init.name, error: err.message }))
+      .catch((err: Error) => this.log.debug('hidden service: rendezvous failed', { service: this.init.name, error: err.message }))
       .finally(() => this.pending--)
     return true
   }

@@ -1,3 +1,4 @@
+import { HOW_TO_CAP_MEMORY } from '../abi.ts'
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { uleb } from '../util/leb128.ts'
@@ -56,7 +57,7 @@ export function capModuleMemory(wasm: Uint8Array, capPages: number, app = 'modul
     if (flags & 0x02) throw HypernetError.MEMORY_LIMIT(`${app}: the module uses shared memory; the host runs only unshared memories`)
     const min = m.u32()
     if (!(flags & 0x01)) {
-      throw HypernetError.MEMORY_LIMIT(`${app}: the module's memory must declare a maximum of at most ${LIMITS.maxMemoryMiB} MiB, it declares none (AssemblyScript: build with --maximumMemory <pages>)`)
+      throw HypernetError.MEMORY_LIMIT(`${app}: the module's memory must declare a maximum of at most ${LIMITS.maxMemoryMiB} MiB, it declares none (${HOW_TO_CAP_MEMORY})`)
     }
     const max = m.u32()
     if (max > MAX_PAGES) {

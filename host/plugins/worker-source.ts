@@ -50,5 +50,7 @@ async function bundleFromSource(): Promise<URL> {
   text = text.replace(/^(import\s[^"\n]*?from\s*|import\s*)"([^"./][^"]*)";$/gm, (line, head: string, spec: string) =>
     spec.startsWith('node:') ? line : `${head}${JSON.stringify(import.meta.resolve(spec))};`
   )
+  // and the packages it loads only when needed (Extism, for a module that imports its kernel)
+  text = text.replace(/\bimport\("([^"./][^"]*)"\)/g, (call, spec: string) => (spec.startsWith('node:') ? call : `import(${JSON.stringify(import.meta.resolve(spec))})`))
   return new URL('data:text/javascript;base64,' + Buffer.from(text).toString('base64'))
 }

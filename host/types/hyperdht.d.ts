@@ -27,6 +27,9 @@ declare module 'hyperdht' {
     handshakeHash: Buffer
     rawStream?: { remoteHost?: string; remotePort?: number; remoteFamily?: number; socket?: unknown } | null
     opened: Promise<boolean>
+    /** Bytes on the wire (encrypted, with framing) each way since the stream opened. */
+    rawBytesRead: number
+    rawBytesWritten: number
     setKeepAlive(ms: number): void
   }
 
@@ -87,6 +90,8 @@ declare module 'hyperdht' {
   export interface RpcQueryOptions {
     commit?: (reply: RpcReply, dht: DHT, query: RpcQuery) => Promise<unknown>
     retries?: number
+    /** Requests in flight at once (dht-rpc's default: 10). */
+    concurrency?: number
   }
 
   export interface DHTOptions {

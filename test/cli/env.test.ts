@@ -69,3 +69,17 @@ test('HYPERNET_BOOTSTRAP stands for --bootstrap, and a bad one is named', { time
   assert.equal(r.code, 0, r.stderr + r.stdout)
   assert.equal(JSON.parse(r.stdout).bootstrapped, true)
 })
+
+test(
+  'HYPERNET_LOG_LEVEL sets the daemon log level: a bad one is a usage error naming it, and commands that log nothing ignore it',
+  { timeout: 30_000 },
+  async (t) => {
+    const dir = await home(t)
+    const bad = await withEnv({ HYPERNET_LOG_LEVEL: 'noisy' }, () => cli(dir, ['start', '--bootstrap', '127.0.0.1:9']))
+    assert.equal(bad.code, 2)
+    assert.equal(oneLine(bad.stderr), 'USAGE: HYPERNET_LOG_LEVEL: expected one of debug, info, warn, error, got "noisy"')
+    const list = await withEnv({ HYPERNET_LOG_LEVEL: 'noisy' }, () => cli(dir, ['list']))
+    assert.equal(list.code, 0, list.stderr)
+    assert.match(list.stdout, /no apps installed/)
+  }
+)

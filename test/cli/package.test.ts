@@ -43,6 +43,9 @@ test('npm pack makes a package that installs into an empty folder and runs witho
     'manifests/echo.draft.json',
     'manifests/manifest.schema.json',
     'sdk/package.json',
+    'web/index.html',
+    'web/app.js',
+    'web/style.css',
     'README.md'
   ]) {
     assert.ok(files.includes(f), `the package ships ${f}`)

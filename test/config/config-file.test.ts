@@ -31,7 +31,11 @@ const BAD: Array<[string, unknown, RegExp]> = [
   ['refuses zero onion circuits', { onion: { maxCircuits: 0 } }, /\/onion\/maxCircuits: must be >= 1, got 0$/],
   ['refuses a serving rate under 1 KiB/s', { serving: { bytesPerSecond: 10 } }, /\/serving\/bytesPerSecond: must be >= 1024, got 10$/],
   ['refuses a metrics address without a port', { metrics: { address: 'localhost' } }, /\/metrics\/address: expected host:port, got "localhost"$/],
-  ['refuses an unknown log level', { logLevel: 'loud' }, /\/logLevel: expected one of "debug", "info", "warn", "error", got "loud"$/]
+  ['refuses an unknown log level', { logLevel: 'loud' }, /\/logLevel: expected one of "debug", "info", "warn", "error", got "loud"$/],
+  ['refuses an unknown log.level', { log: { level: 'trace' } }, /\/log\/level: expected one of "debug", "info", "warn", "error", got "trace"$/],
+  ['refuses log files under 4 KiB', { log: { maxBytes: 1000 } }, /\/log\/maxBytes: must be >= 4096, got 1000$/],
+  ['refuses more than 100 kept log files', { log: { files: 101 } }, /\/log\/files: must be <= 100, got 101$/],
+  ['refuses an unknown log setting', { log: { rotate: 'daily' } }, /\/log: unknown field "rotate"$/]
 ]
 
 for (const [title, value, line] of BAD) {
@@ -52,6 +56,7 @@ test('accepts every field at once', () => {
     onion: { relay: true, maxCircuits: 64, maxBandwidth: '512K' },
     serving: { maxFetchesPerPeer: 2, maxFetches: 16, maxConnectionsPerPeer: 4, bytesPerSecond: 1048576, maxModuleBytes: 33554432 },
     metrics: { address: '127.0.0.1:9464' },
+    log: { level: 'debug', maxBytes: 1048576, files: 0 },
     logLevel: 'warn'
   }
   assert.deepEqual(validateConfig(all, FILE), all)

@@ -1,62 +1,15 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import DHT from 'hyperdht'
-import c from 'compact-encoding'
-import { mutableGetResponse } from 'hyperdht/lib/messages.js'
-import Persistent from 'hyperdht/lib/persistent.js'
-import { encodeDescriptor } from '../../host/dns/descriptor.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import type { LookupPeer } from '../../host/dns/lookup.ts'
-import { serviceHash } from '../../host/manifest/hashes.ts'
-import type { DescriptorAppWire } from '../../host/messages.ts'
+import { NOW, echo, sh, standIn } from '../helpers/descriptor-stand-in.ts'
 
 /**
  * Which descriptor a lookup trusts: the first signed record found, unless it does not list
- * the hash, then a newer one. A stand-in DHT serves an old record (seq 1, without the
- * service) to a first-found query and a new one (seq 2, with it) to a query from seq 2 on.
+ * the hash, then a newer one. A stand-in DHT (test/helpers/descriptor-stand-in.ts) serves an
+ * old record (seq 1, without the service) to a first-found query and a new one (seq 2, with
+ * it) to a query from seq 2 on.
  */
-
-const hostKeys = DHT.keyPair(Buffer.alloc(32, 3))
-const host = hostKeys.publicKey
-const code = Buffer.alloc(32, 7)
-const sh = serviceHash(code, 'echo')
-const echo: DescriptorAppWire = {
-  codeHash: code,
-  name: 'echo',
-  version: '1.0.0',
-  publisher: Buffer.alloc(32, 9),
-  services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 1) }]
-}
-const NOW = Math.floor(Date.now() / 1000)
-
-/** Answers MUTABLE_GET queries as DHT nodes do: every signed record from the asked seq on, oldest first. */
-function standIn(records: Record<number, DescriptorAppWire[]>, asked: number[], opts: { updated?: (seq: number) => number } = {}): DHT {
-  const updated = opts.updated ?? ((seq: number) => NOW - 10 + seq)
-  const rec = (seq: number) => {
-    const value = encodeDescriptor({ host, updated: updated(seq), apps: records[seq] })
-    return c.encode(mutableGetResponse, { seq, value, signature: Persistent.signMutable(seq, value, hostKeys) })
-  }
-  const seqs = Object.keys(records)
-    .map(Number)
-    .sort((a, b) => a - b)
-  const stream = <T>(items: T[]) =>
-    Object.assign(
-      (async function* () {
-        yield* items
-      })(),
-      { destroy() {} }
-    )
-  return {
-    lookup() {
-      return stream([{ from: { host: '127.0.0.1', port: 1 }, to: { host: '127.0.0.1', port: 2 }, peers: [{ publicKey: host, relayAddresses: [] }] }])
-    },
-    query(q: { value: Buffer }) {
-      const from = c.decode(c.uint, q.value)
-      asked.push(from)
-      return stream(seqs.filter((s) => s >= from).map((s) => ({ value: rec(s), from: { host: '127.0.0.1', port: 1 } })))
-    }
-  } as unknown as DHT
-}
 
 async function collect(it: AsyncGenerator<LookupPeer>): Promise<LookupPeer[]> {
   const out: LookupPeer[] = []

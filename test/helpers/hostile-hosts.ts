@@ -6,6 +6,7 @@ import type { Testnet } from 'hyperdht/testnet.js'
 import { verifyApp } from '../../host/audit/audit-app.ts'
 import { homePaths } from '../../host/home.ts'
 import { createLogger } from '../../host/log/logger.ts'
+import type { LoggerInit } from '../../host/log/logger.ts'
 import { generateKeyPair } from '../../host/manifest/signing.ts'
 import type { KeyPair } from '../../host/manifest/signing.ts'
 import { signApp } from '../../host/manifest/sign-app.ts'
@@ -38,14 +39,19 @@ export async function installHostile(home: string, keyPair: KeyPair): Promise<vo
   await store.install(v.manifest, v.wasm)
 }
 
-/** A host in a fresh home on `testnet`, running the hostile fixture. */
-export async function startHostileHost(testnet: Testnet, keyPair: KeyPair = generateKeyPair()): Promise<HostileHost> {
+/** A host in a fresh home on `testnet`, running the hostile fixture; `log` adds to its debug-level log file's settings (rotation). */
+export async function startHostileHost(testnet: Testnet, keyPair: KeyPair = generateKeyPair(), log: LoggerInit = {}): Promise<HostileHost> {
   const home = await mkdtemp(join(tmpdir(), 'hn-hostile-'))
   await installHostile(home, keyPair)
   const logFile = join(home, 'host.log')
-  const h = await startHost(testnet, home, { logger: createLogger({ file: logFile }) })
+  const logger = createLogger({ file: logFile, ...log })
+  const h = await startHost(testnet, home, { logger })
   return {
     ...h,
+    async close() {
+      await h.close()
+      await logger.close()
+    },
     logFile,
     async logBytes() {
       try {

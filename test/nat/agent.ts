@@ -21,6 +21,8 @@ import { echo, tcpServer } from '../helpers/tcp.ts'
  *                              64 KiB, check the echo; keeps the stream open and answers
  *                              { ms, path, remote, relay, echoed }
  *   { id, op: 'paths' }        how the open connections of the "echo" bridge travel
+ *   { id, op: 'path' }         the path the last dialled stream takes now, and whether it
+ *                              still echoes (1 KiB there and back)
  *   { id, op: 'close' }        close the dialled streams
  *   { id, op: 'info' }         NAT kind and relays known
  * and exits when stdin ends.
@@ -82,6 +84,24 @@ async function host(bootstrap: string, relay: boolean, relayLimits?: Record<stri
           s.on('error', () => {})
           streams.push(s)
           answer({ ok: true, ...node.pathTracker!.pathOf(s) })
+        } else if (req.op === 'path') {
+          const s = streams.at(-1)
+          if (!s || s.destroyed) return answer({ ok: false, error: 'no open stream' })
+          const data = randomBytes(1024)
+          const back: Buffer[] = []
+          const echoed = await new Promise<boolean>((resolve) => {
+            const timer = setTimeout(() => resolve(false), 10_000)
+            const onData = (d: Buffer) => {
+              back.push(d)
+              if (Buffer.concat(back).length < data.length) return
+              clearTimeout(timer)
+              s.removeListener('data', onData)
+              resolve(Buffer.concat(back).equals(data))
+            }
+            s.on('data', onData)
+            s.write(data)
+          })
+          answer({ ok: true, echoed, ...node.pathTracker!.pathOf(s) })
         } else if (req.op === 'close') {
           for (const s of streams.splice(0)) s.destroy()
           answer({ ok: true })

@@ -1,10 +1,9 @@
 import { lookupVerified } from '../../dns/index.ts'
 import { formatId, parseHash, parseKey } from '../../encoding/ids.ts'
-import { HypernetError } from '../../errors.ts'
 import { OnionClient, connectHidden } from '../../onion/index.ts'
-import type { Duplex } from 'node:stream'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
+import { pipeStdio } from './pipe-stdio.ts'
 
 /**
  * `connect --anonymous`: join a service to stdin/stdout through a three-hop onion circuit, from
@@ -45,19 +44,4 @@ export async function connectAnonymous(
     await client.close()
     await dht.destroy()
   }
-}
-
-function pipeStdio(ctx: CliContext, stream: Duplex): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const input = ctx.io.stdin
-    input.on('data', (d: Buffer) => stream.write(d))
-    input.on('end', () => stream.end())
-    stream.on('data', (d: Buffer) => ctx.io.stdout.write(d))
-    stream.on('end', () => resolve())
-    // circuit errors keep their code (CIRCUIT_FAILED, CIRCUIT_TAMPERED): they say what to do
-    stream.on('error', (err: Error) =>
-      reject(err instanceof HypernetError ? err : HypernetError.CONNECTION_FAILED(`the connection failed: ${err.message}`, err))
-    )
-    stream.on('close', () => resolve())
-  })
 }

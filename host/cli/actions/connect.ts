@@ -7,6 +7,7 @@ import { silentLogger } from '../../log/index.ts'
 import { HostTrustStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
+import { pipeStdio } from './pipe-stdio.ts'
 
 /**
  * Join a service connection to stdin/stdout. The target is tried as a service hash first (a
@@ -40,15 +41,7 @@ export async function connectCmd(
       stream = await connect(id, args.timeout * 1000)
       if (!ctx.quiet) ctx.io.stderr.write(`connected to service key ${formatId(id)}\n`)
     }
-    await new Promise<void>((resolve, reject) => {
-      const input = ctx.io.stdin
-      input.on('data', (d: Buffer) => stream.write(d))
-      input.on('end', () => stream.end())
-      stream.on('data', (d: Buffer) => ctx.io.stdout.write(d))
-      stream.on('end', () => resolve())
-      stream.on('error', (err: Error) => reject(HypernetError.CONNECTION_FAILED(`the connection failed: ${err.message}`, err)))
-      stream.on('close', () => resolve())
-    })
+    await pipeStdio(ctx, stream)
   } finally {
     await dht.destroy()
   }

@@ -10,7 +10,9 @@ import { parseBootstrap } from '../../net/index.ts'
 import { advertisedAddress, isLocalAddress } from '../../net/index.ts'
 import { readConfig } from '../../config/index.ts'
 import { DEFAULT_METRICS_ADDRESS, parseMetricsAddress } from '../../metrics/index.ts'
-import { resolveBootstrap } from '../env.ts'
+import { DEFAULT_WEB_ADDRESS, parseWebAddress } from '../../web/index.ts'
+import { resolveBootstrap, resolveLogLevel } from '../env.ts'
+import { hostCommand } from './new.ts'
 import type { HostConfig } from '../../config/index.ts'
 import type { CliContext } from '../context.ts'
 import { formatPaths, relayInit } from './relay-options.ts'
@@ -30,6 +32,7 @@ export const LOCAL_PORT = 49737
  */
 export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
   const config = await readConfig(ctx.paths.config)
+  const logLevel = resolveLogLevel(flags.logLevel, flags.verbose, config)
   const args = withConfig(flags, config)
   if (args.local && args.bootstrap) throw HypernetError.USAGE('--local and --bootstrap: choose one (--local runs its own network)')
   if (args.host !== undefined && !args.local)
@@ -55,6 +58,8 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
       ? undefined
       : parseMetricsAddress(args.metrics || DEFAULT_METRICS_ADDRESS, flags.metrics === undefined ? `${ctx.paths.config} metrics.address` : '--metrics')
   const idle = idlePolicy(flags, config, ctx.paths.config)
+  const web =
+    args.web === undefined ? undefined : parseWebAddress(args.web || DEFAULT_WEB_ADDRESS, flags.web === undefined ? `${ctx.paths.config} web.address` : '--web')
   checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
   const host = createHost({
@@ -69,13 +74,14 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     ...(args.lan ? { lan: config.lan?.address ? { address: config.lan.address } : true } : {}),
     ...(config.serving ? { servingLimits: config.serving } : {}),
     terminal: ctx.quiet || ctx.json ? undefined : ctx.io.stderr,
-    verbose: args.verbose,
-    logLevel: config.logLevel,
+    logLevel,
+    ...(config.log ? { logRotation: { maxBytes: config.log.maxBytes, files: config.log.files } } : {}),
     ...relayInit(args),
     ...onionInit(args),
     ...(args.serve === false ? { serve: false } : {}),
     ...(metrics ? { metrics } : {}),
-    ...(idle ? { idle } : {})
+    ...(idle ? { idle } : {}),
+    ...(web ? { web } : {})
   })
   // listening from the first moment: a signal during the start stops it, never goes unheard
   let requestStop = (_why: string) => {}
@@ -84,6 +90,12 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
   const onSigterm = () => requestStop('SIGTERM')
   process.on('SIGINT', onSigint)
   process.on('SIGTERM', onSigterm)
+  // a crash still leaves its reason and the lines before it in the file (then Node exits as ever)
+  const onCrash = (err: Error) => {
+    host.log.error('the daemon crashed', { error: err?.stack ?? String(err) })
+    host.flushLog()
+  }
+  process.on('uncaughtExceptionMonitor', onCrash)
   const control = new ControlServer(
     ctx.paths.socket,
     controlOps(host, () => requestStop('stop requested')),
@@ -99,7 +111,7 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
       return
     }
     const st = host.status()
-    ctx.data(st, () => startBanner(st))
+    ctx.data(st, () => startBanner(st, host.web?.url))
     const why = await stopped
     host.log.info('stopping', { why })
   } finally {
@@ -107,6 +119,7 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     await host.close()
     process.off('SIGINT', onSigint)
     process.off('SIGTERM', onSigterm)
+    process.off('uncaughtExceptionMonitor', onCrash)
   }
 }
 
@@ -119,6 +132,7 @@ type StartArgs = {
   port?: number
   lan?: boolean
   verbose?: boolean
+  logLevel?: string
   serve?: boolean
   /** host:port to serve Prometheus metrics at; '' (the flag alone): DEFAULT_METRICS_ADDRESS. */
   metrics?: string
@@ -126,6 +140,8 @@ type StartArgs = {
   idleStop?: number
   /** Per app: <name>=<seconds>. */
   idleStopApp?: string[]
+  /** host:port to serve the web page at; '' (the flag alone): DEFAULT_WEB_ADDRESS. */
+  web?: string
 } & RelayArgs &
   OnionArgs
 
@@ -140,6 +156,7 @@ export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
   a.port ??= config.port
   a.lan ??= config.lan?.enabled
   a.metrics ??= config.metrics?.address
+  a.web ??= config.web?.address
   a.relay ??= config.relay?.enabled
   if (a.relay) {
     a.relayPort ??= config.relay?.port
@@ -169,14 +186,15 @@ export function idlePolicy(flags: StartArgs, config: HostConfig, file: string): 
   return { ...(defaultMs !== undefined ? { defaultMs } : {}), ...(Object.keys(apps).length ? { apps } : {}) }
 }
 
-function startBanner(st: HostStatus): string[] {
+function startBanner(st: HostStatus, webUrl?: string): string[] {
   const lines = [`host ${st.host.key} running (home ${st.host.home})`]
   if (st.network.local) {
     lines.push(
       `embedded local network: other hosts join with --bootstrap ${st.network.bootstrap[0]}${st.network.bootstrap[0]?.startsWith('127.') ? ' (this machine only; --host serves it beyond loopback)' : ` (or: hypernet-host config set bootstrap ${st.network.bootstrap[0]})`}`
     )
     if (st.network.localOnionRelays) lines.push(`  with ${st.network.localOnionRelays} onion relays: connect --anonymous and hidden services work here`)
-  } else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
+  } else if (st.network.lan?.isolated) lines.push('network: this link only (LAN discovery: no bootstrap node answered)')
+  else lines.push(`network: ${st.network.bootstrap.length ? st.network.bootstrap.join(', ') : 'the public HyperDHT network'}`)
   if (st.network.lan)
     lines.push(`LAN discovery on: LAN DHT node ${st.network.lan.address}:${st.network.lan.port}, ${st.network.lan.peers.length} hosts found so far`)
   if (st.onionRelay) lines.push(`onion relay ${st.onionRelay.key}: carrying anonymous circuits for others (at most ${st.onionRelay.maxCircuits})`)
@@ -187,14 +205,16 @@ function startBanner(st: HostStatus): string[] {
   for (const s of st.services) lines.push(`  service ${s.app}/${s.service} port ${s.port}\n    hash ${s.hash}\n    key  ${s.key}`)
   for (const h of st.hidden ?? []) lines.push(`  hidden service ${h.app}/${h.service}\n    key  ${h.key}  (connect --hidden ${h.key})`)
   const home = JSON.stringify(st.host.home)
-  lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, '  npx hypernet-host status')
+  const hn = hostCommand()
+  lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, `  ${hn} status`)
   const first = st.services.find((s) => s.service === 'echo') ?? st.services[0]
   if (first) {
-    lines.push(`  npx hypernet-host lookup ${first.hash}`)
-    lines.push(`  echo hello | npx hypernet-host connect ${first.hash}`)
-    if (st.network.localOnionRelays) lines.push(`  echo hello | npx hypernet-host connect --anonymous ${first.hash}`)
+    lines.push(`  ${hn} lookup ${first.hash}`)
+    lines.push(`  echo hello | ${hn} connect ${first.hash}`)
+    if (st.network.localOnionRelays) lines.push(`  echo hello | ${hn} connect --anonymous ${first.hash}`)
   }
-  lines.push('Stop with Ctrl-C or: npx hypernet-host stop')
+  if (webUrl) lines.push(`Web page (the token after # is the password; it is also in ${st.host.home}/web-token):`, `  ${webUrl}`)
+  lines.push(`Stop with Ctrl-C or: ${hn} stop`)
   return lines
 }
 
@@ -215,11 +235,11 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
   const n = st.network
   const lines = [
     `host      ${id(st.host.key)}  (pid ${st.host.pid}, up since ${st.host.startedAt})`,
-    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
+    `network   ${n.local ? `embedded local network, bootstrap ${n.bootstrap[0]}` : n.lan?.isolated ? 'this link only (LAN)' : n.bootstrap.length ? n.bootstrap.join(', ') : 'public HyperDHT'}; ${bootstrapState(n)}; ${n.firewalled ? 'firewalled' : 'reachable'}; NAT ${n.nat}`,
     `addresses public ${n.publicAddress ?? 'unknown'}, local ${n.localAddress ?? 'none'}`,
     ...(n.lan
       ? [
-          `lan       discovery on, LAN node ${n.lan.address}:${n.lan.port}; ${n.lan.peers.length} hosts found${n.lan.peers.length ? `: ${n.lan.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ''}`
+          `lan       discovery on, LAN node ${n.lan.address}:${n.lan.port}${n.lan.isolated ? (n.lan.reachable ? ', isolated link, reachable on it' : ', isolated link') : ''}; ${n.lan.peers.length} hosts found${n.lan.peers.length ? `: ${n.lan.peers.map((p) => `${p.host}:${p.port}`).join(', ')}` : ''}`
         ]
       : []),
     'apps'
@@ -244,6 +264,7 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
   lines.push(...formatKvStatus(st.kv))
   lines.push(...formatPaths(st))
   lines.push(...formatOnion(st, id))
+  if (st.web) lines.push(`web       ${st.web.url}  (open it with the token in ${st.host.home}/web-token: ${st.web.url}#token=...)`)
   return lines
 }
 

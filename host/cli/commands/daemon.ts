@@ -32,7 +32,12 @@ export const startCommand: CommandDef = {
         type: 'boolean',
         describe: 'find hosts on this link by multicast DNS and use them as DHT nodes (default: config lan.enabled, else off)'
       })
-      .option('verbose', { alias: 'v', type: 'boolean', describe: 'debug lines on the terminal too' })
+      .option('verbose', { alias: 'v', type: 'boolean', describe: 'log debug lines too (= --log-level debug)' })
+      .option('log-level', {
+        type: 'string',
+        describe:
+          'debug, info, warn or error: the lowest level logged, to the terminal and logs/host.log (default: HYPERNET_LOG_LEVEL, else config log.level, else info)'
+      })
       .option('serve', {
         type: 'boolean',
         default: true,
@@ -42,6 +47,11 @@ export const startCommand: CommandDef = {
         type: 'string',
         describe:
           'serve Prometheus metrics at http://<addr:port>/metrics (the flag alone: 127.0.0.1:9464; default: config metrics.address, else off); see docs/metrics.md'
+      })
+      .option('web', {
+        type: 'string',
+        describe:
+          'serve a live web page of the status at http://<addr:port>/ on loopback, behind a token kept in <home>/web-token (the flag alone: 127.0.0.1:49740; default: config web.address, else off); prints its URL; see docs/monitor.md'
       })
       .option('relay', { type: 'boolean', describe: 'also relay for peers that cannot punch a hole to each other (best on a reachable address)' })
       .option('relay-port', { type: 'number', describe: "UDP port of the relay's own DHT node (default: any free port)" })
@@ -75,7 +85,8 @@ export const startCommand: CommandDef = {
       .example('$0 start --bootstrap 127.0.0.1:49737', "join another host's network")
       .example('$0 start --idle-stop 300', 'start app workers on their first connection, stop them after 5 idle minutes')
       .example('$0 start --idle-stop 60 --idle-stop-app chat=0', 'the same after 1 minute, but chat always runs')
-      .example('$0 start --metrics', 'also serve Prometheus metrics at http://127.0.0.1:9464/metrics'),
+      .example('$0 start --metrics', 'also serve Prometheus metrics at http://127.0.0.1:9464/metrics')
+      .example('$0 start --web', 'also serve a live status page at http://127.0.0.1:49740/ (prints the URL with its token)'),
   run: async (ctx, args) => (await import('../actions/daemon.ts')).start(ctx, args as any)
 }
 

@@ -24,6 +24,7 @@ import { versionCommand } from './version.ts'
 import { completionCommand } from './completion.ts'
 import { configCommand } from './config.ts'
 import { bootstrapCommand } from './bootstrap.ts'
+import { logsCommand } from './logs.ts'
 
 /** Every command, in the order `--help` lists them. */
 export const commands: CommandDef[] = [
@@ -32,6 +33,7 @@ export const commands: CommandDef[] = [
   statusCommand,
   stopCommand,
   restartCommand,
+  logsCommand,
   lookupCommand,
   connectCommand,
   kvCommand,

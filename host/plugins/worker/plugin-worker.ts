@@ -1,7 +1,6 @@
 import { join } from 'node:path'
 import { parentPort, workerData } from 'node:worker_threads'
-import { createPlugin } from '@extism/extism'
-import { HOST_MODULE, OPEN_KIND } from '../../abi.ts'
+import { EXTISM_ENV_MODULE, HOST_MODULE, OPEN_KIND } from '../../abi.ts'
 import { checkImportsExports } from '../../audit/index.ts'
 import { ABI_VERSIONS } from '../../constants.ts'
 import { HypernetError } from '../../errors.ts'
@@ -23,12 +22,12 @@ import { LineBudget } from '../line-budget.ts'
 import { WorkerTimers } from './worker-timers.ts'
 
 /**
- * A plugin's worker: Extism in-process (no Extism worker of its own), one plugin, one thread.
+ * A plugin's worker: one plugin, one thread, its module instantiated here (see instantiate()).
  * Runs as plain JS without tsx: bundled into dist/plugin-worker.js by the build, or on the fly
  * by worker-source.ts when the host runs from source.
  *
- * Start: compile, check imports and exports against ABI v1, instantiate through Extism with
- * the host functions, check hn_abi_version, run hn_on_start, then say READY. Any failure or
+ * Start: compile, check imports and exports against ABI v1, instantiate with the host
+ * functions, check hn_abi_version, run hn_on_start, then say READY. Any failure or
  * trap says FATAL with a HypernetError code and stops handling messages; the host thread
  * terminates the worker. A call that never returns is the host thread's deadline's business.
  */
@@ -137,18 +136,9 @@ async function start(): Promise<void> {
       return fn(ctx, a, b, c, d)
     }
   }
-  // Extism only needs the host functions the module imports, but offering all is harmless.
   stamp.begin('instantiation') // a start function runs plugin code, so it is under the deadline
   try {
-    const plugin = await createPlugin({ wasm: [{ module }] }, {
-      runInWorker: false,
-      useWasi: false,
-      logLevel: 'silent',
-      functions: { [HOST_MODULE]: guarded },
-      // only Extism's own kernel buffers; the plugin's memory is capped in its module
-      memory: { maxPages: 16 }
-    })
-    guest = new Guest(await plugin.getInstance(), stamp)
+    guest = new Guest(await instantiate(module, facts.imports, guarded), stamp)
   } catch (err) {
     if (topLevelCall !== null) {
       return fatal(
@@ -173,6 +163,41 @@ async function start(): Promise<void> {
     out.push(FROM_WORKER.READY, 0, 0)
   })
   if (!dead) port.on('message', onBatch)
+}
+
+type HostFns = ReturnType<typeof createHostFunctions>
+
+/**
+ * The plugin's instance. A module that imports only ABI v1 host functions (every Hypernet
+ * plugin the SDKs build) is instantiated directly: Extism's kernel and its first plugin cost
+ * ~4 MB of each worker for nothing such a module uses (NOTES.md, issue 16 row 6). A module
+ * that imports Extism's own kernel functions (an Extism PDK plugin: input, output, vars, logs)
+ * goes through Extism, loaded only then. Either way the module's start hooks run as Extism
+ * runs them (hs_init, a reactor's _initialize, a command's _start).
+ */
+async function instantiate(module: WebAssembly.Module, imports: WebAssembly.ModuleImportDescriptor[], fns: HostFns): Promise<WebAssembly.Instance> {
+  if (imports.some((i) => i.module === EXTISM_ENV_MODULE)) {
+    const { createPlugin } = await import('@extism/extism')
+    const plugin = await createPlugin({ wasm: [{ module }] }, {
+      runInWorker: false,
+      useWasi: false,
+      logLevel: 'silent',
+      functions: { [HOST_MODULE]: fns },
+      // only Extism's own kernel buffers; the plugin's memory is capped in its module
+      memory: { maxPages: 16 }
+    })
+    return plugin.getInstance()
+  }
+  // host functions take Extism's call context first; none of them reads it
+  const user: Record<string, (...args: number[]) => number> = {}
+  for (const [name, fn] of Object.entries(fns)) user[name] = (a, b, c, d) => fn(null, a, b, c, d)
+  const instance = await WebAssembly.instantiate(module, { [HOST_MODULE]: user })
+  const x = instance.exports as Record<string, unknown>
+  const call = (name: string): void => void (x[name] as () => void)()
+  if (typeof x.hs_init === 'function') call('hs_init')
+  else if (typeof x._initialize === 'function') call('_initialize')
+  else if (typeof x._start === 'function') call('_start')
+  return instance
 }
 
 start().catch((err) => fatal(HypernetError.INTERNAL(`${init.app}: ${(err as Error)?.stack ?? err}`)))
