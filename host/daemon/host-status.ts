@@ -45,6 +45,8 @@ export interface HostStatus {
   }>
   refused: Record<string, number>
   descriptorPublished: string | null
+  /** Apps the descriptor has no room for (one 1000-byte record): running, but not findable by a verified lookup. */
+  descriptorUnlisted?: string[]
   /** Listen and expose bridges, each with its open connections (and their paths) and bytes. */
   bridges?: BridgeStatus[]
   relays?: RelaysStatus
@@ -165,6 +167,7 @@ export function hostStatus(c: StatusComponents): HostStatus {
     services,
     refused: { ...(h.listener?.refused ?? {}) },
     descriptorPublished: h.advertiser?.lastDescriptor ?? null,
+    ...(h.advertiser?.unlisted.length ? { descriptorUnlisted: [...h.advertiser.unlisted] } : {}),
     bridges: h.bridges?.status() ?? [],
     relays: relaysStatus(h),
     kv: h.kv?.summary(),

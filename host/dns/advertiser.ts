@@ -58,6 +58,12 @@ export class Advertiser {
     return this.life.closed
   }
   lastDescriptor: string | null = null
+  /**
+   * Apps left out of the descriptor because it holds one DHT record (1000 bytes, ~8 one-service
+   * apps): they run and answer on their service keys, but a verified lookup cannot find them,
+   * so their topics are not announced either. Empty when everything fits.
+   */
+  unlisted: string[] = []
 
   constructor(
     private readonly dht: DHT,
@@ -96,7 +102,7 @@ export class Advertiser {
       const t = formatId(bridgeServiceHash(this.keyPair.publicKey, b.name))
       next.set(t, before.get(t) ?? { topic: t, kind: 'bridge', app: 'bridge', service: b.name, lastRefresh: null })
     }
-    for (const a of this.apps) {
+    for (const a of this.listed()) {
       const code = Buffer.from(a.codeHash)
       next.set(formatId(code), before.get(formatId(code)) ?? { topic: formatId(code), kind: 'app', app: a.name, service: null, lastRefresh: null })
       const release = formatId(releaseTopic(a.publisher, a.name))
@@ -156,9 +162,47 @@ export class Advertiser {
     })
   }
 
+  /**
+   * The apps the descriptor lists: all of them, or when they do not fit one record the longest
+   * prefix (in the order the host gave them) that does, the rest kept in `unlisted`. Without
+   * this, one app too many left the host with no descriptor at all, so none of its apps could
+   * be found by a verified lookup.
+   */
+  private listed(): DescriptorAppWire[] {
+    const fits = (n: number): boolean => {
+      try {
+        encodeDescriptor({ host: this.keyPair.publicKey, updated: 0, apps: this.apps.slice(0, n), bridges: this.bridges })
+        return true
+      } catch {
+        return false
+      }
+    }
+    let n = this.apps.length
+    if (!fits(n)) {
+      let lo = 0
+      let hi = n
+      while (lo < hi) {
+        const mid = Math.ceil((lo + hi) / 2)
+        if (fits(mid)) lo = mid
+        else hi = mid - 1
+      }
+      n = lo
+    }
+    const unlisted = this.apps.slice(n).map((a) => a.name)
+    if (unlisted.join() !== this.unlisted.join() && unlisted.length > 0) {
+      this.log.warn('the host descriptor is full: these apps run but a verified lookup cannot find them (connect by service key works)', {
+        listed: n,
+        unlisted: unlisted.length,
+        first: unlisted.slice(0, 8)
+      })
+    }
+    this.unlisted = unlisted
+    return this.apps.slice(0, n)
+  }
+
   private async publish(): Promise<void> {
     try {
-      this.seq = await publishDescriptor(this.dht, this.keyPair, this.apps, this.seq, this.bridges)
+      this.seq = await publishDescriptor(this.dht, this.keyPair, this.listed(), this.seq, this.bridges)
       this.lastDescriptor = new Date().toISOString()
       this.log.debug('descriptor published', { seq: this.seq, apps: this.apps.length })
     } catch (err) {

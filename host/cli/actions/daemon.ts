@@ -258,6 +258,12 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
     lines.push(
       `  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${id(s.hash)}  key ${id(s.key)}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`
     )
+  if (st.descriptorUnlisted?.length) {
+    const n = st.descriptorUnlisted.length
+    lines.push(
+      `  ${n} app${n === 1 ? '' : 's'} not in the host descriptor (one 1000-byte record is full): running, reachable by service key, not found by lookup: ${st.descriptorUnlisted.slice(0, 5).join(', ')}${n > 5 ? ', ...' : ''}`
+    )
+  }
   const refused = Object.entries(st.refused).filter(([, v]) => v > 0)
   if (refused.length) lines.push(`refused   ${refused.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   lines.push(...formatServing(st.serving))
