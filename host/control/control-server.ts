@@ -1,6 +1,7 @@
 import { createServer, connect } from 'node:net'
 import type { Server, Socket } from 'node:net'
-import { chmod, rm } from 'node:fs/promises'
+import { chmod, mkdir, rm } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import type { ValidateFunction } from 'ajv'
 import { CONTROL } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
@@ -66,6 +67,8 @@ export class ControlServer {
     checkSocketPath(this.path)
     if (await isLive(this.path)) throw HypernetError.DAEMON_RUNNING(this.path)
     await rm(this.path, { force: true })
+    // a fresh home may not exist yet: nothing else has to have written to it first
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
     const server = createServer((s) => this.onSocket(s))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
