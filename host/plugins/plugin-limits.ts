@@ -54,7 +54,17 @@ export const RUNTIME_LIMITS = {
   /** From spawning a worker to the plugin's hn_on_start returning. */
   startTimeoutMs: 15_000,
   /** How long a stopping plugin gets to see its connections close before it is terminated. */
-  stopTimeoutMs: 2_000
+  stopTimeoutMs: 2_000,
+  /** After its last op, how long a worker sleeps in Atomics.wait (quick to wake) before it goes idle in its event loop (worker-loop.ts). */
+  workerHotMs: 20,
+  /** Longest Atomics.wait at a time: a hot worker's own timers run late by at most this. */
+  workerSliceMs: 1,
+  /**
+   * How long a worker spins on the ring before it sleeps, only while the gaps between ops are
+   * about this short (a connection in a quick exchange): up to a core per such plugin, while it
+   * lasts (docs/performance.md). 50 µs missed a 64-byte echo's gaps here; 100 and 200 caught them.
+   */
+  workerSpinMicros: 100
 } as const
 
 const PAGE = 64 * 1024
