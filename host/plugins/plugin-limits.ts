@@ -62,9 +62,10 @@ export const RUNTIME_LIMITS = {
   /**
    * How long a worker spins on the ring before it sleeps, only while the gaps between ops are
    * about this short (a connection in a quick exchange): up to a core per such plugin, while it
-   * lasts (docs/performance.md). 50 µs missed a 64-byte echo's gaps here; 100 and 200 caught them.
+   * lasts (docs/performance.md). A 64-byte echo's gaps include the host thread's own wake-up:
+   * 50 µs never caught them here, 100 µs only on a quiet machine, 200 µs under load too.
    */
-  workerSpinMicros: 100
+  workerSpinMicros: 200
 } as const
 
 const PAGE = 64 * 1024

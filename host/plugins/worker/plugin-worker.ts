@@ -81,10 +81,15 @@ function run(fn: () => unknown): void {
 }
 
 /** One op from the host thread's ring (its bytes are a view into the ring, valid during this call). */
+let dataBytes = 0
+
 function onOp(op: number, conn: number, _kind: number, num: number, bytes: Uint8Array | null): void {
   if (dead) return
   switch (op) {
-    case TO_WORKER.DATA: conns.data(conn, bytes!); break
+    case TO_WORKER.DATA:
+      dataBytes += bytes!.byteLength
+      conns.data(conn, bytes!)
+      break
     case TO_WORKER.CREDIT: conns.credit(conn, num); break
     case TO_WORKER.OPEN_INBOUND: conns.opened(conn, OPEN_KIND.INBOUND, bytes!); break
     case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, OPEN_KIND.OUTBOUND, bytes!); break
@@ -108,6 +113,7 @@ const loop = new WorkerLoop({
     return n > 0
   },
   flush: () => void out.flush(),
+  dataBytes: () => dataBytes,
   wantsCredit: () => conns.starved,
   dead: () => dead
 })

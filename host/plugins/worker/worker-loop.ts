@@ -9,9 +9,12 @@ import { RING, WORKER_STATE } from '../protocol.ts'
  *     its bell (RING.workerBell; a futex: the host thread's Atomics.notify wakes it), in
  *     slices of at most RUNTIME_LIMITS.workerSliceMs, returning to its event loop between
  *     slices so its timers run (late by at most a slice);
- *   - and, only while the gaps between ops are shorter than RUNTIME_LIMITS.workerSpinMicros
- *     (a connection in a quick exchange), it first spins that long on the head: no wake-up at
- *     all, at the price of that CPU while the connection is busy;
+ *   - and, only while the gaps between ops are about RUNTIME_LIMITS.workerSpinMicros or less
+ *     and the data in them small (a quick request/response exchange, not a bulk transfer,
+ *     which gains nothing from it and needs the CPU), it first spins that long on the ring's
+ *     head: no wake-up at all, at the price of that CPU while the exchange lasts. A worker
+ *     that stopped spinning tries again every 16th idle moment, so a wake-up slowed by load
+ *     cannot switch it off for good;
  *   - cold (idle longer): it returns to its event loop for good and the host thread rings a
  *     doorbell (a message) with the next op. An idle plugin costs no CPU.
  * A call into the plugin never happens while waiting, so the host thread's deadline and
@@ -24,6 +27,8 @@ export interface WorkerLoopOptions {
   inbound: OpRing
   /** Read the ring and do what it says (and flush what waits to go out); true when it held ops. */
   step: () => boolean
+  /** Bytes of DATA read so far (a running count). */
+  dataBytes: () => number
   /** Write what waits for room in the ring to the host thread. */
   flush: () => void
   /** True while a connection waits for send credit (then CREDIT ops must wake the worker). */
@@ -32,11 +37,16 @@ export interface WorkerLoopOptions {
   dead: () => boolean
 }
 
+/** Data per batch above which the worker does not spin: a bulk transfer, not an exchange. */
+const SMALL_BYTES = 4096
+
 export class WorkerLoop {
   private scheduled = false
   private lastWork = performance.now()
   /** The last gap between ops was short enough for a spin to catch the next one. */
   private spinPays = false
+  private idles = 0
+  private bytesSeen = 0
 
   constructor(private readonly o: WorkerLoopOptions) {}
 
@@ -64,7 +74,10 @@ export class WorkerLoop {
       const idleAt = performance.now()
       if (idleAt - this.lastWork >= RUNTIME_LIMITS.workerHotMs) return this.goCold()
       if (idleAt >= sliceEnd) return this.schedule()
-      if (this.spinPays && this.spin(Math.min(sliceEnd, idleAt + RUNTIME_LIMITS.workerSpinMicros / 1000))) {
+      const bytes = this.o.dataBytes()
+      const small = bytes - this.bytesSeen <= SMALL_BYTES
+      this.bytesSeen = bytes
+      if (small && (this.spinPays || (++this.idles & 15) === 0) && this.spin(Math.min(sliceEnd, idleAt + RUNTIME_LIMITS.workerSpinMicros / 1000))) {
         this.gap(idleAt, 1)
         continue
       }
@@ -74,6 +87,7 @@ export class WorkerLoop {
       const woke = Atomics.wait(ctrl, RING.workerBell, bell, sliceEnd - idleAt)
       Atomics.store(ctrl, RING.workerState, WORKER_STATE.RUNNING)
       if (woke !== 'timed-out') this.gap(idleAt, 2)
+      else this.spinPays = false
     }
   }
 
