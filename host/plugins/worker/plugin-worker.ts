@@ -67,7 +67,7 @@ function fatal(err: HypernetError): void {
   if (!out.flush()) port.postMessage([FROM_WORKER.FATAL, 0, wire])
 }
 
-/** Run `fn` (which may call the plugin), then deliver what it made ready and post the batch. */
+/** Run `fn` (which may call the plugin), then deliver what it made ready and wake the host thread if needed. */
 function run(fn: () => unknown): void {
   if (dead) return
   try {
