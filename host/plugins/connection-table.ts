@@ -2,7 +2,7 @@ import { CLOSE_REASON } from '../abi.ts'
 import { LIMITS } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { LineBudget } from './line-budget.ts'
-import type { Outbox } from './outbox.ts'
+import type { OpSink } from './outbox.ts'
 import { RUNTIME_LIMITS } from './plugin-limits.ts'
 import { FROM_WORKER, TO_WORKER } from './protocol.ts'
 import type { DialTargetWire, MeshTargetWire } from './protocol.ts'
@@ -23,7 +23,12 @@ import { RateBucket } from './rate-bucket.ts'
 
 export interface ConnectionTableOptions {
   app: AppRef
-  out: Outbox
+  out: OpSink
+  /**
+   * The worker's ACKs arrive unannounced (they only matter while a stream is held for its
+   * window): `want` asks to be woken for each while one is held, `poll` reads them now.
+   */
+  acks?: { want(yes: boolean): void; poll(): void }
   dial: DialFn | undefined
   /** Joins meshes for hn_mesh_join. Without one, a joined mesh never has peers. */
   mesh?: MeshFn
@@ -40,7 +45,7 @@ const LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error']
 const MAX_DIAL_FAILURES_REMEMBERED = 256
 
 export class ConnectionTable implements LinkOwner {
-  readonly out: Outbox
+  readonly out: OpSink
   counters: { bytesIn: number; bytesOut: number }
   private readonly links = new Map<number, StreamLink>()
   private readonly dials = new Map<number, { cancelled: boolean; abort: AbortController }>()
@@ -125,17 +130,26 @@ export class ConnectionTable implements LinkOwner {
       this.inRate.force(bytes)
       if (!this.inRate.available && this.rateTimer === null) this.holdForRate()
     }
-    if (link.inflightIn >= RUNTIME_LIMITS.connInboundBytes || this.inflightIn >= RUNTIME_LIMITS.pluginInboundBytes) {
+    if (!this.overWindow(link)) return
+    // the acks that would make room may be waiting unread: ask for them, then read them
+    this.opts.acks?.want(true)
+    this.opts.acks?.poll()
+    if (this.links.get(link.id) !== link) return // gone while they were read
+    if (this.overWindow(link)) {
       link.windowPaused = true
       this.held.add(link)
       link.setPaused()
-    }
+    } else if (this.held.size === 0) this.opts.acks?.want(false)
   }
 
   forget(link: StreamLink): void {
     this.links.delete(link.id)
-    this.held.delete(link)
+    if (this.held.delete(link) && this.held.size === 0) this.opts.acks?.want(false)
     this.inflightIn -= link.inflightIn
+  }
+
+  private overWindow(link: StreamLink): boolean {
+    return link.inflightIn >= RUNTIME_LIMITS.connInboundBytes || this.inflightIn >= RUNTIME_LIMITS.pluginInboundBytes
   }
 
   /** The incarnation crashed: every peer sees its stream fail with `err`; pending dials are aborted, meshes left. */
@@ -252,6 +266,7 @@ export class ConnectionTable implements LinkOwner {
       l.windowPaused = false
       l.setPaused()
     }
+    if (this.held.size === 0) this.opts.acks?.want(false)
   }
 
   private connect(conn: number, wire: DialTargetWire): void {

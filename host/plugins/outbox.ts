@@ -1,110 +1,113 @@
+import { KIND } from './op-ring.ts'
+import type { OpRing } from './op-ring.ts'
+
 /**
- * Batching for the thread boundary: one postMessage per turn of the event loop carrying
- * [op, conn, arg, op, conn, arg, ..., arena?]. Measured on Node 20: a message per op costs more
- * than copying a 64 KiB chunk, and transferring a tiny ArrayBuffer costs ~4.7 µs (cloning
- * ~1.3 µs), so small payloads are copied into one shared arena per batch (~0.3 µs each) and
- * only large ones travel as their own transferred ArrayBuffer.
+ * The sending end of one direction of the thread boundary: ops go straight into the op ring
+ * (op-ring.ts), published as they are written, so the other thread can start on the first
+ * while this one writes the next. When the ring is full they wait here, in order, until the
+ * consumer has read (it wakes us: `flush()`); what waits here is bounded by the byte windows,
+ * as the ring is.
  *
- * A byte op's arg is either that ArrayBuffer or a number: the length of its slice of the arena,
- * slices in op order. The reader must take every byte op's bytes, even ones it drops.
+ * Waking the other thread is the costly part (a futex wake, or a message to an idle thread),
+ * so it is done once for everything written before `flush()`, and only when an op needed it:
+ * `needsWake(op)` says whether one does. The cheap ops (CREDIT, ACK) ride along unannounced
+ * until something else wakes the other thread, unless it said it waits for them (see
+ * RING.wantCredit, RING.wantAcks). With `schedule`, flush() is scheduled by the first op that
+ * needs a wake (the host thread: once per turn); without, the owner calls it (the worker:
+ * after each batch of work).
  */
 
-/** Payloads this large or larger go in their own transferred buffer. */
-const OWN_BUFFER_BYTES = 16 * 1024
-const ARENA_START = 64 * 1024
-
-export class Outbox {
-  private ops: unknown[] = []
-  private transfer: ArrayBuffer[] = []
-  private arena: Uint8Array | null = null
-  private arenaUsed = 0
-  private scheduled = false
-
-  /** With `auto`, a setImmediate flushes (everything a turn produced goes in one batch). */
-  constructor(
-    private readonly post: (ops: unknown[], transfer: ArrayBuffer[]) => void,
-    private readonly auto: boolean
-  ) {}
-
-  push(op: number, conn: number, arg: unknown): void {
-    this.ops.push(op, conn, arg)
-    this.schedule()
-  }
-
-  /** Push a byte op; `bytes` is copied now, so the caller may reuse its memory at once. */
-  pushBytes(op: number, conn: number, bytes: Uint8Array): void {
-    const n = bytes.byteLength
-    if (n >= OWN_BUFFER_BYTES) {
-      const own = new Uint8Array(n)
-      own.set(bytes)
-      this.ops.push(op, conn, own.buffer)
-      this.transfer.push(own.buffer)
-    } else {
-      if (this.arena === null || this.arenaUsed + n > this.arena.byteLength) this.grow(n)
-      this.arena!.set(bytes, this.arenaUsed)
-      this.arenaUsed += n
-      this.ops.push(op, conn, n)
-    }
-    this.schedule()
-  }
-
-  flush(): void {
-    this.scheduled = false
-    if (this.ops.length === 0) return
-    const ops = this.ops
-    const transfer = this.transfer
-    if (this.arena !== null) {
-      ops.push(this.arena.buffer)
-      transfer.push(this.arena.buffer as ArrayBuffer)
-    }
-    this.ops = []
-    this.transfer = []
-    this.arena = null
-    this.arenaUsed = 0
-    this.post(ops, transfer)
-  }
-
-  /** Drop what is queued (the other side is gone). */
-  clear(): void {
-    this.ops = []
-    this.transfer = []
-    this.arena = null
-    this.arenaUsed = 0
-  }
-
-  private grow(n: number): void {
-    const size = Math.max(ARENA_START, 2 * (this.arena?.byteLength ?? 0), this.arenaUsed + n)
-    const next = new Uint8Array(size)
-    if (this.arena !== null) next.set(this.arena.subarray(0, this.arenaUsed))
-    this.arena = next
-  }
-
-  private schedule(): void {
-    if (this.auto && !this.scheduled) {
-      this.scheduled = true
-      setImmediate(() => this.flush())
-    }
-  }
+/** Where ops go: the worker's connections and host functions, or the host thread's. */
+export interface OpSink {
+  /** An op whose arg is a number, or a small structured value (sent as JSON). */
+  push(op: number, conn: number, arg: unknown): void
+  /** A byte op; `bytes` (at most RING.maxPayloadBytes) is copied now, so the caller may reuse its memory at once. */
+  pushBytes(op: number, conn: number, bytes: Uint8Array): void
 }
 
-/** Reads the byte args of one batch, in order. */
-export class BatchReader {
-  /** Number of array slots holding ops (the arena, if any, follows them). */
-  readonly length: number
-  private readonly arena: ArrayBuffer | null
-  private pos = 0
+const encoder = new TextEncoder()
 
-  constructor(readonly ops: unknown[]) {
-    const extra = ops.length % 3
-    this.length = ops.length - extra
-    this.arena = extra === 1 ? (ops[ops.length - 1] as ArrayBuffer) : null
+export class Outbox implements OpSink {
+  /** Ops waiting for space: op, conn, kind, num, bytes (a copy) or null. */
+  private waiting: unknown[] = []
+  private wakeDue = false
+  private scheduled = false
+
+  constructor(
+    private readonly ring: OpRing,
+    private readonly needsWake: (op: number) => boolean,
+    private readonly wake: () => void,
+    private readonly schedule: ((flush: () => void) => void) | null = null
+  ) {}
+
+  get maxPayload(): number {
+    return this.ring.maxPayload
   }
 
-  /** The bytes of a byte op's arg. */
-  bytes(arg: unknown): Uint8Array {
-    if (typeof arg !== 'number') return new Uint8Array(arg as ArrayBuffer)
-    const view = new Uint8Array(this.arena!, this.pos, arg)
-    this.pos += arg
-    return view
+  push(op: number, conn: number, arg: unknown): void {
+    if (typeof arg === 'number') this.put(op, conn, KIND.NUMBER, arg, null)
+    else this.put(op, conn, KIND.JSON, 0, encoder.encode(JSON.stringify(arg ?? null)))
+  }
+
+  pushBytes(op: number, conn: number, bytes: Uint8Array): void {
+    if (bytes.byteLength > this.ring.maxPayload) throw new RangeError(`an op of ${bytes.byteLength} bytes (at most ${this.ring.maxPayload})`)
+    this.put(op, conn, KIND.BYTES, 0, bytes)
+  }
+
+  /**
+   * Move what waits into the ring, as far as it fits, and wake the other thread if an op
+   * written since the last flush needs it. True when nothing waits any more.
+   */
+  flush(): boolean {
+    this.scheduled = true // what this writes is woken for below
+    const done = this.moveWaiting()
+    this.scheduled = false
+    if (this.wakeDue) {
+      this.wakeDue = false
+      this.wake()
+    }
+    return done
+  }
+
+  /** Drop what waits (the other side is gone). */
+  clear(): void {
+    this.waiting = []
+    this.wakeDue = false
+  }
+
+  private put(op: number, conn: number, kind: number, num: number, bytes: Uint8Array | null): void {
+    if (this.waiting.length === 0) {
+      if (this.ring.write(op, conn, kind, num, bytes)) return this.written(op)
+      this.ring.markFull()
+      if (this.ring.write(op, conn, kind, num, bytes)) return this.written(op)
+    }
+    this.waiting.push(op, conn, kind, num, bytes === null ? null : bytes.slice())
+  }
+
+  private written(op: number): void {
+    if (this.wakeDue || !this.needsWake(op)) return
+    this.wakeDue = true
+    if (this.schedule !== null && !this.scheduled) {
+      this.scheduled = true
+      this.schedule(this.flushNow)
+    }
+  }
+
+  private readonly flushNow = (): void => void this.flush()
+
+  private moveWaiting(): boolean {
+    for (let tries = 0; ; tries++) {
+      const q = this.waiting
+      let i = 0
+      while (i < q.length && this.ring.write(q[i] as number, q[i + 1] as number, q[i + 2] as number, q[i + 3] as number, q[i + 4] as Uint8Array | null)) {
+        this.written(q[i] as number)
+        i += 5
+      }
+      if (i > 0) this.waiting = i === q.length ? [] : q.slice(i)
+      if (this.waiting.length === 0) return true
+      if (tries === 1) return false
+      // ask to be woken once there is room; the consumer may have made room before it could see the mark, so try once more
+      this.ring.markFull()
+    }
   }
 }

@@ -54,7 +54,18 @@ export const RUNTIME_LIMITS = {
   /** From spawning a worker to the plugin's hn_on_start returning. */
   startTimeoutMs: 15_000,
   /** How long a stopping plugin gets to see its connections close before it is terminated. */
-  stopTimeoutMs: 2_000
+  stopTimeoutMs: 2_000,
+  /** After its last op, how long a worker sleeps in Atomics.wait (quick to wake) before it goes idle in its event loop (worker-loop.ts). */
+  workerHotMs: 20,
+  /** Longest Atomics.wait at a time: a hot worker's own timers run late by at most this. */
+  workerSliceMs: 1,
+  /**
+   * How long a worker spins on the ring before it sleeps, only while the gaps between ops are
+   * about this short (a connection in a quick exchange): up to a core per such plugin, while it
+   * lasts (docs/performance.md). A 64-byte echo's gaps include the host thread's own wake-up:
+   * 50 µs never caught them here, 100 µs only on a quiet machine, 200 µs under load too.
+   */
+  workerSpinMicros: 200
 } as const
 
 const PAGE = 64 * 1024

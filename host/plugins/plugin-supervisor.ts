@@ -214,6 +214,7 @@ export class PluginSupervisor {
     const table = new ConnectionTable({
       app: { name: this.name, codeHash: this.codeHash },
       out: channel.out,
+      acks: channel.acks,
       dial: this.ctx.dial,
       mesh: this.ctx.mesh,
       counters: this.counters,

@@ -2,9 +2,10 @@ import type { ManifestBody } from '../manifest/index.ts'
 import type { PluginQuotas } from './plugin-limits.ts'
 
 /**
- * What the host thread and a plugin's worker say to each other. Messages are batches: a flat
- * array [op, conn, arg, op, conn, arg, ...] posted once per turn of either event loop, with the
- * ArrayBuffers in it transferred, not cloned. Ops on one connection keep their order.
+ * What the host thread and a plugin's worker say to each other: ops (op, conn, arg) in a ring
+ * per direction in one SharedArrayBuffer (see RING and op-ring.ts), in order. An arg is a number,
+ * bytes (DATA, SEND, the OPEN buffers) or, for the rare structured ones (CONNECT, LOG, FATAL),
+ * JSON. Ops on one connection keep their order; so do all ops of one direction.
  */
 
 /** Host thread -> worker. */
@@ -13,7 +14,7 @@ export const TO_WORKER = {
   OPEN_INBOUND: 1,
   /** An hn_connect completed; arg as OPEN_INBOUND. */
   OPEN_OUTBOUND: 2,
-  /** arg: ArrayBuffer of at most RUNTIME_LIMITS.maxDataBytes. */
+  /** arg: bytes, at most RING.maxPayloadBytes (= RUNTIME_LIMITS.maxDataBytes). */
   DATA: 3,
   /** arg: close reason. The worker answers FIN once the plugin saw hn_on_close. */
   CLOSE: 4,
@@ -31,7 +32,7 @@ export const FROM_WORKER = {
   READY: 1,
   /** arg: { code, message }. The plugin is unusable; terminate the worker. */
   FATAL: 2,
-  /** arg: ArrayBuffer to write to the stream. */
+  /** arg: bytes to write to the stream, at most RING.maxPayloadBytes (a larger hn_send is split). */
   SEND: 3,
   /** The plugin called hn_close: end the stream after what was sent. */
   END: 4,
@@ -86,7 +87,56 @@ export interface WorkerInit {
   storage: { dir: string; quotaBytes: number } | null
   /** Shared call stamp (see STAMP). */
   stamp: SharedArrayBuffer
+  /** The two op rings and their control words (see RING). */
+  ring: SharedArrayBuffer
 }
+
+/**
+ * Layout of the op rings' SharedArrayBuffer: control words (Int32 indexes, each on its own
+ * 64-byte line, since each is written by one thread and read by the other), then the ring to
+ * the worker, then the ring from it. Ring positions are byte counters that wrap at 2^32.
+ */
+export const RING = {
+  toWorkerBytes: 1024 * 1024,
+  fromWorkerBytes: 1024 * 1024,
+  /** Largest bytes arg of one op; at most a quarter of a ring, so a record always fits an empty ring. */
+  maxPayloadBytes: 256 * 1024,
+  controlBytes: 16 * 64,
+  /** Write position of the ring to the worker. */
+  toWorkerHead: 0,
+  toWorkerTail: 16,
+  /** Write position of the ring from the worker. */
+  fromWorkerHead: 32,
+  fromWorkerTail: 48,
+  /** WORKER_STATE: what the host thread must do to get the worker's attention. */
+  workerState: 64,
+  /** 1 while the host thread's Atomics.waitAsync is armed (notify it), 0 while it runs. */
+  hostSleeping: 80,
+  /** 1 while the worker has a connection waiting for send credit: CREDIT ops wake it. */
+  wantCredit: 96,
+  /** 1 while the host thread holds a stream paused for its inbound window: ACK ops wake it. */
+  wantAcks: 112,
+  /** 1 while the producer of that ring waits for space (the consumer wakes it after reading). */
+  toWorkerFull: 128,
+  fromWorkerFull: 144,
+  /**
+   * Bumped by every wake-up of that thread, which waits on it (Atomics.wait in the worker,
+   * Atomics.waitAsync on the host thread) with the value it read before it last looked at its
+   * ring: a wake-up that came in between is never lost, whether ops or room brought it.
+   */
+  hostBell: 160,
+  workerBell: 176
+} as const
+
+/** The worker's attention, in RING.workerState. */
+export const WORKER_STATE = {
+  /** Running or spinning: it reads the ring before it sleeps; nothing to do. */
+  RUNNING: 0,
+  /** In Atomics.wait on RING.toWorkerHead: Atomics.notify it. */
+  WAITING: 1,
+  /** Idle in its event loop: post it a message (a doorbell). */
+  COLD: 2
+} as const
 
 /**
  * Layout of the call stamp the worker writes around every call into the plugin and the host

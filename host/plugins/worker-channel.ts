@@ -1,22 +1,30 @@
 import { Worker } from 'node:worker_threads'
 import { HypernetError } from '../errors.ts'
-import { BatchReader, Outbox } from './outbox.ts'
+import { KIND } from './op-ring.ts'
+import { Outbox } from './outbox.ts'
 import { RUNTIME_LIMITS } from './plugin-limits.ts'
-import { EXPORT_NAMES, FROM_WORKER, STAMP, TO_WORKER } from './protocol.ts'
+import { EXPORT_NAMES, FROM_WORKER, RING, STAMP, TO_WORKER, WORKER_STATE } from './protocol.ts'
 import type { WorkerInit } from './protocol.ts'
+import { allocateRings, openRings } from './ring-pair.ts'
+import type { RingPair } from './ring-pair.ts'
 
 /**
  * The host thread's end of one plugin worker (one incarnation of a plugin). It starts the
- * worker, batches ops to it, routes ops from it, and watches the call deadline: the worker
- * stamps each call's start in shared memory and a timer here terminates the worker when a
- * stamp gets older than the deadline (a looping plugin never returns, so only this thread can
- * stop it). Any unexpected end is reported once through `onDeath`, after `start()` resolved.
+ * worker, writes ops to it and reads ops from it through the op rings (ring-pair.ts), and
+ * watches the call deadline: the worker stamps each call's start in shared memory and a timer
+ * here terminates the worker when a stamp gets older than the deadline (a looping plugin never
+ * returns, so only this thread can stop it). Any unexpected end is reported once through
+ * `onDeath`, after `start()` resolved.
+ *
+ * This thread never blocks: it waits for the worker's ops with Atomics.waitAsync, and wakes
+ * the worker with Atomics.notify (or a message, when the worker idles in its event loop; see
+ * worker/worker-loop.ts). CREDIT ops do not wake the worker unless it waits for credit.
  */
 
 export interface WorkerChannelOptions {
   app: string
   source: URL
-  init: Omit<WorkerInit, 'stamp'>
+  init: Omit<WorkerInit, 'stamp' | 'ring'>
   /** Routes every op other than READY, FATAL and STOPPED. */
   onOp: (op: number, conn: number, arg: unknown) => void
   onDeath: (err: HypernetError) => void
@@ -24,7 +32,15 @@ export interface WorkerChannelOptions {
 
 export class WorkerChannel {
   readonly out: Outbox
+  /** For the connection table: ACK ops arrive unannounced unless it says it wants them. */
+  readonly acks = {
+    /** While true, every ACK wakes this thread. */
+    want: (yes: boolean): void => void Atomics.store(this.rings.ctrl, RING.wantAcks, yes ? 1 : 0),
+    /** Read the worker's ops now. */
+    poll: (): void => this.drain()
+  }
   private readonly worker: Worker
+  private readonly rings: RingPair
   private readonly stampStart: Float64Array
   private readonly stampWhich: Int32Array
   private readonly watch: NodeJS.Timeout
@@ -42,19 +58,28 @@ export class WorkerChannel {
     const stamp = new SharedArrayBuffer(STAMP.bytes)
     this.stampStart = new Float64Array(stamp, 0, 1)
     this.stampWhich = new Int32Array(stamp, 0, STAMP.bytes / 4)
+    const ring = allocateRings()
+    this.rings = openRings(ring, 'host')
     this.worker = new Worker(opts.source, {
       name: `plugin:${opts.app}`,
-      workerData: { ...opts.init, stamp } satisfies WorkerInit,
+      workerData: { ...opts.init, stamp, ring } satisfies WorkerInit,
       // Extism imports node:wasi, which warns on Node 20; the host's output stays clean
       execArgv: ['--disable-warning=ExperimentalWarning'],
       resourceLimits: { maxOldGenerationSizeMb: RUNTIME_LIMITS.workerOldGenMiB, maxYoungGenerationSizeMb: RUNTIME_LIMITS.workerYoungGenMiB },
       stdout: false,
       stderr: false
     })
-    this.out = new Outbox((ops, transfer) => {
-      if (!this.ended) this.worker.postMessage(ops, transfer)
-    }, true)
-    this.worker.on('message', (ops: unknown[]) => this.onBatch(ops))
+    this.out = new Outbox(
+      this.rings.toWorker,
+      (op) => op !== TO_WORKER.CREDIT || Atomics.load(this.rings.ctrl, RING.wantCredit) === 1,
+      () => this.wakeWorker(),
+      setImmediate // one wake for all a turn wrote
+    )
+    // only a FATAL that found the ring full comes as a message
+    this.worker.on('message', (msg: unknown[]) => {
+      this.drain()
+      if (Array.isArray(msg) && msg[0] === FROM_WORKER.FATAL) this.die(HypernetError.fromJSON(msg[2] as any))
+    })
     this.worker.on('error', (err: Error & { code?: string }) => {
       const why = err.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `its worker ran out of JS heap (${RUNTIME_LIMITS.workerOldGenMiB} MiB)` : `its worker failed: ${err.message}`
       this.die(HypernetError.PLUGIN_CRASHED(opts.app, why))
@@ -63,6 +88,7 @@ export class WorkerChannel {
     const ms = opts.init.callTimeoutMs
     this.watch = setInterval(() => this.checkDeadline(), Math.min(100, Math.max(5, Math.floor(ms / 4))))
     this.watch.unref()
+    this.arm()
   }
 
   /** Resolves when the plugin's hn_on_start returned 0. Rejects with the reason it did not start. */
@@ -92,9 +118,7 @@ export class WorkerChannel {
 
   /** Terminate the worker now; no death is reported. Idempotent. */
   async terminate(): Promise<void> {
-    this.ended = true
-    clearInterval(this.watch)
-    this.out.clear()
+    this.end()
     if (this.startWaiter) {
       this.startWaiter.reject(HypernetError.PLUGIN_CLOSED(this.opts.app))
       this.startWaiter = null
@@ -102,21 +126,59 @@ export class WorkerChannel {
     await this.worker.terminate()
   }
 
-  private onBatch(ops: unknown[]): void {
-    const batch = new BatchReader(ops)
-    for (let i = 0; i < batch.length; i += 3) {
-      const op = ops[i] as number
-      if (op === FROM_WORKER.READY) {
-        this.started = true
-        this.startWaiter?.resolve()
-        this.startWaiter = null
-      } else if (op === FROM_WORKER.FATAL) {
-        return this.die(HypernetError.fromJSON(ops[i + 2] as any))
-      } else if (op === FROM_WORKER.STOPPED) {
-        this.stopWaiter?.()
-      } else if (!this.ended) {
-        this.opts.onOp(op, ops[i + 1] as number, op === FROM_WORKER.SEND ? batch.bytes(ops[i + 2]) : ops[i + 2])
+  /** Read every op the worker wrote, wake it if it waits for room, send what waited for room. */
+  private drain(): void {
+    if (this.ended) return
+    this.rings.fromWorker.read(this.onRecord)
+    if (this.rings.fromWorker.takeFull()) this.wakeWorker()
+    this.out.flush()
+  }
+
+  /** Drain, then wait (without blocking) until the worker notifies. */
+  private arm(): void {
+    const { ctrl, fromWorker } = this.rings
+    for (;;) {
+      const bell = Atomics.load(ctrl, RING.hostBell)
+      this.drain()
+      if (this.ended) return
+      Atomics.store(ctrl, RING.hostSleeping, 1)
+      if (fromWorker.pending) {
+        Atomics.store(ctrl, RING.hostSleeping, 0)
+        continue
       }
+      const w = Atomics.waitAsync(ctrl, RING.hostBell, bell)
+      if (w.async) return void w.value.then(this.onWake)
+      Atomics.store(ctrl, RING.hostSleeping, 0)
+    }
+  }
+
+  private readonly onWake = (): void => {
+    Atomics.store(this.rings.ctrl, RING.hostSleeping, 0)
+    this.arm()
+  }
+
+  private wakeWorker(): void {
+    const { ctrl } = this.rings
+    Atomics.add(ctrl, RING.workerBell, 1)
+    const state = Atomics.load(ctrl, RING.workerState)
+    if (state === WORKER_STATE.WAITING) {
+      if (Atomics.compareExchange(ctrl, RING.workerState, state, WORKER_STATE.RUNNING) === state) Atomics.notify(ctrl, RING.workerBell)
+    } else if (state === WORKER_STATE.COLD) {
+      if (Atomics.compareExchange(ctrl, RING.workerState, state, WORKER_STATE.RUNNING) === state && !this.ended) this.worker.postMessage(0)
+    }
+  }
+
+  private readonly onRecord = (op: number, conn: number, kind: number, num: number, bytes: Uint8Array | null): void => {
+    if (op === FROM_WORKER.READY) {
+      this.started = true
+      this.startWaiter?.resolve()
+      this.startWaiter = null
+    } else if (op === FROM_WORKER.FATAL) {
+      this.die(HypernetError.fromJSON(json(bytes!)))
+    } else if (op === FROM_WORKER.STOPPED) {
+      this.stopWaiter?.()
+    } else if (!this.ended) {
+      this.opts.onOp(op, conn, kind === KIND.NUMBER ? num : kind === KIND.JSON ? json(bytes!) : bytes)
     }
   }
 
@@ -130,11 +192,18 @@ export class WorkerChannel {
     }
   }
 
-  private die(err: HypernetError): void {
-    if (this.ended) return
+  /** Stop reading and writing; release our Atomics.waitAsync. */
+  private end(): void {
     this.ended = true
     clearInterval(this.watch)
     this.out.clear()
+    Atomics.add(this.rings.ctrl, RING.hostBell, 1)
+    Atomics.notify(this.rings.ctrl, RING.hostBell)
+  }
+
+  private die(err: HypernetError): void {
+    if (this.ended) return
+    this.end()
     // terminate() settles once the thread is gone; the caller awaits terminate() again before restarting
     this.worker.terminate().catch(() => {})
     if (this.startWaiter) {
@@ -142,4 +211,8 @@ export class WorkerChannel {
       this.startWaiter = null
     } else if (this.started) this.opts.onDeath(err)
   }
+}
+
+function json(bytes: Uint8Array): any {
+  return JSON.parse(Buffer.from(bytes).toString('utf8'))
 }

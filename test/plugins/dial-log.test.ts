@@ -1,7 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { ConnectionTable } from '../../host/plugins/connection-table.ts'
-import { Outbox } from '../../host/plugins/outbox.ts'
 import { FROM_WORKER } from '../../host/plugins/protocol.ts'
 import type { DialTargetWire } from '../../host/plugins/protocol.ts'
 import { HypernetError } from '../../host/errors.ts'
@@ -10,7 +9,7 @@ test('a plugin that keeps dialing an unreachable target logs the failure once at
   const lines: Array<[string, string]> = []
   const table = new ConnectionTable({
     app: { name: 'chat', codeHash: '00'.repeat(32) },
-    out: new Outbox(() => {}, false),
+    out: { push() {}, pushBytes() {} },
     dial: async () => {
       throw HypernetError.NOT_FOUND('no verified peer vends self/chat')
     },

@@ -11,15 +11,17 @@ import { createMeshGrants } from '../mesh-grants.ts'
 import { WorkerMeshes } from './worker-meshes.ts'
 import { appDirName, openKvStore } from '../kv-store.ts'
 import type { KvStore } from '../kv-store.ts'
-import { BatchReader, Outbox } from '../outbox.ts'
+import { Outbox } from '../outbox.ts'
 import { RUNTIME_LIMITS } from '../plugin-limits.ts'
-import { FROM_WORKER, TO_WORKER } from '../protocol.ts'
+import { FROM_WORKER, RING, TO_WORKER } from '../protocol.ts'
 import type { WorkerInit } from '../protocol.ts'
+import { openRings, wakeHost } from '../ring-pair.ts'
 import { CallStamp, Guest, GuestTrap } from './guest.ts'
 import { createHostFunctions } from './host-functions.ts'
 import { WorkerConns } from './worker-conns.ts'
 import { LineBudget } from '../line-budget.ts'
 import { WorkerTimers } from './worker-timers.ts'
+import { WorkerLoop } from './worker-loop.ts'
 
 /**
  * A plugin's worker: one plugin, one thread, its module instantiated here (see instantiate()).
@@ -34,7 +36,13 @@ import { WorkerTimers } from './worker-timers.ts'
 
 const init = workerData as WorkerInit
 const port = parentPort!
-const out = new Outbox((ops, transfer) => port.postMessage(ops, transfer), false)
+const rings = openRings(init.ring, 'worker')
+// an ACK only matters to the host thread while it holds a stream paused for its window
+const out = new Outbox(
+  rings.fromWorker,
+  (op) => op !== FROM_WORKER.ACK || Atomics.load(rings.ctrl, RING.wantAcks) === 1,
+  () => wakeHost(rings.ctrl)
+)
 const stamp = new CallStamp(init.stamp)
 let guest: Guest | null = null
 let dead = false
@@ -52,11 +60,13 @@ function fatal(err: HypernetError): void {
   dead = true
   timers?.clearAll()
   out.clear()
-  out.push(FROM_WORKER.FATAL, 0, { code: err.code, message: err.message, details: err.details })
-  out.flush()
+  const wire = { code: err.code, message: err.message, details: err.details }
+  out.push(FROM_WORKER.FATAL, 0, wire)
+  // the ring is full: say it by message (the host thread reads the ring first)
+  if (!out.flush()) port.postMessage([FROM_WORKER.FATAL, 0, wire])
 }
 
-/** Run `fn` (which may call the plugin), then deliver what it made ready and post the batch. */
+/** Run `fn` (which may call the plugin), then deliver what it made ready and wake the host thread if needed. */
 function run(fn: () => unknown): void {
   if (dead) return
   try {
@@ -69,27 +79,47 @@ function run(fn: () => unknown): void {
   out.flush()
 }
 
-function onBatch(ops: unknown[]): void {
-  const batch = new BatchReader(ops)
-  run(() => {
-    for (let i = 0; i < batch.length && !dead; i += 3) {
-      const conn = ops[i + 1] as number
-      const arg = ops[i + 2]
-      switch (ops[i]) {
-        case TO_WORKER.DATA: conns.data(conn, batch.bytes(arg)); break
-        case TO_WORKER.CREDIT: conns.credit(conn, arg as number); break
-        case TO_WORKER.OPEN_INBOUND: conns.opened(conn, OPEN_KIND.INBOUND, batch.bytes(arg)); break
-        case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, OPEN_KIND.OUTBOUND, batch.bytes(arg)); break
-        case TO_WORKER.OPEN_MESH: conns.opened(conn, OPEN_KIND.MESH, batch.bytes(arg)); break
-        case TO_WORKER.CLOSE: conns.closed(conn, arg as number); break
-        case TO_WORKER.STOP:
-          conns.shutdown()
-          timers?.clearAll()
-          out.push(FROM_WORKER.STOPPED, 0, 0)
-          break
-      }
-    }
-  })
+/** One op from the host thread's ring (its bytes are a view into the ring, valid during this call). */
+let dataBytes = 0
+
+function onOp(op: number, conn: number, _kind: number, num: number, bytes: Uint8Array | null): void {
+  if (dead) return
+  switch (op) {
+    case TO_WORKER.DATA:
+      dataBytes += bytes!.byteLength
+      conns.data(conn, bytes!)
+      break
+    case TO_WORKER.CREDIT: conns.credit(conn, num); break
+    case TO_WORKER.OPEN_INBOUND: conns.opened(conn, OPEN_KIND.INBOUND, bytes!); break
+    case TO_WORKER.OPEN_OUTBOUND: conns.opened(conn, OPEN_KIND.OUTBOUND, bytes!); break
+    case TO_WORKER.OPEN_MESH: conns.opened(conn, OPEN_KIND.MESH, bytes!); break
+    case TO_WORKER.CLOSE: conns.closed(conn, num); break
+    case TO_WORKER.STOP:
+      conns.shutdown()
+      timers?.clearAll()
+      out.push(FROM_WORKER.STOPPED, 0, 0)
+      break
+  }
+}
+
+const loop = new WorkerLoop({
+  ctrl: rings.ctrl,
+  inbound: rings.toWorker,
+  step: () => {
+    let n = 0
+    run(() => (n = rings.toWorker.read(onOp)))
+    if (rings.toWorker.takeFull()) wakeHost(rings.ctrl)
+    return n > 0
+  },
+  flush: () => void out.flush(),
+  dataBytes: () => dataBytes,
+  wantsCredit: () => conns.starved,
+  dead: () => dead
+})
+
+/** The host thread's doorbell: ops wait in the ring and this worker had gone idle. */
+function onBatch(): void {
+  loop.wake()
 }
 
 async function start(): Promise<void> {
@@ -200,4 +230,7 @@ async function instantiate(module: WebAssembly.Module, imports: WebAssembly.Modu
   return instance
 }
 
-start().catch((err) => fatal(HypernetError.INTERNAL(`${init.app}: ${(err as Error)?.stack ?? err}`)))
+start().then(
+  () => dead || loop.wake(),
+  (err) => fatal(HypernetError.INTERNAL(`${init.app}: ${(err as Error)?.stack ?? err}`))
+)

@@ -60,6 +60,11 @@ export class WorkerConns {
     return this.conns.size
   }
 
+  /** True while a connection was told EAGAIN and waits for hn_on_drain. */
+  get starved(): boolean {
+    return this.drainWaiters.size > 0
+  }
+
   // ---- from the host thread ----
 
   opened(conn: number, kind: number, payload: Uint8Array): void {
@@ -77,7 +82,9 @@ export class WorkerConns {
   data(conn: number, buf: Uint8Array): void {
     const c = this.conns.get(conn)
     if (c === undefined || c.state === 'closing') return this.ack(conn, buf.byteLength)
-    if (c.paused || c.queue.length > 0) c.queue.push(buf)
+    // `buf` is a view into the ring, gone after this call: what waits gets a copy (set(), not
+    // slice(): slicing shared memory goes element by element)
+    if (c.paused || c.queue.length > 0) c.queue.push(copyOf(buf))
     else this.deliver(c, buf)
   }
 
@@ -150,7 +157,9 @@ export class WorkerConns {
     }
     c.inflight += len
     this.inflight += len
-    this.out.pushBytes(FROM_WORKER.SEND, conn, bytes) // copies out of plugin memory now
+    // copied out of plugin memory now; a send larger than one op goes as several, in order
+    const max = this.out.maxPayload
+    for (let off = 0; off < len; off += max) this.out.pushBytes(FROM_WORKER.SEND, conn, bytes.subarray(off, Math.min(len, off + max)))
     return len
   }
 
@@ -238,4 +247,10 @@ export class WorkerConns {
   private event(c: WConn, rc: number, name: string): void {
     if (rc !== 0) this.out.push(FROM_WORKER.EVENT_ERROR, rc, `${name}(${c.id})`)
   }
+}
+
+function copyOf(buf: Uint8Array): Uint8Array {
+  const copy = new Uint8Array(buf.byteLength)
+  copy.set(buf)
+  return copy
 }
