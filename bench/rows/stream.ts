@@ -128,7 +128,9 @@ export async function streamRows(f: NetFixture, o: BenchOptions): Promise<Row[]>
       project: median(rtt.a),
       raw: median(rtt.b),
       ...pairedStats(rtt.a, rtt.b),
-      target: { kind: 'ratio-max', value: 1.2 },
+      // two thread hand-offs per echo where raw has none; 1.2x would take the wasm on the host
+      // thread, giving up the deadline on a looping plugin (docs/performance.md, Targets)
+      target: { kind: 'ratio-max', value: 2 },
       detail: `${s.trips} round trips per round, median per round; plugin ${spread(rtt.a, 3)}, raw ${spread(rtt.b, 3)} ms`,
       extra: { plugin: rtt.a, raw: rtt.b, tripsPerRound: s.trips, clientProcess: o.clientProcess }
     })
