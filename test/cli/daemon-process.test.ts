@@ -1,26 +1,16 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { installExamples } from '../../host/demo/install-examples.ts'
 import { tempDir } from '../helpers/app-fixture.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { cli } from '../helpers/cli.ts'
+import { BIN, startDaemonProcess } from '../helpers/daemon-process.ts'
+import type { DaemonProcess } from '../helpers/daemon-process.ts'
 
-const BIN = fileURLToPath(new URL('../../bin/hypernet-host.js', import.meta.url))
-
-/** Run `hypernet-host <args>` as a real process in `home` until its banner is out; killed by `defer` if still running. */
-async function startDaemon(home: string, args: string[], defer: (fn: () => unknown) => void): Promise<{ out: string; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, '--home', home, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  defer(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  let out = ''
-  child.stdout.on('data', (d) => (out += d))
-  for (let i = 0; i < 300 && !out.includes('Stop with'); i++) await new Promise((r) => setTimeout(r, 50))
-  return { out, exited }
+/** Run `hypernet-host --home <home> <args>` until its banner is out. */
+function startDaemon(home: string, args: string[], defer: (fn: () => unknown) => void): Promise<DaemonProcess> {
+  return startDaemonProcess(['--home', home, ...args], defer, { timeoutMs: 15_000 })
 }
 
 test('start --local runs a daemon process that status, lookup, connect and stop reach', { timeout: 120_000 }, async (t) => {

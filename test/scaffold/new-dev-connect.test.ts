@@ -3,10 +3,10 @@ import { execFile, spawn } from 'node:child_process'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import test from 'node:test'
-import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { tempDir } from '../helpers/app-fixture.ts'
 import { teardown } from '../helpers/teardown.ts'
+import { BIN, startDaemonProcess } from '../helpers/daemon-process.ts'
 
 /**
  * The author's loop, as the README tells it, on a machine with no network and an empty npm
@@ -16,7 +16,6 @@ import { teardown } from '../helpers/teardown.ts'
  */
 
 const run = promisify(execFile)
-const BIN = fileURLToPath(new URL('../../bin/hypernet-host.js', import.meta.url))
 
 /** Run the CLI with `input` on stdin; resolves with its output once it exits 0. */
 function withInput(args: string[], env: NodeJS.ProcessEnv, input: string): Promise<{ stdout: string; stderr: string }> {
@@ -44,15 +43,7 @@ test('new, dev, then connect from a second host answer the echo, offline with an
   const here = { ...base, HYPERNET_HOME: join(tmp.dir, 'home') }
   const other = { ...base, HYPERNET_HOME: join(tmp.dir, 'other-home') }
 
-  const daemon = spawn(process.execPath, [BIN, 'start', '--local', '--local-relays', '0'], { env: here, stdio: ['ignore', 'pipe', 'pipe'] })
-  const exited = new Promise<number | null>((resolve) => daemon.once('exit', (code) => resolve(code)))
-  defer(async () => {
-    if (daemon.exitCode === null) daemon.kill('SIGKILL')
-    await exited
-  })
-  let banner = ''
-  daemon.stdout.on('data', (d) => (banner += d))
-  for (let i = 0; i < 600 && !banner.includes('Stop with'); i++) await new Promise((r) => setTimeout(r, 50))
+  const { out: banner, exited } = await startDaemonProcess(['start', '--local', '--local-relays', '0'], defer, { env: here })
   const bootstrap = /--bootstrap (127\.0\.0\.1:\d+)/.exec(banner)?.[1]
   assert.ok(bootstrap, `the host printed its bootstrap address: ${banner}`)
 

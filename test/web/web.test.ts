@@ -6,8 +6,6 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { join } from 'node:path'
 import { DEFAULT_WEB_ADDRESS, WebServer, parseWebAddress } from '../../host/web/index.ts'
 import { ConnectionMeter, totalsOf } from '../../host/web/web-connections.ts'
@@ -18,6 +16,7 @@ import { silentLogger } from '../../host/log/index.ts'
 import { cli, oneLine } from '../helpers/cli.ts'
 import { openStream, plainClient, readBytes, removeHome, testnetWithHost } from '../helpers/hosts.ts'
 import { teardown } from '../helpers/teardown.ts'
+import { startDaemonProcess } from '../helpers/daemon-process.ts'
 
 function freeTcpPort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -197,18 +196,7 @@ test('web: start --web prints the URL with the token; a second host on the same 
   const home = await mkdtemp(join(tmpdir(), 'hn-web-'))
   defer(() => removeHome(home))
   const port = await freeTcpPort()
-  const bin = fileURLToPath(new URL('../../bin/hypernet-host.js', import.meta.url))
-  const child = spawn(process.execPath, [bin, '--home', home, 'start', '--local', '--local-relays', '0', '--web', `127.0.0.1:${port}`], {
-    stdio: ['ignore', 'pipe', 'pipe']
-  })
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
-  defer(async () => {
-    if (child.exitCode === null) child.kill('SIGKILL')
-    await exited
-  })
-  let out = ''
-  child.stdout.on('data', (d) => (out += d))
-  for (let i = 0; i < 600 && !out.includes('Stop with') && child.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50))
+  const { out, exited } = await startDaemonProcess(['--home', home, 'start', '--local', '--local-relays', '0', '--web', `127.0.0.1:${port}`], defer)
   const token = (await readFile(join(home, 'web-token'), 'utf8')).trim()
   assert.ok(out.includes(`  http://127.0.0.1:${port}/#token=${token}\n`), out)
   assert.equal((await get(`http://127.0.0.1:${port}/api/status`, { authorization: `Bearer ${token}` })).status, 200)
