@@ -64,6 +64,8 @@ export class Advertiser {
    * so their topics are not announced either. Empty when everything fits.
    */
   unlisted: string[] = []
+  /** The apps the descriptor lists (see fit()); set whenever apps or bridges change. */
+  private listed: DescriptorAppWire[] = []
 
   constructor(
     private readonly dht: DHT,
@@ -102,7 +104,8 @@ export class Advertiser {
       const t = formatId(bridgeServiceHash(this.keyPair.publicKey, b.name))
       next.set(t, before.get(t) ?? { topic: t, kind: 'bridge', app: 'bridge', service: b.name, lastRefresh: null })
     }
-    for (const a of this.listed()) {
+    this.listed = this.fit()
+    for (const a of this.listed) {
       const code = Buffer.from(a.codeHash)
       next.set(formatId(code), before.get(formatId(code)) ?? { topic: formatId(code), kind: 'app', app: a.name, service: null, lastRefresh: null })
       const release = formatId(releaseTopic(a.publisher, a.name))
@@ -168,7 +171,7 @@ export class Advertiser {
    * this, one app too many left the host with no descriptor at all, so none of its apps could
    * be found by a verified lookup.
    */
-  private listed(): DescriptorAppWire[] {
+  private fit(): DescriptorAppWire[] {
     const fits = (n: number): boolean => {
       try {
         encodeDescriptor({ host: this.keyPair.publicKey, updated: 0, apps: this.apps.slice(0, n), bridges: this.bridges })
@@ -202,7 +205,7 @@ export class Advertiser {
 
   private async publish(): Promise<void> {
     try {
-      this.seq = await publishDescriptor(this.dht, this.keyPair, this.listed(), this.seq, this.bridges)
+      this.seq = await publishDescriptor(this.dht, this.keyPair, this.listed, this.seq, this.bridges)
       this.lastDescriptor = new Date().toISOString()
       this.log.debug('descriptor published', { seq: this.seq, apps: this.apps.length })
     } catch (err) {

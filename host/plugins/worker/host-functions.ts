@@ -15,7 +15,6 @@ import type { WorkerTimers } from './worker-timers.ts'
  * The host functions of ABI v1 (module `extism:host/user`). Each is synchronous, returns at
  * once, copies what it needs out of plugin memory before returning, and checks the manifest's
  * grant first: a call it does not permit returns EDENIED and is logged (rate-limited).
- * Extism passes its call context first; these functions do not need it.
  */
 
 export interface HostFunctionContext {
@@ -35,7 +34,7 @@ export interface HostFunctionContext {
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 const utf8Lossy = new TextDecoder('utf-8')
 
-type HostFn = (ctx: unknown, ...args: number[]) => number
+type HostFn = (...args: number[]) => number
 
 export function createHostFunctions(h: HostFunctionContext): Record<string, HostFn> {
   // plugin log lines and denials share one budget, so neither can flood the host's log; the
@@ -64,11 +63,11 @@ export function createHostFunctions(h: HostFunctionContext): Record<string, Host
     len < 1 || len > RUNTIME_LIMITS.maxKeyBytes ? null : h.guest().view(ptr, len)
 
   return {
-    hn_send: (_, conn, ptr, len) => h.conns.send(conn, ptr, len),
-    hn_close: (_, conn) => h.conns.close(conn),
-    hn_pause: (_, conn, paused) => h.conns.pause(conn, paused),
+    hn_send: (conn, ptr, len) => h.conns.send(conn, ptr, len),
+    hn_close: (conn) => h.conns.close(conn),
+    hn_pause: (conn, paused) => h.conns.pause(conn, paused),
 
-    hn_connect: (_, ptr, len) => {
+    hn_connect: (ptr, len) => {
       if (len < 1 || len > RUNTIME_LIMITS.maxTargetBytes) return RC.EINVAL
       const bytes = h.guest().view(ptr, len)
       if (bytes === null) return RC.EINVAL
@@ -84,19 +83,19 @@ export function createHostFunctions(h: HostFunctionContext): Record<string, Host
       return h.conns.connect({ raw: t.raw, serviceHash: formatId(t.serviceHash), serviceKey: t.serviceKey ? formatId(t.serviceKey) : null, self: t.self })
     },
 
-    hn_mesh_join: (_, ptr, len) => {
+    hn_mesh_join: (ptr, len) => {
       const raw = target(ptr, len)
       return raw === null ? RC.EINVAL : meshes.join(raw)
     },
-    hn_mesh_leave: (_, ptr, len) => {
+    hn_mesh_leave: (ptr, len) => {
       const raw = target(ptr, len)
       return raw === null ? RC.EINVAL : meshes.leave(raw)
     },
 
-    hn_timer_set: (_, ms, repeat) => (h.timers ? h.timers.set(ms, repeat) : denied('setting a timer')),
-    hn_timer_clear: (_, id) => (h.timers ? h.timers.clear(id) : denied('clearing a timer')),
+    hn_timer_set: (ms, repeat) => (h.timers ? h.timers.set(ms, repeat) : denied('setting a timer')),
+    hn_timer_clear: (id) => (h.timers ? h.timers.clear(id) : denied('clearing a timer')),
 
-    hn_store_get: (_, kptr, klen, vptr, vcap) => {
+    hn_store_get: (kptr, klen, vptr, vcap) => {
       if (h.kv === null) return denied('reading storage')
       const k = key(kptr, klen)
       if (k === null || vcap < 0) return RC.EINVAL
@@ -110,7 +109,7 @@ export function createHostFunctions(h: HostFunctionContext): Record<string, Host
       return value.byteLength
     },
 
-    hn_store_put: (_, kptr, klen, vptr, vlen) => {
+    hn_store_put: (kptr, klen, vptr, vlen) => {
       if (h.kv === null) return denied('writing storage')
       const k = key(kptr, klen)
       if (k === null || vlen < 0 || vlen > RUNTIME_LIMITS.maxValueBytes) return RC.EINVAL
@@ -125,14 +124,14 @@ export function createHostFunctions(h: HostFunctionContext): Record<string, Host
       }
     },
 
-    hn_store_delete: (_, kptr, klen) => {
+    hn_store_delete: (kptr, klen) => {
       if (h.kv === null) return denied('deleting from storage')
       const k = key(kptr, klen)
       if (k === null) return RC.EINVAL
       return h.kv.delete(k) ? 0 : RC.ENOTFOUND
     },
 
-    hn_log: (_, level, ptr, len) => {
+    hn_log: (level, ptr, len) => {
       if (len < 0) return RC.EINVAL
       const bytes = h.guest().view(ptr, Math.min(len, RUNTIME_LIMITS.maxLogBytes))
       if (bytes === null) return RC.EINVAL
@@ -142,7 +141,7 @@ export function createHostFunctions(h: HostFunctionContext): Record<string, Host
 
     hn_now_ms: () => Date.now(),
 
-    hn_random: (_, ptr, len) => {
+    hn_random: (ptr, len) => {
       if (len < 0 || len > RUNTIME_LIMITS.maxRandomBytes) return RC.EINVAL
       const dst = h.guest().view(ptr, len)
       if (dst === null) return RC.EINVAL

@@ -158,12 +158,12 @@ async function start(): Promise<void> {
   let topLevelCall: string | null = null
   const guarded: typeof functions = {}
   for (const [name, fn] of Object.entries(functions)) {
-    guarded[name] = (ctx, a, b, c, d) => {
+    guarded[name] = (a, b, c, d) => {
       if (guest === null) {
         topLevelCall ??= name
         throw new Error(`${name} called during instantiation`)
       }
-      return fn(ctx, a, b, c, d)
+      return fn(a, b, c, d)
     }
   }
   stamp.begin('instantiation') // a start function runs plugin code, so it is under the deadline
@@ -208,20 +208,20 @@ type HostFns = ReturnType<typeof createHostFunctions>
 async function instantiate(module: WebAssembly.Module, imports: WebAssembly.ModuleImportDescriptor[], fns: HostFns): Promise<WebAssembly.Instance> {
   if (imports.some((i) => i.module === EXTISM_ENV_MODULE)) {
     const { createPlugin } = await import('@extism/extism')
+    // Extism passes its call context first; the host functions do not need it
+    const withContext: Record<string, (ctx: unknown, ...args: number[]) => number> = {}
+    for (const [name, fn] of Object.entries(fns)) withContext[name] = (_ctx, a, b, c, d) => fn(a, b, c, d)
     const plugin = await createPlugin({ wasm: [{ module }] }, {
       runInWorker: false,
       useWasi: false,
       logLevel: 'silent',
-      functions: { [HOST_MODULE]: fns },
+      functions: { [HOST_MODULE]: withContext },
       // only Extism's own kernel buffers; the plugin's memory is capped in its module
       memory: { maxPages: 16 }
     })
     return plugin.getInstance()
   }
-  // host functions take Extism's call context first; none of them reads it
-  const user: Record<string, (...args: number[]) => number> = {}
-  for (const [name, fn] of Object.entries(fns)) user[name] = (a, b, c, d) => fn(null, a, b, c, d)
-  const instance = await WebAssembly.instantiate(module, { [HOST_MODULE]: user })
+  const instance = await WebAssembly.instantiate(module, { [HOST_MODULE]: fns })
   const x = instance.exports as Record<string, unknown>
   const call = (name: string): void => void (x[name] as () => void)()
   if (typeof x.hs_init === 'function') call('hs_init')
