@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readJsonFile } from '../util/json-file.ts'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { formatId, parseHash, parseKey } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
@@ -105,20 +106,15 @@ export class BridgeStore {
 
   /** Every configured bridge. @throws INTERNAL when the file is unreadable */
   async read(): Promise<BridgeConfig[]> {
-    let raw: string
-    try {
-      raw = await readFile(this.file, 'utf8')
-    } catch (err: any) {
-      if (err.code === 'ENOENT') return []
-      throw err
-    }
-    try {
-      const f = JSON.parse(raw)
-      if ((f.version !== 1 && f.version !== 2) || !Array.isArray(f.bridges)) throw new Error(`version ${f.version} is unknown (expected 1 or 2)`)
-      return f.bridges.map((b: Record<string, unknown>) => validateBridge(b))
-    } catch (err) {
-      throw HypernetError.INTERNAL(`${this.file}: the bridge list is unreadable (${(err as Error).message})`, err)
-    }
+    return readJsonFile(
+      this.file,
+      'bridge list',
+      () => [],
+      (f) => {
+        if ((f.version !== 1 && f.version !== 2) || !Array.isArray(f.bridges)) throw new Error(`version ${f.version} is unknown (expected 1 or 2)`)
+        return f.bridges.map((b: Record<string, unknown>) => validateBridge(b))
+      }
+    )
   }
 
   /**

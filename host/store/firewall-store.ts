@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readJsonFile } from '../util/json-file.ts'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { formatId, parseKey } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
@@ -21,20 +22,15 @@ export class FirewallStore {
   constructor(readonly file: string) {}
 
   async read(): Promise<FirewallRules> {
-    let raw: string
-    try {
-      raw = await readFile(this.file, 'utf8')
-    } catch (err: any) {
-      if (err.code === 'ENOENT') return { allow: [], deny: [] }
-      throw err
-    }
-    try {
-      const f = JSON.parse(raw)
-      if (f.version !== 1 || !Array.isArray(f.allow) || !Array.isArray(f.deny)) throw new Error('unknown version')
-      return { allow: f.allow.map(String), deny: f.deny.map(String) }
-    } catch (err) {
-      throw HypernetError.INTERNAL(`${this.file}: the firewall list is unreadable (${(err as Error).message})`, err)
-    }
+    return readJsonFile(
+      this.file,
+      'firewall list',
+      () => ({ allow: [], deny: [] }),
+      (f) => {
+        if (f.version !== 1 || !Array.isArray(f.allow) || !Array.isArray(f.deny)) throw new Error('unknown version')
+        return { allow: f.allow.map(String), deny: f.deny.map(String) }
+      }
+    )
   }
 
   /** Put a peer key on a list (and off the other). @throws BAD_KEY */

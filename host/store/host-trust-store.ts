@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readJsonFile } from '../util/json-file.ts'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { formatId, parseKey } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
@@ -21,23 +22,18 @@ export class HostTrustStore {
   constructor(readonly file: string) {}
 
   async list(): Promise<TrustedHost[]> {
-    let raw: string
-    try {
-      raw = await readFile(this.file, 'utf8')
-    } catch (err: any) {
-      if (err.code === 'ENOENT') return []
-      throw err
-    }
-    try {
-      const f = JSON.parse(raw)
-      if (f.version !== 1 || !Array.isArray(f.hosts)) throw new Error('unknown version')
-      return f.hosts.map((h: any) => {
-        const key = formatId(parseKey(String(h?.key), 'host key'))
-        return typeof h.label === 'string' ? { key, label: h.label } : { key }
-      })
-    } catch (err) {
-      throw HypernetError.INTERNAL(`${this.file}: the trusted hosts list is unreadable (${(err as Error).message})`, err)
-    }
+    return readJsonFile(
+      this.file,
+      'trusted hosts list',
+      () => [],
+      (f) => {
+        if (f.version !== 1 || !Array.isArray(f.hosts)) throw new Error('unknown version')
+        return f.hosts.map((h: any) => {
+          const key = formatId(parseKey(String(h?.key), 'host key'))
+          return typeof h.label === 'string' ? { key, label: h.label } : { key }
+        })
+      }
+    )
   }
 
   /** The trusted keys (hex). */

@@ -1,4 +1,5 @@
-import { mkdir, readFile } from 'node:fs/promises'
+import { readJsonFile } from '../util/json-file.ts'
+import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { HypernetError } from '../errors.ts'
 import { formatId, parseKey } from '../encoding/ids.ts'
@@ -87,20 +88,15 @@ export class TrustStore {
     })
   }
 
-  private async read(): Promise<TrustFile> {
-    let raw: string
-    try {
-      raw = await readFile(this.file, 'utf8')
-    } catch (err: any) {
-      if (err.code === 'ENOENT') return { version: 1, publishers: [] }
-      throw err
-    }
-    try {
-      const f = JSON.parse(raw) as TrustFile
-      if (f.version !== 1 || !Array.isArray(f.publishers)) throw new Error('unknown version')
-      return f
-    } catch (err) {
-      throw HypernetError.INTERNAL(`${this.file}: the trust list is unreadable (${(err as Error).message})`, err)
-    }
+  private read(): Promise<TrustFile> {
+    return readJsonFile<TrustFile>(
+      this.file,
+      'trust list',
+      () => ({ version: 1, publishers: [] }),
+      (f) => {
+        if (f.version !== 1 || !Array.isArray(f.publishers)) throw new Error('unknown version')
+        return f
+      }
+    )
   }
 }
