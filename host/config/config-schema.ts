@@ -1,3 +1,5 @@
+import { LEVELS } from '../log/index.ts'
+import type { Level } from '../log/index.ts'
 /**
  * The schema of `<home>/config.json` (JSON Schema draft-07, checked with ajv). Every field is
  * optional: an absent field means "the default". `additionalProperties: false` everywhere, so a
@@ -81,13 +83,13 @@ export const CONFIG_SCHEMA = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        level: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] },
+        level: { type: 'string', enum: LEVELS },
         maxBytes: { type: 'integer', minimum: 4096, maximum: 1024 * 1024 * 1024 },
         files: { type: 'integer', minimum: 0, maximum: 100 }
       }
     },
     /** The old name of log.level (log.level wins when both are set). */
-    logLevel: { type: 'string', enum: ['debug', 'info', 'warn', 'error'] }
+    logLevel: { type: 'string', enum: LEVELS }
   }
 } as const
 
@@ -106,7 +108,7 @@ export interface HostConfig {
   /** Serve the live web page at this loopback host:port (`start --web` wins; docs/monitor.md). */
   web?: { address?: string }
   /** The daemon's log: level (`start --log-level` and HYPERNET_LOG_LEVEL win), rotation size and files kept (docs/logs.md). */
-  log?: { level?: 'debug' | 'info' | 'warn' | 'error'; maxBytes?: number; files?: number }
+  log?: { level?: Level; maxBytes?: number; files?: number }
   /** The old name of `log.level`. */
-  logLevel?: 'debug' | 'info' | 'warn' | 'error'
+  logLevel?: Level
 }

@@ -32,7 +32,7 @@ export function idleStopFor(manifest: Manifest, policy: IdlePolicy | undefined):
 }
 
 /** Longest idle period accepted, in seconds (a week): beyond it, say 0 (always running). */
-export const MAX_IDLE_STOP_S = 7 * 24 * 3600
+const MAX_IDLE_STOP_S = 7 * 24 * 3600
 const APP_PERIOD = /^([a-z0-9][a-z0-9-]{0,63})=(\d+)$/
 
 /**
@@ -55,7 +55,8 @@ export function parseIdlePolicy(
   for (const entry of apps ?? []) {
     const m = APP_PERIOD.exec(entry)
     if (!m) throw HypernetError.USAGE(`${from.app}: expected <app name>=<seconds> such as echo=60, got ${JSON.stringify(entry)}`)
-    out.apps = { ...out.apps, [m[1]]: check(Number(m[2]), `${from.app} ${m[1]}`) }
+    out.apps ??= {}
+    out.apps[m[1]] = check(Number(m[2]), `${from.app} ${m[1]}`)
   }
   return out.defaultMs === undefined && out.apps === undefined ? undefined : out
 }

@@ -7,6 +7,7 @@ import { bridgeServiceHash } from '../manifest/index.ts'
 import type { Logger } from '../log/index.ts'
 import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
 import { Lifecycle } from '../util/lifecycle.ts'
+import { inPool } from '../util/pool.ts'
 import { backgroundCatch } from '../util/safety-catch.ts'
 
 /**
@@ -24,15 +25,6 @@ import { backgroundCatch } from '../util/safety-catch.ts'
  * (unannouncing 600 topics all at once took 55.6 s, 8 at a time 1.0 s).
  */
 const WALKS_AT_ONCE = 8
-
-/** Run `fn` over `items`, WALKS_AT_ONCE at a time; `fn` never rejects here (each logs its own failure). */
-async function inPool<T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) await fn(items[next++])
-  }
-  await Promise.all(Array.from({ length: Math.min(WALKS_AT_ONCE, items.length) }, worker))
-}
 
 export interface AdvertisedTopic {
   topic: string
@@ -120,10 +112,12 @@ export class Advertiser {
     await this.publish()
     await inPool(
       [...next].filter(([t]) => !before.has(t)),
+      WALKS_AT_ONCE,
       ([, info]) => this.announce(info)
     )
     await inPool(
       [...before.keys()].filter((t) => !next.has(t)),
+      WALKS_AT_ONCE,
       (t) => this.withdraw(t)
     )
   }
@@ -157,7 +151,7 @@ export class Advertiser {
       const topics = [...this.topics.keys()]
       this.topics.clear()
       // a destroyed node throws synchronously, and close() must not
-      await inPool(topics, (t) =>
+      await inPool(topics, WALKS_AT_ONCE, (t) =>
         Promise.resolve()
           .then(() => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair))
           .catch(() => {})

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseLine } from './format-line.ts'
 import type { LogEntry } from './format-line.ts'
@@ -167,23 +167,9 @@ function inodeOf(file: string): number | null {
 }
 
 function readWhole(file: string): string | null {
-  let fd: number
   try {
-    fd = openSync(file, 'r')
+    return readFileSync(file, 'utf8')
   } catch {
     return null
-  }
-  try {
-    const size = fstatSync(fd).size
-    const buf = Buffer.alloc(size)
-    let got = 0
-    while (got < size) {
-      const n = readSync(fd, buf, got, size - got, got)
-      if (n === 0) break
-      got += n
-    }
-    return buf.subarray(0, got).toString('utf8')
-  } finally {
-    closeSync(fd)
   }
 }

@@ -137,12 +137,17 @@ export class LanDiscovery extends EventEmitter {
     if (!next || !isLocalAddress(next)) return // none yet: the next change tries again
     const old = { host: this.address, port: this.node?.address()?.port ?? 0 }
     await this.stopServing()
-    this.c.dht.bootstrapNodes = this.c.dht.bootstrapNodes.filter((n) => n.host !== old.host || n.port !== old.port)
+    this.forgetBootstrap(old.host, old.port)
     if (this.closing) return
     await this.serve(next)
     this.reachable = false
     this.probeReachable()
     this.c.log.info('LAN discovery moved to a new address', { from: `${old.host}:${old.port}`, to: `${next}:${this.node?.address()?.port}` })
+  }
+
+  /** Drop a LAN node (moved or gone) from the DHT node's bootstrap list. */
+  private forgetBootstrap(host: string, port: number): void {
+    this.c.dht.bootstrapNodes = this.c.dht.bootstrapNodes.filter((n) => n.host !== host || n.port !== port)
   }
 
   private async stopServing(): Promise<void> {
@@ -182,7 +187,7 @@ export class LanDiscovery extends EventEmitter {
     for (const [oldId, p] of this.peers) {
       if (p.key !== key) continue
       this.peers.delete(oldId)
-      this.c.dht.bootstrapNodes = this.c.dht.bootstrapNodes.filter((n) => n.host !== p.host || n.port !== p.port)
+      this.forgetBootstrap(p.host, p.port)
     }
     if (this.peers.size >= LAN.maxPeers) return
     const peer = { host, port, key, firstSeen: new Date().toISOString() }

@@ -6,6 +6,7 @@ import type { Logger } from '../log/index.ts'
 import { PLUGIN_QUOTAS } from '../constants.ts'
 import { ConnectionLedger } from './connection-ledger.ts'
 import { Lifecycle } from '../util/lifecycle.ts'
+import { inPool } from '../util/pool.ts'
 
 /**
  * One HyperDHT server per running service, each on its own key pair, with the host's
@@ -160,11 +161,7 @@ export class ServiceListener {
       if (this.sweeper) clearInterval(this.sweeper)
       // a few at a time: each close unannounces its key, and thousands of walks at once
       // crowd the node's request window (see the advertiser's close)
-      const keys = [...this.listening.keys()]
-      const worker = async (): Promise<void> => {
-        for (let k = keys.pop(); k !== undefined; k = keys.pop()) await this.unlisten(k).catch(() => {})
-      }
-      await Promise.all(Array.from({ length: UNLISTEN_AT_ONCE }, worker))
+      await inPool([...this.listening.keys()], UNLISTEN_AT_ONCE, (k) => this.unlisten(k).catch(() => {}))
     })
   }
 

@@ -16,7 +16,7 @@ export const KIND = { NUMBER: 0, BYTES: 1, JSON: 2, WRAP: 3 } as const
 const HEADER = 12
 
 /** Called for each record; `bytes` is a view into the ring, valid only during the call. */
-export type RecordVisitor = (op: number, conn: number, kind: number, num: number, bytes: Uint8Array | null) => void
+type RecordVisitor = (op: number, conn: number, kind: number, num: number, bytes: Uint8Array | null) => void
 
 export class OpRing {
   readonly maxPayload: number
@@ -86,11 +86,6 @@ export class OpRing {
   /** True when a record is waiting. */
   get pending(): boolean {
     return Atomics.load(this.ctrl, this.headIdx) !== this.pos
-  }
-
-  /** The consumer's position: what the head was when the ring was last read empty. */
-  get seen(): number {
-    return this.pos
   }
 
   /**

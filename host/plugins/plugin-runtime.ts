@@ -79,7 +79,7 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
       onState: (status) => this.emit('state', status)
     })
     this.apps.set(name, sup)
-    return app.idleStopMs ? sup.idle() : sup.start()
+    return sup.idle()
   }
 
   /** Stop an app gracefully and forget it. @throws APP_NOT_FOUND */

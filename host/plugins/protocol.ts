@@ -1,5 +1,6 @@
 import type { ManifestBody } from '../manifest/index.ts'
 import type { PluginQuotas } from './plugin-limits.ts'
+import { RUNTIME_LIMITS } from './plugin-limits.ts'
 
 /**
  * What the host thread and a plugin's worker say to each other: ops (op, conn, arg) in a ring
@@ -99,8 +100,8 @@ export interface WorkerInit {
 export const RING = {
   toWorkerBytes: 1024 * 1024,
   fromWorkerBytes: 1024 * 1024,
-  /** Largest bytes arg of one op; at most a quarter of a ring, so a record always fits an empty ring. */
-  maxPayloadBytes: 256 * 1024,
+  /** Largest bytes arg of one op (the largest DATA or SEND); at most a quarter of a ring, so a record always fits an empty ring. */
+  maxPayloadBytes: RUNTIME_LIMITS.maxDataBytes,
   controlBytes: 16 * 64,
   /** Write position of the ring to the worker. */
   toWorkerHead: 0,
@@ -132,7 +133,7 @@ export const RING = {
 export const WORKER_STATE = {
   /** Running or spinning: it reads the ring before it sleeps; nothing to do. */
   RUNNING: 0,
-  /** In Atomics.wait on RING.toWorkerHead: Atomics.notify it. */
+  /** In Atomics.wait on RING.workerBell: ring the bell and Atomics.notify it. */
   WAITING: 1,
   /** Idle in its event loop: post it a message (a doorbell). */
   COLD: 2

@@ -81,9 +81,7 @@ export class WorkerLoop {
         this.gap(idleAt, 1)
         continue
       }
-      Atomics.store(ctrl, RING.wantCredit, this.o.wantsCredit() ? 1 : 0)
-      Atomics.store(ctrl, RING.workerState, WORKER_STATE.WAITING)
-      this.o.flush()
+      this.park(WORKER_STATE.WAITING)
       const woke = Atomics.wait(ctrl, RING.workerBell, bell, sliceEnd - idleAt)
       Atomics.store(ctrl, RING.workerState, WORKER_STATE.RUNNING)
       if (woke !== 'timed-out') this.gap(idleAt, 2)
@@ -93,12 +91,19 @@ export class WorkerLoop {
 
   /** Poll the ring until `until` (performance.now() ms); true when an op arrived. */
   private spin(until: number): boolean {
-    const { ctrl, inbound } = this.o
-    const seen = inbound.seen
+    const { inbound } = this.o
     do {
-      if (Atomics.load(ctrl, RING.toWorkerHead) !== seen) return true
+      if (inbound.pending) return true
     } while (performance.now() < until)
     return false
+  }
+
+  /** Say whether credit is awaited and that this worker is about to sleep (`state`), then post what is pending. */
+  private park(state: number): void {
+    const { ctrl } = this.o
+    Atomics.store(ctrl, RING.wantCredit, this.o.wantsCredit() ? 1 : 0)
+    Atomics.store(ctrl, RING.workerState, state)
+    this.o.flush()
   }
 
   /** The next op came `now - idleAt` after the worker went idle; after a sleep that includes the wake-up, hence `slack`. */
@@ -109,9 +114,7 @@ export class WorkerLoop {
   private goCold(): void {
     const { ctrl, inbound } = this.o
     this.spinPays = false
-    Atomics.store(ctrl, RING.wantCredit, this.o.wantsCredit() ? 1 : 0)
-    Atomics.store(ctrl, RING.workerState, WORKER_STATE.COLD)
-    this.o.flush()
+    this.park(WORKER_STATE.COLD)
     // an op that came before the state was visible rang no doorbell: take it ourselves
     if (inbound.pending && Atomics.compareExchange(ctrl, RING.workerState, WORKER_STATE.COLD, WORKER_STATE.RUNNING) === WORKER_STATE.COLD) this.wake()
   }
