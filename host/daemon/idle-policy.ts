@@ -21,7 +21,8 @@ export interface IdlePolicy {
 /** The idle period (ms) an app runs under, 0 for always running, and why (for the log). */
 export function idleStopFor(manifest: Manifest, policy: IdlePolicy | undefined): { ms: number; why: string } {
   const name = manifest.app.name
-  const own = policy?.apps?.[name]
+  // own keys only: an app may be named like an Object.prototype member (constructor)
+  const own = policy?.apps && Object.hasOwn(policy.apps, name) ? policy.apps[name] : undefined
   if (own !== undefined) return { ms: own, why: 'set for this app' }
   const ms = policy?.defaultMs ?? 0
   if (ms === 0) return { ms: 0, why: 'no idle stop set' }

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict'
 import { join } from 'node:path'
 import { validateConfig, setKey } from '../../host/config/config-file.ts'
 import { idlePolicy } from '../../host/cli/actions/daemon.ts'
+import { idleStopFor } from '../../host/daemon/idle-policy.ts'
+import type { Manifest } from '../../host/manifest/index.ts'
 import { tempDir } from '../helpers/app-fixture.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { cli, oneLine } from '../helpers/cli.ts'
@@ -65,4 +67,9 @@ test('start --idle-stop with a bad value exits 2 before starting anything', asyn
   const r = await cli(home, ['start', '--local', '--idle-stop-app', 'echo'])
   assert.equal(r.code, 2, r.stderr)
   assert.equal(oneLine(r.stderr), 'USAGE: --idle-stop-app: expected <app name>=<seconds> such as echo=60, got "echo"')
+})
+
+test('an app named like an Object member (constructor) gets the host-wide period, not an inherited value', () => {
+  const manifest = { app: { name: 'constructor' }, permissions: {} } as unknown as Manifest
+  assert.deepEqual(idleStopFor(manifest, { defaultMs: 5000, apps: { echo: 60_000 } }), { ms: 5000, why: 'the host-wide idle stop' })
 })
