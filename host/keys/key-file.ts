@@ -1,7 +1,8 @@
-import { mkdir, open } from 'node:fs/promises'
+import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import sodium from 'sodium-native'
 import { HypernetError } from '../errors.ts'
+import { readPrivateFile } from '../util/private-file.ts'
 import { generateKeyPair } from '../manifest/index.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { exists } from '../util/exists.ts'
@@ -43,22 +44,8 @@ export async function createKeyFile(file: string, opts: { force?: boolean; keyPa
  * or write it; KEY_INVALID when it is not a valid key file
  */
 export async function readKeyFile(file: string): Promise<KeyPair> {
-  let raw: string
-  let fh
-  try {
-    fh = await open(file, 'r')
-  } catch (err: any) {
-    if (err.code === 'ENOENT') throw HypernetError.KEY_NOT_FOUND(file)
-    throw err
-  }
-  try {
-    // the mode of the file actually opened, not of whatever the path names a moment later
-    const mode = (await fh.stat()).mode & 0o777
-    if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw HypernetError.KEY_EXPOSED(file, mode)
-    raw = await fh.readFile('utf8')
-  } finally {
-    await fh.close()
-  }
+  const raw = await readPrivateFile(file)
+  if (raw === null) throw HypernetError.KEY_NOT_FOUND(file)
   let parsed: any
   try {
     parsed = JSON.parse(raw)

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import { open } from 'node:fs/promises'
 import { HypernetError } from '../errors.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
+import { readPrivateFile } from '../util/private-file.ts'
 
 /**
  * The web page's token: 32 random bytes as 64 hex characters in `<home>/web-token`, mode 0600, made
@@ -17,24 +17,13 @@ const TOKEN = /^[0-9a-f]{64}$/
  * @throws KEY_EXPOSED when group or others may read or write it; CONFIG_INVALID when it holds anything but 64 hex characters
  */
 export async function loadOrCreateWebToken(file: string): Promise<string> {
-  let fh
-  try {
-    fh = await open(file, 'r')
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+  const text = await readPrivateFile(file)
+  if (text === null) {
     const token = randomBytes(32).toString('hex')
     await atomicWrite(file, token + '\n', 0o600)
     return token
   }
-  let raw: string
-  try {
-    // the mode of the file opened, not of whatever the path names a moment later
-    const mode = (await fh.stat()).mode & 0o777
-    if (process.platform !== 'win32' && (mode & 0o077) !== 0) throw HypernetError.KEY_EXPOSED(file, mode)
-    raw = (await fh.readFile('utf8')).trim()
-  } finally {
-    await fh.close()
-  }
+  const raw = text.trim()
   if (!TOKEN.test(raw))
     throw HypernetError.CONFIG_INVALID(
       file,
