@@ -2,7 +2,7 @@ import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Counter, Gauge, Registry } from 'prom-client'
-import { HypernetError } from '../errors.ts'
+import { listenHttp, urlHost } from '../util/http-listen.ts'
 import type { Logger } from '../log/index.ts'
 import type { MetricsAddress } from './metrics-address.ts'
 
@@ -57,19 +57,7 @@ export class MetricsServer {
 
   /** Listen. @throws ADDRESS_IN_USE, or the listen error */
   ready(): Promise<void> {
-    this.opening ??= new Promise<void>((resolve, reject) => {
-      const { host, port } = this.address
-      const onError = (err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') reject(HypernetError.ADDRESS_IN_USE('--metrics', `${host}:${port}`, undefined, err))
-        else reject(err)
-      }
-      this.server.once('error', onError)
-      this.server.listen(port, host, () => {
-        this.server.off('error', onError)
-        this.c.log.info('metrics served', { url: this.url })
-        resolve()
-      })
-    })
+    this.opening ??= listenHttp(this.server, this.address, '--metrics').then(() => this.c.log.info('metrics served', { url: this.url }))
     return this.opening
   }
 
@@ -77,8 +65,7 @@ export class MetricsServer {
   get url(): string {
     const a = this.server.address() as AddressInfo | null
     const port = a?.port ?? this.address.port
-    const host = this.address.host.includes(':') ? `[${this.address.host}]` : this.address.host
-    return `http://${host}:${port}/metrics`
+    return `http://${urlHost(this.address.host)}:${port}/metrics`
   }
 
   close(): Promise<void> {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http'
 import { tokenMatches } from './web-token.ts'
+import { urlHost } from '../util/http-listen.ts'
 
 /**
  * Who may read the page's data. Every request must name this server in its Host header (a web
@@ -17,7 +18,7 @@ export interface Refusal {
 
 /** The Host header values this server answers to: its loopback names with the port bound. */
 export function allowedHosts(host: string, port: number): Set<string> {
-  const names = new Set(['127.0.0.1', 'localhost', '[::1]', host.includes(':') ? `[${host}]` : host])
+  const names = new Set(['127.0.0.1', 'localhost', '[::1]', urlHost(host)])
   return new Set([...names].map((n) => `${n}:${port}`))
 }
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { HypernetError } from '../errors.ts'
+import { listenHttp, urlHost } from '../util/http-listen.ts'
 import type { Logger } from '../log/index.ts'
 import { packageFile } from '../util/package-root.ts'
 import type { WebAddress } from './web-address.ts'
@@ -96,18 +96,7 @@ export class WebServer {
     this.opening ??= (async () => {
       this.token = await loadOrCreateWebToken(this.init.tokenFile)
       for (const { file } of Object.values(STATIC)) this.files.set(file, await readFile(packageFile('web', file)))
-      await new Promise<void>((resolve, reject) => {
-        const { host, port } = this.init.address
-        const onError = (err: NodeJS.ErrnoException) => {
-          if (err.code === 'EADDRINUSE') reject(HypernetError.ADDRESS_IN_USE('--web', `${host}:${port}`, undefined, err))
-          else reject(err)
-        }
-        this.server.once('error', onError)
-        this.server.listen(port, host, () => {
-          this.server.off('error', onError)
-          resolve()
-        })
-      })
+      await listenHttp(this.server, this.init.address, '--web')
       if (this.closing) return
       this.hosts = allowedHosts(this.init.address.host, this.port)
       this.sample()
@@ -124,8 +113,7 @@ export class WebServer {
 
   /** `http://host:port`, no token. */
   get origin(): string {
-    const h = this.init.address.host
-    return `http://${h.includes(':') ? `[${h}]` : h}:${this.port}`
+    return `http://${urlHost(this.init.address.host)}:${this.port}`
   }
 
   /** The URL to open: the token in the fragment, which browsers never send to a server nor put in a Referer. */
