@@ -67,6 +67,7 @@ declare module 'hyperdht' {
     finished(): Promise<void>
     destroy(err?: Error): void
     on(event: string, fn: (...args: any[]) => void): this
+    once(event: string, fn: (...args: any[]) => void): this
     closestNodes: NodeAddress[]
   }
 

@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream'
 import DHT from 'hyperdht'
 import c from 'compact-encoding'
 import { mutableGetResponse } from 'hyperdht/lib/messages.js'
@@ -39,13 +40,8 @@ export function standIn(records: Record<number, DescriptorAppWire[]>, asked: num
     const value = encodeDescriptor({ host, updated: updated(seq), apps: records[seq] })
     return c.encode(mutableGetResponse, { seq, value, signature: Persistent.signMutable(seq, value, opts.signer ?? hostKeys) })
   }
-  const stream = <T>(items: T[]) =>
-    Object.assign(
-      (async function* () {
-        yield* items
-      })(),
-      { destroy() {} }
-    )
+  // a readable as a DHT query is one: iterable, with data and close events, destroyable
+  const stream = <T>(items: T[]) => Readable.from(items, { objectMode: true })
   return {
     lookup() {
       return stream([{ from: { host: '127.0.0.1', port: 1 }, to: { host: '127.0.0.1', port: 2 }, peers: [{ publicKey: host, relayAddresses: [] }] }])
