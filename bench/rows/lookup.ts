@@ -40,7 +40,7 @@ export async function lookupRows(o: BenchOptions): Promise<Row[]> {
       // warm routing tables and JIT: lookups in a just-started DHT get faster for a second or
       // two (0.8 ms to 0.4 ms at 10 nodes, measured), which would favour whichever ran later
       await verified(false)()
-      for (const until = now() + WARM_MS; now() < until; ) {
+      for (const until = now() + WARM_MS; now() < until;) {
         await verified(true)()
         await raw()
       }
