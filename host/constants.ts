@@ -20,6 +20,10 @@ export const NAMESPACE = {
   SERVICE_KEY: ns('service-key/v1'),
   /** Prefix of the bytes a host signs for its descriptor. */
   DESCRIPTOR: ns('descriptor/v1'),
+  /** Seed derivation for a descriptor page's key pair: SHA-256(DESCRIPTOR_PAGE_KEY || host secret key || uint32le(index)). */
+  DESCRIPTOR_PAGE_KEY: ns('descriptor-page-key/v1'),
+  /** Prefix of the bytes a host signs to bind a page key to itself: DESCRIPTOR_PAGE || page key || uint32le(index). */
+  DESCRIPTOR_PAGE: ns('descriptor-page/v1'),
   /** Topic under which an app is announced by code hash. */
   APP_TOPIC: ns('app-topic/v1'),
   /** Prefix of an exposed TCP service's hash: SHA-256(BRIDGE_SERVICE || host key || utf8(name)). */
@@ -71,7 +75,12 @@ export const DNS = {
    * Kademlia's alpha. The default 10 sends to ten nodes when any of the ~20 holding the record
    * would do, and on a small network that alone cost as much as the topic walk.
    */
-  descriptorWalkConcurrency: 3
+  descriptorWalkConcurrency: 3,
+  /**
+   * Pages a host descriptor may have beyond the record under the host key (about 7 one-service
+   * apps a page; dns/descriptor-page.ts). Each is one mutable record re-published every refresh.
+   */
+  maxDescriptorPages: 1024
 } as const
 
 /** Defaults of a host that relays for others (`start --relay`); the CLI may lower or raise them. */

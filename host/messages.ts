@@ -355,6 +355,24 @@ export interface HostDescriptorWire {
   apps: DescriptorAppWire[]
   /** TCP services this host exposes through bridges (flag bit 1); absent or empty: none. */
   bridges?: DescriptorBridgeWire[]
+  /**
+   * On the record under the host key only: how many more pages the descriptor has (flag bit
+   * 2), each under a key of its own (host/dns/descriptor-page.ts); absent or 0: none.
+   */
+  pages?: number
+  /**
+   * On a page only (flag bit 4): which page, under which key, and the host's signature binding
+   * that key to `host`. The record is stored and signed under `page.key`, not the host key.
+   */
+  page?: DescriptorPageWire
+}
+
+/** A descriptor page's binding to its host: the host's ed25519 signature over NAMESPACE.DESCRIPTOR_PAGE || page key || index (uint32 LE). */
+export interface DescriptorPageWire {
+  /** 1 for the first page after the record under the host key. */
+  index: number
+  key: Uint8Array
+  signature: Uint8Array
 }
 
 /**
@@ -371,6 +389,8 @@ const DESCRIPTOR_VERSION = 1
 
 // flag bits of hostDescriptor, in order of addition
 const D_BRIDGES = 1
+const D_PAGES = 2
+const D_PAGE = 4
 
 const descriptorService: Encoding<DescriptorServiceWire> = {
   preencode(state, s) {
@@ -443,8 +463,24 @@ const descriptorBridge: Encoding<DescriptorBridgeWire> = {
 
 const descriptorBridges = checkedArray(descriptorBridge, 64)
 
+const descriptorPage: Encoding<DescriptorPageWire> = {
+  preencode(state, p) {
+    c.uint.preencode(state, p.index)
+    c.fixed32.preencode(state, p.key)
+    c.fixed64.preencode(state, p.signature)
+  },
+  encode(state, p) {
+    c.uint.encode(state, p.index)
+    c.fixed32.encode(state, p.key)
+    c.fixed64.encode(state, p.signature)
+  },
+  decode(state) {
+    return { index: c.uint.decode(state), key: c.fixed32.decode(state), signature: c.fixed64.decode(state) }
+  }
+}
+
 function descriptorFlags(d: HostDescriptorWire): number {
-  return d.bridges && d.bridges.length > 0 ? D_BRIDGES : 0
+  return (d.bridges && d.bridges.length > 0 ? D_BRIDGES : 0) | (d.pages ? D_PAGES : 0) | (d.page ? D_PAGE : 0)
 }
 
 export const hostDescriptor: Encoding<HostDescriptorWire> = {
@@ -454,7 +490,10 @@ export const hostDescriptor: Encoding<HostDescriptorWire> = {
     c.fixed32.preencode(state, d.host)
     c.uint.preencode(state, d.updated)
     descriptorApps.preencode(state, d.apps)
-    if (descriptorFlags(d) & D_BRIDGES) descriptorBridges.preencode(state, d.bridges!)
+    const flags = descriptorFlags(d)
+    if (flags & D_BRIDGES) descriptorBridges.preencode(state, d.bridges!)
+    if (flags & D_PAGES) c.uint.preencode(state, d.pages!)
+    if (flags & D_PAGE) descriptorPage.preencode(state, d.page!)
   },
   encode(state, d) {
     const flags = descriptorFlags(d)
@@ -464,6 +503,8 @@ export const hostDescriptor: Encoding<HostDescriptorWire> = {
     c.uint.encode(state, d.updated)
     descriptorApps.encode(state, d.apps)
     if (flags & D_BRIDGES) descriptorBridges.encode(state, d.bridges!)
+    if (flags & D_PAGES) c.uint.encode(state, d.pages!)
+    if (flags & D_PAGE) descriptorPage.encode(state, d.page!)
   },
   decode(state) {
     const version = c.uint.decode(state)
@@ -471,6 +512,8 @@ export const hostDescriptor: Encoding<HostDescriptorWire> = {
     const flags = c.uint.decode(state)
     const d: HostDescriptorWire = { host: c.fixed32.decode(state), updated: c.uint.decode(state), apps: descriptorApps.decode(state) }
     if (flags & D_BRIDGES) d.bridges = descriptorBridges.decode(state)
+    if (flags & D_PAGES) d.pages = c.uint.decode(state)
+    if (flags & D_PAGE) d.page = descriptorPage.decode(state)
     return d
   }
 }

@@ -45,7 +45,9 @@ export interface HostStatus {
   }>
   refused: Record<string, number>
   descriptorPublished: string | null
-  /** Apps the descriptor has no room for (one 1000-byte record): running, but not findable by a verified lookup. */
+  /** DHT records the host descriptor spans: 1, or 1 + its pages (about 7 one-service apps a page). */
+  descriptorRecords?: number
+  /** Apps the descriptor has no room for (beyond its last page): running, but not findable by a verified lookup. */
   descriptorUnlisted?: string[]
   /** Listen and expose bridges, each with its open connections (and their paths) and bytes. */
   bridges?: BridgeStatus[]
@@ -167,6 +169,7 @@ export function hostStatus(c: StatusComponents): HostStatus {
     services,
     refused: { ...(h.listener?.refused ?? {}) },
     descriptorPublished: h.advertiser?.lastDescriptor ?? null,
+    ...(h.advertiser ? { descriptorRecords: h.advertiser.records } : {}),
     ...(h.advertiser?.unlisted.length ? { descriptorUnlisted: [...h.advertiser.unlisted] } : {}),
     bridges: h.bridges?.status() ?? [],
     relays: relaysStatus(h),

@@ -2,10 +2,14 @@ import type DHT from 'hyperdht'
 import type { KeyPair } from 'hyperdht'
 import { formatId } from '../encoding/ids.ts'
 import { releaseTopic, serviceHash } from '../manifest/index.ts'
-import type { DescriptorAppWire, DescriptorBridgeWire } from '../messages.ts'
+import { encode, hostDescriptor } from '../messages.ts'
+import type { DescriptorAppWire, DescriptorBridgeWire, DescriptorPageWire, HostDescriptorWire } from '../messages.ts'
 import { bridgeServiceHash } from '../manifest/index.ts'
 import type { Logger } from '../log/index.ts'
+import { DNS } from '../constants.ts'
 import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
+import { appSlot, layoutDescriptor } from './descriptor-layout.ts'
+import { pageKeyPair, signPage } from './descriptor-page.ts'
 import { Lifecycle } from '../util/lifecycle.ts'
 import { inPool } from '../util/pool.ts'
 import { backgroundCatch } from '../util/safety-catch.ts'
@@ -13,8 +17,10 @@ import { backgroundCatch } from '../util/safety-catch.ts'
 /**
  * Keeps this host findable: announces each running service under its service hash, each app
  * under its code hash and under its release topic (publisher, name: how other hosts find newer
- * versions), all with the host key pair, so a lookup learns which host to ask; and
- * publishes the host descriptor that vouches for them. HyperDHT drops announcements after about
+ * versions), so a lookup learns which record to ask; and publishes the host descriptor that
+ * vouches for them. The descriptor is the record under the host key and, when the apps do not
+ * fit its 1000 bytes, pages under keys of their own (descriptor-page.ts); each app's topics are
+ * announced with the key of the record that lists it, so a lookup fetches that record directly. HyperDHT drops announcements after about
  * 20 minutes and records after about 48 hours, so both are refreshed every `refreshMs`
  * (default 10 minutes). Withdrawn apps are unannounced at once.
  */
@@ -31,6 +37,8 @@ export interface AdvertisedTopic {
   kind: 'service' | 'app' | 'release' | 'bridge'
   app: string
   service: string | null
+  /** The descriptor record that lists it, and whose key announces it: 0 the host's, else a page. */
+  page: number
   lastRefresh: string | null
 }
 
@@ -42,7 +50,14 @@ export class Advertiser {
   private apps: DescriptorAppWire[] = []
   private bridges: DescriptorBridgeWire[] = []
   private topics = new Map<string, AdvertisedTopic>()
-  private seq = 0
+  /** Apps per record: [0] the host record's, [i] page i's (see descriptor-layout.ts). */
+  private pages: DescriptorAppWire[][] = [[]]
+  /** The page each app is on, so a change of apps moves only the apps it must. */
+  private slots = new Map<string, number>()
+  /** Sequence number last published per record, and what it listed (see content()). */
+  private seqs: number[] = []
+  private contents: string[] = []
+  private readonly pageKeys = new Map<number, { keyPair: KeyPair; binding: DescriptorPageWire }>()
   private timer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
   private readonly life = new Lifecycle()
@@ -51,13 +66,11 @@ export class Advertiser {
   }
   lastDescriptor: string | null = null
   /**
-   * Apps left out of the descriptor because it holds one DHT record (1000 bytes, ~8 one-service
-   * apps): they run and answer on their service keys, but a verified lookup cannot find them,
-   * so their topics are not announced either. Empty when everything fits.
+   * Apps left out of the descriptor because even DNS.maxDescriptorPages pages do not hold them:
+   * they run and answer on their service keys, but a verified lookup cannot find them, so their
+   * topics are not announced either. Empty when everything fits.
    */
   unlisted: string[] = []
-  /** The apps the descriptor lists (see fit()); set whenever apps or bridges change. */
-  private listed: DescriptorAppWire[] = []
 
   constructor(
     private readonly dht: DHT,
@@ -92,50 +105,73 @@ export class Advertiser {
   private async apply(): Promise<void> {
     const before = new Map(this.topics)
     const next = new Map<string, AdvertisedTopic>()
-    for (const b of this.bridges) {
-      const t = formatId(bridgeServiceHash(this.keyPair.publicKey, b.name))
-      next.set(t, before.get(t) ?? { topic: t, kind: 'bridge', app: 'bridge', service: b.name, lastRefresh: null })
+    // keyed by topic and record: two apps of one code hash on two pages announce it under both
+    const entry = (topic: string, kind: AdvertisedTopic['kind'], app: string, service: string | null, page: number): void => {
+      const k = `${topic}/${page}`
+      next.set(k, before.get(k) ?? { topic, kind, app, service, page, lastRefresh: null })
     }
-    this.listed = this.fit()
-    for (const a of this.listed) {
-      const code = Buffer.from(a.codeHash)
-      next.set(formatId(code), before.get(formatId(code)) ?? { topic: formatId(code), kind: 'app', app: a.name, service: null, lastRefresh: null })
-      const release = formatId(releaseTopic(a.publisher, a.name))
-      next.set(release, before.get(release) ?? { topic: release, kind: 'release', app: a.name, service: null, lastRefresh: null })
-      for (const s of a.services) {
-        const t = formatId(serviceHash(code, s.name))
-        next.set(t, before.get(t) ?? { topic: t, kind: 'service', app: a.name, service: s.name, lastRefresh: null })
+    for (const b of this.bridges) entry(formatId(bridgeServiceHash(this.keyPair.publicKey, b.name)), 'bridge', 'bridge', b.name, 0)
+    const published = this.pages.length
+    this.layout()
+    this.pages.forEach((apps, page) => {
+      for (const a of apps) {
+        const code = Buffer.from(a.codeHash)
+        entry(formatId(code), 'app', a.name, null, page)
+        entry(formatId(releaseTopic(a.publisher, a.name)), 'release', a.name, null, page)
+        for (const s of a.services) entry(formatId(serviceHash(code, s.name)), 'service', a.name, s.name, page)
       }
-    }
+    })
     this.topics = next
-    // the descriptor first: a lookup that finds an announcement must find it vouched for
-    await this.publish()
+    // the descriptor first: a lookup that finds an announcement must find it vouched for. Only
+    // records whose content changed (refresh() re-publishes all); a page no longer used is
+    // published empty, so what it listed is not vouched for any more
     await inPool(
-      [...next].filter(([t]) => !before.has(t)),
+      Array.from({ length: Math.max(published, this.pages.length) }, (_, i) => i).filter((i) => this.contents[i] !== this.content(i)),
+      WALKS_AT_ONCE,
+      (i) => this.publish(i)
+    )
+    if (this.pages.length < published) {
+      this.seqs.length = this.pages.length
+      this.contents.length = this.pages.length
+    }
+    // an app that moved to another record is announced under the new record's key and
+    // withdrawn under the old one's
+    await inPool(
+      [...next].filter(([k]) => !before.has(k)),
       WALKS_AT_ONCE,
       ([, info]) => this.announce(info)
     )
     await inPool(
-      [...before.keys()].filter((t) => !next.has(t)),
+      [...before].filter(([k]) => !next.has(k)),
       WALKS_AT_ONCE,
-      (t) => this.withdraw(t)
+      ([, info]) => this.withdraw(info)
     )
   }
 
   /**
-   * Check that a descriptor listing the current apps and these bridges fits one record.
-   * @throws USAGE when it would not
+   * Check that these bridges fit the record under the host key (apps move to pages; bridges
+   * cannot).
+   * @throws USAGE when they would not
    */
   checkFits(bridges: DescriptorBridgeWire[]): void {
-    encodeDescriptor({ host: this.keyPair.publicKey, updated: Math.floor(Date.now() / 1000), apps: this.apps, bridges })
+    encodeDescriptor({ host: this.keyPair.publicKey, updated: 0xffffffff, apps: [], bridges, pages: DNS.maxDescriptorPages })
   }
 
   /** Re-announce every topic and re-publish the descriptor. */
   refresh(): Promise<void> {
     return this.serial(async () => {
-      await this.publish()
+      await inPool(
+        this.pages.map((_, i) => i),
+        WALKS_AT_ONCE,
+        (i) => this.publish(i)
+      )
       for (const info of this.topics.values()) await this.announce(info)
     })
+  }
+
+  /** Records the descriptor spans: 1, or 1 + its pages. */
+  get records(): number {
+    return this.pages.length
   }
 
   /** What is advertised, for status. */
@@ -148,68 +184,76 @@ export class Advertiser {
     return this.life.close(async () => {
       if (this.timer) clearInterval(this.timer)
       await this.chain
-      const topics = [...this.topics.keys()]
+      const topics = [...this.topics.values()]
       this.topics.clear()
       // a destroyed node throws synchronously, and close() must not
-      await inPool(topics, WALKS_AT_ONCE, (t) =>
+      await inPool(topics, WALKS_AT_ONCE, (info) =>
         Promise.resolve()
-          .then(() => this.dht.unannounce(Buffer.from(t, 'hex'), this.keyPair))
+          .then(() => this.dht.unannounce(Buffer.from(info.topic, 'hex'), this.signer(info.page).keyPair))
           .catch(() => {})
       )
     })
   }
 
   /**
-   * The apps the descriptor lists: all of them, or when they do not fit one record the longest
-   * prefix (in the order the host gave them) that does, the rest kept in `unlisted`. Without
-   * this, one app too many left the host with no descriptor at all, so none of its apps could
-   * be found by a verified lookup.
+   * Lay the apps out over the records (descriptor-layout.ts). Before pages, one app too many
+   * left the host with no descriptor at all, and then with only the first ~8 apps findable.
    */
-  private fit(): DescriptorAppWire[] {
-    const fits = (n: number): boolean => {
-      try {
-        encodeDescriptor({ host: this.keyPair.publicKey, updated: 0, apps: this.apps.slice(0, n), bridges: this.bridges })
-        return true
-      } catch {
-        return false
-      }
-    }
-    let n = this.apps.length
-    if (!fits(n)) {
-      let lo = 0
-      let hi = n
-      while (lo < hi) {
-        const mid = Math.ceil((lo + hi) / 2)
-        if (fits(mid)) lo = mid
-        else hi = mid - 1
-      }
-      n = lo
-    }
-    const unlisted = this.apps.slice(n).map((a) => a.name)
-    if (unlisted.join() !== this.unlisted.join() && unlisted.length > 0) {
+  private layout(): void {
+    const { pages, unlisted } = layoutDescriptor(this.apps, this.bridges, this.slots)
+    this.pages = pages
+    this.slots = new Map(pages.flatMap((apps, i) => apps.map((a) => [appSlot(a), i] as [string, number])))
+    const names = unlisted.map((a) => a.name)
+    if (names.join() !== this.unlisted.join() && names.length > 0) {
       this.log.warn('the host descriptor is full: these apps run but a verified lookup cannot find them (connect by service key works)', {
-        listed: n,
-        unlisted: unlisted.length,
-        first: unlisted.slice(0, 8)
+        pages: pages.length,
+        unlisted: names.length,
+        first: names.slice(0, 8)
       })
     }
-    this.unlisted = unlisted
-    return this.apps.slice(0, n)
+    this.unlisted = names
   }
 
-  private async publish(): Promise<void> {
+  /** The key pair that signs record `page` and announces its apps' topics, and a page's binding. */
+  private signer(page: number): { keyPair: KeyPair; binding?: DescriptorPageWire } {
+    if (page === 0) return { keyPair: this.keyPair }
+    let s = this.pageKeys.get(page)
+    if (!s) {
+      const keyPair = pageKeyPair(this.keyPair.secretKey, page)
+      this.pageKeys.set(page, (s = { keyPair, binding: signPage(this.keyPair, keyPair.publicKey, page) }))
+    }
+    return s
+  }
+
+  /** Record `page` as it would be published, but for its time. */
+  private record(page: number): Omit<HostDescriptorWire, 'updated'> {
+    const apps = this.pages[page] ?? []
+    const host = this.keyPair.publicKey
+    if (page > 0) return { host, apps, page: this.signer(page).binding }
+    const extra = this.pages.length - 1
+    return { host, apps, bridges: this.bridges, ...(extra > 0 ? { pages: extra } : {}) }
+  }
+
+  /** What record `page` says, to tell whether it needs publishing again. */
+  private content(page: number): string {
+    return encode(hostDescriptor, { ...this.record(page), updated: 0 }).toString('hex')
+  }
+
+  private async publish(page: number): Promise<void> {
+    const record = this.record(page)
     try {
-      this.seq = await publishDescriptor(this.dht, this.keyPair, this.listed, this.seq, this.bridges)
-      this.lastDescriptor = new Date().toISOString()
-      this.log.debug('descriptor published', { seq: this.seq, apps: this.apps.length })
+      this.seqs[page] = await publishDescriptor(this.dht, this.signer(page).keyPair, record, this.seqs[page] ?? 0)
+      this.contents[page] = encode(hostDescriptor, { ...record, updated: 0 }).toString('hex')
+      if (page === 0) this.lastDescriptor = new Date().toISOString()
+      this.log.debug('descriptor published', { page, seq: this.seqs[page], apps: record.apps.length })
     } catch (err) {
-      this.log.warn('descriptor publish failed', { error: (err as Error).message })
+      this.log.warn('descriptor publish failed', { page, error: (err as Error).message })
     }
   }
 
   private async announce(info: AdvertisedTopic): Promise<void> {
     try {
-      await this.dht.announce(Buffer.from(info.topic, 'hex'), this.keyPair).finished()
+      await this.dht.announce(Buffer.from(info.topic, 'hex'), this.signer(info.page).keyPair).finished()
       info.lastRefresh = new Date().toISOString()
       this.log.debug('announced', { topic: info.topic, kind: info.kind, app: info.app, service: info.service })
     } catch (err) {
@@ -217,12 +261,12 @@ export class Advertiser {
     }
   }
 
-  private async withdraw(topic: string): Promise<void> {
+  private async withdraw(info: AdvertisedTopic): Promise<void> {
     try {
-      await this.dht.unannounce(Buffer.from(topic, 'hex'), this.keyPair)
-      this.log.debug('withdrawn', { topic })
+      await this.dht.unannounce(Buffer.from(info.topic, 'hex'), this.signer(info.page).keyPair)
+      this.log.debug('withdrawn', { topic: info.topic, page: info.page })
     } catch (err) {
-      this.log.warn('unannounce failed', { topic, error: (err as Error).message })
+      this.log.warn('unannounce failed', { topic: info.topic, error: (err as Error).message })
     }
   }
 

@@ -4,15 +4,17 @@ import { HypernetError } from '../errors.ts'
 import { formatId } from '../encoding/ids.ts'
 import { releaseTopic, serviceHash } from '../manifest/index.ts'
 import { decodeExact, encode, hostDescriptor } from '../messages.ts'
-import type { DescriptorAppWire, DescriptorBridgeWire, HostDescriptorWire } from '../messages.ts'
+import type { HostDescriptorWire } from '../messages.ts'
 import { bridgeServiceHash } from '../manifest/index.ts'
+import { signerProblem } from './descriptor-page.ts'
 import { getMutable } from './mutable-get.ts'
 
 /**
- * The host descriptor: a HyperDHT mutable record under the host key listing every app and
- * service the host runs. hyperdht signs it (host key, sequence number), so a reader knows the
+ * The host descriptor: HyperDHT mutable records listing every app and service the host runs,
+ * the first under the host key and, when they do not fit, more pages under page keys bound to
+ * it (descriptor-page.ts). hyperdht signs each (key, sequence number), so a reader knows the
  * host vouches for each entry; lookups only return peers whose descriptor lists the hash asked
- * about. Kept under 1000 bytes so it fits one UDP datagram on any path.
+ * about. Each record is kept under 1000 bytes so it fits one UDP datagram on any path.
  */
 
 export const MAX_DESCRIPTOR_BYTES = 1000
@@ -28,25 +30,24 @@ export function encodeDescriptor(d: HostDescriptorWire): Buffer {
   return buf
 }
 
-/** Publish the descriptor with a sequence number above `prevSeq`; returns the seq used. */
-export async function publishDescriptor(
-  dht: DHT,
-  keyPair: KeyPair,
-  apps: DescriptorAppWire[],
-  prevSeq: number,
-  bridges: DescriptorBridgeWire[] = []
-): Promise<number> {
+/**
+ * Publish one descriptor record (the host's, or one of its pages) signed by `signer`, with a
+ * sequence number above `prevSeq`; returns the seq used. @throws USAGE when it would not fit
+ */
+export async function publishDescriptor(dht: DHT, signer: KeyPair, d: Omit<HostDescriptorWire, 'updated'>, prevSeq: number): Promise<number> {
   const now = Math.floor(Date.now() / 1000)
   const seq = Math.max(prevSeq + 1, now)
-  const value = encodeDescriptor({ host: keyPair.publicKey, updated: now, apps, bridges })
-  await dht.mutablePut(keyPair, value, { seq })
+  const value = encodeDescriptor({ ...d, updated: now })
+  await dht.mutablePut(signer, value, { seq })
   return seq
 }
 
 export type DescriptorResult = { ok: true; descriptor: HostDescriptorWire; seq: number } | { ok: false; why: string }
 
 /**
- * Fetch and decode a host's descriptor; never throws for what a remote sent. By default the
+ * Fetch and decode the descriptor record under `hostKey` (a host key, or the key of one of a
+ * host's descriptor pages: then `descriptor.host` is the host it vouches for, checked against
+ * the page's binding); never throws for what a remote sent. By default the
  * newest record (the whole DHT query); `latest: false` takes the first validly signed one
  * found, `seq` only records from that sequence number on; `signal` stops the DHT walk (then the
  * answer is "no signed descriptor found"); `concurrency` caps the walk's requests in flight.
@@ -65,7 +66,8 @@ export async function fetchDescriptor(
   if (!rec) return { ok: false, why: 'no signed descriptor found' }
   try {
     const descriptor = decodeExact(hostDescriptor, rec.value, 'host descriptor')
-    if (!Buffer.from(descriptor.host).equals(hostKey)) return { ok: false, why: 'descriptor names another host' }
+    const problem = signerProblem(descriptor, hostKey)
+    if (problem) return { ok: false, why: problem }
     return { ok: true, descriptor, seq: rec.seq }
   } catch (err) {
     return { ok: false, why: `descriptor malformed (${(err as Error).message})` }

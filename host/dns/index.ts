@@ -4,5 +4,6 @@
 export { Advertiser } from './advertiser.ts'
 export { endorsementCheck, publishEndorsement } from './endorsement.ts'
 export { lookupVerified } from './lookup.ts'
-export { descriptorFor, vouchesFor } from './vouch.ts'
+export { descriptorFor } from './vouch.ts'
+export { vouchesFor } from './vouches-for.ts'
 export type { LookupPeer } from './lookup.ts'

@@ -203,14 +203,16 @@ class LookupRun {
     const { seen, opts } = this
     for (const peer of peers) {
       if (this.done) return
+      // the announcer is a host key or one of a host's descriptor pages (descriptor-page.ts):
+      // with `hosts`, which host it speaks for is known only from its record
       const k = formatId(peer.publicKey)
-      if (seen.has(k) || (opts.hosts && !opts.hosts.has(k))) continue
+      if (seen.has(k)) continue
       seen.add(k)
       // a host verified lately (and no endorsement to ask for) is answered here, with no
       // promise or wake-up of its own
       const kept = opts.cached === false || opts.endorsements ? null : cachedVouch(this.dht, peer.publicKey, this.hash, this.now())
       if (kept) {
-        this.accept(k, kept)
+        this.accept(kept)
         this.notify()
       } else {
         this.waiting.push(peer.publicKey)
@@ -242,10 +244,10 @@ class LookupRun {
       (await descriptorFor(this.dht, hostKey, hash, { signal: this.signal(), now, cached: opts.cached }))
     if (this.done) return
     if (!d.ok) {
-      if (opts.all) this.queue.push(unverified(host, d.why))
+      if (opts.all && (!opts.hosts || opts.hosts.has(host))) this.queue.push(unverified(host, d.why))
       return
     }
-    const peers = this.accept(host, d)
+    const peers = this.accept(d)
     if (!opts.endorsements) return
     for (const peer of peers) {
       if (peer.kind === 'bridge') continue
@@ -264,13 +266,18 @@ class LookupRun {
    * The entries of a verified descriptor for this hash, as results. Without endorsements to
    * check they are queued here; with them, returned for verify() to check and queue.
    */
-  private accept(host: string, d: Verified): LookupPeer[] {
+  private accept(d: Verified): LookupPeer[] {
+    const host = formatId(d.descriptor.host)
+    if (this.opts.hosts && !this.opts.hosts.has(host)) return []
     const entries = vouchedEntries(d.descriptor, this.hash)
     if (entries.length === 0 && this.opts.all) this.queue.push(unverified(host, "the host's signed descriptor does not list this hash"))
     const age = Math.max(0, Math.round(this.now() / 1000 - d.descriptor.updated))
     const stale = age > DNS.staleAfterSeconds
     const updated = new Date(d.descriptor.updated * 1000).toISOString()
-    const how = `the host vouches for it: listed in its own signed descriptor (host key, seq ${d.seq})`
+    const page = d.descriptor.page
+    const how = page
+      ? `the host vouches for it: listed in page ${page.index} of its signed descriptor (page key bound by the host key, seq ${d.seq})`
+      : `the host vouches for it: listed in its own signed descriptor (host key, seq ${d.seq})`
     const out: LookupPeer[] = []
     for (const e of entries) {
       // field by field, not `{ ...e, ... }`: V8 builds that shape on a slow path (~10 µs a

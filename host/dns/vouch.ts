@@ -71,9 +71,3 @@ export async function descriptorFor(
   if (d.ok && fetched) cache.put(hostKey, d, now())
   return d
 }
-
-/** True when the signed descriptor of `hostKey` vouches for `hash`: the check lookups make, for meshes. */
-export async function vouchesFor(dht: DHT, hostKey: Buffer, hash: Buffer): Promise<boolean> {
-  const d = await descriptorFor(dht, hostKey, hash)
-  return d.ok && vouchedEntries(d.descriptor, hash).length > 0
-}

@@ -6,7 +6,7 @@ import { DescriptorCache, descriptorCacheOf } from '../../host/dns/descriptor-ca
 import { publishDescriptor } from '../../host/dns/descriptor.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import type { LookupPeer } from '../../host/dns/lookup.ts'
-import { vouchesFor } from '../../host/dns/vouch.ts'
+import { vouchesFor } from '../../host/dns/vouches-for.ts'
 import { serviceHash } from '../../host/manifest/hashes.ts'
 import type { HostDescriptorWire } from '../../host/messages.ts'
 import { NOW, code, echo, host, sh, standIn } from '../helpers/descriptor-stand-in.ts'
@@ -136,12 +136,12 @@ test('on a real DHT: a host that stops vouching but stays announced is listed fr
   const b = testnet.createNode()
   defer(() => b.destroy())
   const kp = DHT.keyPair()
-  const seq = await publishDescriptor(a, kp, [echo], 0)
+  const seq = await publishDescriptor(a, kp, { host: kp.publicKey, apps: [echo] }, 0)
   await a.announce(sh, kp).finished()
   const t0 = Date.now()
   assert.equal((await collect(lookupVerified(b, sh, { timeoutMs: 5000, now: () => t0 }))).length, 1)
   // a new descriptor without the service, and the announcement left behind (a failed unannounce)
-  await publishDescriptor(a, kp, [], seq)
+  await publishDescriptor(a, kp, { host: kp.publicKey, apps: [] }, seq)
   const kept = await collect(lookupVerified(b, sh, { timeoutMs: 5000, now: () => t0 + 1000 }))
   assert.equal(kept.length, 1, 'within DNS.descriptorCacheMs the kept record (signed by the host) still answers')
   assert.deepEqual(await collect(lookupVerified(b, sh, { timeoutMs: 5000, now: () => t0 + DNS.descriptorCacheMs + 1 })), [])

@@ -258,10 +258,11 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
     lines.push(
       `  ${`${s.app}/${s.service}`.padEnd(18)} port ${String(s.port).padEnd(5)} hash ${id(s.hash)}  key ${id(s.key)}  conns ${s.connections}  refreshed ${s.lastRefresh ?? 'never'}`
     )
+  if ((st.descriptorRecords ?? 1) > 1) lines.push(`  descriptor: ${st.descriptorRecords} DHT records (the host's and ${st.descriptorRecords! - 1} pages)`)
   if (st.descriptorUnlisted?.length) {
     const n = st.descriptorUnlisted.length
     lines.push(
-      `  ${n} app${n === 1 ? '' : 's'} not in the host descriptor (one 1000-byte record is full): running, reachable by service key, not found by lookup: ${st.descriptorUnlisted.slice(0, 5).join(', ')}${n > 5 ? ', ...' : ''}`
+      `  ${n} app${n === 1 ? '' : 's'} not in the host descriptor (its last page is full): running, reachable by service key, not found by lookup: ${st.descriptorUnlisted.slice(0, 5).join(', ')}${n > 5 ? ', ...' : ''}`
     )
   }
   const refused = Object.entries(st.refused).filter(([, v]) => v > 0)

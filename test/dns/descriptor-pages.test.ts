@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict'
+import { mkdtemp } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import DHT from 'hyperdht'
+import { installEchoCopies } from '../../bench/apps.ts'
+import { formatStatus } from '../../host/cli/actions/daemon.ts'
+import { publishDescriptor } from '../../host/dns/descriptor.ts'
+import { pageKeyPair, signPage } from '../../host/dns/descriptor-page.ts'
+import { lookupVerified } from '../../host/dns/lookup.ts'
+import type { LookupPeer } from '../../host/dns/lookup.ts'
+import { vouchesFor } from '../../host/dns/vouches-for.ts'
+import { openStream, plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
+import { startTestnet } from '../helpers/testnet.ts'
+import { teardown } from '../helpers/teardown.ts'
+
+/**
+ * One DHT record holds about 8 one-service apps. A host with more writes its descriptor over
+ * several records (descriptor-page.ts): every app must still be found by a verified lookup, as
+ * run by its real host key, and a page must not be forgeable.
+ */
+
+test('a host with more apps than one record holds spreads its descriptor over pages, and every app is found, verified, as its host', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const home = await mkdtemp(join(tmpdir(), 'hn-pages-'))
+  defer(() => removeHome(home))
+  const names = await installEchoCopies(home, 20)
+  const h = await startHost(testnet, home)
+  defer(() => h.close())
+  const st = h.host.status()
+  assert.equal(st.apps.filter((a) => a.state === 'running').length, 20)
+  assert.ok((st.descriptorRecords ?? 1) >= 3, `20 apps need 3 or more records, status says ${st.descriptorRecords}`)
+  assert.equal(st.descriptorUnlisted, undefined, 'nothing left out')
+  assert.match(formatStatus(st).join('\n'), new RegExp(`descriptor: ${st.descriptorRecords} DHT records`))
+
+  const client = plainClient(testnet)
+  defer(() => client.destroy())
+  const hostKey = h.host.identity.publicKey.toString('hex')
+  const service = (app: string) => st.services.find((s) => s.app === app)!
+  const lookup = async (app: string, opts = {}) => {
+    const peers: LookupPeer[] = []
+    for await (const p of lookupVerified(client, Buffer.from(service(app).hash, 'hex'), { timeoutMs: 5000, ...opts })) peers.push(p)
+    return peers
+  }
+  for (const name of names) {
+    const peers = await lookup(name)
+    assert.equal(peers.length, 1, `${name} is found once`)
+    assert.equal(peers[0].verified, true, `${name} is verified`)
+    assert.equal(peers[0].hostKey, hostKey, `${name} is run by the host, whichever record lists it`)
+    assert.equal(peers[0].serviceKey, service(name).key)
+  }
+  const last = names[names.length - 1]
+  assert.match((await lookup(last))[0].how, /page \d+ of its signed descriptor/, 'an app on a page says so')
+  assert.equal((await lookup(last, { hosts: new Set([hostKey]) })).length, 1, 'a lookup restricted to trusted hosts finds an app on a page')
+  assert.equal((await lookup(last, { hosts: new Set(['00'.repeat(32)]) })).length, 0, 'and not for another host')
+  assert.equal(await vouchesFor(client, h.host.identity.publicKey, Buffer.from(service(last).hash, 'hex')), true, "a mesh's check finds it too")
+  assert.equal(await vouchesFor(client, h.host.identity.publicKey, Buffer.alloc(32, 9)), false)
+
+  const s = await openStream(client, service(last).key)
+  s.write('hi')
+  assert.equal((await readBytes(s, 2)).toString(), 'hi')
+  s.destroy()
+})
+
+test('a forged descriptor page does not make its announcer vouched for', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const victim = DHT.keyPair()
+  const mallory = DHT.keyPair()
+  const node = plainClient(testnet)
+  defer(() => node.destroy())
+  const hash = Buffer.alloc(32, 0x42)
+  const app = { codeHash: hash, name: 'x', version: '1.0.0', publisher: mallory.publicKey, services: [] }
+  // 1: mallory's page naming the victim, bound by mallory's own signature
+  const forged = pageKeyPair(mallory.secretKey, 1)
+  await publishDescriptor(node, forged, { host: victim.publicKey, apps: [app], page: signPage(mallory, forged.publicKey, 1) }, 0)
+  await node.announce(hash, forged).finished()
+  // 2: the victim's real binding of its page 1, copied into a record under mallory's key
+  const real = pageKeyPair(victim.secretKey, 1)
+  await publishDescriptor(node, mallory, { host: victim.publicKey, apps: [app], page: signPage(victim, real.publicKey, 1) }, 0)
+  await node.announce(hash, mallory).finished()
+
+  const client = plainClient(testnet)
+  defer(() => client.destroy())
+  const peers: LookupPeer[] = []
+  for await (const p of lookupVerified(client, hash, { all: true, timeoutMs: 5000 })) peers.push(p)
+  assert.equal(peers.filter((p) => p.verified).length, 0, 'neither is vouched for')
+  assert.deepEqual(peers.map((p) => p.how).sort(), ['descriptor page is not signed by the host it names', 'descriptor page names another key'])
+})
