@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import DHT from 'hyperdht'
 import createTestnet from 'hyperdht/testnet.js'
 import { Host } from '../host/daemon/host.ts'
+import { lookupVerified } from '../host/dns/lookup.ts'
 import type { Logger } from '../host/log/logger.ts'
 import { installEchoCopies } from './apps.ts'
 import { firstByte } from './streams.ts'
@@ -13,7 +14,8 @@ import { firstByte } from './streams.ts'
  * N code hashes and manifests), a 10-node testnet, then a real Host that runs them all on
  * demand. Measures the process's RSS before the host and with it ready, the host's start-up
  * (new Host() to ready(): re-verify every app, listen on and announce every service, publish
- * the descriptor), and one cold connect to an app in the middle. Prints one JSON line.
+ * the descriptor), one cold connect to an app in the middle, and verified lookups of the last
+ * app. Prints one JSON line.
  *
  *   node --expose-gc --import tsx bench/apps-child.ts <n> [idle sample ms]
  */
@@ -41,6 +43,34 @@ const settle = async (): Promise<number> => {
 const warnings: Record<string, number> = {}
 const count = (msg: string) => (warnings[msg] = (warnings[msg] ?? 0) + 1)
 const log: Logger = { debug() {}, info() {}, warn: count, error: count, child: () => log }
+
+/**
+ * Whether the last app installed (on the descriptor's last page) is found by a verified lookup,
+ * and what that lookup costs: the first (its page fetched), then repeated ones (the page kept)
+ * against raw lookups of the same topic, alternated, medians.
+ */
+async function lookupLast(hash: Buffer): Promise<{ found: number; how: string; coldMs: number; warmMs: number; rawMs: number }> {
+  const verified = async () => {
+    const t = performance.now()
+    const peers = []
+    for await (const p of lookupVerified(client, hash, { timeoutMs: 10_000 })) if (p.verified) peers.push(p)
+    return { ms: performance.now() - t, peers }
+  }
+  const raw = async () => {
+    const t = performance.now()
+    for await (const _ of client.lookup(hash));
+    return performance.now() - t
+  }
+  const first = await verified()
+  const warm: number[] = []
+  const base: number[] = []
+  for (let i = 0; i < 20; i++) {
+    warm.push((await verified()).ms)
+    base.push(await raw())
+  }
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]
+  return { found: first.peers.length, how: first.peers[0]?.how ?? '', coldMs: first.ms, warmMs: median(warm), rawMs: median(base) }
+}
 
 const home = await mkdtemp(join(tmpdir(), 'hn-bench-apps-'))
 const testnet = await createTestnet(10, { host: '127.0.0.1' })
@@ -70,6 +100,7 @@ try {
   for (const a of st.apps) states[a.state] = (states[a.state] ?? 0) + 1
   const middle = st.services.find((s) => s.app === names[Math.floor(n / 2)])!
   const coldMs = await firstByte(client, Buffer.from(middle.key, 'hex'))
+  const lookup = await lookupLast(Buffer.from(st.services.find((s) => s.app === names[n - 1])!.hash, 'hex'))
   const withOne = await settle()
   const c = performance.now()
   await host.close()
@@ -89,6 +120,8 @@ try {
       states,
       services: st.services.length,
       descriptorPublished: st.descriptorPublished !== null,
+      descriptorRecords: st.descriptorRecords ?? 1,
+      lookup,
       warnings,
       perAppKiB: (after - before) / 1024 / n,
       afterMiB: after / MB

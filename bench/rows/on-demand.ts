@@ -111,15 +111,18 @@ interface ChildResult {
   states: Record<string, number>
   services: number
   descriptorPublished: boolean
+  descriptorRecords: number
+  lookup: { found: number; how: string; coldMs: number; warmMs: number; rawMs: number }
   warnings: Record<string, number>
 }
 
 export async function manyAppsRows(o: BenchOptions): Promise<Row[]> {
   const r = await child(o.apps, o.quick ? 1000 : 6000)
   const n = r.n
+  if (r.lookup.found !== 1) throw new Error(`the last of ${n} apps installed was found ${r.lookup.found} times by a verified lookup, not once`)
   const added = (r.after - r.before) / MB
   const base = { rounds: 1, raw: null, target: { kind: 'none' } as const, extra: { ...r } }
-  const detail = `${JSON.stringify(r.states)} of ${n}, ${r.services} services listened on and announced; RSS ${(r.before / MB).toFixed(0)} -> ${(r.after / MB).toFixed(0)} MB (${((added * 1024) / n).toFixed(0)} KiB per app), one woken: +${((r.withOneRunning - r.after) / MB).toFixed(1)} MB; descriptor ${r.descriptorPublished ? 'published' : 'NOT published (too many apps for one 1000-byte record)'}; ${n} apps generated and installed in ${(r.installMs / 1000).toFixed(1)} s`
+  const detail = `${JSON.stringify(r.states)} of ${n}, ${r.services} services listened on and announced; RSS ${(r.before / MB).toFixed(0)} -> ${(r.after / MB).toFixed(0)} MB (${((added * 1024) / n).toFixed(0)} KiB per app), one woken: +${((r.withOneRunning - r.after) / MB).toFixed(1)} MB; descriptor ${r.descriptorPublished ? `published over ${r.descriptorRecords} DHT records` : 'NOT published'}; ${n} apps generated and installed in ${(r.installMs / 1000).toFixed(1)} s`
   return [
     row({ ...base, id: '15a', measure: `${n} apps installed, on demand: RSS added`, unit: 'MB', project: added, detail }),
     row({
@@ -131,6 +134,16 @@ export async function manyAppsRows(o: BenchOptions): Promise<Row[]> {
       detail: 'new Host() to ready(): re-verify every app, listen on and announce every service'
     }),
     row({ ...base, id: '15c', measure: `${n} apps installed: cold connect to one`, unit: 'ms', project: r.coldMs }),
+    row({
+      ...base,
+      id: '15f',
+      measure: `${n} apps installed: verified lookup of the last`,
+      unit: 'ms',
+      project: r.lookup.warmMs,
+      raw: r.lookup.rawMs,
+      target: { kind: 'ratio-max', value: 1.1 },
+      detail: `found, verified: ${r.lookup.how}; the first lookup (page fetched) ${r.lookup.coldMs.toFixed(1)} ms; repeated ones against raw lookups of the topic, 20 each, medians`
+    }),
     row({
       ...base,
       id: '15e',
