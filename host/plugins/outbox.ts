@@ -28,8 +28,9 @@ export interface OpSink {
 const encoder = new TextEncoder()
 
 export class Outbox implements OpSink {
-  /** Ops waiting for space: op, conn, kind, num, bytes (a copy) or null. */
+  /** Ops waiting for space: op, conn, kind, num, bytes (a copy) or null; those before `head` are sent. */
   private waiting: unknown[] = []
+  private head = 0
   private wakeDue = false
   private scheduled = false
 
@@ -72,11 +73,12 @@ export class Outbox implements OpSink {
   /** Drop what waits (the other side is gone). */
   clear(): void {
     this.waiting = []
+    this.head = 0
     this.wakeDue = false
   }
 
   private put(op: number, conn: number, kind: number, num: number, bytes: Uint8Array | null): void {
-    if (this.waiting.length === 0) {
+    if (this.head === this.waiting.length) {
       if (this.ring.write(op, conn, kind, num, bytes)) return this.written(op)
       this.ring.markFull()
       if (this.ring.write(op, conn, kind, num, bytes)) return this.written(op)
@@ -98,13 +100,24 @@ export class Outbox implements OpSink {
   private moveWaiting(): boolean {
     for (let tries = 0; ; tries++) {
       const q = this.waiting
-      let i = 0
+      let i = this.head
       while (i < q.length && this.ring.write(q[i] as number, q[i + 1] as number, q[i + 2] as number, q[i + 3] as number, q[i + 4] as Uint8Array | null)) {
+        q[i + 4] = null // the ring has the bytes now
         this.written(q[i] as number)
         i += 5
       }
-      if (i > 0) this.waiting = i === q.length ? [] : q.slice(i)
-      if (this.waiting.length === 0) return true
+      // what was sent is dropped in one go, not sliced off after every partial flush (that
+      // was quadratic in the queue for a slow plugin sent many small ops)
+      if (i === q.length) {
+        this.waiting = []
+        this.head = 0
+        return true
+      }
+      this.head = i
+      if (i > 4096 && i * 2 > q.length) {
+        this.waiting = q.slice(i)
+        this.head = 0
+      }
       if (tries === 1) return false
       // ask to be woken once there is room; the consumer may have made room before it could see the mark, so try once more
       this.ring.markFull()

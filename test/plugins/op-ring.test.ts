@@ -88,6 +88,26 @@ test('an outbox keeps what does not fit, in order, and asks to be woken; flush s
   assert.throws(() => out.pushBytes(2, 0, new Uint8Array(49)), RangeError)
 })
 
+test('an outbox with thousands of ops waiting sends them in order across many partial flushes', () => {
+  const { producer, consumer, read } = pair(256, 48)
+  const out = new Outbox(producer, () => true, () => {})
+  const n = 12_000 // past the point where the sent part of the queue is dropped in one go
+  for (let i = 0; i < n; i++) out.push(1, i, i)
+  const got: number[] = []
+  for (let rounds = 0; got.length < n && rounds < n; rounds++) {
+    for (const r of read()) got.push(r[1])
+    consumer.takeFull()
+    out.flush()
+  }
+  assert.equal(got.length, n)
+  assert.ok(
+    got.every((conn, i) => conn === i),
+    'in order'
+  )
+  out.push(1, n, n)
+  assert.deepEqual(read().map((r) => r[1]), [n], 'an empty queue writes straight to the ring again')
+})
+
 test('records cross threads intact while both ends run at once', async () => {
   const capacity = 4096
   const sab = new SharedArrayBuffer(64 + capacity)
