@@ -215,7 +215,10 @@ class LookupRun {
         this.accept(kept)
         this.notify()
       } else {
-        this.waiting.push(peer.publicKey)
+        // with `hosts`, a trusted host's own key is checked before announcers that may be its
+        // descriptor pages or nobody's
+        if (opts.hosts?.has(k)) this.waiting.unshift(peer.publicKey)
+        else this.waiting.push(peer.publicKey)
         this.pump()
       }
     }
