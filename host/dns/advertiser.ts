@@ -7,7 +7,7 @@ import type { DescriptorAppWire, DescriptorBridgeWire, DescriptorPageWire, HostD
 import { bridgeServiceHash } from '../manifest/index.ts'
 import type { Logger } from '../log/index.ts'
 import { DNS } from '../constants.ts'
-import { encodeDescriptor, publishDescriptor } from './descriptor.ts'
+import { encodeDescriptor, fetchDescriptor, publishDescriptor } from './descriptor.ts'
 import { appSlot, layoutDescriptor } from './descriptor-layout.ts'
 import { pageKeyPair, signPage } from './descriptor-page.ts'
 import { Lifecycle } from '../util/lifecycle.ts'
@@ -57,6 +57,13 @@ export class Advertiser {
   /** Sequence number last published per record, and what it listed (see content()). */
   private seqs: number[] = []
   private contents: string[] = []
+  /**
+   * Records this host may have published, in this process or before it (recall()): pages past
+   * the ones in use are kept published empty, so an abandoned page never comes back with what
+   * it used to list once its empty copy expired.
+   */
+  private highWater = 1
+  private recalled: Promise<void> | null = null
   private readonly pageKeys = new Map<number, { keyPair: KeyPair; binding: DescriptorPageWire }>()
   private timer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
@@ -122,18 +129,15 @@ export class Advertiser {
       }
     })
     this.topics = next
+    this.highWater = Math.max(this.highWater, published, this.pages.length)
+    this.recalled ??= this.recall().catch(backgroundCatch(this.log, 'advertiser recall'))
     // the descriptor first: a lookup that finds an announcement must find it vouched for. Only
-    // records whose content changed (refresh() re-publishes all); a page no longer used is
-    // published empty, so what it listed is not vouched for any more
+    // records whose content changed (refresh() re-publishes all)
     await inPool(
-      Array.from({ length: Math.max(published, this.pages.length) }, (_, i) => i).filter((i) => this.contents[i] !== this.content(i)),
+      this.records_().filter((i) => this.contents[i] !== this.content(i)),
       WALKS_AT_ONCE,
       (i) => this.publish(i)
     )
-    if (this.pages.length < published) {
-      this.seqs.length = this.pages.length
-      this.contents.length = this.pages.length
-    }
     // an app that moved to another record is announced under the new record's key and
     // withdrawn under the old one's
     await inPool(
@@ -160,11 +164,7 @@ export class Advertiser {
   /** Re-announce every topic and re-publish the descriptor. */
   refresh(): Promise<void> {
     return this.serial(async () => {
-      await inPool(
-        this.pages.map((_, i) => i),
-        WALKS_AT_ONCE,
-        (i) => this.publish(i)
-      )
+      await inPool(this.records_(), WALKS_AT_ONCE, (i) => this.publish(i))
       for (const info of this.topics.values()) await this.announce(info)
     })
   }
@@ -172,6 +172,28 @@ export class Advertiser {
   /** Records the descriptor spans: 1, or 1 + its pages. */
   get records(): number {
     return this.pages.length
+  }
+
+  /** Every record to keep published: those in use, and abandoned pages (empty) up to the high-water mark. */
+  private records_(): number[] {
+    return Array.from({ length: Math.max(this.highWater, this.pages.length) }, (_, i) => i)
+  }
+
+  /**
+   * Learn from the DHT how many pages this host's descriptor had before this process, and the
+   * sequence number it reached, so pages a previous run used are kept empty and no record is
+   * published below one it replaces. In the background: a start-up does not wait for a walk.
+   */
+  private async recall(): Promise<void> {
+    const d = await fetchDescriptor(this.dht, this.keyPair.publicKey)
+    if (!d.ok || this.closed) return
+    // a record of a previous run with a higher seq than ours (several publishes a second run
+    // ahead of the clock) would win over ours in the DHT until the clock caught up
+    const behind = d.seq > (this.seqs[0] ?? 0)
+    this.seqs[0] = Math.max(this.seqs[0] ?? 0, d.seq)
+    this.highWater = Math.max(this.highWater, 1 + Math.min(d.descriptor.pages ?? 0, DNS.maxDescriptorPages))
+    const redo = [...(behind ? [0] : []), ...this.records_().slice(this.pages.length)].filter((i) => i === 0 || this.contents[i] === undefined)
+    if (redo.length > 0) await this.serial(() => inPool(redo, WALKS_AT_ONCE, (i) => this.publish(i)))
   }
 
   /** What is advertised, for status. */
@@ -200,7 +222,12 @@ export class Advertiser {
    * left the host with no descriptor at all, and then with only the first ~8 apps findable.
    */
   private layout(): void {
-    const { pages, unlisted } = layoutDescriptor(this.apps, this.bridges, this.slots)
+    let { pages, unlisted } = layoutDescriptor(this.apps, this.bridges, this.slots)
+    // keeping apps where they were can leave records mostly empty after many removals: when a
+    // fresh layout needs half the records or fewer, take it (the apps that move are
+    // re-announced under their new records' keys)
+    const fresh = this.slots.size > 0 && pages.length > 1 ? layoutDescriptor(this.apps, this.bridges) : null
+    if (fresh && fresh.pages.length * 2 <= pages.length) ({ pages, unlisted } = fresh)
     this.pages = pages
     this.slots = new Map(pages.flatMap((apps, i) => apps.map((a) => [appSlot(a), i] as [string, number])))
     const names = unlisted.map((a) => a.name)

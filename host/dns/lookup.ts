@@ -89,6 +89,9 @@ export async function* lookupVerified(dht: DHT, hash: Buffer, opts: LookupOption
   }
 }
 
+/** Announcers not on the `hosts` list a restricted lookup checks at most (see onReply). */
+const UNLISTED_CHECKS = 32
+
 const DONE = Symbol('done')
 const WAIT = Symbol('wait')
 
@@ -111,6 +114,7 @@ class LookupRun {
   private active = 0
   private yielded = 0
   private queryDone = false
+  private unlistedChecked = 0
   private readonly query: ReturnType<DHT['lookup']>
   private readonly timer: NodeJS.Timeout
   private readonly drained: Promise<void>
@@ -128,6 +132,7 @@ class LookupRun {
     opts.signal?.addEventListener('abort', this.onAbort)
     // drain the DHT query in the background; verification runs per host as it is found
     this.drained = this.drain()
+    if (opts.signal?.aborted) this.stop() // an abort event that already fired never comes again
   }
 
   /** The next result to yield, DONE, or WAIT (then await more()). */
@@ -208,6 +213,9 @@ class LookupRun {
       const k = formatId(peer.publicKey)
       if (seen.has(k)) continue
       seen.add(k)
+      // with `hosts`, an unlisted announcer may be a listed host's page, so it is checked, but
+      // only so many: a topic flooded with announcers must not cost a walk each
+      if (opts.hosts && !opts.hosts.has(k) && ++this.unlistedChecked > UNLISTED_CHECKS) continue
       // a host verified lately (and no endorsement to ask for) is answered here, with no
       // promise or wake-up of its own
       const kept = opts.cached === false || opts.endorsements ? null : cachedVouch(this.dht, peer.publicKey, this.hash, this.now())
@@ -276,6 +284,13 @@ class LookupRun {
     if (entries.length === 0 && this.opts.all) this.queue.push(unverified(host, "the host's signed descriptor does not list this hash"))
     const age = Math.max(0, Math.round(this.now() / 1000 - d.descriptor.updated))
     const stale = age > DNS.staleAfterSeconds
+    if (stale && d.descriptor.page && entries.length > 0) {
+      // a live host keeps every page it ever used fresh (unused ones empty): a stale page is a
+      // gone host's or an abandoned page replayed, and its binding never expires, so it is not
+      // taken as the host's word (a stale record under the host key still is, marked stale)
+      if (this.opts.all) this.queue.push(unverified(host, `a stale descriptor page (${age} s old) is not taken as the host's word`))
+      return []
+    }
     const updated = new Date(d.descriptor.updated * 1000).toISOString()
     const page = d.descriptor.page
     const how = page

@@ -20,6 +20,8 @@ const app = (i: number): DescriptorAppWire => ({
 
 // pinned: after the apps, flag bit 2 adds the page count; flag bit 4 the page binding
 const GOLDEN_FIRST = '0102' + '11'.repeat(32) + 'fe4d46026b' + '00' + '05'
+// both bridges and pages: bridges first, then the count, as the flag bits are ordered
+const GOLDEN_BRIDGES_PAGES = '0103' + '11'.repeat(32) + 'fe4d46026b' + '00' + '010003776562' + 'dd'.repeat(32) + '02'
 const GOLDEN_PAGE = '0104' + '11'.repeat(32) + 'fe4d46026b' + '00' + '03' + '22'.repeat(32) + '33'.repeat(64)
 
 test('descriptor page fields encode to the pinned golden bytes and round-trip; old records are unchanged', () => {
@@ -32,6 +34,9 @@ test('descriptor page fields encode to the pinned golden bytes and round-trip; o
   }
   assert.equal(encode(hostDescriptor, first).toString('hex'), GOLDEN_FIRST)
   assert.equal(encode(hostDescriptor, page).toString('hex'), GOLDEN_PAGE)
+  const both: HostDescriptorWire = { ...first, bridges: [{ name: 'web', key: Buffer.alloc(32, 0xdd) }], pages: 2 }
+  assert.equal(encode(hostDescriptor, both).toString('hex'), GOLDEN_BRIDGES_PAGES)
+  assert.equal(decodeExact(hostDescriptor, Buffer.from(GOLDEN_BRIDGES_PAGES, 'hex'), 'd').pages, 2)
   assert.equal(decodeExact(hostDescriptor, Buffer.from(GOLDEN_FIRST, 'hex'), 'd').pages, 5)
   const back = decodeExact(hostDescriptor, Buffer.from(GOLDEN_PAGE, 'hex'), 'd')
   assert.equal(back.page!.index, 3)

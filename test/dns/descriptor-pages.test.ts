@@ -6,7 +6,10 @@ import { test } from 'node:test'
 import DHT from 'hyperdht'
 import { installEchoCopies } from '../../bench/apps.ts'
 import { formatStatus } from '../../host/cli/actions/daemon.ts'
-import { publishDescriptor } from '../../host/dns/descriptor.ts'
+import { Advertiser } from '../../host/dns/advertiser.ts'
+import { encodeDescriptor, fetchDescriptor, publishDescriptor } from '../../host/dns/descriptor.ts'
+import { silentLogger } from '../../host/log/logger.ts'
+import { serviceHash } from '../../host/manifest/hashes.ts'
 import { pageKeyPair, signPage } from '../../host/dns/descriptor-page.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import type { LookupPeer } from '../../host/dns/lookup.ts'
@@ -90,4 +93,114 @@ test('a forged descriptor page does not make its announcer vouched for', async (
   for await (const p of lookupVerified(client, hash, { all: true, timeoutMs: 5000 })) peers.push(p)
   assert.equal(peers.filter((p) => p.verified).length, 0, 'neither is vouched for')
   assert.deepEqual(peers.map((p) => p.how).sort(), ['descriptor page is not signed by the host it names', 'descriptor page names another key'])
+})
+
+test("a stale descriptor page is not taken as its host's word, whatever it lists", async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const host = DHT.keyPair()
+  const node = plainClient(testnet)
+  defer(() => node.destroy())
+  const hash = Buffer.alloc(32, 0x43)
+  const page = pageKeyPair(host.secretKey, 1)
+  const value = encodeDescriptor({
+    host: host.publicKey,
+    updated: Math.floor(Date.now() / 1000) - 3600,
+    apps: [{ codeHash: hash, name: 'x', version: '1.0.0', publisher: host.publicKey, services: [] }],
+    page: signPage(host, page.publicKey, 1)
+  })
+  await node.mutablePut(page, value, { seq: 1 })
+  await node.announce(hash, page).finished()
+  const client = plainClient(testnet)
+  defer(() => client.destroy())
+  const peers: LookupPeer[] = []
+  for await (const p of lookupVerified(client, hash, { all: true, timeoutMs: 5000 })) peers.push(p)
+  assert.equal(peers.length, 1)
+  assert.equal(peers[0].verified, false)
+  assert.match(peers[0].how, /stale descriptor page/)
+})
+
+test('pages a host stops using stay published empty, and a page used again gets a newer record', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const node = plainClient(testnet)
+  defer(() => node.destroy())
+  const identity = DHT.keyPair()
+  const apps = Array.from({ length: 24 }, (_, i) => ({
+    codeHash: Buffer.alloc(32, i + 1),
+    name: `app-${i}`,
+    version: '1.0.0',
+    publisher: identity.publicKey,
+    services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 0xcc) }]
+  }))
+  const a = new Advertiser(node, identity, silentLogger())
+  await a.ready()
+  defer(() => a.close())
+  await a.setApps(apps)
+  const many = a.records
+  assert.ok(many >= 4, `${many} records for 24 apps`)
+  const lastPage = pageKeyPair(identity.secretKey, many - 1).publicKey
+  const listed = async () => {
+    const d = await fetchDescriptor(node, lastPage)
+    assert.ok(d.ok, 'the page is published')
+    return { apps: d.descriptor.apps.length, seq: d.seq }
+  }
+  const full = await listed()
+  assert.ok(full.apps > 0)
+
+  await a.setApps(apps.slice(0, 2))
+  assert.equal(a.records, 1)
+  const blank = await listed()
+  assert.equal(blank.apps, 0, 'an abandoned page is published empty')
+  await a.refresh()
+  assert.equal((await listed()).apps, 0, 'and kept so by every refresh')
+
+  await a.setApps(apps)
+  const again = await listed()
+  assert.ok(again.apps > 0 && again.seq > blank.seq, `a page used again is newer than its empty copy (${again.seq} > ${blank.seq})`)
+  const hash = serviceHash(apps[23].codeHash, 'echo')
+  const found: LookupPeer[] = []
+  for await (const p of lookupVerified(node, hash, { timeoutMs: 5000, cached: false })) found.push(p)
+  assert.equal(found.filter((p) => p.verified).length, 1, 'the last app is found again')
+
+  // removing most apps leaves most records empty: they are laid out afresh
+  await a.setApps(apps.slice(20))
+  assert.equal(a.records, 1, 'four apps fit the host record')
+})
+
+test('a host restarted with fewer apps empties the pages its previous run published', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const node = plainClient(testnet)
+  defer(() => node.destroy())
+  const identity = DHT.keyPair()
+  const apps = Array.from({ length: 16 }, (_, i) => ({
+    codeHash: Buffer.alloc(32, i + 1),
+    name: `app-${i}`,
+    version: '1.0.0',
+    publisher: identity.publicKey,
+    services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 0xcc) }]
+  }))
+  const first = new Advertiser(node, identity, silentLogger())
+  await first.ready()
+  await first.setApps(apps)
+  const pages = first.records - 1
+  assert.ok(pages >= 1)
+  await first.close()
+
+  const second = new Advertiser(node, identity, silentLogger())
+  await second.ready()
+  defer(() => second.close())
+  await second.setApps(apps.slice(0, 1))
+  const page = pageKeyPair(identity.secretKey, pages).publicKey
+  let left = -1
+  for (let i = 0; i < 50 && left !== 0; i++) {
+    await new Promise((r) => setTimeout(r, 100))
+    const d = await fetchDescriptor(node, page)
+    left = d.ok ? d.descriptor.apps.length : -1
+  }
+  assert.equal(left, 0, "the previous run's last page is published empty")
 })
