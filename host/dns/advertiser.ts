@@ -64,6 +64,7 @@ export class Advertiser {
    */
   private highWater = 1
   private recalled: Promise<void> | null = null
+  private readonly stopRecall = new AbortController()
   private readonly pageKeys = new Map<number, { keyPair: KeyPair; binding: DescriptorPageWire }>()
   private timer: NodeJS.Timeout | null = null
   private chain: Promise<void> = Promise.resolve()
@@ -185,7 +186,7 @@ export class Advertiser {
    * published below one it replaces. In the background: a start-up does not wait for a walk.
    */
   private async recall(): Promise<void> {
-    const d = await fetchDescriptor(this.dht, this.keyPair.publicKey)
+    const d = await fetchDescriptor(this.dht, this.keyPair.publicKey, { signal: this.stopRecall.signal })
     if (!d.ok || this.closed) return
     // a record of a previous run with a higher seq than ours (several publishes a second run
     // ahead of the clock) would win over ours in the DHT until the clock caught up
@@ -205,6 +206,8 @@ export class Advertiser {
   close(): Promise<void> {
     return this.life.close(async () => {
       if (this.timer) clearInterval(this.timer)
+      this.stopRecall.abort()
+      await this.recalled
       await this.chain
       const topics = [...this.topics.values()]
       this.topics.clear()
