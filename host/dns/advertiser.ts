@@ -166,7 +166,9 @@ export class Advertiser {
   refresh(): Promise<void> {
     return this.serial(async () => {
       await inPool(this.records_(), WALKS_AT_ONCE, (i) => this.publish(i))
-      for (const info of this.topics.values()) await this.announce(info)
+      // WALKS_AT_ONCE at a time, not one after another: on the public DHT a walk takes a second
+      // or two, and a host with 1,000 apps has 3,000 topics to re-announce before they expire
+      await inPool([...this.topics.values()], WALKS_AT_ONCE, (info) => this.announce(info))
     })
   }
 
