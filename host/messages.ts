@@ -846,6 +846,31 @@ export const onionCell: Encoding<OnionCellWire> = {
 }
 
 /**
+ * `onionCell`'s decoder without the allocations, for a link reading cells in bulk: the type of
+ * the cell at `off` (`buf` holds ONION_CELL_BYTES from there), checked as the decoder checks it.
+ * @throws BAD_MESSAGE for another version or an unknown type
+ */
+export function onionCellTypeAt(buf: Uint8Array, off: number): number {
+  const version = buf[off]
+  if (version !== ONION_CELL_VERSION) throw HypernetError.BAD_MESSAGE(`onion cell version ${version} is not supported (expected ${ONION_CELL_VERSION})`)
+  const type = buf[off + 1]
+  if (type < CELL.CREATE || type > CELL.DESTROY) throw HypernetError.BAD_MESSAGE(`onion cell type ${type} is unknown`)
+  return type
+}
+
+/**
+ * `onionCell`'s encoder in place: the cell of `type` with `body` at `off` of `buf` (which has
+ * ONION_CELL_BYTES free there), the same bytes `encode(onionCell, ...)` gives.
+ * @throws INTERNAL when the body is not ONION_BODY_BYTES
+ */
+export function writeOnionCell(buf: Buffer, off: number, type: number, body: Uint8Array): void {
+  if (body.byteLength !== ONION_BODY_BYTES) throw HypernetError.INTERNAL(`onion cell body: expected ${ONION_BODY_BYTES} bytes, got ${body.byteLength}`)
+  buf[off] = ONION_CELL_VERSION
+  buf[off + 1] = type
+  buf.set(body, off + 2)
+}
+
+/**
  * `enc` encoded at the start of exactly `size` bytes, zero-filled after it. The decoder reads
  * the struct from the start and skips the rest unread: a RELAY body's padding is not zeros once
  * relays have peeled it.
@@ -996,6 +1021,24 @@ const onionMessageInner: Encoding<OnionMessageWire> = {
 
 /** A relay message padded to ONION_MESSAGE_BYTES. */
 export const onionMessage = padded(onionMessageInner, ONION_MESSAGE_BYTES, 'onion message')
+
+/**
+ * `onionMessage`'s encoder in place: the message (`cmd`, `src[start, end)`) at `off` of `buf`,
+ * zero-padded to ONION_MESSAGE_BYTES, the same bytes `encode(onionMessage, ...)` gives, with
+ * no allocation (the onion's per-cell path).
+ * @throws INTERNAL when the data is longer than ONION_MAX_DATA
+ */
+export function writeOnionMessage(buf: Buffer, off: number, cmd: number, src: Uint8Array, start = 0, end = src.byteLength): void {
+  const len = end - start
+  if (len > ONION_MAX_DATA) throw HypernetError.INTERNAL(`onion message data: ${len} bytes do not fit ${ONION_MAX_DATA}`)
+  buf[off] = ONION_MESSAGE_VERSION
+  buf[off + 1] = 0 // flags: none defined yet
+  buf[off + 2] = cmd
+  buf.writeUInt16LE(len, off + 3)
+  if (Buffer.isBuffer(src)) src.copy(buf, off + 5, start, end)
+  else buf.set(src.subarray(start, end), off + 5)
+  buf.fill(0, off + 5 + len, off + ONION_MESSAGE_BYTES)
+}
 /** Bodies of CREATE/CREATED and DESTROY cells. */
 export const onionHandshakeBody = padded(onionHandshake, ONION_BODY_BYTES, 'onion handshake body')
 export const onionReasonBody = padded(onionReason, ONION_BODY_BYTES, 'onion reason body')

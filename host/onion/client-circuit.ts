@@ -19,7 +19,8 @@ import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { connectKey } from '../net/index.ts'
 import { CellLink } from './cell-link.ts'
 import { clientHandshake } from './hop-handshake.ts'
-import { HopCipher, openOnion, sealOnion } from './onion-layers.ts'
+import { CircuitLayers } from './client-layers.ts'
+import { HopCipher } from './onion-layers.ts'
 import type { RelayInfo } from './onion-directory.ts'
 import { errorForReason, reasonName } from './onion-reasons.ts'
 import { OnionStream } from './onion-stream.ts'
@@ -33,7 +34,7 @@ import { OnionStream } from './onion-stream.ts'
  * (details.relay) when one is to blame, so the caller can avoid it next time.
  */
 export class ClientCircuit {
-  private readonly hops: HopCipher[] = []
+  private readonly layers = new CircuitLayers()
   private readonly bindings: Buffer[] = []
   private readonly relays: RelayInfo[]
   private link: CellLink | null = null
@@ -120,7 +121,7 @@ export class ClientCircuit {
       }
       if (!answer.auth) throw HypernetError.CIRCUIT_FAILED(`relay ${i + 1} answered without its proof`, 'handshake')
       const keys = hs.finish({ ephemeral: answer.ephemeral, auth: answer.auth })
-      this.hops.push(new HopCipher(keys))
+      this.layers.add(new HopCipher(keys))
       this.bindings.push(keys.binding)
     } catch (err) {
       const e = isHypernetError(err) ? err : HypernetError.CIRCUIT_FAILED(`relay ${i + 1}: ${(err as Error).message}`, 'protocol', err)
@@ -182,16 +183,17 @@ export class ClientCircuit {
   }
 
   /** Send a relay message to the last hop; false when the link wants a `drain`. */
-  sendMessage(cmd: number, data: Uint8Array): boolean {
+  sendMessage(cmd: number, data: Uint8Array, start = 0, end = data.byteLength): boolean {
     if (!this.link || this.link.closed) return false
-    return this.link.send(CELL.RELAY, sealOnion(this.hops, encode(onionMessage, { cmd, data })))
+    return this.link.send(CELL.RELAY, this.layers.seal(cmd, data, start, end))
   }
 
   /** Send `data` as DATA messages; `cb` once the link can take more. */
   write(data: Buffer, cb: (err?: Error | null) => void): void {
     if (!this.link || this.link.closed) return cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit is closed', 'done'))
     let ok = true
-    for (let off = 0; off < data.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, data.subarray(off, off + ONION_MAX_DATA))
+    for (let off = 0; off < data.byteLength; off += ONION_MAX_DATA)
+      ok = this.sendMessage(RELAY_CMD.DATA, data, off, Math.min(off + ONION_MAX_DATA, data.byteLength))
     if (ok) return cb()
     // the Duplex calls write() again only after cb: one drain listener at a time
     this.link.once('drain', () => cb())
@@ -231,24 +233,27 @@ export class ClientCircuit {
   }
 
   private onCell(cell: OnionCellWire): void {
-    if (cell.type === CELL.CREATED && this.waiter?.cmds.includes(-CELL.CREATED)) return this.waiter.resolve(cell)
-    if (cell.type !== CELL.RELAY || this.hops.length === 0)
+    // the link's cell is the next cell's too: the waiter gets its own
+    if (cell.type === CELL.CREATED && this.waiter?.cmds.includes(-CELL.CREATED)) return this.waiter.resolve({ type: cell.type, body: Buffer.from(cell.body) })
+    if (cell.type !== CELL.RELAY || this.layers.length === 0)
       return this.fail(HypernetError.CIRCUIT_FAILED(`relay 1 sent cell type ${cell.type} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
     let msg: OnionMessageWire
     let hop: number
     try {
-      const opened = openOnion(this.hops, cell.body)
+      const opened = this.layers.open(cell.body)
       hop = opened.hop
       msg = decodeExact(onionMessage, opened.message, 'onion message')
+      // the message is in the layers' buffer, which the next cell reuses: only DATA is copied anyway
+      if (msg.cmd !== RELAY_CMD.DATA || !this.stream) msg.data = Buffer.from(msg.data)
     } catch (err) {
       const e = isHypernetError(err, 'CIRCUIT_TAMPERED')
         ? err
         : HypernetError.CIRCUIT_FAILED(`the last hop sent a malformed message: ${(err as Error).message}`, 'protocol')
       return this.fail(e, e.code === 'CIRCUIT_TAMPERED' ? ONION_REASON.TAMPERED : ONION_REASON.PROTOCOL)
     }
-    if (hop < this.hops.length || msg.cmd === RELAY_CMD.TRUNCATED) {
+    if (hop < this.layers.length || msg.cmd === RELAY_CMD.TRUNCATED) {
       // only a middle hop that lost its next one may speak: it blames that next relay
-      if (msg.cmd !== RELAY_CMD.TRUNCATED || hop >= this.hops.length)
+      if (msg.cmd !== RELAY_CMD.TRUNCATED || hop >= this.layers.length)
         return this.fail(HypernetError.CIRCUIT_FAILED(`hop ${hop} sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
       const err = this.refusal(msg, `relay ${hop + 1} went away mid-circuit (reported by relay ${hop})`)
       return this.fail(blame(err, hop + 1, this.path[hop]), ONION_REASON.DONE)

@@ -79,6 +79,9 @@ export interface RelayCommandHook {
 
 export type RelayCircuitState = 'new' | 'open' | 'extending' | 'extended' | 'connecting' | 'stream' | 'intro' | 'waiting' | 'joined' | 'busy' | 'closed'
 
+/** At most this many bytes of DATA wait for one write to the destination. */
+const DEST_BATCH_BYTES = 64 * 1024
+
 export class RelayCircuit {
   private state: RelayCircuitState = 'new'
   private hop: HopCipher | null = null
@@ -89,6 +92,8 @@ export class RelayCircuit {
   private bytes = 0
   private endSent = false
   private pending: SecretStream | null = null
+  private destBatch: Buffer | null = null
+  private destQueued = 0
   private readonly waiting = new Set<object>()
   private readonly prev: CellLink
   private createTimer: NodeJS.Timeout | null
@@ -133,15 +138,15 @@ export class RelayCircuit {
       if (this.state === 'extended') return this.forward(this.next!, this.prev, CELL.RELAY, body)
       if (this.state !== 'open' && this.state !== 'stream' && this.state !== 'joined') return this.teardown(ONION_REASON.PROTOCOL)
       const msg = decodeExact(onionMessage, body.subarray(0, ONION_MESSAGE_BYTES), 'onion message')
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) return this.toDestination(msg.data)
       if (this.state === 'joined' && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.END)) return this.splice(msg.cmd, msg.data)
+      // the peel buffer is the next cell's: what the rest keeps (an EXTEND's key across its dial) gets its own bytes
+      msg.data = Buffer.from(msg.data)
       if (this.state === 'open' && msg.cmd === RELAY_CMD.EXTEND) return this.extend(decodeExact(onionExtend, msg.data, 'extend'))
       if (this.state === 'open' && msg.cmd === RELAY_CMD.BEGIN) return this.begin(decodeExact(onionBegin, msg.data, 'begin').serviceKey)
       if (this.state === 'open' && this.ctx.hidden.handles(msg.cmd)) return this.ctx.hidden.onMessage(this, msg)
-      if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) {
-        if (!this.dest!.write(msg.data)) this.waitDrain(this.dest!, this.prev)
-        return
-      }
       if (this.state === 'stream' && msg.cmd === RELAY_CMD.END) {
+        this.flushDestination()
         this.dest!.end()
         return
       }
@@ -208,7 +213,7 @@ export class RelayCircuit {
       stream.on('data', (d: Buffer) => {
         if (!this.account(null, d.byteLength)) return
         let ok = true
-        for (let off = 0; off < d.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, d.subarray(off, off + ONION_MAX_DATA))
+        for (let off = 0; off < d.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, d, off, Math.min(off + ONION_MAX_DATA, d.byteLength))
         if (!ok) this.waitDrain(this.prev, stream)
       })
       stream.on('end', () => this.endStream(ONION_REASON.DONE))
@@ -306,10 +311,33 @@ export class RelayCircuit {
     this.createTimer = null
   }
 
-  /** Send a relay message to the client side of this circuit, under this hop's layer. */
-  sendMessage(cmd: number, data: Uint8Array): boolean {
+  /** Send a relay message (`data[start, end)`) to the client side of this circuit, under this hop's layer. */
+  sendMessage(cmd: number, data: Uint8Array, start = 0, end = data.byteLength): boolean {
     if (this.state === 'closed' || !this.hop) return false
-    return this.prev.send(CELL.RELAY, this.hop.wrap(encode(onionMessage, { cmd, data })))
+    return this.prev.send(CELL.RELAY, this.hop.wrapMessage(cmd, data, start, end))
+  }
+
+  /**
+   * DATA for the destination: the cells of one read leave in one write (a secret stream
+   * encrypts and frames per write, a cell's 969 bytes each would cost as much as 64 KiB).
+   */
+  private toDestination(data: Uint8Array): void {
+    if (!this.destBatch) {
+      this.destBatch = Buffer.allocUnsafe(DEST_BATCH_BYTES)
+      queueMicrotask(() => this.flushDestination())
+    }
+    this.destBatch.set(data, this.destQueued)
+    this.destQueued += data.byteLength
+    if (this.destQueued + ONION_MAX_DATA > DEST_BATCH_BYTES) this.flushDestination()
+  }
+
+  private flushDestination(): void {
+    const batch = this.destBatch
+    const n = this.destQueued
+    this.destBatch = null
+    this.destQueued = 0
+    if (!batch || n === 0 || !this.dest || this.dest.destroyed) return
+    if (!this.dest.write(batch.subarray(0, n))) this.waitDrain(this.dest, this.prev)
   }
 
   private forward(to: CellLink, from: CellLink, type: number, body: Buffer): void {

@@ -15,8 +15,11 @@ import {
   onionHandshake,
   onionHandshakeBody,
   onionMessage,
+  onionCellTypeAt,
   onionReason,
-  onionReasonBody
+  onionReasonBody,
+  writeOnionCell,
+  writeOnionMessage
 } from '../../host/messages.ts'
 
 const k = (b: number) => Buffer.alloc(32, b)
@@ -149,4 +152,32 @@ test('random bytes never crash the cell and message decoders', () => {
       }
     }
   }
+})
+
+test('the in-place cell and message writers give the same bytes as the structs; the cell reader refuses what the decoder refuses', () => {
+  const body = Buffer.alloc(ONION_BODY_BYTES, 0x5a)
+  const buf = Buffer.alloc(ONION_CELL_BYTES * 2, 0xff)
+  writeOnionCell(buf, ONION_CELL_BYTES, CELL.RELAY, body)
+  assert.deepEqual(buf.subarray(ONION_CELL_BYTES), encode(onionCell, { type: CELL.RELAY, body }))
+  assert.equal(hex(buf.subarray(ONION_CELL_BYTES, ONION_CELL_BYTES + 2)), GOLDEN.cellHead)
+  assert.throws(() => writeOnionCell(buf, 0, CELL.RELAY, body.subarray(1)), { code: 'INTERNAL' })
+  assert.equal(onionCellTypeAt(buf, ONION_CELL_BYTES), CELL.RELAY)
+  for (const [i, v, re] of [
+    [0, 2, /version 2 is not supported/],
+    [1, 9, /type 9 is unknown/],
+    [1, 0, /type 0 is unknown/]
+  ] as const) {
+    const bad = Buffer.from(buf.subarray(ONION_CELL_BYTES))
+    bad[i] = v
+    assert.throws(() => onionCellTypeAt(bad, 0), { code: 'BAD_MESSAGE', message: re })
+    assert.throws(() => decodeExact(onionCell, bad, 'cell'), { code: 'BAD_MESSAGE', message: re })
+  }
+  const msg = Buffer.alloc(ONION_MESSAGE_BYTES + 10, 0xee)
+  writeOnionMessage(msg, 3, RELAY_CMD.DATA, Buffer.from('--hello--'), 2, 7)
+  assert.equal(hex(msg.subarray(3, 13)), GOLDEN.messageHead)
+  assert.deepEqual(msg.subarray(3, 3 + ONION_MESSAGE_BYTES), encode(onionMessage, { cmd: RELAY_CMD.DATA, data: Buffer.from('hello') }))
+  writeOnionMessage(msg, 3, RELAY_CMD.DATA, new Uint8Array(Buffer.from('hello')))
+  assert.deepEqual(msg.subarray(3, 3 + ONION_MESSAGE_BYTES), encode(onionMessage, { cmd: RELAY_CMD.DATA, data: Buffer.from('hello') }))
+  assert.equal(msg[3 + ONION_MESSAGE_BYTES], 0xee, 'nothing past the message is touched')
+  assert.throws(() => writeOnionMessage(msg, 0, RELAY_CMD.DATA, Buffer.alloc(ONION_MAX_DATA + 1)), { code: 'INTERNAL' })
 })
