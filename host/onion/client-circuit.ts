@@ -33,6 +33,9 @@ import { OnionStream } from './onion-stream.ts'
  * carries one stream. Failures name the hop (details.hop, 1-based) and its relay
  * (details.relay) when one is to blame, so the caller can avoid it next time.
  */
+/** At most this many bytes of DATA wait for one push to the stream's reader. */
+const READER_BATCH_BYTES = 64 * 1024
+
 export class ClientCircuit {
   private readonly layers = new CircuitLayers()
   private readonly bindings: Buffer[] = []
@@ -40,6 +43,9 @@ export class ClientCircuit {
   private link: CellLink | null = null
   private waiter: { cmds: number[]; resolve: (m: OnionMessageWire | OnionCellWire) => void; reject: (e: Error) => void } | null = null
   private stream: OnionStream | null = null
+  private readerBuf: Buffer | null = null
+  private readerLen = 0
+  private readerSize = ONION_MAX_DATA
   private ended = false
   private closedByUs = false
   error: HypernetError | null = null
@@ -261,15 +267,47 @@ export class ClientCircuit {
     if (this.waiter?.cmds.includes(msg.cmd)) return this.waiter.resolve(msg)
     if (!this.stream && this.onMessage?.(msg)) return
     if (this.stream && msg.cmd === RELAY_CMD.DATA) {
-      if (!this.stream.push(Buffer.from(msg.data))) this.pauseReading()
+      this.toReader(msg.data)
       return
     }
     if (this.stream && msg.cmd === RELAY_CMD.END) {
       this.ended = true
+      this.flushReader()
       this.stream.push(null)
       return
     }
     this.fail(HypernetError.CIRCUIT_FAILED(`the last hop sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
+  }
+
+  /**
+   * DATA for the stream's reader: the cells of one read reach it as one chunk (a reader such as
+   * a Noise stream parses per chunk), in a buffer as big as the last read's.
+   */
+  private toReader(data: Uint8Array): void {
+    if (this.readerBuf && this.readerLen + data.byteLength > this.readerBuf.byteLength) {
+      if (this.readerBuf.byteLength >= READER_BATCH_BYTES) this.flushReader()
+      else {
+        const grown = Buffer.allocUnsafe(Math.min(READER_BATCH_BYTES, this.readerBuf.byteLength * 2))
+        this.readerBuf.copy(grown, 0, 0, this.readerLen)
+        this.readerBuf = grown
+      }
+    }
+    if (!this.readerBuf) {
+      this.readerBuf = Buffer.allocUnsafe(this.readerSize)
+      queueMicrotask(() => this.flushReader())
+    }
+    this.readerBuf.set(data, this.readerLen)
+    this.readerLen += data.byteLength
+  }
+
+  private flushReader(): void {
+    const buf = this.readerBuf
+    const n = this.readerLen
+    this.readerBuf = null
+    this.readerLen = 0
+    if (!buf || n === 0) return
+    this.readerSize = Math.max(ONION_MAX_DATA, n)
+    if (this.stream && !this.stream.destroyed && !this.stream.push(buf.subarray(0, n))) this.pauseReading()
   }
 
   private fail(err: HypernetError, reason: number): void {
@@ -286,6 +324,7 @@ export class ClientCircuit {
   }
 
   private onClose(err: HypernetError | null, reason: number | null): void {
+    this.flushReader()
     // the exit closes the circuit after its END: data already pushed must stay readable
     const quiet = (this.closedByUs && reason === null) || (reason === ONION_REASON.DONE && (this.ended || !this.stream))
     if (!this.error && !quiet) {
