@@ -4,7 +4,7 @@ import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
 import { ONION_REASON } from '../../host/constants.ts'
 import { formatId } from '../../host/encoding/ids.ts'
-import { CELL, ONION_CELL_BYTES, decodeExact, encode, onionCell, onionReasonBody } from '../../host/messages.ts'
+import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, decodeExact, encode, onionCell, onionReasonBody } from '../../host/messages.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
 import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import { TokenBucket } from '../../host/util/token-bucket.ts'
@@ -97,6 +97,38 @@ test('onion relay limits and malformed input', async (t) => {
     const back = await readBytes(s as unknown as SecretStream, data.length, 30_000)
     assert.ok(back.equals(data), 'the echo came back whole and in order')
     assert.ok(pauses > 0, 'the relay had to pause reading to keep to its rate')
+    s.destroy()
+  })
+
+  await t.test('what a circuit holds stays within one write: at most 64 KiB per write to the destination and per chunk to the reader', async () => {
+    const { info } = await relay()
+    // an echo that records the size of every read: each is one write of the exit
+    const sizes: number[] = []
+    const key = DHT.keyPair()
+    const recorder = destDht.createServer({}, (st) => {
+      st.on('error', () => {})
+      st.on('data', (d: Buffer) => {
+        sizes.push(d.byteLength)
+        st.write(d)
+      })
+    })
+    await recorder.listen(key)
+    defer(() => recorder.close())
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    const s = await c.begin(key.publicKey)
+    const data = Buffer.alloc(1024 * 1024)
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 253
+    const chunks: number[] = []
+    s.on('data', (d: Buffer) => chunks.push(d.byteLength))
+    s.write(data)
+    const back = await readBytes(s as unknown as SecretStream, data.length, 30_000)
+    assert.ok(back.equals(data), 'the echo came back whole and in order')
+    const cells = Math.ceil(data.length / ONION_MAX_DATA)
+    assert.ok(Math.max(...sizes) <= 64 * 1024, `the exit wrote at most 64 KiB at once (largest ${Math.max(...sizes)})`)
+    assert.ok(sizes.length < cells / 4, `the exit wrote the cells of a read together (${sizes.length} writes for ${cells} cells)`)
+    assert.ok(Math.max(...chunks) <= 64 * 1024, `the reader got at most 64 KiB at once (largest ${Math.max(...chunks)})`)
+    assert.ok(chunks.length < cells / 4, `the reader got the cells of a read together (${chunks.length} chunks for ${cells} cells)`)
     s.destroy()
   })
 
