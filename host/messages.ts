@@ -775,6 +775,8 @@ export const CELL = { CREATE: 1, CREATED: 2, RELAY: 3, DESTROY: 4 } as const
  * it there (RENDEZVOUS1; the client hears RENDEZVOUS2), after which the rendezvous point
  * splices DATA and END between the two circuits. PUBLISH and FETCH ask the last hop to store or
  * read a hidden service's signed descriptor in the DHT, so neither end touches the DHT itself.
+ * SENDME opens an end's window by that many DATA cells, on a stream whose BEGIN and CONNECTED
+ * both said the sender keeps windows (an end of version 1 is never sent one).
  */
 export const RELAY_CMD = {
   EXTEND: 1,
@@ -796,9 +798,10 @@ export const RELAY_CMD = {
   PUBLISH: 17,
   PUBLISHED: 18,
   FETCH: 19,
-  FETCHED: 20
+  FETCHED: 20,
+  SENDME: 21
 } as const
-const RELAY_CMD_MAX = RELAY_CMD.FETCHED
+const RELAY_CMD_MAX = RELAY_CMD.SENDME
 
 export interface OnionCellWire {
   type: number
@@ -968,19 +971,63 @@ export const onionExtend: Encoding<OnionExtendWire> = {
 /** BEGIN data: the service key the last hop connects to. */
 export interface OnionBeginWire {
   serviceKey: Uint8Array
+  /** Flag bit 1: the client keeps stream windows (SENDME); an exit of version 1 ignores it. */
+  windows?: boolean
 }
+
+const WINDOWS = 1
 
 export const onionBegin: Encoding<OnionBeginWire> = {
   preencode(state) {
     state.end += 33
   },
   encode(state, b) {
-    c.uint8.encode(state, 0)
+    c.uint8.encode(state, b.windows ? WINDOWS : 0)
     c.fixed32.encode(state, b.serviceKey)
   },
   decode(state) {
+    const flags = c.uint8.decode(state)
+    return { serviceKey: c.fixed32.decode(state), windows: (flags & WINDOWS) !== 0 }
+  }
+}
+
+/**
+ * CONNECTED data: flags, bit 1 when the exit keeps stream windows too. An exit of version 1
+ * sends no data at all, which reads as no flags.
+ */
+export interface OnionConnectedWire {
+  windows: boolean
+}
+
+export const onionConnected: Encoding<OnionConnectedWire> = {
+  preencode(state) {
+    state.end += 1
+  },
+  encode(state, m) {
+    c.uint8.encode(state, m.windows ? WINDOWS : 0)
+  },
+  decode(state) {
+    if (state.start === state.end) return { windows: false }
+    return { windows: (c.uint8.decode(state) & WINDOWS) !== 0 }
+  }
+}
+
+/** SENDME data: how many more DATA cells the receiver of it may send. */
+export interface OnionSendmeWire {
+  cells: number
+}
+
+export const onionSendme: Encoding<OnionSendmeWire> = {
+  preencode(state) {
+    state.end += 3
+  },
+  encode(state, m) {
+    c.uint8.encode(state, 0) // flags: none defined yet
+    c.uint16.encode(state, m.cells)
+  },
+  decode(state) {
     c.uint8.decode(state)
-    return { serviceKey: c.fixed32.decode(state) }
+    return { cells: c.uint16.decode(state) }
   }
 }
 

@@ -9,11 +9,13 @@ import {
   decodeExact,
   encode,
   onionBegin,
+  onionConnected,
   onionExtend,
   onionHandshake,
   onionHandshakeBody,
   onionMessage,
-  onionReason
+  onionReason,
+  onionSendme
 } from '../messages.ts'
 import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { connectKey } from '../net/index.ts'
@@ -24,6 +26,7 @@ import { HopCipher } from './onion-layers.ts'
 import type { RelayInfo } from './onion-directory.ts'
 import { errorForReason, reasonName } from './onion-reasons.ts'
 import { OnionStream } from './onion-stream.ts'
+import { StreamWindow } from './stream-window.ts'
 
 /**
  * A client's circuit: a link to the first relay (opened with a fresh key pair, so the relay
@@ -43,6 +46,10 @@ export class ClientCircuit {
   private link: CellLink | null = null
   private waiter: { cmds: number[]; resolve: (m: OnionMessageWire | OnionCellWire) => void; reject: (e: Error) => void } | null = null
   private stream: OnionStream | null = null
+  /** Flow control with the exit, when it keeps windows (stream-window.ts); null for a version 1 exit. */
+  private window: StreamWindow | null = null
+  /** The rest of a write that waits for the exit's SENDME. */
+  private parked: { data: Buffer; off: number; cb: (err?: Error | null) => void } | null = null
   private readerBuf: Buffer | null = null
   private readerLen = 0
   private readerSize = ONION_MAX_DATA
@@ -142,12 +149,21 @@ export class ClientCircuit {
    * @throws CIRCUIT_FAILED (reason `unreachable` when the exit could not reach it)
    */
   async begin(serviceKey: Buffer): Promise<OnionStream> {
-    await this.request(
+    const connected = await this.request(
       RELAY_CMD.BEGIN,
-      encode(onionBegin, { serviceKey }),
+      encode(onionBegin, { serviceKey, windows: true }),
       RELAY_CMD.CONNECTED,
       `the exit could not reach service key ${serviceKey.toString('hex').slice(0, 16)}…`
     )
+    let windows: boolean
+    try {
+      windows = decodeExact(onionConnected, connected.data, 'connected').windows
+    } catch (err) {
+      this.close(ONION_REASON.PROTOCOL)
+      throw HypernetError.CIRCUIT_FAILED(`the exit answered BEGIN with a malformed CONNECTED: ${(err as Error).message}`, 'protocol', err)
+    }
+    // an exit of version 1 keeps no windows: the stream then runs without them, as before
+    if (windows) this.window = new StreamWindow()
     return this.openStream(serviceKey)
   }
 
@@ -194,12 +210,21 @@ export class ClientCircuit {
     return this.link.send(CELL.RELAY, this.layers.seal(cmd, data, start, end))
   }
 
-  /** Send `data` as DATA messages; `cb` once the link can take more. */
+  /** Send `data` as DATA messages; `cb` once the link can take more (and the window is open). */
   write(data: Buffer, cb: (err?: Error | null) => void): void {
     if (!this.link || this.link.closed) return cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit is closed', 'done'))
+    this.writeFrom(data, 0, cb)
+  }
+
+  private writeFrom(data: Buffer, from: number, cb: (err?: Error | null) => void): void {
     let ok = true
-    for (let off = 0; off < data.byteLength; off += ONION_MAX_DATA)
+    for (let off = from; off < data.byteLength; off += ONION_MAX_DATA) {
+      // the rest waits for the exit's SENDME; the Duplex writes nothing else meanwhile
+      if (this.window && !this.window.open) return void (this.parked = { data, off, cb })
+      this.window?.sent()
       ok = this.sendMessage(RELAY_CMD.DATA, data, off, Math.min(off + ONION_MAX_DATA, data.byteLength))
+    }
+    if (!this.link) return cb()
     if (ok) return cb()
     // the Duplex calls write() again only after cb: one drain listener at a time
     this.link.once('drain', () => cb())
@@ -211,6 +236,13 @@ export class ClientCircuit {
 
   resumeReading(): void {
     this.link?.resume()
+    this.acknowledge()
+  }
+
+  /** SENDMEs for what the reader took (a window of version 2 only). */
+  private acknowledge(): void {
+    if (!this.window || this.closed) return
+    for (let n = this.window.due(); n > 0; n--) this.sendMessage(RELAY_CMD.SENDME, encode(onionSendme, { cells: this.window.cellsPerSendme }))
   }
 
   /** Tear the circuit down (DESTROY to the first relay). Idempotent. */
@@ -267,7 +299,23 @@ export class ClientCircuit {
     if (this.waiter?.cmds.includes(msg.cmd)) return this.waiter.resolve(msg)
     if (!this.stream && this.onMessage?.(msg)) return
     if (this.stream && msg.cmd === RELAY_CMD.DATA) {
+      try {
+        this.window?.received()
+      } catch (err) {
+        return this.fail(HypernetError.CIRCUIT_FAILED(`the exit ${(err as Error).message}`, 'protocol'), ONION_REASON.PROTOCOL)
+      }
       this.toReader(msg.data)
+      return
+    }
+    if (this.stream && this.window && msg.cmd === RELAY_CMD.SENDME) {
+      try {
+        this.window.grant(decodeExact(onionSendme, msg.data, 'sendme').cells)
+      } catch (err) {
+        return this.fail(HypernetError.CIRCUIT_FAILED(`the exit sent a bad SENDME: ${(err as Error).message}`, 'protocol'), ONION_REASON.PROTOCOL)
+      }
+      const parked = this.parked
+      this.parked = null
+      if (parked) this.writeFrom(parked.data, parked.off, parked.cb)
       return
     }
     if (this.stream && msg.cmd === RELAY_CMD.END) {
@@ -307,7 +355,9 @@ export class ClientCircuit {
     this.readerLen = 0
     if (!buf || n === 0) return
     this.readerSize = Math.max(ONION_MAX_DATA, n)
-    if (this.stream && !this.stream.destroyed && !this.stream.push(buf.subarray(0, n))) this.pauseReading()
+    if (!this.stream || this.stream.destroyed) return
+    if (this.stream.push(buf.subarray(0, n))) this.acknowledge()
+    else this.pauseReading()
   }
 
   private fail(err: HypernetError, reason: number): void {
@@ -325,6 +375,8 @@ export class ClientCircuit {
 
   private onClose(err: HypernetError | null, reason: number | null): void {
     this.flushReader()
+    const parked = this.parked
+    this.parked = null
     // the exit closes the circuit after its END: data already pushed must stay readable
     const quiet = (this.closedByUs && reason === null) || (reason === ONION_REASON.DONE && (this.ended || !this.stream))
     if (!this.error && !quiet) {
@@ -343,6 +395,9 @@ export class ClientCircuit {
     onEnd?.()
     this.waiter?.reject(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed', reasonName(reason ?? ONION_REASON.DONE)))
     if (!this.stream || this.stream.destroyed) return
+    // a write that waited for a SENDME never went: the stream fails rather than lose it quietly
+    parked?.cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed before the exit took all the data', 'done'))
+    if (this.stream.destroyed) return
     if (this.error) this.stream.destroy(this.error)
     else if (!this.stream.writableEnded) this.stream.end()
   }

@@ -7,20 +7,22 @@ import type { Logger } from '../log/index.ts'
 import {
   CELL,
   ONION_CELL_BYTES,
-  ONION_MAX_DATA,
   ONION_MESSAGE_BYTES,
   RELAY_CMD,
   decodeExact,
   encode,
   onionBegin,
+  onionConnected,
   onionExtend,
   onionHandshake,
   onionHandshakeBody,
   onionMessage,
-  onionReason
+  onionReason,
+  onionSendme
 } from '../messages.ts'
-import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
+import type { OnionBeginWire, OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { CellLink } from './cell-link.ts'
+import { ExitStream } from './exit-stream.ts'
 import { relayHandshake } from './hop-handshake.ts'
 import { HopCipher } from './onion-layers.ts'
 import type { TokenBucket } from '../util/token-bucket.ts'
@@ -79,9 +81,6 @@ export interface RelayCommandHook {
 
 export type RelayCircuitState = 'new' | 'open' | 'extending' | 'extended' | 'connecting' | 'stream' | 'intro' | 'waiting' | 'joined' | 'busy' | 'closed'
 
-/** At most this many bytes of DATA wait for one write to the destination. */
-const DEST_BATCH_BYTES = 64 * 1024
-
 export class RelayCircuit {
   private state: RelayCircuitState = 'new'
   private hop: HopCipher | null = null
@@ -92,8 +91,7 @@ export class RelayCircuit {
   private bytes = 0
   private endSent = false
   private pending: SecretStream | null = null
-  private destBatch: Buffer | null = null
-  private destQueued = 0
+  private exit: ExitStream | null = null
   private readonly waiting = new Set<object>()
   private readonly prev: CellLink
   private createTimer: NodeJS.Timeout | null
@@ -138,18 +136,15 @@ export class RelayCircuit {
       if (this.state === 'extended') return this.forward(this.next!, this.prev, CELL.RELAY, body)
       if (this.state !== 'open' && this.state !== 'stream' && this.state !== 'joined') return this.teardown(ONION_REASON.PROTOCOL)
       const msg = decodeExact(onionMessage, body.subarray(0, ONION_MESSAGE_BYTES), 'onion message')
-      if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) return this.toDestination(msg.data)
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) return this.exit!.write(msg.data)
       if (this.state === 'joined' && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.END)) return this.splice(msg.cmd, msg.data)
       // the peel buffer is the next cell's: what the rest keeps (an EXTEND's key across its dial) gets its own bytes
       msg.data = Buffer.from(msg.data)
       if (this.state === 'open' && msg.cmd === RELAY_CMD.EXTEND) return this.extend(decodeExact(onionExtend, msg.data, 'extend'))
-      if (this.state === 'open' && msg.cmd === RELAY_CMD.BEGIN) return this.begin(decodeExact(onionBegin, msg.data, 'begin').serviceKey)
+      if (this.state === 'open' && msg.cmd === RELAY_CMD.BEGIN) return this.begin(decodeExact(onionBegin, msg.data, 'begin'))
       if (this.state === 'open' && this.ctx.hidden.handles(msg.cmd)) return this.ctx.hidden.onMessage(this, msg)
-      if (this.state === 'stream' && msg.cmd === RELAY_CMD.END) {
-        this.flushDestination()
-        this.dest!.end()
-        return
-      }
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.END) return this.exit!.end()
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.SENDME) return this.exit!.grant(decodeExact(onionSendme, msg.data, 'sendme').cells)
       this.teardown(ONION_REASON.PROTOCOL)
     } catch (err) {
       // malformed bytes from a peer end this circuit, never the relay
@@ -203,18 +198,18 @@ export class RelayCircuit {
     this.teardown(ONION_REASON.PROTOCOL)
   }
 
-  private begin(serviceKey: Uint8Array): void {
+  private begin({ serviceKey, windows }: OnionBeginWire): void {
     this.state = 'connecting'
     this.ctx.observe?.({ circuit: this.id, kind: 'destination', key: formatId(serviceKey), address: null })
     this.dial(Buffer.from(serviceKey), (stream) => {
       this.dest = stream
       this.state = 'stream'
-      this.sendMessage(RELAY_CMD.CONNECTED, Buffer.alloc(0))
+      const exit = new ExitStream(stream, this, this.prev, windows === true)
+      this.exit = exit
+      // a client of version 1 gets the empty CONNECTED it knows
+      this.sendMessage(RELAY_CMD.CONNECTED, windows ? encode(onionConnected, { windows: true }) : Buffer.alloc(0))
       stream.on('data', (d: Buffer) => {
-        if (!this.account(null, d.byteLength)) return
-        let ok = true
-        for (let off = 0; off < d.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, d, off, Math.min(off + ONION_MAX_DATA, d.byteLength))
-        if (!ok) this.waitDrain(this.prev, stream)
+        if (this.account(null, d.byteLength)) exit.fromDestination(d)
       })
       stream.on('end', () => this.endStream(ONION_REASON.DONE))
       stream.on('error', () => {})
@@ -317,35 +312,12 @@ export class RelayCircuit {
     return this.prev.send(CELL.RELAY, this.hop.wrapMessage(cmd, data, start, end))
   }
 
-  /**
-   * DATA for the destination: the cells of one read leave in one write (a secret stream
-   * encrypts and frames per write, a cell's 969 bytes each would cost as much as 64 KiB).
-   */
-  private toDestination(data: Uint8Array): void {
-    if (!this.destBatch) {
-      this.destBatch = Buffer.allocUnsafe(DEST_BATCH_BYTES)
-      queueMicrotask(() => this.flushDestination())
-    }
-    this.destBatch.set(data, this.destQueued)
-    this.destQueued += data.byteLength
-    if (this.destQueued + ONION_MAX_DATA > DEST_BATCH_BYTES) this.flushDestination()
-  }
-
-  private flushDestination(): void {
-    const batch = this.destBatch
-    const n = this.destQueued
-    this.destBatch = null
-    this.destQueued = 0
-    if (!batch || n === 0 || !this.dest || this.dest.destroyed) return
-    if (!this.dest.write(batch.subarray(0, n))) this.waitDrain(this.dest, this.prev)
-  }
-
   private forward(to: CellLink, from: CellLink, type: number, body: Buffer): void {
     if (!to.send(type, body)) this.waitDrain(to, from)
   }
 
   /** Stop reading `from` until `to` drains (one wait per pair at a time). */
-  private waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void {
+  waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void {
     if (this.waiting.has(from)) return
     this.waiting.add(from)
     from.pause()

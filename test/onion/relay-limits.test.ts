@@ -4,7 +4,7 @@ import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
 import { ONION_REASON } from '../../host/constants.ts'
 import { formatId } from '../../host/encoding/ids.ts'
-import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, decodeExact, encode, onionCell, onionReasonBody } from '../../host/messages.ts'
+import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, RELAY_CMD, decodeExact, encode, onionBegin, onionCell, onionReasonBody } from '../../host/messages.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
 import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import { TokenBucket } from '../../host/util/token-bucket.ts'
@@ -130,6 +130,28 @@ test('onion relay limits and malformed input', async (t) => {
     assert.ok(Math.max(...chunks) <= 64 * 1024, `the reader got at most 64 KiB at once (largest ${Math.max(...chunks)})`)
     assert.ok(chunks.length < cells / 4, `the reader got the cells of a read together (${chunks.length} chunks for ${cells} cells)`)
     s.destroy()
+  })
+
+  await t.test('a stream several windows long flows both ways, with windows (SENDME) and from a client of version 1 without', async () => {
+    const { info } = await relay()
+    const data = Buffer.alloc(3 * 1024 * 1024)
+    for (let i = 0; i < data.length; i++) data[i] = (i * 13) % 241
+    const windowed = new ClientCircuit(dht, [info], 5000)
+    await windowed.build()
+    const s = await windowed.begin(destKey.publicKey)
+    assert.ok((windowed as unknown as { window: unknown }).window, 'the exit said it keeps windows')
+    s.write(data)
+    assert.ok((await readBytes(s as unknown as SecretStream, data.length, 60_000)).equals(data), 'three windows there and back, whole and in order')
+    s.destroy()
+    // a client of version 1: BEGIN without the flag, no SENDME ever; the exit sends none either
+    const legacy = new ClientCircuit(dht, [info], 5000)
+    await legacy.build()
+    const connected = await legacy.request(RELAY_CMD.BEGIN, encode(onionBegin, { serviceKey: destKey.publicKey }), RELAY_CMD.CONNECTED, 'begin')
+    assert.equal(connected.data.byteLength, 0, 'the CONNECTED a version 1 client knows')
+    const old = legacy.openStream(destKey.publicKey)
+    old.write(data)
+    assert.ok((await readBytes(old as unknown as SecretStream, data.length, 60_000)).equals(data))
+    old.destroy()
   })
 
   await t.test('an exit that cannot reach the destination says so', async () => {
