@@ -93,6 +93,7 @@ export class RelayCircuit {
   private pending: SecretStream | null = null
   private exit: ExitStream | null = null
   private readonly waiting = new Set<object>()
+  private readonly throttled = new Map<object, { at: number; timer: NodeJS.Timeout }>()
   private readonly prev: CellLink
   private createTimer: NodeJS.Timeout | null
   /** The IP address the circuit came from ('unknown' when the stream does not say). */
@@ -337,11 +338,27 @@ export class RelayCircuit {
     }
     const wait = this.ctx.limiter.take(n)
     const source = from ?? this.dest
-    if (wait > 0 && source) {
-      source.pause()
-      setTimeout(() => source.resume(), wait).unref()
-    }
+    if (wait > 0 && source) this.throttle(source, wait)
     return true
+  }
+
+  /**
+   * Pause `source` for `ms`. The longest wait asked for wins: the cells of one read are all
+   * counted before reading stops, each one's wait covering those before it, so resuming at the
+   * first (shortest) wait let a relay forward several times its rate.
+   */
+  private throttle(source: { pause(): unknown; resume(): unknown }, ms: number): void {
+    source.pause()
+    const at = Date.now() + ms
+    const current = this.throttled.get(source)
+    if (current && current.at >= at) return
+    if (current) clearTimeout(current.timer)
+    const timer = setTimeout(() => {
+      this.throttled.delete(source)
+      source.resume()
+    }, ms)
+    timer.unref()
+    this.throttled.set(source, { at, timer })
   }
 
   private teardown(reason: number): void {
@@ -356,6 +373,8 @@ export class RelayCircuit {
       peer.teardown(ONION_REASON.DONE)
     }
     this.state = 'closed'
+    for (const { timer } of this.throttled.values()) clearTimeout(timer)
+    this.throttled.clear()
     this.prev.destroy(reason)
     this.next?.destroy(reason)
     this.dest?.destroy()

@@ -2,10 +2,11 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
-import { ONION_REASON } from '../../host/constants.ts'
+import { ONION, ONION_REASON } from '../../host/constants.ts'
 import { formatId } from '../../host/encoding/ids.ts'
 import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, RELAY_CMD, decodeExact, encode, onionBegin, onionCell, onionReasonBody } from '../../host/messages.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
+import type { CellLink } from '../../host/onion/cell-link.ts'
 import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import { TokenBucket } from '../../host/util/token-bucket.ts'
 import { openStream, plainClient, readBytes } from '../helpers/hosts.ts'
@@ -152,6 +153,29 @@ test('onion relay limits and malformed input', async (t) => {
     old.write(data)
     assert.ok((await readBytes(old as unknown as SecretStream, data.length, 60_000)).equals(data))
     old.destroy()
+  })
+
+  await t.test('a relay slower than its client holds about one window of a stream, not the whole stream', async () => {
+    const { relay: r, info } = await relay({ maxBytesPerSecond: 1024 * 1024 })
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    const s = await c.begin(destKey.publicKey)
+    // what reached the relay on the client's link and was not yet read as cells: it piles up in
+    // the paused stream, since pausing a HyperDHT stream does not stop its sender
+    const circuit = [...(r as unknown as { circuits: Set<unknown> }).circuits][0] as { prev: CellLink }
+    const raw = circuit.prev.stream.rawStream as unknown as { bytesReceived: number }
+    const waiting = () => raw.bytesReceived - circuit.prev.cellsIn * ONION_CELL_BYTES
+    const base = waiting()
+    let most = 0
+    const sample = setInterval(() => (most = Math.max(most, waiting() - base)), 5)
+    defer(() => clearInterval(sample))
+    const data = Buffer.alloc(3 * 1024 * 1024, 0x5c)
+    s.write(data)
+    assert.ok((await readBytes(s as unknown as SecretStream, data.length, 60_000)).equals(data))
+    clearInterval(sample)
+    const window = ONION.windowCells * ONION_CELL_BYTES
+    assert.ok(most < 1.5 * window, `at most about a window waited at the relay (${most} bytes; a window is ${window})`)
+    s.destroy()
   })
 
   await t.test('an exit that cannot reach the destination says so', async () => {
