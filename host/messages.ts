@@ -993,7 +993,8 @@ export const onionBegin: Encoding<OnionBeginWire> = {
 
 /**
  * CONNECTED data: flags, bit 1 when the exit keeps stream windows too. An exit of version 1
- * sends no data at all, which reads as no flags.
+ * sends no data at all, which reads as no flags. RENDEZVOUS_ESTABLISHED (bit 1: this rendezvous
+ * point passes SENDME on) and RENDEZVOUS2 (bit 1: the service keeps windows) carry the same.
  */
 export interface OnionConnectedWire {
   windows: boolean
@@ -1118,6 +1119,12 @@ export const onionEstablishIntro: Encoding<OnionEstablishIntroWire> = {
 /** ESTABLISH_RENDEZVOUS and RENDEZVOUS1: the one-time cookie that pairs two circuits. */
 export interface OnionCookieWire {
   cookie: Uint8Array
+  /**
+   * Flag bit 1. In ESTABLISH_RENDEZVOUS: the client keeps stream windows (a rendezvous point of
+   * version 2 then answers RENDEZVOUS_ESTABLISHED with the same flag, and passes SENDME on). In
+   * RENDEZVOUS1: the service keeps them (passed to the client in RENDEZVOUS2).
+   */
+  windows?: boolean
 }
 
 export const onionCookie: Encoding<OnionCookieWire> = {
@@ -1125,12 +1132,12 @@ export const onionCookie: Encoding<OnionCookieWire> = {
     state.end += 33
   },
   encode(state, r) {
-    c.uint8.encode(state, 0)
+    c.uint8.encode(state, r.windows ? WINDOWS : 0)
     c.fixed32.encode(state, r.cookie)
   },
   decode(state) {
-    c.uint8.decode(state)
-    return { cookie: c.fixed32.decode(state) }
+    const flags = c.uint8.decode(state)
+    return { cookie: c.fixed32.decode(state), windows: (flags & WINDOWS) !== 0 }
   }
 }
 
@@ -1167,6 +1174,8 @@ export interface OnionIntroductionWire {
   /** The rendezvous point's relay key. */
   rendezvousKey: Uint8Array
   cookie: Uint8Array
+  /** Flag bit 1: the client keeps stream windows and its rendezvous point passes SENDME on. */
+  windows?: boolean
 }
 
 export const onionIntroduction: Encoding<OnionIntroductionWire> = {
@@ -1174,13 +1183,13 @@ export const onionIntroduction: Encoding<OnionIntroductionWire> = {
     state.end += 65
   },
   encode(state, i) {
-    c.uint8.encode(state, 0)
+    c.uint8.encode(state, i.windows ? WINDOWS : 0)
     c.fixed32.encode(state, i.rendezvousKey)
     c.fixed32.encode(state, i.cookie)
   },
   decode(state) {
-    c.uint8.decode(state)
-    return { rendezvousKey: c.fixed32.decode(state), cookie: c.fixed32.decode(state) }
+    const flags = c.uint8.decode(state)
+    return { rendezvousKey: c.fixed32.decode(state), cookie: c.fixed32.decode(state), windows: (flags & WINDOWS) !== 0 }
   }
 }
 

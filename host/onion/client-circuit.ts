@@ -163,8 +163,7 @@ export class ClientCircuit {
       throw HypernetError.CIRCUIT_FAILED(`the exit answered BEGIN with a malformed CONNECTED: ${(err as Error).message}`, 'protocol', err)
     }
     // an exit of version 1 keeps no windows: the stream then runs without them, as before
-    if (windows) this.window = new StreamWindow()
-    return this.openStream(serviceKey)
+    return this.openStream(serviceKey, windows)
   }
 
   /**
@@ -188,8 +187,12 @@ export class ClientCircuit {
     return msg
   }
 
-  /** Carry a byte stream on this circuit from now on (after CONNECTED, or once joined at a rendezvous). */
-  openStream(remoteKey: Buffer): OnionStream {
+  /**
+   * Carry a byte stream on this circuit from now on (after CONNECTED, or once joined at a
+   * rendezvous); `windows` when both ends said they keep stream windows (SENDME).
+   */
+  openStream(remoteKey: Buffer, windows = false): OnionStream {
+    if (windows) this.window = new StreamWindow()
     this.stream = new OnionStream(this, remoteKey)
     return this.stream
   }

@@ -138,7 +138,9 @@ export class RelayCircuit {
       if (this.state !== 'open' && this.state !== 'stream' && this.state !== 'joined') return this.teardown(ONION_REASON.PROTOCOL)
       const msg = decodeExact(onionMessage, body.subarray(0, ONION_MESSAGE_BYTES), 'onion message')
       if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) return this.exit!.write(msg.data)
-      if (this.state === 'joined' && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.END)) return this.splice(msg.cmd, msg.data)
+      // SENDME crosses as DATA does: the ends, not this relay, keep the windows
+      if (this.state === 'joined' && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.END || msg.cmd === RELAY_CMD.SENDME))
+        return this.splice(msg.cmd, msg.data)
       // the peel buffer is the next cell's: what the rest keeps (an EXTEND's key across its dial) gets its own bytes
       msg.data = Buffer.from(msg.data)
       if (this.state === 'open' && msg.cmd === RELAY_CMD.EXTEND) return this.extend(decodeExact(onionExtend, msg.data, 'extend'))
