@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { ONION_REASON } from '../constants.ts'
+import { ONION, ONION_REASON } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { CELL, ONION_BODY_BYTES, ONION_CELL_BYTES, decodeExact, encode, onionCellTypeAt, onionReasonBody, writeOnionCell } from '../messages.ts'
 import type { OnionCellWire } from '../messages.ts'
@@ -25,6 +25,13 @@ export class CellLink extends EventEmitter {
   private lastQueued = 1
   private readonly cell: OnionCellWire = { type: 0, body: Buffer.alloc(ONION_BODY_BYTES) }
   private inbuf: Buffer = Buffer.alloc(0)
+  private inOff = 0
+  private held: Buffer[] = []
+  private heldBytes = 0
+  private paused = false
+  private pumping = false
+  /** Most bytes held for a paused link before it ends with LIMIT (ONION.maxHeldBytes: four windows). */
+  maxHeldBytes: number = ONION.maxHeldBytes
   private flushing = false
   private full = false
   private ended = false
@@ -92,12 +99,24 @@ export class CellLink extends EventEmitter {
     this.finish(null, null)
   }
 
+  /**
+   * Stop handing out cells. The stream itself keeps flowing (pausing a HyperDHT stream does not
+   * stop its sender, it only hides the pile-up): this link holds what comes, up to
+   * `maxHeldBytes`, then ends with LIMIT.
+   */
   pause(): void {
-    this.stream.pause()
+    this.paused = true
   }
 
   resume(): void {
-    this.stream.resume()
+    if (!this.paused) return
+    this.paused = false
+    this.pump()
+  }
+
+  /** Bytes received and not yet handed out as cells (held while paused). */
+  get heldLength(): number {
+    return this.heldBytes + this.inbuf.length - this.inOff
   }
 
   /** Room in the batch for one more cell. */
@@ -120,34 +139,71 @@ export class CellLink extends EventEmitter {
 
   private onData(d: Buffer): void {
     if (this.ended) return
-    this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d])
-    let off = 0
-    while (this.inbuf.length - off >= ONION_CELL_BYTES && !this.ended) {
-      const cell = this.cell
-      try {
-        cell.type = onionCellTypeAt(this.inbuf, off)
-      } catch (err) {
-        this.stream.destroy()
-        this.finish(err as HypernetError, null)
-        return
-      }
-      this.inbuf.copy(cell.body as Buffer, 0, off + 2, off + ONION_CELL_BYTES)
-      off += ONION_CELL_BYTES
-      this.cellsIn++
-      if (cell.type === CELL.DESTROY) {
-        let reason: number = ONION_REASON.PROTOCOL
-        try {
-          reason = decodeExact(onionReasonBody, cell.body, 'destroy').reason
-        } catch {
-          // a garbled DESTROY still ends the link
+    this.held.push(d)
+    this.heldBytes += d.byteLength
+    // only a peer that ignores its window fills a paused link past a few windows
+    if (this.heldBytes > this.maxHeldBytes) return this.overflow()
+    this.pump()
+  }
+
+  /** Cut what is held into cells and hand them out, until paused or out of bytes. */
+  private pump(): void {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      while (!this.paused && !this.ended) {
+        if (this.inbuf.length - this.inOff < ONION_CELL_BYTES) {
+          const next = this.held.shift()
+          if (!next) break
+          this.heldBytes -= next.byteLength
+          const rest = this.inbuf.subarray(this.inOff)
+          this.inbuf = rest.length === 0 ? next : Buffer.concat([rest, next])
+          this.inOff = 0
+          continue
         }
-        this.stream.end()
-        this.finish(null, reason)
-        return
+        this.readCell()
       }
-      this.emit('cell', cell)
+    } finally {
+      this.pumping = false
     }
-    this.inbuf = off === this.inbuf.length ? Buffer.alloc(0) : this.inbuf.subarray(off)
+  }
+
+  private readCell(): void {
+    const off = this.inOff
+    const cell = this.cell
+    try {
+      cell.type = onionCellTypeAt(this.inbuf, off)
+    } catch (err) {
+      this.stream.destroy()
+      this.finish(err as HypernetError, null)
+      return
+    }
+    this.inbuf.copy(cell.body as Buffer, 0, off + 2, off + ONION_CELL_BYTES)
+    this.inOff = off + ONION_CELL_BYTES
+    this.cellsIn++
+    if (cell.type === CELL.DESTROY) {
+      let reason: number = ONION_REASON.PROTOCOL
+      try {
+        reason = decodeExact(onionReasonBody, cell.body, 'destroy').reason
+      } catch {
+        // a garbled DESTROY still ends the link
+      }
+      this.stream.end()
+      this.finish(null, reason)
+      return
+    }
+    this.emit('cell', cell)
+  }
+
+  /** Too much held for a paused circuit: DESTROY(LIMIT) to the peer, and `close` with LIMIT here. */
+  private overflow(): void {
+    this.held = []
+    this.heldBytes = 0
+    this.send(CELL.DESTROY, encode(onionReasonBody, { reason: ONION_REASON.LIMIT }))
+    this.flush()
+    this.stream.end()
+    setTimeout(() => this.stream.destroy(), 2000).unref()
+    this.finish(null, ONION_REASON.LIMIT)
   }
 
   private finish(err: HypernetError | null, reason: number | null): void {
@@ -155,6 +211,8 @@ export class CellLink extends EventEmitter {
     this.ended = true
     this.batch = null
     this.queued = 0
+    this.held = []
+    this.heldBytes = 0
     this.emit('close', err, reason)
   }
 }

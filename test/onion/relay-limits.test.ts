@@ -7,6 +7,7 @@ import { formatId } from '../../host/encoding/ids.ts'
 import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, RELAY_CMD, decodeExact, encode, onionBegin, onionCell, onionReasonBody } from '../../host/messages.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
 import type { CellLink } from '../../host/onion/cell-link.ts'
+import { StreamWindow } from '../../host/onion/stream-window.ts'
 import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import { TokenBucket } from '../../host/util/token-bucket.ts'
 import { openStream, plainClient, readBytes } from '../helpers/hosts.ts'
@@ -176,6 +177,31 @@ test('onion relay limits and malformed input', async (t) => {
     const window = ONION.windowCells * ONION_CELL_BYTES
     assert.ok(most < 1.5 * window, `at most about a window waited at the relay (${most} bytes; a window is ${window})`)
     s.destroy()
+  })
+
+  await t.test('a client that ignores its window is cut with LIMIT at four windows held; the relay carries on', async () => {
+    const { relay: r, info } = await relay({ maxBytesPerSecond: 256 * 1024 })
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    const s = await c.begin(destKey.publicKey)
+    // a hostile client: a window it never runs out of
+    ;(c as unknown as { window: StreamWindow }).window = new StreamWindow(1 << 30)
+    const circuit = [...(r as unknown as { circuits: Set<unknown> }).circuits][0] as { prev: CellLink }
+    let most = 0
+    const sample = setInterval(() => (most = Math.max(most, circuit.prev.heldLength)), 5)
+    defer(() => clearInterval(sample))
+    const failed = new Promise<Error & { code?: string; details?: Record<string, unknown> }>((resolve) => s.once('error', resolve))
+    s.on('data', () => {})
+    s.write(Buffer.alloc(16 * 1024 * 1024))
+    const err = await failed
+    clearInterval(sample)
+    assert.equal(err.code, 'CIRCUIT_FAILED')
+    assert.equal(err.details?.reason, 'limit')
+    assert.ok(most <= ONION.maxHeldBytes, `the relay held at most ${ONION.maxHeldBytes} bytes for it (${most})`)
+    const next = await open([info])
+    next.write('still relaying')
+    assert.equal((await readBytes(next as unknown as SecretStream, 14)).toString(), 'still relaying')
+    next.destroy()
   })
 
   await t.test('an exit that cannot reach the destination says so', async () => {
