@@ -3,7 +3,6 @@ import { ONION, ONION_REASON } from '../constants.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
 import {
   CELL,
-  ONION_MAX_DATA,
   ONION_MAX_HOPS,
   RELAY_CMD,
   decodeExact,
@@ -14,8 +13,7 @@ import {
   onionHandshake,
   onionHandshakeBody,
   onionMessage,
-  onionReason,
-  onionSendme
+  onionReason
 } from '../messages.ts'
 import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { connectKey } from '../net/index.ts'
@@ -25,8 +23,8 @@ import { CircuitLayers } from './client-layers.ts'
 import { HopCipher } from './onion-layers.ts'
 import type { RelayInfo } from './onion-directory.ts'
 import { errorForReason, reasonName } from './onion-reasons.ts'
-import { OnionStream } from './onion-stream.ts'
-import { StreamWindow } from './stream-window.ts'
+import type { OnionStream } from './onion-stream.ts'
+import { StreamEnd } from './stream-end.ts'
 
 /**
  * A client's circuit: a link to the first relay (opened with a fresh key pair, so the relay
@@ -36,24 +34,13 @@ import { StreamWindow } from './stream-window.ts'
  * carries one stream. Failures name the hop (details.hop, 1-based) and its relay
  * (details.relay) when one is to blame, so the caller can avoid it next time.
  */
-/** At most this many bytes of DATA wait for one push to the stream's reader. */
-const READER_BATCH_BYTES = 64 * 1024
-
 export class ClientCircuit {
   private readonly layers = new CircuitLayers()
   private readonly bindings: Buffer[] = []
   private readonly relays: RelayInfo[]
   private link: CellLink | null = null
   private waiter: { cmds: number[]; resolve: (m: OnionMessageWire | OnionCellWire) => void; reject: (e: Error) => void } | null = null
-  private stream: OnionStream | null = null
-  /** Flow control with the exit, when it keeps windows (stream-window.ts); null for a version 1 exit. */
-  private window: StreamWindow | null = null
-  /** The rest of a write that waits for the exit's SENDME. */
-  private parked: { data: Buffer; off: number; cb: (err?: Error | null) => void } | null = null
-  private readerBuf: Buffer | null = null
-  private readerLen = 0
-  private readerSize = ONION_MAX_DATA
-  private ended = false
+  private end: StreamEnd | null = null
   private closedByUs = false
   error: HypernetError | null = null
   /**
@@ -192,9 +179,8 @@ export class ClientCircuit {
    * rendezvous); `windows` when both ends said they keep stream windows (SENDME).
    */
   openStream(remoteKey: Buffer, windows = false): OnionStream {
-    if (windows) this.window = new StreamWindow()
-    this.stream = new OnionStream(this, remoteKey)
-    return this.stream
+    this.end = new StreamEnd(this, remoteKey, windows)
+    return this.end.stream
   }
 
   /** Whether the circuit's link is gone (or was never opened). */
@@ -213,39 +199,25 @@ export class ClientCircuit {
     return this.link.send(CELL.RELAY, this.layers.seal(cmd, data, start, end))
   }
 
-  /** Send `data` as DATA messages; `cb` once the link can take more (and the window is open). */
+  /** Send `data` as DATA messages on the stream; `cb` once the link can take more (and the window is open). */
   write(data: Buffer, cb: (err?: Error | null) => void): void {
-    if (!this.link || this.link.closed) return cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit is closed', 'done'))
-    this.writeFrom(data, 0, cb)
+    if (!this.link || this.link.closed || !this.end) return cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit is closed', 'done'))
+    this.end.write(data, cb)
   }
 
-  private writeFrom(data: Buffer, from: number, cb: (err?: Error | null) => void): void {
-    let ok = true
-    for (let off = from; off < data.byteLength; off += ONION_MAX_DATA) {
-      // the rest waits for the exit's SENDME; the Duplex writes nothing else meanwhile
-      if (this.window && !this.window.open) return void (this.parked = { data, off, cb })
-      this.window?.sent()
-      ok = this.sendMessage(RELAY_CMD.DATA, data, off, Math.min(off + ONION_MAX_DATA, data.byteLength))
-    }
-    if (!this.link) return cb()
-    if (ok) return cb()
-    // the Duplex calls write() again only after cb: one drain listener at a time
-    this.link.once('drain', () => cb())
+  /** @internal for the stream's end */
+  onceDrain(fn: () => void): void {
+    this.link?.once('drain', fn)
   }
 
-  pauseReading(): void {
+  /** @internal for the stream's end */
+  pauseLink(): void {
     this.link?.pause()
   }
 
   resumeReading(): void {
     this.link?.resume()
-    this.acknowledge()
-  }
-
-  /** SENDMEs for what the reader took (a window of version 2 only). */
-  private acknowledge(): void {
-    if (!this.window || this.closed) return
-    for (let n = this.window.due(); n > 0; n--) this.sendMessage(RELAY_CMD.SENDME, encode(onionSendme, { cells: this.window.cellsPerSendme }))
+    this.end?.resume()
   }
 
   /** Tear the circuit down (DESTROY to the first relay). Idempotent. */
@@ -285,7 +257,7 @@ export class ClientCircuit {
       hop = opened.hop
       msg = decodeExact(onionMessage, opened.message, 'onion message')
       // the message is in the layers' buffer, which the next cell reuses: only DATA is copied anyway
-      if (msg.cmd !== RELAY_CMD.DATA || !this.stream) msg.data = Buffer.from(msg.data)
+      if (msg.cmd !== RELAY_CMD.DATA || !this.end) msg.data = Buffer.from(msg.data)
     } catch (err) {
       const e = isHypernetError(err, 'CIRCUIT_TAMPERED')
         ? err
@@ -300,67 +272,22 @@ export class ClientCircuit {
       return this.fail(blame(err, hop + 1, this.path[hop]), ONION_REASON.DONE)
     }
     if (this.waiter?.cmds.includes(msg.cmd)) return this.waiter.resolve(msg)
-    if (!this.stream && this.onMessage?.(msg)) return
-    if (this.stream && msg.cmd === RELAY_CMD.DATA) {
+    const end = this.end
+    if (!end && this.onMessage?.(msg)) return
+    if (end && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.SENDME)) {
       try {
-        this.window?.received()
+        if (msg.cmd === RELAY_CMD.DATA) end.data(msg.data)
+        else end.sendme(msg.data)
       } catch (err) {
-        return this.fail(HypernetError.CIRCUIT_FAILED(`the exit ${(err as Error).message}`, 'protocol'), ONION_REASON.PROTOCOL)
+        return this.fail(
+          HypernetError.CIRCUIT_FAILED(`the other end broke the stream's flow control: ${(err as Error).message}`, 'protocol'),
+          ONION_REASON.PROTOCOL
+        )
       }
-      this.toReader(msg.data)
       return
     }
-    if (this.stream && this.window && msg.cmd === RELAY_CMD.SENDME) {
-      try {
-        this.window.grant(decodeExact(onionSendme, msg.data, 'sendme').cells)
-      } catch (err) {
-        return this.fail(HypernetError.CIRCUIT_FAILED(`the exit sent a bad SENDME: ${(err as Error).message}`, 'protocol'), ONION_REASON.PROTOCOL)
-      }
-      const parked = this.parked
-      this.parked = null
-      if (parked) this.writeFrom(parked.data, parked.off, parked.cb)
-      return
-    }
-    if (this.stream && msg.cmd === RELAY_CMD.END) {
-      this.ended = true
-      this.flushReader()
-      this.stream.push(null)
-      return
-    }
+    if (end && msg.cmd === RELAY_CMD.END) return end.end()
     this.fail(HypernetError.CIRCUIT_FAILED(`the last hop sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
-  }
-
-  /**
-   * DATA for the stream's reader: the cells of one read reach it as one chunk (a reader such as
-   * a Noise stream parses per chunk), in a buffer as big as the last read's.
-   */
-  private toReader(data: Uint8Array): void {
-    if (this.readerBuf && this.readerLen + data.byteLength > this.readerBuf.byteLength) {
-      if (this.readerBuf.byteLength >= READER_BATCH_BYTES) this.flushReader()
-      else {
-        const grown = Buffer.allocUnsafe(Math.min(READER_BATCH_BYTES, this.readerBuf.byteLength * 2))
-        this.readerBuf.copy(grown, 0, 0, this.readerLen)
-        this.readerBuf = grown
-      }
-    }
-    if (!this.readerBuf) {
-      this.readerBuf = Buffer.allocUnsafe(this.readerSize)
-      queueMicrotask(() => this.flushReader())
-    }
-    this.readerBuf.set(data, this.readerLen)
-    this.readerLen += data.byteLength
-  }
-
-  private flushReader(): void {
-    const buf = this.readerBuf
-    const n = this.readerLen
-    this.readerBuf = null
-    this.readerLen = 0
-    if (!buf || n === 0) return
-    this.readerSize = Math.max(ONION_MAX_DATA, n)
-    if (!this.stream || this.stream.destroyed) return
-    if (this.stream.push(buf.subarray(0, n))) this.acknowledge()
-    else this.pauseReading()
   }
 
   private fail(err: HypernetError, reason: number): void {
@@ -377,11 +304,8 @@ export class ClientCircuit {
   }
 
   private onClose(err: HypernetError | null, reason: number | null): void {
-    this.flushReader()
-    const parked = this.parked
-    this.parked = null
     // the exit closes the circuit after its END: data already pushed must stay readable
-    const quiet = (this.closedByUs && reason === null) || (reason === ONION_REASON.DONE && (this.ended || !this.stream))
+    const quiet = (this.closedByUs && reason === null) || (reason === ONION_REASON.DONE && (this.end?.ended || !this.end))
     if (!this.error && !quiet) {
       this.error =
         reason !== null
@@ -397,12 +321,7 @@ export class ClientCircuit {
     this.onEnd = null
     onEnd?.()
     this.waiter?.reject(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed', reasonName(reason ?? ONION_REASON.DONE)))
-    if (!this.stream || this.stream.destroyed) return
-    // a write that waited for a SENDME never went: the stream fails rather than lose it quietly
-    parked?.cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed before the exit took all the data', 'done'))
-    if (this.stream.destroyed) return
-    if (this.error) this.stream.destroy(this.error)
-    else if (!this.stream.writableEnded) this.stream.end()
+    this.end?.close(this.error)
   }
 
   private refusal(msg: OnionMessageWire, what: string): HypernetError {

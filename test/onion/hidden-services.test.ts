@@ -102,8 +102,8 @@ test('hidden services: reachable by key through relays, their host published now
   })
 
   await t.test('a hidden stream keeps windows: three windows there and back, SENDMEs passed on by the rendezvous point', async () => {
-    const raw = (c.stream as unknown as { rawStream: { circuit: { window: unknown } } }).rawStream
-    assert.ok(raw.circuit.window, 'both ends and the rendezvous point said they keep windows')
+    const raw = (c.stream as unknown as { rawStream: { circuit: { end: { window: unknown } } } }).rawStream
+    assert.ok(raw.circuit.end.window, 'both ends and the rendezvous point said they keep windows')
     const big = Buffer.alloc(3 * 1024 * 1024)
     for (let i = 0; i < big.length; i++) big[i] = (i * 11) % 239
     c.stream.write(big)

@@ -141,7 +141,7 @@ test('onion relay limits and malformed input', async (t) => {
     const windowed = new ClientCircuit(dht, [info], 5000)
     await windowed.build()
     const s = await windowed.begin(destKey.publicKey)
-    assert.ok((windowed as unknown as { window: unknown }).window, 'the exit said it keeps windows')
+    assert.ok((windowed as unknown as { end: { window: unknown } }).end.window, 'the exit said it keeps windows')
     s.write(data)
     assert.ok((await readBytes(s as unknown as SecretStream, data.length, 60_000)).equals(data), 'three windows there and back, whole and in order')
     s.destroy()
@@ -185,7 +185,7 @@ test('onion relay limits and malformed input', async (t) => {
     await c.build()
     const s = await c.begin(destKey.publicKey)
     // a hostile client: a window it never runs out of
-    ;(c as unknown as { window: StreamWindow }).window = new StreamWindow(1 << 30)
+    ;(c as unknown as { end: { window: StreamWindow } }).end.window = new StreamWindow(1 << 30)
     const circuit = [...(r as unknown as { circuits: Set<unknown> }).circuits][0] as { prev: CellLink }
     let most = 0
     const sample = setInterval(() => (most = Math.max(most, circuit.prev.heldLength)), 5)
