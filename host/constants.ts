@@ -264,6 +264,12 @@ export const ONION = {
   maxBytesPerSecond: 8 * 1024 * 1024,
   /** Bytes one circuit may carry through a relay before it is destroyed (LIMIT). */
   maxCircuitBytes: 1024 * 1024 * 1024,
+  /** DATA cells one end of a stream may send before the other end acknowledges them (SENDME): about 1 MB. */
+  windowCells: 1024,
+  /** DATA cells one SENDME acknowledges. */
+  sendmeCells: 128,
+  /** Bytes a paused link holds for its circuit before ending it with LIMIT: four windows (only a peer ignoring its window gets there). */
+  maxHeldBytes: 4 * 1024 * 1024,
   /** How long a relay waits for the next hop or the destination to answer, in ms. */
   extendTimeoutMs: 10_000,
   /** How long a relay waits for a new link's CREATE before dropping it, in ms (an idle link holds a slot). */

@@ -818,6 +818,8 @@ export const CELL = { CREATE: 1, CREATED: 2, RELAY: 3, DESTROY: 4 } as const
  * it there (RENDEZVOUS1; the client hears RENDEZVOUS2), after which the rendezvous point
  * splices DATA and END between the two circuits. PUBLISH and FETCH ask the last hop to store or
  * read a hidden service's signed descriptor in the DHT, so neither end touches the DHT itself.
+ * SENDME opens an end's window by that many DATA cells, on a stream whose BEGIN and CONNECTED
+ * both said the sender keeps windows (an end of version 1 is never sent one).
  */
 export const RELAY_CMD = {
   EXTEND: 1,
@@ -839,9 +841,10 @@ export const RELAY_CMD = {
   PUBLISH: 17,
   PUBLISHED: 18,
   FETCH: 19,
-  FETCHED: 20
+  FETCHED: 20,
+  SENDME: 21
 } as const
-const RELAY_CMD_MAX = RELAY_CMD.FETCHED
+const RELAY_CMD_MAX = RELAY_CMD.SENDME
 
 export interface OnionCellWire {
   type: number
@@ -886,6 +889,31 @@ export const onionCell: Encoding<OnionCellWire> = {
     if (type < CELL.CREATE || type > CELL.DESTROY) throw HypernetError.BAD_MESSAGE(`onion cell type ${type} is unknown`)
     return { type, body: onionBody.decode(state) }
   }
+}
+
+/**
+ * `onionCell`'s decoder without the allocations, for a link reading cells in bulk: the type of
+ * the cell at `off` (`buf` holds ONION_CELL_BYTES from there), checked as the decoder checks it.
+ * @throws BAD_MESSAGE for another version or an unknown type
+ */
+export function onionCellTypeAt(buf: Uint8Array, off: number): number {
+  const version = buf[off]
+  if (version !== ONION_CELL_VERSION) throw HypernetError.BAD_MESSAGE(`onion cell version ${version} is not supported (expected ${ONION_CELL_VERSION})`)
+  const type = buf[off + 1]
+  if (type < CELL.CREATE || type > CELL.DESTROY) throw HypernetError.BAD_MESSAGE(`onion cell type ${type} is unknown`)
+  return type
+}
+
+/**
+ * `onionCell`'s encoder in place: the cell of `type` with `body` at `off` of `buf` (which has
+ * ONION_CELL_BYTES free there), the same bytes `encode(onionCell, ...)` gives.
+ * @throws INTERNAL when the body is not ONION_BODY_BYTES
+ */
+export function writeOnionCell(buf: Buffer, off: number, type: number, body: Uint8Array): void {
+  if (body.byteLength !== ONION_BODY_BYTES) throw HypernetError.INTERNAL(`onion cell body: expected ${ONION_BODY_BYTES} bytes, got ${body.byteLength}`)
+  buf[off] = ONION_CELL_VERSION
+  buf[off + 1] = type
+  buf.set(body, off + 2)
 }
 
 /**
@@ -986,19 +1014,64 @@ export const onionExtend: Encoding<OnionExtendWire> = {
 /** BEGIN data: the service key the last hop connects to. */
 export interface OnionBeginWire {
   serviceKey: Uint8Array
+  /** Flag bit 1: the client keeps stream windows (SENDME); an exit of version 1 ignores it. */
+  windows?: boolean
 }
+
+const WINDOWS = 1
 
 export const onionBegin: Encoding<OnionBeginWire> = {
   preencode(state) {
     state.end += 33
   },
   encode(state, b) {
-    c.uint8.encode(state, 0)
+    c.uint8.encode(state, b.windows ? WINDOWS : 0)
     c.fixed32.encode(state, b.serviceKey)
   },
   decode(state) {
+    const flags = c.uint8.decode(state)
+    return { serviceKey: c.fixed32.decode(state), windows: (flags & WINDOWS) !== 0 }
+  }
+}
+
+/**
+ * CONNECTED data: flags, bit 1 when the exit keeps stream windows too. An exit of version 1
+ * sends no data at all, which reads as no flags. RENDEZVOUS_ESTABLISHED (bit 1: this rendezvous
+ * point passes SENDME on) and RENDEZVOUS2 (bit 1: the service keeps windows) carry the same.
+ */
+export interface OnionConnectedWire {
+  windows: boolean
+}
+
+export const onionConnected: Encoding<OnionConnectedWire> = {
+  preencode(state) {
+    state.end += 1
+  },
+  encode(state, m) {
+    c.uint8.encode(state, m.windows ? WINDOWS : 0)
+  },
+  decode(state) {
+    if (state.start === state.end) return { windows: false }
+    return { windows: (c.uint8.decode(state) & WINDOWS) !== 0 }
+  }
+}
+
+/** SENDME data: how many more DATA cells the receiver of it may send. */
+export interface OnionSendmeWire {
+  cells: number
+}
+
+export const onionSendme: Encoding<OnionSendmeWire> = {
+  preencode(state) {
+    state.end += 3
+  },
+  encode(state, m) {
+    c.uint8.encode(state, 0) // flags: none defined yet
+    c.uint16.encode(state, m.cells)
+  },
+  decode(state) {
     c.uint8.decode(state)
-    return { serviceKey: c.fixed32.decode(state) }
+    return { cells: c.uint16.decode(state) }
   }
 }
 
@@ -1039,6 +1112,24 @@ const onionMessageInner: Encoding<OnionMessageWire> = {
 
 /** A relay message padded to ONION_MESSAGE_BYTES. */
 export const onionMessage = padded(onionMessageInner, ONION_MESSAGE_BYTES, 'onion message')
+
+/**
+ * `onionMessage`'s encoder in place: the message (`cmd`, `src[start, end)`) at `off` of `buf`,
+ * zero-padded to ONION_MESSAGE_BYTES, the same bytes `encode(onionMessage, ...)` gives, with
+ * no allocation (the onion's per-cell path).
+ * @throws INTERNAL when the data is longer than ONION_MAX_DATA
+ */
+export function writeOnionMessage(buf: Buffer, off: number, cmd: number, src: Uint8Array, start = 0, end = src.byteLength): void {
+  const len = end - start
+  if (len > ONION_MAX_DATA) throw HypernetError.INTERNAL(`onion message data: ${len} bytes do not fit ${ONION_MAX_DATA}`)
+  buf[off] = ONION_MESSAGE_VERSION
+  buf[off + 1] = 0 // flags: none defined yet
+  buf[off + 2] = cmd
+  buf.writeUInt16LE(len, off + 3)
+  if (Buffer.isBuffer(src)) src.copy(buf, off + 5, start, end)
+  else buf.set(src.subarray(start, end), off + 5)
+  buf.fill(0, off + 5 + len, off + ONION_MESSAGE_BYTES)
+}
 /** Bodies of CREATE/CREATED and DESTROY cells. */
 export const onionHandshakeBody = padded(onionHandshake, ONION_BODY_BYTES, 'onion handshake body')
 export const onionReasonBody = padded(onionReason, ONION_BODY_BYTES, 'onion reason body')
@@ -1071,6 +1162,12 @@ export const onionEstablishIntro: Encoding<OnionEstablishIntroWire> = {
 /** ESTABLISH_RENDEZVOUS and RENDEZVOUS1: the one-time cookie that pairs two circuits. */
 export interface OnionCookieWire {
   cookie: Uint8Array
+  /**
+   * Flag bit 1. In ESTABLISH_RENDEZVOUS: the client keeps stream windows (a rendezvous point of
+   * version 2 then answers RENDEZVOUS_ESTABLISHED with the same flag, and passes SENDME on). In
+   * RENDEZVOUS1: the service keeps them (passed to the client in RENDEZVOUS2).
+   */
+  windows?: boolean
 }
 
 export const onionCookie: Encoding<OnionCookieWire> = {
@@ -1078,12 +1175,12 @@ export const onionCookie: Encoding<OnionCookieWire> = {
     state.end += 33
   },
   encode(state, r) {
-    c.uint8.encode(state, 0)
+    c.uint8.encode(state, r.windows ? WINDOWS : 0)
     c.fixed32.encode(state, r.cookie)
   },
   decode(state) {
-    c.uint8.decode(state)
-    return { cookie: c.fixed32.decode(state) }
+    const flags = c.uint8.decode(state)
+    return { cookie: c.fixed32.decode(state), windows: (flags & WINDOWS) !== 0 }
   }
 }
 
@@ -1120,6 +1217,8 @@ export interface OnionIntroductionWire {
   /** The rendezvous point's relay key. */
   rendezvousKey: Uint8Array
   cookie: Uint8Array
+  /** Flag bit 1: the client keeps stream windows and its rendezvous point passes SENDME on. */
+  windows?: boolean
 }
 
 export const onionIntroduction: Encoding<OnionIntroductionWire> = {
@@ -1127,13 +1226,13 @@ export const onionIntroduction: Encoding<OnionIntroductionWire> = {
     state.end += 65
   },
   encode(state, i) {
-    c.uint8.encode(state, 0)
+    c.uint8.encode(state, i.windows ? WINDOWS : 0)
     c.fixed32.encode(state, i.rendezvousKey)
     c.fixed32.encode(state, i.cookie)
   },
   decode(state) {
-    c.uint8.decode(state)
-    return { rendezvousKey: c.fixed32.decode(state), cookie: c.fixed32.decode(state) }
+    const flags = c.uint8.decode(state)
+    return { rendezvousKey: c.fixed32.decode(state), cookie: c.fixed32.decode(state), windows: (flags & WINDOWS) !== 0 }
   }
 }
 

@@ -3,6 +3,19 @@ import type { Duplex } from 'node:stream'
 import createTestnet from 'hyperdht/testnet.js'
 import { formatId } from '../../host/encoding/ids.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
+import { CircuitLayers } from '../../host/onion/client-layers.ts'
+import { clientHandshake, relayHandshake } from '../../host/onion/hop-handshake.ts'
+import { HopCipher } from '../../host/onion/onion-layers.ts'
+import {
+  ONION_CELL_BYTES,
+  ONION_MAX_DATA,
+  ONION_MESSAGE_BYTES,
+  RELAY_CMD,
+  decodeExact,
+  onionCellTypeAt,
+  onionMessage,
+  writeOnionCell
+} from '../../host/messages.ts'
 import type { OnionStream, RelayInfo } from '../../host/onion/index.ts'
 import type { BenchOptions } from '../args.ts'
 import { startRawServers } from '../raw-servers.ts'
@@ -66,6 +79,7 @@ export async function onionRows(o: BenchOptions): Promise<Row[]> {
       () => firstByte(() => anonymous(raw.echoKey)),
       () => firstByte(() => direct(raw.echoKey))
     )
+    const perCell = median(Array.from({ length: 3 }, () => cellPath(o.rounds * 2000)))
     const spread = (xs: number[], d = 1) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`
     return [
       row({
@@ -76,8 +90,8 @@ export async function onionRows(o: BenchOptions): Promise<Row[]> {
         project: median(one.a),
         raw: median(one.b),
         target: { kind: 'none' },
-        detail: `${mib} MiB per round into a sink; onion ${spread(one.a)}, direct ${spread(one.b, 0)} MB/s; all relays in this process`,
-        extra: { onion: one.a, direct: one.b, mib }
+        detail: `${mib} MiB per round into a sink; onion ${spread(one.a)}, direct ${spread(one.b, 0)} MB/s; all relays in this process; the cells alone (seal, 3 hops framing and peeling, the exit's decode) ${perCell.toFixed(1)} us each on one thread`,
+        extra: { onion: one.a, direct: one.b, mib, cellPathUs: perCell }
       }),
       row({
         id: '9b',
@@ -94,6 +108,38 @@ export async function onionRows(o: BenchOptions): Promise<Row[]> {
   } finally {
     while (cleanups.length) await cleanups.pop()!().catch(() => {})
   }
+}
+
+/**
+ * us per cell of the circuit's own work, no network: the client seals a DATA cell, each of
+ * three relays frames it, reads it back and peels its layer, the exit decodes the message.
+ */
+export function cellPath(cells: number): number {
+  const client: HopCipher[] = []
+  const relays: HopCipher[] = []
+  for (let i = 0; i < 3; i++) {
+    const kp = DHT.keyPair()
+    const hs = clientHandshake(kp.publicKey)
+    const answer = relayHandshake(kp, hs.ephemeral)
+    client.push(new HopCipher(hs.finish(answer)))
+    relays.push(new HopCipher(answer.keys))
+  }
+  const layers = new CircuitLayers(client)
+  const data = Buffer.alloc(ONION_MAX_DATA, 0x61)
+  const wire = Buffer.alloc(ONION_CELL_BYTES)
+  const body = Buffer.alloc(ONION_CELL_BYTES - 2)
+  const start = now()
+  for (let n = 0; n < cells; n++) {
+    let b: Buffer = layers.seal(RELAY_CMD.DATA, data)
+    for (const r of relays) {
+      writeOnionCell(wire, 0, 3, b)
+      onionCellTypeAt(wire, 0)
+      wire.copy(body, 0, 2)
+      b = r.peel(body, 'bench')
+    }
+    decodeExact(onionMessage, b.subarray(0, ONION_MESSAGE_BYTES), 'bench')
+  }
+  return ((now() - start) * 1000) / cells
 }
 
 /** MB/s of `mib` MiB written into the raw sink (1 byte back per MiB). */

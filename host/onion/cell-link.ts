@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events'
-import { ONION_REASON } from '../constants.ts'
+import { ONION, ONION_REASON } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
-import { CELL, ONION_CELL_BYTES, decodeExact, encode, onionCell, onionReasonBody } from '../messages.ts'
+import { CELL, ONION_BODY_BYTES, ONION_CELL_BYTES, decodeExact, encode, onionCellTypeAt, onionReasonBody, writeOnionCell } from '../messages.ts'
 import type { OnionCellWire } from '../messages.ts'
 import type { DuplexLike } from '../types/duplex.ts'
 
@@ -9,15 +9,29 @@ const FLUSH_CELLS = 64
 
 /**
  * One link of a circuit: a HyperDHT stream cut into fixed-size cells. Cells sent in one turn
- * of the event loop leave in one write (a secret stream frames and encrypts per write).
- * Malformed bytes end this link with BAD_MESSAGE, never the process.
+ * of the event loop leave in one write (a secret stream frames and encrypts per write), copied
+ * straight into that write's buffer. Malformed bytes end this link with BAD_MESSAGE, never the
+ * process.
  *
- * Events: `cell` (OnionCellWire), `drain`, `close` (err: HypernetError | null, reason: the
- * DESTROY reason the peer sent, or null when the link just went away).
+ * Events: `cell` (OnionCellWire: one object and one body buffer for every cell of the link, so
+ * a listener that keeps either past its call copies it), `drain`, `close` (err: HypernetError |
+ * null, reason: the DESTROY reason the peer sent, or null when the link just went away).
  */
 export class CellLink extends EventEmitter {
-  private pending: Buffer[] = []
+  /** Cells waiting for the next write, `queued` of them; a fresh buffer per write (the stream keeps it). */
+  private batch: Buffer | null = null
+  private queued = 0
+  /** How many cells the last write took: the next batch starts that big (a bulk stream's 64, a chat's 1). */
+  private lastQueued = 1
+  private readonly cell: OnionCellWire = { type: 0, body: Buffer.alloc(ONION_BODY_BYTES) }
   private inbuf: Buffer = Buffer.alloc(0)
+  private inOff = 0
+  private held: Buffer[] = []
+  private heldBytes = 0
+  private paused = false
+  private pumping = false
+  /** Most bytes held for a paused link before it ends with LIMIT (ONION.maxHeldBytes: four windows). */
+  maxHeldBytes: number = ONION.maxHeldBytes
   private flushing = false
   private full = false
   private ended = false
@@ -50,10 +64,12 @@ export class CellLink extends EventEmitter {
   /** Queue a cell; false when the stream is above its high-water mark (wait for `drain`). */
   send(type: number, body: Uint8Array): boolean {
     if (this.ended) return false
-    this.pending.push(encode(onionCell, { type, body }))
+    this.room()
+    writeOnionCell(this.batch!, this.queued * ONION_CELL_BYTES, type, body)
+    this.queued++
     this.cellsOut++
     // a big burst goes out in 64-cell writes, so `full` (and backpressure) stays current
-    if (this.pending.length >= FLUSH_CELLS) this.flush()
+    if (this.queued >= FLUSH_CELLS) this.flush()
     else if (!this.flushing) {
       this.flushing = true
       queueMicrotask(() => {
@@ -83,56 +99,120 @@ export class CellLink extends EventEmitter {
     this.finish(null, null)
   }
 
+  /**
+   * Stop handing out cells. The stream itself keeps flowing (pausing a HyperDHT stream does not
+   * stop its sender, it only hides the pile-up): this link holds what comes, up to
+   * `maxHeldBytes`, then ends with LIMIT.
+   */
   pause(): void {
-    this.stream.pause()
+    this.paused = true
   }
 
   resume(): void {
-    this.stream.resume()
+    if (!this.paused) return
+    this.paused = false
+    this.pump()
+  }
+
+  /** Bytes received and not yet handed out as cells (held while paused). */
+  get heldLength(): number {
+    return this.heldBytes + this.inbuf.length - this.inOff
+  }
+
+  /** Room in the batch for one more cell. */
+  private room(): void {
+    const used = this.queued * ONION_CELL_BYTES
+    if (this.batch && used < this.batch.byteLength) return
+    const next = Buffer.allocUnsafe(Math.min(FLUSH_CELLS, Math.max(this.lastQueued, this.queued * 2, 1)) * ONION_CELL_BYTES)
+    this.batch?.copy(next, 0, 0, used)
+    this.batch = next
   }
 
   private flush(): void {
-    if (this.pending.length === 0 || this.stream.destroyed) return
-    const buf = this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending)
-    this.pending = []
+    if (this.queued === 0 || this.stream.destroyed) return
+    const buf = this.batch!.subarray(0, this.queued * ONION_CELL_BYTES)
+    this.batch = null
+    this.lastQueued = this.queued
+    this.queued = 0
     if (!this.stream.write(buf)) this.full = true
   }
 
   private onData(d: Buffer): void {
     if (this.ended) return
-    this.inbuf = this.inbuf.length === 0 ? d : Buffer.concat([this.inbuf, d])
-    let off = 0
-    while (this.inbuf.length - off >= ONION_CELL_BYTES && !this.ended) {
-      let cell: OnionCellWire
-      try {
-        cell = decodeExact(onionCell, this.inbuf.subarray(off, off + ONION_CELL_BYTES), 'onion cell')
-      } catch (err) {
-        this.stream.destroy()
-        this.finish(err as HypernetError, null)
-        return
-      }
-      off += ONION_CELL_BYTES
-      this.cellsIn++
-      if (cell.type === CELL.DESTROY) {
-        let reason: number = ONION_REASON.PROTOCOL
-        try {
-          reason = decodeExact(onionReasonBody, cell.body, 'destroy').reason
-        } catch {
-          // a garbled DESTROY still ends the link
+    this.held.push(d)
+    this.heldBytes += d.byteLength
+    // only a peer that ignores its window fills a paused link past a few windows
+    if (this.heldBytes > this.maxHeldBytes) return this.overflow()
+    this.pump()
+  }
+
+  /** Cut what is held into cells and hand them out, until paused or out of bytes. */
+  private pump(): void {
+    if (this.pumping) return
+    this.pumping = true
+    try {
+      while (!this.paused && !this.ended) {
+        if (this.inbuf.length - this.inOff < ONION_CELL_BYTES) {
+          const next = this.held.shift()
+          if (!next) break
+          this.heldBytes -= next.byteLength
+          const rest = this.inbuf.subarray(this.inOff)
+          this.inbuf = rest.length === 0 ? next : Buffer.concat([rest, next])
+          this.inOff = 0
+          continue
         }
-        this.stream.end()
-        this.finish(null, reason)
-        return
+        this.readCell()
       }
-      this.emit('cell', cell)
+    } finally {
+      this.pumping = false
     }
-    this.inbuf = off === this.inbuf.length ? Buffer.alloc(0) : this.inbuf.subarray(off)
+  }
+
+  private readCell(): void {
+    const off = this.inOff
+    const cell = this.cell
+    try {
+      cell.type = onionCellTypeAt(this.inbuf, off)
+    } catch (err) {
+      this.stream.destroy()
+      this.finish(err as HypernetError, null)
+      return
+    }
+    this.inbuf.copy(cell.body as Buffer, 0, off + 2, off + ONION_CELL_BYTES)
+    this.inOff = off + ONION_CELL_BYTES
+    this.cellsIn++
+    if (cell.type === CELL.DESTROY) {
+      let reason: number = ONION_REASON.PROTOCOL
+      try {
+        reason = decodeExact(onionReasonBody, cell.body, 'destroy').reason
+      } catch {
+        // a garbled DESTROY still ends the link
+      }
+      this.stream.end()
+      this.finish(null, reason)
+      return
+    }
+    this.emit('cell', cell)
+  }
+
+  /** Too much held for a paused circuit: DESTROY(LIMIT) to the peer, and `close` with LIMIT here. */
+  private overflow(): void {
+    this.held = []
+    this.heldBytes = 0
+    this.send(CELL.DESTROY, encode(onionReasonBody, { reason: ONION_REASON.LIMIT }))
+    this.flush()
+    this.stream.end()
+    setTimeout(() => this.stream.destroy(), 2000).unref()
+    this.finish(null, ONION_REASON.LIMIT)
   }
 
   private finish(err: HypernetError | null, reason: number | null): void {
     if (this.ended) return
     this.ended = true
-    this.pending = []
+    this.batch = null
+    this.queued = 0
+    this.held = []
+    this.heldBytes = 0
     this.emit('close', err, reason)
   }
 }

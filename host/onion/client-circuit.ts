@@ -3,12 +3,12 @@ import { ONION, ONION_REASON } from '../constants.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
 import {
   CELL,
-  ONION_MAX_DATA,
   ONION_MAX_HOPS,
   RELAY_CMD,
   decodeExact,
   encode,
   onionBegin,
+  onionConnected,
   onionExtend,
   onionHandshake,
   onionHandshakeBody,
@@ -19,10 +19,12 @@ import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { connectKey } from '../net/index.ts'
 import { CellLink } from './cell-link.ts'
 import { clientHandshake } from './hop-handshake.ts'
-import { HopCipher, openOnion, sealOnion } from './onion-layers.ts'
+import { CircuitLayers } from './client-layers.ts'
+import { HopCipher } from './onion-layers.ts'
 import type { RelayInfo } from './onion-directory.ts'
 import { errorForReason, reasonName } from './onion-reasons.ts'
-import { OnionStream } from './onion-stream.ts'
+import type { OnionStream } from './onion-stream.ts'
+import { StreamEnd } from './stream-end.ts'
 
 /**
  * A client's circuit: a link to the first relay (opened with a fresh key pair, so the relay
@@ -33,13 +35,12 @@ import { OnionStream } from './onion-stream.ts'
  * (details.relay) when one is to blame, so the caller can avoid it next time.
  */
 export class ClientCircuit {
-  private readonly hops: HopCipher[] = []
+  private readonly layers = new CircuitLayers()
   private readonly bindings: Buffer[] = []
   private readonly relays: RelayInfo[]
   private link: CellLink | null = null
   private waiter: { cmds: number[]; resolve: (m: OnionMessageWire | OnionCellWire) => void; reject: (e: Error) => void } | null = null
-  private stream: OnionStream | null = null
-  private ended = false
+  private end: StreamEnd | null = null
   private closedByUs = false
   error: HypernetError | null = null
   /**
@@ -120,7 +121,7 @@ export class ClientCircuit {
       }
       if (!answer.auth) throw HypernetError.CIRCUIT_FAILED(`relay ${i + 1} answered without its proof`, 'handshake')
       const keys = hs.finish({ ephemeral: answer.ephemeral, auth: answer.auth })
-      this.hops.push(new HopCipher(keys))
+      this.layers.add(new HopCipher(keys))
       this.bindings.push(keys.binding)
     } catch (err) {
       const e = isHypernetError(err) ? err : HypernetError.CIRCUIT_FAILED(`relay ${i + 1}: ${(err as Error).message}`, 'protocol', err)
@@ -135,13 +136,21 @@ export class ClientCircuit {
    * @throws CIRCUIT_FAILED (reason `unreachable` when the exit could not reach it)
    */
   async begin(serviceKey: Buffer): Promise<OnionStream> {
-    await this.request(
+    const connected = await this.request(
       RELAY_CMD.BEGIN,
-      encode(onionBegin, { serviceKey }),
+      encode(onionBegin, { serviceKey, windows: true }),
       RELAY_CMD.CONNECTED,
       `the exit could not reach service key ${serviceKey.toString('hex').slice(0, 16)}…`
     )
-    return this.openStream(serviceKey)
+    let windows: boolean
+    try {
+      windows = decodeExact(onionConnected, connected.data, 'connected').windows
+    } catch (err) {
+      this.close(ONION_REASON.PROTOCOL)
+      throw HypernetError.CIRCUIT_FAILED(`the exit answered BEGIN with a malformed CONNECTED: ${(err as Error).message}`, 'protocol', err)
+    }
+    // an exit of version 1 keeps no windows: the stream then runs without them, as before
+    return this.openStream(serviceKey, windows)
   }
 
   /**
@@ -165,10 +174,13 @@ export class ClientCircuit {
     return msg
   }
 
-  /** Carry a byte stream on this circuit from now on (after CONNECTED, or once joined at a rendezvous). */
-  openStream(remoteKey: Buffer): OnionStream {
-    this.stream = new OnionStream(this, remoteKey)
-    return this.stream
+  /**
+   * Carry a byte stream on this circuit from now on (after CONNECTED, or once joined at a
+   * rendezvous); `windows` when both ends said they keep stream windows (SENDME).
+   */
+  openStream(remoteKey: Buffer, windows = false): OnionStream {
+    this.end = new StreamEnd(this, remoteKey, windows)
+    return this.end.stream
   }
 
   /** Whether the circuit's link is gone (or was never opened). */
@@ -182,27 +194,30 @@ export class ClientCircuit {
   }
 
   /** Send a relay message to the last hop; false when the link wants a `drain`. */
-  sendMessage(cmd: number, data: Uint8Array): boolean {
+  sendMessage(cmd: number, data: Uint8Array, start = 0, end = data.byteLength): boolean {
     if (!this.link || this.link.closed) return false
-    return this.link.send(CELL.RELAY, sealOnion(this.hops, encode(onionMessage, { cmd, data })))
+    return this.link.send(CELL.RELAY, this.layers.seal(cmd, data, start, end))
   }
 
-  /** Send `data` as DATA messages; `cb` once the link can take more. */
+  /** Send `data` as DATA messages on the stream; `cb` once the link can take more (and the window is open). */
   write(data: Buffer, cb: (err?: Error | null) => void): void {
-    if (!this.link || this.link.closed) return cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit is closed', 'done'))
-    let ok = true
-    for (let off = 0; off < data.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, data.subarray(off, off + ONION_MAX_DATA))
-    if (ok) return cb()
-    // the Duplex calls write() again only after cb: one drain listener at a time
-    this.link.once('drain', () => cb())
+    if (!this.link || this.link.closed || !this.end) return cb(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit is closed', 'done'))
+    this.end.write(data, cb)
   }
 
-  pauseReading(): void {
+  /** @internal for the stream's end */
+  onceDrain(fn: () => void): void {
+    this.link?.once('drain', fn)
+  }
+
+  /** @internal for the stream's end */
+  pauseLink(): void {
     this.link?.pause()
   }
 
   resumeReading(): void {
     this.link?.resume()
+    this.end?.resume()
   }
 
   /** Tear the circuit down (DESTROY to the first relay). Idempotent. */
@@ -231,39 +246,47 @@ export class ClientCircuit {
   }
 
   private onCell(cell: OnionCellWire): void {
-    if (cell.type === CELL.CREATED && this.waiter?.cmds.includes(-CELL.CREATED)) return this.waiter.resolve(cell)
-    if (cell.type !== CELL.RELAY || this.hops.length === 0)
+    // the link's cell is the next cell's too: the waiter gets its own
+    if (cell.type === CELL.CREATED && this.waiter?.cmds.includes(-CELL.CREATED)) return this.waiter.resolve({ type: cell.type, body: Buffer.from(cell.body) })
+    if (cell.type !== CELL.RELAY || this.layers.length === 0)
       return this.fail(HypernetError.CIRCUIT_FAILED(`relay 1 sent cell type ${cell.type} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
     let msg: OnionMessageWire
     let hop: number
     try {
-      const opened = openOnion(this.hops, cell.body)
+      const opened = this.layers.open(cell.body)
       hop = opened.hop
       msg = decodeExact(onionMessage, opened.message, 'onion message')
+      // the message is in the layers' buffer, which the next cell reuses: only DATA is copied anyway
+      if (msg.cmd !== RELAY_CMD.DATA || !this.end) msg.data = Buffer.from(msg.data)
     } catch (err) {
       const e = isHypernetError(err, 'CIRCUIT_TAMPERED')
         ? err
         : HypernetError.CIRCUIT_FAILED(`the last hop sent a malformed message: ${(err as Error).message}`, 'protocol')
       return this.fail(e, e.code === 'CIRCUIT_TAMPERED' ? ONION_REASON.TAMPERED : ONION_REASON.PROTOCOL)
     }
-    if (hop < this.hops.length || msg.cmd === RELAY_CMD.TRUNCATED) {
+    if (hop < this.layers.length || msg.cmd === RELAY_CMD.TRUNCATED) {
       // only a middle hop that lost its next one may speak: it blames that next relay
-      if (msg.cmd !== RELAY_CMD.TRUNCATED || hop >= this.hops.length)
+      if (msg.cmd !== RELAY_CMD.TRUNCATED || hop >= this.layers.length)
         return this.fail(HypernetError.CIRCUIT_FAILED(`hop ${hop} sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
       const err = this.refusal(msg, `relay ${hop + 1} went away mid-circuit (reported by relay ${hop})`)
       return this.fail(blame(err, hop + 1, this.path[hop]), ONION_REASON.DONE)
     }
     if (this.waiter?.cmds.includes(msg.cmd)) return this.waiter.resolve(msg)
-    if (!this.stream && this.onMessage?.(msg)) return
-    if (this.stream && msg.cmd === RELAY_CMD.DATA) {
-      if (!this.stream.push(Buffer.from(msg.data))) this.pauseReading()
+    const end = this.end
+    if (!end && this.onMessage?.(msg)) return
+    if (end && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.SENDME)) {
+      try {
+        if (msg.cmd === RELAY_CMD.DATA) end.data(msg.data)
+        else end.sendme(msg.data)
+      } catch (err) {
+        return this.fail(
+          HypernetError.CIRCUIT_FAILED(`the other end broke the stream's flow control: ${(err as Error).message}`, 'protocol'),
+          ONION_REASON.PROTOCOL
+        )
+      }
       return
     }
-    if (this.stream && msg.cmd === RELAY_CMD.END) {
-      this.ended = true
-      this.stream.push(null)
-      return
-    }
+    if (end && msg.cmd === RELAY_CMD.END) return end.end()
     this.fail(HypernetError.CIRCUIT_FAILED(`the last hop sent command ${msg.cmd} out of turn`, 'protocol'), ONION_REASON.PROTOCOL)
   }
 
@@ -282,7 +305,7 @@ export class ClientCircuit {
 
   private onClose(err: HypernetError | null, reason: number | null): void {
     // the exit closes the circuit after its END: data already pushed must stay readable
-    const quiet = (this.closedByUs && reason === null) || (reason === ONION_REASON.DONE && (this.ended || !this.stream))
+    const quiet = (this.closedByUs && reason === null) || (reason === ONION_REASON.DONE && (this.end?.ended || !this.end))
     if (!this.error && !quiet) {
       this.error =
         reason !== null
@@ -298,9 +321,7 @@ export class ClientCircuit {
     this.onEnd = null
     onEnd?.()
     this.waiter?.reject(this.error ?? HypernetError.CIRCUIT_FAILED('the circuit closed', reasonName(reason ?? ONION_REASON.DONE)))
-    if (!this.stream || this.stream.destroyed) return
-    if (this.error) this.stream.destroy(this.error)
-    else if (!this.stream.writableEnded) this.stream.end()
+    this.end?.close(this.error)
   }
 
   private refusal(msg: OnionMessageWire, what: string): HypernetError {

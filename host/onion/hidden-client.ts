@@ -6,7 +6,18 @@ import sodium from 'sodium-native'
 import { HIDDEN, ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError, isHypernetError } from '../errors.ts'
-import { RELAY_CMD, decodeExact, encode, onionCookie, onionFetch, onionIntroduce, onionIntroduction, onionReason, onionRecord } from '../messages.ts'
+import {
+  RELAY_CMD,
+  decodeExact,
+  encode,
+  onionConnected,
+  onionCookie,
+  onionFetch,
+  onionIntroduce,
+  onionIntroduction,
+  onionReason,
+  onionRecord
+} from '../messages.ts'
 import type { HiddenDescriptorWire } from '../messages.ts'
 import type { ClientCircuit } from './client-circuit.ts'
 import { openDescriptor } from './hidden-record.ts'
@@ -50,9 +61,10 @@ export async function connectHidden(client: OnionClient, key: Buffer, opts: { ti
   try {
     const met = rendezvous.met(opts.timeoutMs ?? HIDDEN.rendezvousTimeoutMs)
     met.catch(() => {})
-    const intro = await introduce(client, key, descriptor, rendezvous.circuit.path.at(-1)!.relayKey, cookie)
-    await met
-    const raw = rendezvous.circuit.openStream(key)
+    const intro = await introduce(client, key, descriptor, rendezvous.circuit.path.at(-1)!.relayKey, cookie, rendezvous.windows)
+    // both ends keep windows only when the service said so too (RENDEZVOUS2)
+    const serviceWindows = await met
+    const raw = rendezvous.circuit.openStream(key, rendezvous.windows && serviceWindows)
     const stream = new SecretStreamCtor(true, raw, { keyPair: DHT.keyPair(), remotePublicKey: key, pattern: 'IK' })
     stream.on('error', () => {})
     if (!(await stream.opened)) throw HypernetError.CIRCUIT_FAILED(`hidden service ${formatId(key).slice(0, 16)}… did not prove it holds its key`, 'handshake')
@@ -87,34 +99,53 @@ async function fetchDescriptor(client: OnionClient, key: Buffer): Promise<Hidden
   return found
 }
 
-async function waitAtRendezvous(client: OnionClient, cookie: Buffer): Promise<{ circuit: ClientCircuit; met(ms: number): Promise<void> }> {
+async function waitAtRendezvous(client: OnionClient, cookie: Buffer): Promise<{ circuit: ClientCircuit; windows: boolean; met(ms: number): Promise<boolean> }> {
+  let windows = false
   const circuit = await client.withCircuit(undefined, async (c) => {
-    await c.request(RELAY_CMD.ESTABLISH_RENDEZVOUS, encode(onionCookie, { cookie }), RELAY_CMD.RENDEZVOUS_ESTABLISHED, 'the rendezvous point refused')
+    const established = await c.request(
+      RELAY_CMD.ESTABLISH_RENDEZVOUS,
+      encode(onionCookie, { cookie, windows: true }),
+      RELAY_CMD.RENDEZVOUS_ESTABLISHED,
+      'the rendezvous point refused'
+    )
+    // a rendezvous point of version 1 answers nothing and would not pass SENDME on
+    windows = readFlags(established.data)
     return c
   })
   let arrived = false
+  let serviceWindows = false
   let wake: (() => void) | null = null
   circuit.onMessage = (msg) => {
     if (msg.cmd !== RELAY_CMD.RENDEZVOUS2) return false
     arrived = true
+    serviceWindows = readFlags(msg.data)
     wake?.()
     return true
   }
   const met = (ms: number) =>
-    new Promise<void>((resolve, reject) => {
-      if (arrived) return resolve()
+    new Promise<boolean>((resolve, reject) => {
+      if (arrived) return resolve(serviceWindows)
       if (circuit.closed) return reject(circuit.error ?? HypernetError.CIRCUIT_FAILED('the rendezvous circuit closed before the service came', 'hop-lost'))
       const timer = setTimeout(() => reject(HypernetError.CIRCUIT_FAILED(`the hidden service did not come to the rendezvous within ${ms} ms`, 'timeout')), ms)
       wake = () => {
         clearTimeout(timer)
-        resolve()
+        resolve(serviceWindows)
       }
       circuit.onEnd = () => {
         clearTimeout(timer)
         if (!arrived) reject(circuit.error ?? HypernetError.CIRCUIT_FAILED('the rendezvous circuit closed before the service came', 'hop-lost'))
       }
     })
-  return { circuit, met }
+  return { circuit, windows, met }
+}
+
+/** The flags byte of RENDEZVOUS_ESTABLISHED or RENDEZVOUS2 (empty from a relay of version 1); a malformed one reads as none. */
+function readFlags(data: Uint8Array): boolean {
+  try {
+    return decodeExact(onionConnected, data, 'rendezvous flags').windows
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -123,10 +154,17 @@ async function waitAtRendezvous(client: OnionClient, cookie: Buffer): Promise<{ 
  * point that crashed since the last publish would otherwise cost a whole extend timeout); the
  * service answers a cookie once, so two introductions that both arrive are harmless.
  */
-async function introduce(client: OnionClient, key: Buffer, descriptor: HiddenDescriptorWire, rendezvousKey: string, cookie: Buffer): Promise<string> {
+async function introduce(
+  client: OnionClient,
+  key: Buffer,
+  descriptor: HiddenDescriptorWire,
+  rendezvousKey: string,
+  cookie: Buffer,
+  windows: boolean
+): Promise<string> {
   const curve = Buffer.alloc(32)
   sodium.crypto_sign_ed25519_pk_to_curve25519(curve, key)
-  const plain = encode(onionIntroduction, { rendezvousKey: Buffer.from(rendezvousKey, 'hex'), cookie })
+  const plain = encode(onionIntroduction, { rendezvousKey: Buffer.from(rendezvousKey, 'hex'), cookie, windows })
   const sealed = Buffer.alloc(plain.byteLength + sodium.crypto_box_SEALBYTES)
   sodium.crypto_box_seal(sealed, plain, curve)
   const intros = descriptor.intros.map((k) => Buffer.from(k).toString('hex')).sort(() => Math.random() - 0.5)

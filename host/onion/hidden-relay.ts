@@ -3,8 +3,19 @@ import sodium from 'sodium-native'
 import { HIDDEN, NAMESPACE, ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import type { Logger } from '../log/index.ts'
-import { RELAY_CMD, decodeExact, encode, onionCookie, onionEstablishIntro, onionFetch, onionIntroduce, onionReason, onionRecord } from '../messages.ts'
-import type { OnionMessageWire } from '../messages.ts'
+import {
+  RELAY_CMD,
+  decodeExact,
+  encode,
+  onionConnected,
+  onionCookie,
+  onionEstablishIntro,
+  onionFetch,
+  onionIntroduce,
+  onionReason,
+  onionRecord
+} from '../messages.ts'
+import type { OnionCookieWire, OnionMessageWire } from '../messages.ts'
 import { fetchRecord, storeRecord, verifyRecord } from './hidden-record.ts'
 import type { RelayCircuit, RelayObservation } from './relay-circuit.ts'
 
@@ -44,6 +55,8 @@ export class HiddenRelay {
   private readonly intros = new Map<string, RelayCircuit>()
   /** cookie (hex) -> the client's waiting rendezvous circuit */
   private readonly cookies = new Map<string, RelayCircuit>()
+  /** Waiting circuits whose client keeps stream windows (it hears whether the service does). */
+  private readonly windowed = new Set<RelayCircuit>()
   /** DHT requests made for each circuit, so one circuit cannot make this relay query forever. */
   private readonly dhtRequests = new WeakMap<RelayCircuit, number>()
   /** Circuits that sent their INTRODUCE1: a client sends one per circuit (Tor's rule too). */
@@ -65,6 +78,7 @@ export class HiddenRelay {
   forget(circuit: RelayCircuit): void {
     for (const [k, c] of this.intros) if (c === circuit) this.intros.delete(k)
     for (const [k, c] of this.cookies) if (c === circuit) this.cookies.delete(k)
+    this.windowed.delete(circuit)
   }
 
   /** Answer one hidden-service command from `circuit` (in state `open`); malformed data throws BAD_MESSAGE. */
@@ -75,9 +89,9 @@ export class HiddenRelay {
       case RELAY_CMD.INTRODUCE1:
         return this.introduce(circuit, msg.data)
       case RELAY_CMD.ESTABLISH_RENDEZVOUS:
-        return this.establishRendezvous(circuit, decodeExact(onionCookie, msg.data, 'establish rendezvous').cookie)
+        return this.establishRendezvous(circuit, decodeExact(onionCookie, msg.data, 'establish rendezvous'))
       case RELAY_CMD.RENDEZVOUS1:
-        return this.rendezvous(circuit, decodeExact(onionCookie, msg.data, 'rendezvous').cookie)
+        return this.rendezvous(circuit, decodeExact(onionCookie, msg.data, 'rendezvous'))
       case RELAY_CMD.PUBLISH:
         return this.publish(circuit, msg.data)
       case RELAY_CMD.FETCH:
@@ -116,21 +130,24 @@ export class HiddenRelay {
     circuit.sendMessage(RELAY_CMD.INTRODUCE_ACK, encode(onionReason, { reason: ONION_REASON.DONE }))
   }
 
-  private establishRendezvous(circuit: RelayCircuit, cookie: Uint8Array): void {
+  private establishRendezvous(circuit: RelayCircuit, { cookie, windows }: OnionCookieWire): void {
     const key = Buffer.from(cookie).toString('hex')
     if (this.cookies.has(key)) return circuit.close(ONION_REASON.PROTOCOL)
     this.cookies.set(key, circuit)
+    if (windows) this.windowed.add(circuit)
     circuit.setState('waiting')
-    circuit.sendMessage(RELAY_CMD.RENDEZVOUS_ESTABLISHED, Buffer.alloc(0))
+    // a client of version 1 gets the empty answer it knows; one of version 2 learns SENDME passes here
+    circuit.sendMessage(RELAY_CMD.RENDEZVOUS_ESTABLISHED, windows ? encode(onionConnected, { windows: true }) : Buffer.alloc(0))
   }
 
-  private rendezvous(circuit: RelayCircuit, cookie: Uint8Array): void {
+  private rendezvous(circuit: RelayCircuit, { cookie, windows }: OnionCookieWire): void {
     const key = Buffer.from(cookie).toString('hex')
     const waiting = this.cookies.get(key)
     if (!waiting || waiting.currentState !== 'waiting')
       return void circuit.sendMessage(RELAY_CMD.END, encode(onionReason, { reason: ONION_REASON.UNREACHABLE }))
     this.cookies.delete(key)
-    waiting.sendMessage(RELAY_CMD.RENDEZVOUS2, Buffer.alloc(0))
+    const asked = this.windowed.delete(waiting)
+    waiting.sendMessage(RELAY_CMD.RENDEZVOUS2, asked ? encode(onionConnected, { windows: windows === true }) : Buffer.alloc(0))
     waiting.join(circuit)
     circuit.join(waiting)
   }

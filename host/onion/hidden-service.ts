@@ -213,7 +213,7 @@ export class HiddenService {
   /** INTRODUCE2 from an intro point: meet the client at its rendezvous point. Never throws. */
   private onIntroduce(msg: OnionMessageWire): boolean {
     if (msg.cmd !== RELAY_CMD.INTRODUCE2) return false
-    let intro: { rendezvousKey: Uint8Array; cookie: Uint8Array }
+    let intro: { rendezvousKey: Uint8Array; cookie: Uint8Array; windows?: boolean }
     try {
       const i = decodeExact(onionIntroduce, msg.data, 'introduce')
       const plain = Buffer.alloc(Math.max(0, i.sealed.byteLength - sodium.crypto_box_SEALBYTES))
@@ -231,18 +231,19 @@ export class HiddenService {
     if (this.seen.size > HIDDEN.replayCacheSize) this.seen.delete(this.seen.values().next().value!)
     this.introductions++
     this.pending++
-    this.meet(Buffer.from(intro.rendezvousKey).toString('hex'), Buffer.from(intro.cookie))
+    this.meet(Buffer.from(intro.rendezvousKey).toString('hex'), Buffer.from(intro.cookie), intro.windows === true)
       .catch((err: Error) => this.log.debug('hidden service: rendezvous failed', { service: this.init.name, error: err.message }))
       .finally(() => this.pending--)
     return true
   }
 
-  private async meet(rendezvousKey: string, cookie: Buffer): Promise<void> {
+  /** `windows`: the client keeps stream windows and its rendezvous point passes SENDME on. */
+  private async meet(rendezvousKey: string, cookie: Buffer, windows: boolean): Promise<void> {
     const rp = await this.client.relayInfo(rendezvousKey)
     const raw = await this.client.withCircuit(rp, async (c) => {
-      c.sendMessage(RELAY_CMD.RENDEZVOUS1, encode(onionCookie, { cookie }))
+      c.sendMessage(RELAY_CMD.RENDEZVOUS1, encode(onionCookie, { cookie, windows }))
       // the rendezvous point answers nothing on success: the client's handshake comes next
-      return c.openStream(this.key)
+      return c.openStream(this.key, windows)
     })
     const stream = new SecretStreamCtor(false, raw, { keyPair: this.keyPair, pattern: 'IK' })
     stream.on('error', () => {})

@@ -8,7 +8,7 @@ export interface StreamCircuit {
   readonly path: readonly RelayInfo[]
   /** Send `data` as DATA messages; `cb` once it is queued (or the circuit failed). */
   write(data: Buffer, cb: (err?: Error | null) => void): void
-  sendMessage(cmd: number, data: Uint8Array): boolean
+  sendMessage(cmd: number, data: Uint8Array, start?: number, end?: number): boolean
   resumeReading(): void
   close(reason?: number): void
 }

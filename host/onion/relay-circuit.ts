@@ -7,20 +7,22 @@ import type { Logger } from '../log/index.ts'
 import {
   CELL,
   ONION_CELL_BYTES,
-  ONION_MAX_DATA,
   ONION_MESSAGE_BYTES,
   RELAY_CMD,
   decodeExact,
   encode,
   onionBegin,
+  onionConnected,
   onionExtend,
   onionHandshake,
   onionHandshakeBody,
   onionMessage,
-  onionReason
+  onionReason,
+  onionSendme
 } from '../messages.ts'
-import type { OnionCellWire, OnionMessageWire } from '../messages.ts'
+import type { OnionBeginWire, OnionCellWire, OnionMessageWire } from '../messages.ts'
 import { CellLink } from './cell-link.ts'
+import { ExitStream } from './exit-stream.ts'
 import { relayHandshake } from './hop-handshake.ts'
 import { HopCipher } from './onion-layers.ts'
 import type { TokenBucket } from '../util/token-bucket.ts'
@@ -89,7 +91,9 @@ export class RelayCircuit {
   private bytes = 0
   private endSent = false
   private pending: SecretStream | null = null
+  private exit: ExitStream | null = null
   private readonly waiting = new Set<object>()
+  private readonly throttled = new Map<object, { at: number; timer: NodeJS.Timeout }>()
   private readonly prev: CellLink
   private createTimer: NodeJS.Timeout | null
   /** The IP address the circuit came from ('unknown' when the stream does not say). */
@@ -133,18 +137,17 @@ export class RelayCircuit {
       if (this.state === 'extended') return this.forward(this.next!, this.prev, CELL.RELAY, body)
       if (this.state !== 'open' && this.state !== 'stream' && this.state !== 'joined') return this.teardown(ONION_REASON.PROTOCOL)
       const msg = decodeExact(onionMessage, body.subarray(0, ONION_MESSAGE_BYTES), 'onion message')
-      if (this.state === 'joined' && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.END)) return this.splice(msg.cmd, msg.data)
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) return this.exit!.write(msg.data)
+      // SENDME crosses as DATA does: the ends, not this relay, keep the windows
+      if (this.state === 'joined' && (msg.cmd === RELAY_CMD.DATA || msg.cmd === RELAY_CMD.END || msg.cmd === RELAY_CMD.SENDME))
+        return this.splice(msg.cmd, msg.data)
+      // the peel buffer is the next cell's: what the rest keeps (an EXTEND's key across its dial) gets its own bytes
+      msg.data = Buffer.from(msg.data)
       if (this.state === 'open' && msg.cmd === RELAY_CMD.EXTEND) return this.extend(decodeExact(onionExtend, msg.data, 'extend'))
-      if (this.state === 'open' && msg.cmd === RELAY_CMD.BEGIN) return this.begin(decodeExact(onionBegin, msg.data, 'begin').serviceKey)
+      if (this.state === 'open' && msg.cmd === RELAY_CMD.BEGIN) return this.begin(decodeExact(onionBegin, msg.data, 'begin'))
       if (this.state === 'open' && this.ctx.hidden.handles(msg.cmd)) return this.ctx.hidden.onMessage(this, msg)
-      if (this.state === 'stream' && msg.cmd === RELAY_CMD.DATA) {
-        if (!this.dest!.write(msg.data)) this.waitDrain(this.dest!, this.prev)
-        return
-      }
-      if (this.state === 'stream' && msg.cmd === RELAY_CMD.END) {
-        this.dest!.end()
-        return
-      }
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.END) return this.exit!.end()
+      if (this.state === 'stream' && msg.cmd === RELAY_CMD.SENDME) return this.exit!.grant(decodeExact(onionSendme, msg.data, 'sendme').cells)
       this.teardown(ONION_REASON.PROTOCOL)
     } catch (err) {
       // malformed bytes from a peer end this circuit, never the relay
@@ -198,18 +201,18 @@ export class RelayCircuit {
     this.teardown(ONION_REASON.PROTOCOL)
   }
 
-  private begin(serviceKey: Uint8Array): void {
+  private begin({ serviceKey, windows }: OnionBeginWire): void {
     this.state = 'connecting'
     this.ctx.observe?.({ circuit: this.id, kind: 'destination', key: formatId(serviceKey), address: null })
     this.dial(Buffer.from(serviceKey), (stream) => {
       this.dest = stream
       this.state = 'stream'
-      this.sendMessage(RELAY_CMD.CONNECTED, Buffer.alloc(0))
+      const exit = new ExitStream(stream, this, this.prev, windows === true)
+      this.exit = exit
+      // a client of version 1 gets the empty CONNECTED it knows
+      this.sendMessage(RELAY_CMD.CONNECTED, windows ? encode(onionConnected, { windows: true }) : Buffer.alloc(0))
       stream.on('data', (d: Buffer) => {
-        if (!this.account(null, d.byteLength)) return
-        let ok = true
-        for (let off = 0; off < d.byteLength; off += ONION_MAX_DATA) ok = this.sendMessage(RELAY_CMD.DATA, d.subarray(off, off + ONION_MAX_DATA))
-        if (!ok) this.waitDrain(this.prev, stream)
+        if (this.account(null, d.byteLength)) exit.fromDestination(d)
       })
       stream.on('end', () => this.endStream(ONION_REASON.DONE))
       stream.on('error', () => {})
@@ -306,10 +309,10 @@ export class RelayCircuit {
     this.createTimer = null
   }
 
-  /** Send a relay message to the client side of this circuit, under this hop's layer. */
-  sendMessage(cmd: number, data: Uint8Array): boolean {
+  /** Send a relay message (`data[start, end)`) to the client side of this circuit, under this hop's layer. */
+  sendMessage(cmd: number, data: Uint8Array, start = 0, end = data.byteLength): boolean {
     if (this.state === 'closed' || !this.hop) return false
-    return this.prev.send(CELL.RELAY, this.hop.wrap(encode(onionMessage, { cmd, data })))
+    return this.prev.send(CELL.RELAY, this.hop.wrapMessage(cmd, data, start, end))
   }
 
   private forward(to: CellLink, from: CellLink, type: number, body: Buffer): void {
@@ -317,7 +320,7 @@ export class RelayCircuit {
   }
 
   /** Stop reading `from` until `to` drains (one wait per pair at a time). */
-  private waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void {
+  waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void {
     if (this.waiting.has(from)) return
     this.waiting.add(from)
     from.pause()
@@ -337,11 +340,27 @@ export class RelayCircuit {
     }
     const wait = this.ctx.limiter.take(n)
     const source = from ?? this.dest
-    if (wait > 0 && source) {
-      source.pause()
-      setTimeout(() => source.resume(), wait).unref()
-    }
+    if (wait > 0 && source) this.throttle(source, wait)
     return true
+  }
+
+  /**
+   * Pause `source` for `ms`. The longest wait asked for wins: the cells of one read are all
+   * counted before reading stops, each one's wait covering those before it, so resuming at the
+   * first (shortest) wait let a relay forward several times its rate.
+   */
+  private throttle(source: { pause(): unknown; resume(): unknown }, ms: number): void {
+    source.pause()
+    const at = Date.now() + ms
+    const current = this.throttled.get(source)
+    if (current && current.at >= at) return
+    if (current) clearTimeout(current.timer)
+    const timer = setTimeout(() => {
+      this.throttled.delete(source)
+      source.resume()
+    }, ms)
+    timer.unref()
+    this.throttled.set(source, { at, timer })
   }
 
   private teardown(reason: number): void {
@@ -356,6 +375,8 @@ export class RelayCircuit {
       peer.teardown(ONION_REASON.DONE)
     }
     this.state = 'closed'
+    for (const { timer } of this.throttled.values()) clearTimeout(timer)
+    this.throttled.clear()
     this.prev.destroy(reason)
     this.next?.destroy(reason)
     this.dest?.destroy()

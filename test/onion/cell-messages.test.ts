@@ -15,8 +15,13 @@ import {
   onionHandshake,
   onionHandshakeBody,
   onionMessage,
+  onionCellTypeAt,
+  onionConnected,
   onionReason,
-  onionReasonBody
+  onionReasonBody,
+  onionSendme,
+  writeOnionCell,
+  writeOnionMessage
 } from '../../host/messages.ts'
 
 const k = (b: number) => Buffer.alloc(32, b)
@@ -28,6 +33,9 @@ const GOLDEN = {
   handshakeNoAuth: '00' + '11'.repeat(32),
   extend: '00' + '33'.repeat(32) + '44'.repeat(32),
   begin: '00' + '55'.repeat(32),
+  beginWindows: '01' + '55'.repeat(32), // flag bit 1: the client keeps windows
+  connected: '01', // flags: the exit keeps windows too
+  sendme: '00' + '8000', // flags, cells u16 LE
   reason: '0003',
   messageHead: '010005' + '0500' + '68656c6c6f', // version, flags, cmd DATA, u16 LE length, data
   cellHead: '0103'
@@ -84,7 +92,15 @@ test('handshake, extend, begin and reason structs encode to the pinned bytes and
       { relayKey: k(0x33), ephemeral: k(0x44) },
       (b) => decodeExact(onionExtend, b, 'e')
     ],
-    [GOLDEN.begin, encode(onionBegin, { serviceKey: k(0x55) }), { serviceKey: k(0x55) }, (b) => decodeExact(onionBegin, b, 'b')],
+    [GOLDEN.begin, encode(onionBegin, { serviceKey: k(0x55) }), { serviceKey: k(0x55), windows: false }, (b) => decodeExact(onionBegin, b, 'b')],
+    [
+      GOLDEN.beginWindows,
+      encode(onionBegin, { serviceKey: k(0x55), windows: true }),
+      { serviceKey: k(0x55), windows: true },
+      (b) => decodeExact(onionBegin, b, 'b')
+    ],
+    [GOLDEN.connected, encode(onionConnected, { windows: true }), { windows: true }, (b) => decodeExact(onionConnected, b, 'c')],
+    [GOLDEN.sendme, encode(onionSendme, { cells: 128 }), { cells: 128 }, (b) => decodeExact(onionSendme, b, 's')],
     [GOLDEN.reason, encode(onionReason, { reason: 3 }), { reason: 3 }, (b) => decodeExact(onionReason, b, 'r')]
   ]
   for (const [golden, buf, value, decode] of cases) {
@@ -149,4 +165,46 @@ test('random bytes never crash the cell and message decoders', () => {
       }
     }
   }
+})
+
+test('the in-place cell and message writers give the same bytes as the structs; the cell reader refuses what the decoder refuses', () => {
+  const body = Buffer.alloc(ONION_BODY_BYTES, 0x5a)
+  const buf = Buffer.alloc(ONION_CELL_BYTES * 2, 0xff)
+  writeOnionCell(buf, ONION_CELL_BYTES, CELL.RELAY, body)
+  assert.deepEqual(buf.subarray(ONION_CELL_BYTES), encode(onionCell, { type: CELL.RELAY, body }))
+  assert.equal(hex(buf.subarray(ONION_CELL_BYTES, ONION_CELL_BYTES + 2)), GOLDEN.cellHead)
+  assert.throws(() => writeOnionCell(buf, 0, CELL.RELAY, body.subarray(1)), { code: 'INTERNAL' })
+  assert.equal(onionCellTypeAt(buf, ONION_CELL_BYTES), CELL.RELAY)
+  for (const [i, v, re] of [
+    [0, 2, /version 2 is not supported/],
+    [1, 9, /type 9 is unknown/],
+    [1, 0, /type 0 is unknown/]
+  ] as const) {
+    const bad = Buffer.from(buf.subarray(ONION_CELL_BYTES))
+    bad[i] = v
+    assert.throws(() => onionCellTypeAt(bad, 0), { code: 'BAD_MESSAGE', message: re })
+    assert.throws(() => decodeExact(onionCell, bad, 'cell'), { code: 'BAD_MESSAGE', message: re })
+  }
+  const msg = Buffer.alloc(ONION_MESSAGE_BYTES + 10, 0xee)
+  writeOnionMessage(msg, 3, RELAY_CMD.DATA, Buffer.from('--hello--'), 2, 7)
+  assert.equal(hex(msg.subarray(3, 13)), GOLDEN.messageHead)
+  assert.deepEqual(msg.subarray(3, 3 + ONION_MESSAGE_BYTES), encode(onionMessage, { cmd: RELAY_CMD.DATA, data: Buffer.from('hello') }))
+  writeOnionMessage(msg, 3, RELAY_CMD.DATA, new Uint8Array(Buffer.from('hello')))
+  assert.deepEqual(msg.subarray(3, 3 + ONION_MESSAGE_BYTES), encode(onionMessage, { cmd: RELAY_CMD.DATA, data: Buffer.from('hello') }))
+  assert.equal(msg[3 + ONION_MESSAGE_BYTES], 0xee, 'nothing past the message is touched')
+  assert.throws(() => writeOnionMessage(msg, 0, RELAY_CMD.DATA, Buffer.alloc(ONION_MAX_DATA + 1)), { code: 'INTERNAL' })
+})
+
+test('flow control: SENDME is command 21; an exit of version 1 sends an empty CONNECTED, read as no windows', () => {
+  assert.equal(RELAY_CMD.SENDME, 21)
+  assert.deepEqual(decodeExact(onionConnected, Buffer.alloc(0), 'connected'), { windows: false })
+  assert.deepEqual(decodeExact(onionConnected, Buffer.from([0]), 'connected'), { windows: false })
+  assert.throws(() => decodeExact(onionConnected, Buffer.from([1, 0]), 'connected'), { code: 'BAD_MESSAGE', message: /trailing/ })
+  assert.throws(() => decodeExact(onionSendme, Buffer.from([0, 1]), 'sendme'), { code: 'BAD_MESSAGE' })
+  // a message carrying SENDME round-trips; one past the last command is still refused
+  const m = encode(onionMessage, { cmd: RELAY_CMD.SENDME, data: encode(onionSendme, { cells: 128 }) })
+  assert.equal(decodeExact(onionMessage, m, 'm').cmd, RELAY_CMD.SENDME)
+  const past = Buffer.from(m)
+  past[2] = 22
+  assert.throws(() => decodeExact(onionMessage, past, 'm'), { code: 'BAD_MESSAGE', message: /command 22 is unknown/ })
 })

@@ -27,8 +27,10 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString('hex')
 const GOLDEN = {
   establishIntro: '00' + '11'.repeat(32) + '22'.repeat(64),
   cookie: '00' + '33'.repeat(32),
+  cookieWindows: '01' + '33'.repeat(32), // flag bit 1: keeps stream windows
   introduce: '00' + '44'.repeat(32) + '03' + 'aabbcc',
   introduction: '00' + '55'.repeat(32) + '66'.repeat(32),
+  introductionWindows: '01' + '55'.repeat(32) + '66'.repeat(32),
   fetch: '00' + '77'.repeat(32),
   record: '00' + '88'.repeat(32) + '2a' + '99'.repeat(64) + '02' + 'dead',
   descriptor: '0100' + 'fde803' + '02' + 'a1'.repeat(32) + 'a2'.repeat(32) // version 1, flags, updated 1000 (compact uint), 2 intros
@@ -63,7 +65,13 @@ test('hidden-service structs encode to the pinned bytes, consume them all, and r
       { serviceKey: k(0x11), signature: Buffer.alloc(64, 0x22) },
       (b) => decodeExact(onionEstablishIntro, b, 'x')
     ],
-    [GOLDEN.cookie, encode(onionCookie, { cookie: k(0x33) }), { cookie: k(0x33) }, (b) => decodeExact(onionCookie, b, 'x')],
+    [GOLDEN.cookie, encode(onionCookie, { cookie: k(0x33) }), { cookie: k(0x33), windows: false }, (b) => decodeExact(onionCookie, b, 'x')],
+    [
+      GOLDEN.cookieWindows,
+      encode(onionCookie, { cookie: k(0x33), windows: true }),
+      { cookie: k(0x33), windows: true },
+      (b) => decodeExact(onionCookie, b, 'x')
+    ],
     [
       GOLDEN.introduce,
       encode(onionIntroduce, { serviceKey: k(0x44), sealed: Buffer.from('aabbcc', 'hex') }),
@@ -73,7 +81,13 @@ test('hidden-service structs encode to the pinned bytes, consume them all, and r
     [
       GOLDEN.introduction,
       encode(onionIntroduction, { rendezvousKey: k(0x55), cookie: k(0x66) }),
-      { rendezvousKey: k(0x55), cookie: k(0x66) },
+      { rendezvousKey: k(0x55), cookie: k(0x66), windows: false },
+      (b) => decodeExact(onionIntroduction, b, 'x')
+    ],
+    [
+      GOLDEN.introductionWindows,
+      encode(onionIntroduction, { rendezvousKey: k(0x55), cookie: k(0x66), windows: true }),
+      { rendezvousKey: k(0x55), cookie: k(0x66), windows: true },
       (b) => decodeExact(onionIntroduction, b, 'x')
     ],
     [GOLDEN.fetch, encode(onionFetch, { key: k(0x77) }), { key: k(0x77) }, (b) => decodeExact(onionFetch, b, 'x')],

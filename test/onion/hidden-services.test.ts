@@ -101,6 +101,15 @@ test('hidden services: reachable by key through relays, their host published now
     assert.deepEqual(await readBytes(c.stream, big.length), big)
   })
 
+  await t.test('a hidden stream keeps windows: three windows there and back, SENDMEs passed on by the rendezvous point', async () => {
+    const raw = (c.stream as unknown as { rawStream: { circuit: { end: { window: unknown } } } }).rawStream
+    assert.ok(raw.circuit.end.window, 'both ends and the rendezvous point said they keep windows')
+    const big = Buffer.alloc(3 * 1024 * 1024)
+    for (let i = 0; i < big.length; i++) big[i] = (i * 11) % 239
+    c.stream.write(big)
+    assert.ok((await readBytes(c.stream, big.length, 60_000)).equals(big), 'whole and in order')
+  })
+
   await t.test('the service sees a one-time key; no relay sees the service host or the client', async () => {
     assert.equal(peersSeen.length, 1)
     const never = [formatId(dht.defaultKeyPair.publicKey), hostKey, ...relayHostKeys, ...views.keys()]

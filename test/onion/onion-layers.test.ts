@@ -1,9 +1,11 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
-import { ONION_BODY_BYTES, ONION_MESSAGE_BYTES } from '../../host/messages.ts'
+import { createHash } from 'node:crypto'
+import { ONION_BODY_BYTES, ONION_MAX_DATA, ONION_MESSAGE_BYTES, RELAY_CMD, decodeExact, encode, onionMessage } from '../../host/messages.ts'
 import { clientHandshake, relayHandshake } from '../../host/onion/hop-handshake.ts'
-import { HopCipher, openOnion, sealOnion } from '../../host/onion/onion-layers.ts'
+import { HopCipher } from '../../host/onion/onion-layers.ts'
+import { CircuitLayers, openOnion, sealOnion } from '../../host/onion/client-layers.ts'
 
 /** A circuit of `n` hops with both ends' layer state, keyed by real handshakes. */
 function circuit(n: number): { client: HopCipher[]; relays: HopCipher[] } {
@@ -120,4 +122,52 @@ test('both sides derive the same keys, distinct per direction and per handshake'
   assert.notDeepEqual(ka.forward, ka.backward)
   const b = clientHandshake(kp.publicKey)
   assert.notDeepEqual(b.finish(relayHandshake(kp, b.ephemeral)).forward, ka.forward)
+})
+
+// pinned: the bytes of a layered cell, computed by the first (allocating) implementation; the
+// in-place one must give the same, or relays of two versions stop understanding each other
+const LAYERS_GOLDEN: Record<number, { seal: string; wrap: string }> = {
+  1: { seal: '6075fca800ddbbd0444f411264ea40d139397e67c755d73366f861dfea013428', wrap: '59ebbae914d35800979987f5126c90b2cfca477a3e17451ccee8892d59bb93df' },
+  2: { seal: '594561e8e5dad65a26a5ee774274cd834b5e6758f129216dcf16ff5b188b5ab4', wrap: 'c040b8ac48dafdba218ffb46491174a59d23a4f742d7c21e002eebbcf1752dc4' },
+  3: { seal: 'af7ac961a7cce90fd10ea03b7cc836add8f65127a721109c717a2541e5369279', wrap: '932c3f6f24694216f8be87322c10a28b5c81782c80845c6d9886b57bd3f5bc7d' }
+}
+
+test('layered cells have the pinned bytes, sealed by message or in place, wrapped by body or by message', () => {
+  const keys = (i: number) => ({ forward: Buffer.alloc(32, 1 + i), backward: Buffer.alloc(32, 101 + i), binding: Buffer.alloc(32, 201 + i) })
+  const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex')
+  const msg = encode(onionMessage, { cmd: RELAY_CMD.DATA, data: Buffer.from('golden') })
+  for (const n of [1, 2, 3]) {
+    const hops = () => Array.from({ length: n }, (_, i) => new HopCipher(keys(i)))
+    const bySeal = hops()
+    sealOnion(bySeal, msg)
+    assert.equal(sha(sealOnion(bySeal, msg)), LAYERS_GOLDEN[n].seal, `${n} hops, the second cell`)
+    const inPlace = new CircuitLayers(hops())
+    inPlace.seal(RELAY_CMD.DATA, Buffer.from('xgoldenx'), 1, 7)
+    assert.equal(sha(inPlace.seal(RELAY_CMD.DATA, Buffer.from('xgoldenx'), 1, 7)), LAYERS_GOLDEN[n].seal)
+    for (const fromMessage of [false, true]) {
+      const relays = hops()
+      let b = fromMessage ? relays[n - 1].wrapMessage(RELAY_CMD.DATA, Buffer.from('golden')) : relays[n - 1].wrap(msg)
+      for (let j = n - 2; j >= 0; j--) b = relays[j].wrap(b)
+      assert.equal(sha(b), LAYERS_GOLDEN[n].wrap, `${n} hops, wrapped from ${fromMessage ? 'the message' : 'a body'}`)
+    }
+  }
+})
+
+test('the in-place layers reuse their buffers and stay in step over many cells both ways', () => {
+  const { client, relays } = circuit(3)
+  const layers = new CircuitLayers(client)
+  for (let i = 0; i < 50; i++) {
+    const data = Buffer.alloc(ONION_MAX_DATA, i)
+    let b: Buffer = layers.seal(RELAY_CMD.DATA, data)
+    for (const r of relays) b = r.peel(b, 'hop')
+    assert.deepEqual(decodeExact(onionMessage, b.subarray(0, ONION_MESSAGE_BYTES), 'message').data, data)
+    let back: Buffer = relays[2].wrapMessage(RELAY_CMD.DATA, data, 0, 10 + i)
+    for (let j = 1; j >= 0; j--) back = relays[j].wrap(back)
+    const opened = layers.open(back)
+    assert.equal(opened.hop, 3)
+    assert.deepEqual(decodeExact(onionMessage, opened.message, 'message').data, data.subarray(0, 10 + i))
+  }
+  assert.throws(() => layers.add(client[0]), { code: 'INTERNAL' })
+  assert.throws(() => new CircuitLayers().seal(RELAY_CMD.DATA, Buffer.alloc(1)), { code: 'INTERNAL' })
+  assert.throws(() => layers.seal(RELAY_CMD.DATA, Buffer.alloc(ONION_MAX_DATA + 1)), { code: 'INTERNAL' })
 })

@@ -20,7 +20,7 @@ import {
 import { introSignable } from '../../host/onion/hidden-relay.ts'
 import { ClientCircuit } from '../../host/onion/index.ts'
 import type { RelayInfo } from '../../host/onion/index.ts'
-import { sealOnion } from '../../host/onion/onion-layers.ts'
+import { sealOnion } from '../../host/onion/client-layers.ts'
 import type { HopCipher } from '../../host/onion/onion-layers.ts'
 import type { CellLink } from '../../host/onion/cell-link.ts'
 import { openStream, readBytes } from '../helpers/hosts.ts'
@@ -198,7 +198,10 @@ test('onion relays under a circuit flood and malformed cells', async (t) => {
     const bystander = (await (await circuit(honest, path)).begin(destKey.publicKey)) as unknown as SecretStream
     assert.equal(await echo(bystander, 'before'), 'before')
     const rand = (n: number) => Buffer.from(Array.from({ length: n }, () => Math.floor(Math.random() * 256)))
-    const internals = (c: ClientCircuit) => c as unknown as { link: CellLink; hops: HopCipher[] }
+    const internals = (c: ClientCircuit) => {
+      const i = c as unknown as { link: CellLink; layers: { hops: HopCipher[] } }
+      return { link: i.link, hops: i.layers.hops }
+    }
     // each kind: what an attacker on the client's side of an established circuit can write
     const kinds: Record<string, (c: ClientCircuit) => void> = {
       'random bytes': (c) => internals(c).link.stream.write(rand(ONION_CELL_BYTES)),

@@ -1,0 +1,130 @@
+import type { SecretStream } from 'hyperdht'
+import { ONION_MAX_DATA, RELAY_CMD, encode, onionSendme } from '../messages.ts'
+import type { CellLink } from './cell-link.ts'
+import { StreamWindow } from './stream-window.ts'
+
+/** At most this many bytes of DATA wait for one write to the destination. */
+const DEST_BATCH_BYTES = 64 * 1024
+
+/** What the exit's stream needs of its circuit (relay-circuit.ts's RelayCircuit). */
+export interface ExitCircuit {
+  /** A relay message back to the client, under the exit's layer; false when the link is full. */
+  sendMessage(cmd: number, data: Uint8Array, start?: number, end?: number): boolean
+  /** Stop reading `from` until `to` drains. */
+  waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void
+}
+
+/**
+ * The exit's end of a stream: DATA from the client into the destination, the destination's
+ * bytes back as DATA. The cells of one read leave in one write (a secret stream encrypts and
+ * frames per write: a message per 969-byte cell cost as much as one per 64 KiB). With a client
+ * that keeps windows (BEGIN said so), it acknowledges the client's DATA once the destination
+ * took it, and sends no more DATA back than the client's window allows, the rest of a read
+ * waiting for a SENDME with the destination paused.
+ */
+export class ExitStream {
+  private batch: Buffer | null = null
+  private queued = 0
+  private readonly window: StreamWindow | null
+  /** Destination reads not yet sent back as DATA, the first from `pendingOff`. */
+  private readonly pending: Buffer[] = []
+  private pendingOff = 0
+  private ackOnDrain = false
+  /** Whether the destination is paused for the client's window. */
+  private shut = false
+
+  constructor(
+    readonly dest: SecretStream,
+    private readonly circuit: ExitCircuit,
+    private readonly prev: CellLink,
+    windows: boolean
+  ) {
+    this.window = windows ? new StreamWindow() : null
+  }
+
+  /**
+   * DATA from the client.
+   * @throws BAD_MESSAGE when the client sends past its window
+   */
+  write(data: Uint8Array): void {
+    this.window?.received()
+    if (!this.batch) {
+      this.batch = Buffer.allocUnsafe(DEST_BATCH_BYTES)
+      queueMicrotask(() => this.flush())
+    }
+    this.batch.set(data, this.queued)
+    this.queued += data.byteLength
+    if (this.queued + ONION_MAX_DATA > DEST_BATCH_BYTES) this.flush()
+  }
+
+  /** END from the client: what is queued, then the end. */
+  end(): void {
+    this.flush()
+    this.dest.end()
+  }
+
+  /**
+   * SENDME from the client: more DATA may go back.
+   * @throws BAD_MESSAGE for a stream without windows, or one acknowledging cells never sent
+   */
+  grant(cells: number): void {
+    if (!this.window) throw new Error('SENDME on a stream without windows')
+    this.window.grant(cells)
+    this.pump()
+  }
+
+  /** Bytes the destination sent. */
+  fromDestination(d: Buffer): void {
+    this.pending.push(d)
+    this.pump()
+  }
+
+  private pump(): void {
+    let ok = true
+    while (this.pending.length > 0) {
+      const d = this.pending[0]
+      while (this.pendingOff < d.byteLength) {
+        if (this.window && !this.window.open) {
+          // a paused HyperDHT stream does not stop its sender, but an honest one reads its drain
+          this.shut = true
+          this.dest.pause()
+          if (!ok) this.circuit.waitDrain(this.prev, this.dest)
+          return
+        }
+        const end = Math.min(this.pendingOff + ONION_MAX_DATA, d.byteLength)
+        this.window?.sent()
+        ok = this.circuit.sendMessage(RELAY_CMD.DATA, d, this.pendingOff, end)
+        this.pendingOff = end
+      }
+      this.pending.shift()
+      this.pendingOff = 0
+    }
+    if (this.shut) {
+      this.shut = false
+      this.dest.resume()
+    }
+    if (!ok) this.circuit.waitDrain(this.prev, this.dest)
+  }
+
+  private flush(): void {
+    const batch = this.batch
+    const n = this.queued
+    this.batch = null
+    this.queued = 0
+    if (!batch || n === 0 || this.dest.destroyed) return
+    if (this.dest.write(batch.subarray(0, n))) return this.acknowledge()
+    this.circuit.waitDrain(this.dest, this.prev)
+    if (!this.window || this.ackOnDrain) return
+    // the client hears of its cells once the destination has taken them
+    this.ackOnDrain = true
+    this.dest.once('drain', () => {
+      this.ackOnDrain = false
+      this.acknowledge()
+    })
+  }
+
+  private acknowledge(): void {
+    if (!this.window || this.ackOnDrain) return
+    for (let n = this.window.due(); n > 0; n--) this.circuit.sendMessage(RELAY_CMD.SENDME, encode(onionSendme, { cells: this.window.cellsPerSendme }))
+  }
+}
