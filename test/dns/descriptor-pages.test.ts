@@ -14,6 +14,7 @@ import { pageKeyPair, signPage } from '../../host/dns/descriptor-page.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import type { LookupPeer } from '../../host/dns/lookup.ts'
 import { vouchesFor } from '../../host/dns/vouches-for.ts'
+import type { DescriptorAppWire } from '../../host/messages.ts'
 import { openStream, plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 import { teardown } from '../helpers/teardown.ts'
@@ -121,6 +122,17 @@ test("a stale descriptor page is not taken as its host's word, whatever it lists
   assert.match(peers[0].how, /stale descriptor page/)
 })
 
+/** `n` distinct one-service descriptor entries, as an advertiser is given them. */
+function oneServiceApps(n: number, publisher: Buffer): DescriptorAppWire[] {
+  return Array.from({ length: n }, (_, i) => ({
+    codeHash: Buffer.alloc(32, i + 1),
+    name: `app-${i}`,
+    version: '1.0.0',
+    publisher,
+    services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 0xcc) }]
+  }))
+}
+
 test('pages a host stops using stay published empty, and a page used again gets a newer record', async (t) => {
   const defer = teardown(t)
   const testnet = await startTestnet(10)
@@ -128,13 +140,7 @@ test('pages a host stops using stay published empty, and a page used again gets 
   const node = plainClient(testnet)
   defer(() => node.destroy())
   const identity = DHT.keyPair()
-  const apps = Array.from({ length: 24 }, (_, i) => ({
-    codeHash: Buffer.alloc(32, i + 1),
-    name: `app-${i}`,
-    version: '1.0.0',
-    publisher: identity.publicKey,
-    services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 0xcc) }]
-  }))
+  const apps = oneServiceApps(24, identity.publicKey)
   const a = new Advertiser(node, identity, silentLogger())
   await a.ready()
   defer(() => a.close())
@@ -177,13 +183,7 @@ test('a host restarted with fewer apps empties the pages its previous run publis
   const node = plainClient(testnet)
   defer(() => node.destroy())
   const identity = DHT.keyPair()
-  const apps = Array.from({ length: 16 }, (_, i) => ({
-    codeHash: Buffer.alloc(32, i + 1),
-    name: `app-${i}`,
-    version: '1.0.0',
-    publisher: identity.publicKey,
-    services: [{ name: 'echo', port: 7, key: Buffer.alloc(32, 0xcc) }]
-  }))
+  const apps = oneServiceApps(16, identity.publicKey)
   const first = new Advertiser(node, identity, silentLogger())
   await first.ready()
   await first.setApps(apps)
