@@ -280,7 +280,7 @@ export class ClientCircuit {
         else end.sendme(msg.data)
       } catch (err) {
         return this.fail(
-          HypernetError.CIRCUIT_FAILED(`the other end broke the stream's flow control: ${(err as Error).message}`, 'protocol'),
+          HypernetError.CIRCUIT_FAILED(`the other end broke the stream's protocol: ${(err as Error).message}`, 'protocol'),
           ONION_REASON.PROTOCOL
         )
       }

@@ -58,9 +58,11 @@ export class StreamEnd {
 
   /**
    * DATA from the other end.
-   * @throws BAD_MESSAGE when it sent past its window
+   * @throws BAD_MESSAGE when it sent past its window, or after its END
    */
   data(data: Uint8Array): void {
+    // the reader already has its end: a push now would throw out of the cell handler
+    if (this.ended) throw HypernetError.BAD_MESSAGE('DATA after END')
     this.window?.received()
     if (this.readerBuf && this.readerLen + data.byteLength > this.readerBuf.byteLength) {
       if (this.readerBuf.byteLength >= READER_BATCH_BYTES) this.flush()

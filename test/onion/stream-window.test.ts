@@ -1,5 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
+import { StreamEnd } from '../../host/onion/stream-end.ts'
 import { StreamWindow } from '../../host/onion/stream-window.ts'
 
 test('a window lets its size go, then waits for SENDMEs of what was sent', () => {
@@ -28,4 +29,28 @@ test('the receiving end owes a SENDME per batch taken, and refuses DATA past the
   assert.equal(w.due(), 2)
   for (let i = 0; i < 4; i++) w.received()
   assert.throws(() => w.received(), { code: 'BAD_MESSAGE', message: /past the window/ })
+})
+
+test("DATA after END is a protocol error, never a push past the reader's end", async () => {
+  const sent: number[] = []
+  const circuit = {
+    path: [],
+    closed: false,
+    write: (_d: Buffer, cb: (err?: Error | null) => void) => cb(),
+    sendMessage: (cmd: number) => sent.push(cmd) > 0,
+    resumeReading: () => {},
+    close: () => {},
+    onceDrain: (fn: () => void) => fn(),
+    pauseLink: () => {}
+  }
+  const end = new StreamEnd(circuit, Buffer.alloc(32), true)
+  const chunks: Buffer[] = []
+  end.stream.on('data', (d: Buffer) => chunks.push(d))
+  const ended = new Promise((resolve) => end.stream.once('end', resolve))
+  end.data(Buffer.from('before'))
+  end.end()
+  assert.throws(() => end.data(Buffer.from('after')), { code: 'BAD_MESSAGE', message: /DATA after END/ })
+  await ended
+  assert.equal(Buffer.concat(chunks).toString(), 'before')
+  end.close(null)
 })
