@@ -272,6 +272,8 @@ export const ONION = {
   maxHeldBytes: 4 * 1024 * 1024,
   /** How long a relay waits for the next hop or the destination to answer, in ms. */
   extendTimeoutMs: 10_000,
+  /** How long an exit keeps a circuit whose destination closed, for what still waits for the client's SENDMEs, in ms. */
+  exitFlushMs: 30_000,
   /** How long a relay waits for a new link's CREATE before dropping it, in ms (an idle link holds a slot). */
   createTimeoutMs: 10_000,
   /** How long a client waits for a whole circuit and stream, in ms. */

@@ -35,6 +35,8 @@ export class CellLink extends EventEmitter {
   private flushing = false
   private full = false
   private ended = false
+  /** The stream ended or closed: what is held still goes out as cells, then the link closes. */
+  private remoteEnded = false
   /** Cells in and out, for status and tests. */
   cellsIn = 0
   cellsOut = 0
@@ -47,8 +49,9 @@ export class CellLink extends EventEmitter {
       this.emit('drain')
     })
     stream.on('error', (err: Error) => this.finish(HypernetError.CONNECTION_FAILED(`link failed: ${err.message}`, err), null))
-    stream.on('end', () => this.finish(null, null))
-    stream.on('close', () => this.finish(null, null))
+    // a paused link keeps reading: DATA, END and a DESTROY's reason may be held when the stream ends
+    stream.on('end', () => this.endOfStream())
+    stream.on('close', () => this.endOfStream())
   }
 
   /** `host:port` the link's stream comes from, as far as this side can tell. */
@@ -129,7 +132,13 @@ export class CellLink extends EventEmitter {
   }
 
   private flush(): void {
-    if (this.queued === 0 || this.stream.destroyed) return
+    if (this.queued === 0) return
+    if (this.stream.destroyed) {
+      // nobody will take them: a later send starts a fresh batch rather than overrun this one
+      this.batch = null
+      this.queued = 0
+      return
+    }
     const buf = this.batch!.subarray(0, this.queued * ONION_CELL_BYTES)
     this.batch = null
     this.lastQueued = this.queued
@@ -166,6 +175,12 @@ export class CellLink extends EventEmitter {
     } finally {
       this.pumping = false
     }
+    if (this.remoteEnded && !this.paused && this.held.length === 0) this.finish(null, null)
+  }
+
+  private endOfStream(): void {
+    this.remoteEnded = true
+    this.pump()
   }
 
   private readCell(): void {

@@ -32,6 +32,8 @@ export class ExitStream {
   private ackOnDrain = false
   /** Whether the destination is paused for the client's window. */
   private shut = false
+  /** Called once `pending` is all sent (afterSent). */
+  private onSent: Array<() => void> = []
 
   constructor(
     readonly dest: SecretStream,
@@ -79,6 +81,16 @@ export class ExitStream {
     this.pump()
   }
 
+  /**
+   * `fn` once every byte the destination sent has gone back as DATA: at once, or after the
+   * client's SENDMEs let the rest of `pending` go. An END sent before that would cut the
+   * client's stream short by what still waits.
+   */
+  afterSent(fn: () => void): void {
+    if (this.pending.length === 0) return fn()
+    this.onSent.push(fn)
+  }
+
   private pump(): void {
     let ok = true
     while (this.pending.length > 0) {
@@ -98,6 +110,11 @@ export class ExitStream {
       }
       this.pending.shift()
       this.pendingOff = 0
+    }
+    if (this.onSent.length > 0) {
+      const fns = this.onSent
+      this.onSent = []
+      for (const fn of fns) fn()
     }
     if (this.shut) {
       this.shut = false

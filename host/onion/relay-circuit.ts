@@ -1,6 +1,6 @@
 import DHT from 'hyperdht'
 import type { KeyPair, SecretStream } from 'hyperdht'
-import { ONION_REASON } from '../constants.ts'
+import { ONION, ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/index.ts'
@@ -96,6 +96,8 @@ export class RelayCircuit {
   private readonly throttled = new Map<object, { at: number; timer: NodeJS.Timeout }>()
   private readonly prev: CellLink
   private createTimer: NodeJS.Timeout | null
+  /** Set while a closed destination's last bytes wait for the client's SENDMEs. */
+  private flushTimer: NodeJS.Timeout | null = null
   /** The IP address the circuit came from ('unknown' when the stream does not say). */
   readonly address: string
   /** When a cell last crossed this circuit either way (or destination bytes), ms. */
@@ -214,11 +216,18 @@ export class RelayCircuit {
       stream.on('data', (d: Buffer) => {
         if (this.account(null, d.byteLength)) exit.fromDestination(d)
       })
-      stream.on('end', () => this.endStream(ONION_REASON.DONE))
+      // END (and, on close, the teardown) waits for what the client's window holds back
+      stream.on('end', () => exit.afterSent(() => this.endStream(ONION_REASON.DONE)))
       stream.on('error', () => {})
       stream.on('close', () => {
-        this.endStream(ONION_REASON.DESTINATION_CLOSED)
-        this.teardown(ONION_REASON.DONE)
+        if (this.state === 'closed') return
+        // a client that stops sending SENDMEs does not keep the circuit and its bytes for long
+        this.flushTimer ??= setTimeout(() => this.teardown(ONION_REASON.TIMEOUT), ONION.exitFlushMs)
+        this.flushTimer.unref()
+        exit.afterSent(() => {
+          this.endStream(ONION_REASON.DESTINATION_CLOSED)
+          this.teardown(ONION_REASON.DONE)
+        })
       })
     })
   }
@@ -366,6 +375,8 @@ export class RelayCircuit {
   private teardown(reason: number): void {
     if (this.state === 'closed') return
     this.clearCreateTimer()
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
     const peer = this.peer
     this.peer = null
     // the other half of a rendezvous hears END first, so its end sees a clean close

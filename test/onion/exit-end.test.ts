@@ -1,0 +1,80 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import DHT from 'hyperdht'
+import { formatId } from '../../host/encoding/ids.ts'
+import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
+import type { OnionStream } from '../../host/onion/onion-stream.ts'
+import { plainClient } from '../helpers/hosts.ts'
+import { teardown } from '../helpers/teardown.ts'
+import { startTestnet } from '../helpers/testnet.ts'
+
+/**
+ * A destination that writes more than a window and ends: the exit holds the rest for the
+ * client's SENDMEs, and END (or the destination's close) must not cut it off.
+ */
+
+const SIZE = 4 * 1024 * 1024 + 12345
+
+/** Read `s` to its end: the byte count and its SHA-256; `slow` pauses after every chunk. */
+function readAll(s: OnionStream, slow: boolean): Promise<{ bytes: number; hash: string }> {
+  const hash = createHash('sha256')
+  let bytes = 0
+  return new Promise((resolve, reject) => {
+    s.on('error', reject)
+    s.on('end', () => resolve({ bytes, hash: hash.digest('hex') }))
+    s.on('data', (d: Buffer) => {
+      bytes += d.byteLength
+      hash.update(d)
+      if (!slow) return
+      s.pause()
+      setTimeout(() => s.resume(), 2)
+    })
+  })
+}
+
+test('a download bigger than a window arrives whole before its end', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+
+  const rdht = plainClient(testnet)
+  defer(() => rdht.destroy())
+  const relay = new OnionRelay(rdht, DHT.keyPair(), { extendTimeoutMs: 3000 })
+  await relay.ready()
+  defer(() => relay.close())
+  const key = formatId(relay.publicKey)
+  const info = { hostKey: key, relayKey: key }
+
+  const payload = randomBytes(SIZE)
+  const expected = createHash('sha256').update(payload).digest('hex')
+  const destDht = plainClient(testnet)
+  defer(() => destDht.destroy())
+  const destKey = DHT.keyPair()
+  const server = destDht.createServer({}, (s) => {
+    s.on('error', () => {})
+    s.on('data', () => {})
+    s.write(payload)
+    s.end()
+  })
+  await server.listen(destKey)
+  defer(() => server.close())
+
+  const dht = plainClient(testnet)
+  defer(() => dht.destroy())
+  await dht.ready()
+
+  for (const slow of [false, true]) {
+    await t.test(slow ? 'with a slow reader' : 'with a fast reader', async () => {
+      const c = new ClientCircuit(dht, [info], 5000)
+      await c.build()
+      const s = await c.begin(destKey.publicKey)
+      const done = readAll(s, slow)
+      s.end()
+      const got = await done
+      assert.equal(got.bytes, SIZE, 'every byte the destination wrote')
+      assert.equal(got.hash, expected)
+      s.destroy()
+    })
+  }
+})
