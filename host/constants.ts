@@ -274,6 +274,8 @@ export const ONION = {
   extendTimeoutMs: 10_000,
   /** How long an exit keeps a circuit whose destination closed, for what still waits for the client's SENDMEs, in ms. */
   exitFlushMs: 30_000,
+  /** How long a paused link whose stream ended keeps what it holds for its reader, in ms; then it closes (a relay would hold it for ever). */
+  heldAfterEndMs: 30_000,
   /** How long a relay waits for a new link's CREATE before dropping it, in ms (an idle link holds a slot). */
   createTimeoutMs: 10_000,
   /** How long a client waits for a whole circuit and stream, in ms. */

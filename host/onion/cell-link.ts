@@ -32,11 +32,14 @@ export class CellLink extends EventEmitter {
   private pumping = false
   /** Most bytes held for a paused link before it ends with LIMIT (ONION.maxHeldBytes: four windows). */
   maxHeldBytes: number = ONION.maxHeldBytes
+  /** How long a paused link whose stream ended keeps what it holds (ONION.heldAfterEndMs). */
+  heldAfterEndMs: number = ONION.heldAfterEndMs
   private flushing = false
   private full = false
   private ended = false
   /** The stream ended or closed: what is held still goes out as cells, then the link closes. */
   private remoteEnded = false
+  private endTimer: NodeJS.Timeout | null = null
   /** Cells in and out, for status and tests. */
   cellsIn = 0
   cellsOut = 0
@@ -89,6 +92,7 @@ export class CellLink extends EventEmitter {
     this.send(CELL.DESTROY, encode(onionReasonBody, { reason }))
     this.flush()
     this.ended = true
+    if (this.endTimer) clearTimeout(this.endTimer)
     this.stream.end()
     // a peer that never reads must not keep the stream: destroy it shortly after
     setTimeout(() => this.stream.destroy(), 2000).unref()
@@ -181,6 +185,10 @@ export class CellLink extends EventEmitter {
   private endOfStream(): void {
     this.remoteEnded = true
     this.pump()
+    if (this.ended || this.endTimer) return
+    // a link paused for good (a relay's next hop that never drains) must not keep the held bytes for ever
+    this.endTimer = setTimeout(() => this.finish(null, null), this.heldAfterEndMs)
+    this.endTimer.unref()
   }
 
   private readCell(): void {
@@ -224,6 +232,7 @@ export class CellLink extends EventEmitter {
   private finish(err: HypernetError | null, reason: number | null): void {
     if (this.ended) return
     this.ended = true
+    if (this.endTimer) clearTimeout(this.endTimer)
     this.batch = null
     this.queued = 0
     this.held = []

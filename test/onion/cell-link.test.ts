@@ -44,6 +44,23 @@ test('a paused link that the peer ends still hands out what it held, then the DE
   s.destroy()
 })
 
+test('a link paused for good closes a while after its stream ended, dropping what it held', async () => {
+  const s = stream()
+  const link = new CellLink(s)
+  link.heldAfterEndMs = 50
+  link.on('cell', () => assert.fail('no cell while paused'))
+  const closed = new Promise<unknown[]>((resolve) => link.once('close', (...a: unknown[]) => resolve(a)))
+  link.pause()
+  s.push(cells([CELL.RELAY, Buffer.alloc(ONION_BODY_BYTES)]))
+  s.push(null)
+  // the link's timer does not hold the process open: this does, until the link closes
+  const alive = setInterval(() => {}, 1000)
+  assert.deepEqual(await closed, [null, null])
+  clearInterval(alive)
+  assert.equal(link.closed, true)
+  s.destroy()
+})
+
 test('cells sent to a destroyed stream are dropped, never overrun the batch', () => {
   const s = stream()
   const link = new CellLink(s)
