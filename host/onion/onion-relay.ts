@@ -31,6 +31,8 @@ export interface OnionRelayInit {
   extendTimeoutMs?: number
   /** How long a new link may take to send CREATE, in ms. */
   createTimeoutMs?: number
+  /** How long a circuit whose destination closed waits for its client's SENDMEs (ONION.exitFlushMs). */
+  exitFlushMs?: number
   logger?: Logger
   /** Test instrumentation: everything the relay learns about its neighbours. */
   observe?: (o: RelayObservation) => void
@@ -149,6 +151,7 @@ export class OnionRelay {
         maxCircuitBytes: this.init.maxCircuitBytes ?? ONION.maxCircuitBytes,
         extendTimeoutMs: this.init.extendTimeoutMs ?? ONION.extendTimeoutMs,
         createTimeoutMs: this.init.createTimeoutMs ?? ONION.createTimeoutMs,
+        exitFlushMs: this.init.exitFlushMs ?? ONION.exitFlushMs,
         log: this.log,
         hidden: this.hidden,
         observe: this.init.observe

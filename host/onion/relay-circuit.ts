@@ -1,6 +1,6 @@
 import DHT from 'hyperdht'
 import type { KeyPair, SecretStream } from 'hyperdht'
-import { ONION, ONION_REASON } from '../constants.ts'
+import { ONION_REASON } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/index.ts'
@@ -59,6 +59,8 @@ export interface RelayContext {
   extendTimeoutMs: number
   /** How long a new link may take to send CREATE before it is dropped (DESTROY TIMEOUT). */
   createTimeoutMs: number
+  /** How long the circuit of a closed destination waits for the client's SENDMEs before it goes anyway. */
+  exitFlushMs: number
   log: Logger
   /** Introduction and rendezvous points, descriptor storage: shared by the relay's circuits (hidden-relay.ts). */
   hidden: RelayCommandHook
@@ -222,7 +224,7 @@ export class RelayCircuit {
       stream.on('close', () => {
         if (this.state === 'closed') return
         // a client that stops sending SENDMEs does not keep the circuit and its bytes for long
-        this.flushTimer ??= setTimeout(() => this.teardown(ONION_REASON.TIMEOUT), ONION.exitFlushMs)
+        this.flushTimer ??= setTimeout(() => this.teardown(ONION_REASON.TIMEOUT), this.ctx.exitFlushMs)
         this.flushTimer.unref()
         exit.afterSent(() => {
           this.endStream(ONION_REASON.DESTINATION_CLOSED)

@@ -64,10 +64,12 @@ export class StreamEnd {
     // the reader already has its end: a push now would throw out of the cell handler
     if (this.ended) throw HypernetError.BAD_MESSAGE('DATA after END')
     this.window?.received()
-    if (this.readerBuf && this.readerLen + data.byteLength > this.readerBuf.byteLength) {
-      if (this.readerBuf.byteLength >= READER_BATCH_BYTES) this.flush()
+    const need = this.readerLen + data.byteLength
+    if (this.readerBuf && need > this.readerBuf.byteLength) {
+      // growing to the cap may still not fit (a buffer sized by the last batch, just under it)
+      if (need > READER_BATCH_BYTES) this.flush()
       else {
-        const grown = Buffer.allocUnsafe(Math.min(READER_BATCH_BYTES, this.readerBuf.byteLength * 2))
+        const grown = Buffer.allocUnsafe(Math.min(READER_BATCH_BYTES, Math.max(need, this.readerBuf.byteLength * 2)))
         this.readerBuf.copy(grown, 0, 0, this.readerLen)
         this.readerBuf = grown
       }

@@ -6,6 +6,7 @@ import { formatId } from '../../host/encoding/ids.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
 import type { OnionStream } from '../../host/onion/onion-stream.ts'
 import { plainClient } from '../helpers/hosts.ts'
+import { until } from '../helpers/plugin-apps.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 
@@ -77,4 +78,35 @@ test('a download bigger than a window arrives whole before its end', async (t) =
       s.destroy()
     })
   }
+
+  await t.test('a closed destination whose client stops acknowledging loses its circuit with timeout, not a clean end', async () => {
+    const rdht2 = plainClient(testnet)
+    defer(() => rdht2.destroy())
+    const slowRelay = new OnionRelay(rdht2, DHT.keyPair(), { extendTimeoutMs: 3000, exitFlushMs: 300 })
+    await slowRelay.ready()
+    defer(() => slowRelay.close())
+    const k = formatId(slowRelay.publicKey)
+    const abruptKey = DHT.keyPair()
+    const abrupt = destDht.createServer({}, (d) => {
+      d.on('error', () => {})
+      d.on('data', () => {})
+      // the destination goes away soon after its bytes, before the client read them
+      d.write(payload)
+      setTimeout(() => d.destroy(), 1000)
+    })
+    await abrupt.listen(abruptKey)
+    defer(() => abrupt.close())
+    const c = new ClientCircuit(dht, [{ hostKey: k, relayKey: k }], 5000)
+    await c.build()
+    const s = await c.begin(abruptKey.publicKey)
+    // not read: no SENDME goes, so the exit holds what the window does not allow
+    const failed = new Promise<Error & { details?: Record<string, unknown> }>((resolve) => s.once('error', resolve))
+    s.once('end', () => assert.fail('a clean end for a cut stream'))
+    await until(() => slowRelay.status().circuits === 0, 'the exit gave up on the client')
+    let bytes = 0
+    s.on('data', (d: Buffer) => (bytes += d.byteLength))
+    const err = await failed
+    assert.equal(err.details?.reason, 'timeout', err.message)
+    assert.ok(bytes < SIZE, `${bytes} of ${SIZE} bytes`)
+  })
 })
