@@ -90,9 +90,11 @@ test('a download bigger than a window arrives whole before its end', async (t) =
     const abrupt = destDht.createServer({}, (d) => {
       d.on('error', () => {})
       d.on('data', () => {})
-      // the destination goes away soon after its bytes, before the client read them
-      d.write(payload)
-      setTimeout(() => d.destroy(), 1000)
+      // the destination goes away once its bytes have left it (the exit holds more than a
+      // window of them), before the client read them
+      const gone = () => setTimeout(() => d.destroy(), 200)
+      if (d.write(payload)) gone()
+      else d.once('drain', gone)
     })
     await abrupt.listen(abruptKey)
     defer(() => abrupt.close())
