@@ -135,7 +135,7 @@ export class Advertiser {
     // the descriptor first: a lookup that finds an announcement must find it vouched for. Only
     // records whose content changed (refresh() re-publishes all)
     await inPool(
-      this.records_().filter((i) => this.contents[i] !== this.content(i)),
+      this.keptRecords().filter((i) => this.contents[i] !== this.content(i)),
       WALKS_AT_ONCE,
       (i) => this.publish(i)
     )
@@ -165,7 +165,7 @@ export class Advertiser {
   /** Re-announce every topic and re-publish the descriptor. */
   refresh(): Promise<void> {
     return this.serial(async () => {
-      await inPool(this.records_(), WALKS_AT_ONCE, (i) => this.publish(i))
+      await inPool(this.keptRecords(), WALKS_AT_ONCE, (i) => this.publish(i))
       // WALKS_AT_ONCE at a time, not one after another: on the public DHT a walk takes a second
       // or two, and a host with 1,000 apps has 3,000 topics to re-announce before they expire
       await inPool([...this.topics.values()], WALKS_AT_ONCE, (info) => this.announce(info))
@@ -178,7 +178,7 @@ export class Advertiser {
   }
 
   /** Every record to keep published: those in use, and abandoned pages (empty) up to the high-water mark. */
-  private records_(): number[] {
+  private keptRecords(): number[] {
     return Array.from({ length: Math.max(this.highWater, this.pages.length) }, (_, i) => i)
   }
 
@@ -195,7 +195,7 @@ export class Advertiser {
     const behind = d.seq > (this.seqs[0] ?? 0)
     this.seqs[0] = Math.max(this.seqs[0] ?? 0, d.seq)
     this.highWater = Math.max(this.highWater, 1 + Math.min(d.descriptor.pages ?? 0, DNS.maxDescriptorPages))
-    const redo = [...(behind ? [0] : []), ...this.records_().slice(this.pages.length)].filter((i) => i === 0 || this.contents[i] === undefined)
+    const redo = [...(behind ? [0] : []), ...this.keptRecords().slice(this.pages.length)].filter((i) => i === 0 || this.contents[i] === undefined)
     if (redo.length > 0) await this.serial(() => inPool(redo, WALKS_AT_ONCE, (i) => this.publish(i)))
   }
 
@@ -268,14 +268,14 @@ export class Advertiser {
 
   /** What record `page` says, to tell whether it needs publishing again. */
   private content(page: number): string {
-    return encode(hostDescriptor, { ...this.record(page), updated: 0 }).toString('hex')
+    return contentOf(this.record(page))
   }
 
   private async publish(page: number): Promise<void> {
     const record = this.record(page)
     try {
       this.seqs[page] = await publishDescriptor(this.dht, this.signer(page).keyPair, record, this.seqs[page] ?? 0)
-      this.contents[page] = encode(hostDescriptor, { ...record, updated: 0 }).toString('hex')
+      this.contents[page] = contentOf(record)
       if (page === 0) this.lastDescriptor = new Date().toISOString()
       this.log.debug('descriptor published', { page, seq: this.seqs[page], apps: record.apps.length })
     } catch (err) {
@@ -307,4 +307,9 @@ export class Advertiser {
     this.chain = next.catch(backgroundCatch(this.log, 'advertiser'))
     return next
   }
+}
+
+/** A record's bytes but for its time: what tells whether it changed. */
+function contentOf(record: Omit<HostDescriptorWire, 'updated'>): string {
+  return encode(hostDescriptor, { ...record, updated: 0 }).toString('hex')
 }

@@ -249,10 +249,8 @@ class LookupRun {
   private async verify(hostKey: Buffer): Promise<void> {
     const { opts, hash } = this
     const host = formatId(hostKey)
-    const now = this.now
-    const d =
-      (opts.cached === false ? null : cachedVouch(this.dht, hostKey, hash, now())) ??
-      (await descriptorFor(this.dht, hostKey, hash, { signal: this.signal(), now, cached: opts.cached }))
+    // descriptorFor answers from the kept records itself (onReply already tried them when it could)
+    const d = await descriptorFor(this.dht, hostKey, hash, { signal: this.signal(), now: this.now, cached: opts.cached })
     if (this.done) return
     if (!d.ok) {
       if (opts.all && (!opts.hosts || opts.hosts.has(host))) this.queue.push(unverified(host, d.why))
