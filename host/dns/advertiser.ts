@@ -32,6 +32,9 @@ import { backgroundCatch } from '../util/safety-catch.ts'
  */
 const WALKS_AT_ONCE = 8
 
+/** How long the start-up walk for this host's own earlier record may take (recall()). */
+const RECALL_MS = 5_000
+
 export interface AdvertisedTopic {
   topic: string
   kind: 'service' | 'app' | 'release' | 'bridge'
@@ -130,8 +133,9 @@ export class Advertiser {
       }
     })
     this.topics = next
+    // before the first publish: once ours is out, a walk may return it instead of the last run's
+    await (this.recalled ??= this.recall().catch(backgroundCatch(this.log, 'advertiser recall')))
     this.highWater = Math.max(this.highWater, published, this.pages.length)
-    this.recalled ??= this.recall().catch(backgroundCatch(this.log, 'advertiser recall'))
     // the descriptor first: a lookup that finds an announcement must find it vouched for. Only
     // records whose content changed (refresh() re-publishes all)
     await inPool(
@@ -185,18 +189,16 @@ export class Advertiser {
   /**
    * Learn from the DHT how many pages this host's descriptor had before this process, and the
    * sequence number it reached, so pages a previous run used are kept empty and no record is
-   * published below one it replaces. In the background: a start-up does not wait for a walk.
+   * published below one it replaces. Once, before the first publish; at most RECALL_MS.
    */
   private async recall(): Promise<void> {
+    const timer = setTimeout(() => this.stopRecall.abort(), RECALL_MS)
     const d = await fetchDescriptor(this.dht, this.keyPair.publicKey, { signal: this.stopRecall.signal })
-    if (!d.ok || this.closed) return
-    // a record of a previous run with a higher seq than ours (several publishes a second run
-    // ahead of the clock) would win over ours in the DHT until the clock caught up
-    const behind = d.seq > (this.seqs[0] ?? 0)
+    clearTimeout(timer)
+    if (!d.ok) return
+    // a record of a previous run with a higher seq than ours would win over ours in the DHT
     this.seqs[0] = Math.max(this.seqs[0] ?? 0, d.seq)
     this.highWater = Math.max(this.highWater, 1 + Math.min(d.descriptor.pages ?? 0, DNS.maxDescriptorPages))
-    const redo = [...(behind ? [0] : []), ...this.keptRecords().slice(this.pages.length)].filter((i) => i === 0 || this.contents[i] === undefined)
-    if (redo.length > 0) await this.serial(() => inPool(redo, WALKS_AT_ONCE, (i) => this.publish(i)))
   }
 
   /** What is advertised, for status. */
