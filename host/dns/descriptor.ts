@@ -35,9 +35,12 @@ export function encodeDescriptor(d: HostDescriptorWire): Buffer {
  * sequence number above `prevSeq`; returns the seq used. @throws USAGE when it would not fit
  */
 export async function publishDescriptor(dht: DHT, signer: KeyPair, d: Omit<HostDescriptorWire, 'updated'>, prevSeq: number): Promise<number> {
-  const now = Math.floor(Date.now() / 1000)
-  const seq = Math.max(prevSeq + 1, now)
-  const value = encodeDescriptor({ ...d, updated: now })
+  // milliseconds, not seconds: a restarted host does not know its pages' last seqs, and a page
+  // it blanked within the same second as the previous run's copy reused that seq, which the DHT
+  // refuses, so the old page stayed listed (a flaky restart test in CI). Records of earlier
+  // versions (seconds) are always below it.
+  const seq = Math.max(prevSeq + 1, Date.now())
+  const value = encodeDescriptor({ ...d, updated: Math.floor(Date.now() / 1000) })
   await dht.mutablePut(signer, value, { seq })
   return seq
 }

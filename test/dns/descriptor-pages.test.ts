@@ -204,3 +204,19 @@ test('a host restarted with fewer apps empties the pages its previous run publis
   }
   assert.equal(left, 0, "the previous run's last page is published empty")
 })
+
+test('a record published by a restarted host, which does not know its earlier seq, replaces the earlier one within the same second', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+  const node = plainClient(testnet)
+  defer(() => node.destroy())
+  const identity = DHT.keyPair()
+  const apps = oneServiceApps(1, identity.publicKey)
+  await publishDescriptor(node, identity, { host: identity.publicKey, apps, bridges: [] }, 0)
+  // what a second run publishes first: it starts from seq 0, as it has for its pages
+  await publishDescriptor(node, identity, { host: identity.publicKey, apps: [], bridges: [] }, 0)
+  const d = await fetchDescriptor(node, identity.publicKey)
+  assert.ok(d.ok, 'the record is found')
+  assert.equal(d.descriptor.apps.length, 0, 'the later record wins')
+})
