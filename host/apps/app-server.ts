@@ -7,6 +7,7 @@ import { APPS_PROTOCOL, APPS_REFUSAL, SERVING } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
 import type { Logger } from '../log/index.ts'
 import type { Manifest } from '../manifest/index.ts'
+import { listenServer } from '../net/index.ts'
 import { appsCode, appsGetCode, appsGetManifest, appsManifest, appsRefused } from '../messages.ts'
 import type { AppsCodeWire, AppsGetCodeWire, AppsGetManifestWire, AppsManifestWire, AppsRefusedWire } from '../messages.ts'
 import type { ServingConfig } from './serving-store.ts'
@@ -82,7 +83,7 @@ export class AppServer {
   ready(): Promise<void> {
     this.opening ??= (async () => {
       this.server = this.c.dht.createServer({ firewall: (remote) => this.firewall(remote) }, (s) => this.onConnection(s))
-      await this.server.listen(this.c.identity)
+      await listenServer(this.c.dht, this.server, this.c.identity, (err) => this.c.log.warn('app server: listen failed', { error: err.message }))
     })()
     return this.opening
   }

@@ -70,6 +70,18 @@ export class Advertiser {
   private readonly stopRecall = new AbortController()
   private readonly pageKeys = new Map<number, { keyPair: KeyPair; binding: DescriptorPageWire }>()
   private timer: NodeJS.Timeout | null = null
+  /**
+   * Set when a change could not reach the DHT because the node knew no other node (offline):
+   * every walk would fail after its timeouts (~12 s each, and a host's start waited on them).
+   * The first node that answers brings a refresh().
+   */
+  private waitingForNodes = false
+  private readonly onAddNode = (): void => {
+    if (!this.waitingForNodes || this.closed) return
+    this.waitingForNodes = false
+    this.log.info('a DHT node answered: publishing the host descriptor and announcing', { topics: this.topics.size })
+    void this.refresh().catch(backgroundCatch(this.log, 'advertiser refresh'))
+  }
   private chain: Promise<void> = Promise.resolve()
   private readonly life = new Lifecycle()
   private get closed(): boolean {
@@ -94,6 +106,7 @@ export class Advertiser {
     return this.life.ready(() => {
       this.timer = setInterval(() => void this.refresh(), this.init.refreshMs ?? 10 * 60_000)
       this.timer.unref()
+      this.dht.on('add-node', this.onAddNode)
     })
   }
 
@@ -133,9 +146,9 @@ export class Advertiser {
       }
     })
     this.topics = next
-    // before the first publish: once ours is out, a walk may return it instead of the last run's
-    await (this.recalled ??= this.recall().catch(backgroundCatch(this.log, 'advertiser recall')))
     this.highWater = Math.max(this.highWater, published, this.pages.length)
+    if (this.offline()) return
+    await this.recallOnce()
     // the descriptor first: a lookup that finds an announcement must find it vouched for. Only
     // records whose content changed (refresh() re-publishes all)
     await inPool(
@@ -169,6 +182,8 @@ export class Advertiser {
   /** Re-announce every topic and re-publish the descriptor. */
   refresh(): Promise<void> {
     return this.serial(async () => {
+      if (this.offline()) return
+      await this.recallOnce()
       await inPool(this.keptRecords(), WALKS_AT_ONCE, (i) => this.publish(i))
       // WALKS_AT_ONCE at a time, not one after another: on the public DHT a walk takes a second
       // or two, and a host with 1,000 apps has 3,000 topics to re-announce before they expire
@@ -184,6 +199,23 @@ export class Advertiser {
   /** Every record to keep published: those in use, and abandoned pages (empty) up to the high-water mark. */
   private keptRecords(): number[] {
     return Array.from({ length: Math.max(this.highWater, this.pages.length) }, (_, i) => i)
+  }
+
+  /**
+   * True when the node has bootstrapped and knows no other DHT node: nothing is sent (it would fail after its
+   * timeouts), and the first node that answers brings a refresh (onAddNode).
+   */
+  private offline(): boolean {
+    // before its bootstrap ends a node is not offline (its walks wait for the bootstrap)
+    if (!this.dht.bootstrapped || this.dht.toArray().length > 0) return false
+    if (!this.waitingForNodes) this.log.info('no DHT node known: the host descriptor is published when one answers', { topics: this.topics.size })
+    this.waitingForNodes = true
+    return true
+  }
+
+  /** Before the first publish: once ours is out, a walk may return it instead of the last run's. */
+  private recallOnce(): Promise<void> {
+    return (this.recalled ??= this.recall().catch(backgroundCatch(this.log, 'advertiser recall')))
   }
 
   /**
@@ -210,10 +242,12 @@ export class Advertiser {
   close(): Promise<void> {
     return this.life.close(async () => {
       if (this.timer) clearInterval(this.timer)
+      this.dht.off('add-node', this.onAddNode)
       this.stopRecall.abort()
       await this.recalled
       await this.chain
-      const topics = [...this.topics.values()]
+      // offline, every unannounce would wait out its timeouts (a stop would hang for minutes)
+      const topics = this.waitingForNodes ? [] : [...this.topics.values()]
       this.topics.clear()
       // a destroyed node throws synchronously, and close() must not
       await inPool(topics, WALKS_AT_ONCE, (info) =>

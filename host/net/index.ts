@@ -8,6 +8,7 @@ export { bindDhtNode, createDhtNode, parseBootstrap, startBootstrapNode, startLo
 export type { LocalNetwork } from './dht-node.ts'
 export { DialCache, abortable } from './dial-cache.ts'
 export { connectKey, dialServiceHash } from './dialer.ts'
+export { listenServer } from './listen-server.ts'
 export { netcheck } from './netcheck.ts'
 export type { NetcheckReport } from './netcheck.ts'
 export { connectWithRelay } from './relay-connect.ts'

@@ -5,6 +5,7 @@ import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/index.ts'
 import { PLUGIN_QUOTAS } from '../constants.ts'
 import { ConnectionLedger } from './connection-ledger.ts'
+import { listenServer } from './listen-server.ts'
 import { Lifecycle } from '../util/lifecycle.ts'
 import { inPool } from '../util/pool.ts'
 
@@ -124,10 +125,14 @@ export class ServiceListener {
     )
     this.listening.set(serviceHash, entry)
     if (opts.idleMs && this.sweeper) this.schedule()
+    const failed = (err: Error): void => {
+      if (this.listening.get(serviceHash) === entry) this.listening.delete(serviceHash)
+      this.log.warn('listen failed', { service: serviceHash, error: err.message })
+    }
     try {
-      await entry.server.listen(keyPair)
+      await listenServer(this.dht, entry.server, keyPair, failed)
     } catch (err) {
-      this.listening.delete(serviceHash)
+      if (this.listening.get(serviceHash) === entry) this.listening.delete(serviceHash)
       throw err
     }
   }
