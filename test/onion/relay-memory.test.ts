@@ -1,0 +1,143 @@
+import test from 'node:test'
+import assert from 'node:assert/strict'
+import DHT from 'hyperdht'
+import type { SecretStream } from 'hyperdht'
+import { ONION } from '../../host/constants.ts'
+import { formatId } from '../../host/encoding/ids.ts'
+import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
+import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
+import type { OnionStream } from '../../host/onion/onion-stream.ts'
+import { PauseReasons } from '../../host/onion/pause-reasons.ts'
+import { plainClient, readBytes } from '../helpers/hosts.ts'
+import { until } from '../helpers/plugin-apps.ts'
+import { teardown } from '../helpers/teardown.ts'
+import { startTestnet } from '../helpers/testnet.ts'
+
+/**
+ * What a relay holds for its circuits, against a hostile pair: a client that never acknowledges
+ * (no SENDME) and a destination that writes without end. Pausing a HyperDHT stream does not
+ * stop its sender, so only the relay's own counting bounds it: per circuit, and for the relay.
+ */
+
+test('a source paused for two reasons resumes only when both have cleared', () => {
+  const calls: string[] = []
+  const p = new PauseReasons({ pause: () => calls.push('pause'), resume: () => calls.push('resume') })
+  p.add('rate')
+  p.add('window')
+  p.add('rate')
+  assert.deepEqual(calls, ['pause'], 'paused once, however many reasons')
+  p.delete('rate')
+  assert.deepEqual(calls, ['pause'], 'the rate limit clearing does not resume a closed window')
+  assert.ok(p.paused && p.has('window'))
+  p.delete('rate')
+  p.delete('drain')
+  assert.deepEqual(calls, ['pause'], 'a reason that was not set clears nothing')
+  p.delete('window')
+  assert.deepEqual(calls, ['pause', 'resume'], 'the last reason cleared resumes')
+  assert.equal(p.paused, false)
+  p.add('drain')
+  p.clear()
+  assert.deepEqual(calls, ['pause', 'resume', 'pause'], 'clear (the circuit closed) does not resume')
+})
+
+test('an onion relay bounds what it holds against a flooding destination and a client that never acknowledges', async (t) => {
+  const defer = teardown(t)
+  const testnet = await startTestnet(10)
+  defer(() => testnet.destroy())
+
+  async function relay(init: OnionRelayInit = {}): Promise<{ relay: OnionRelay; info: RelayInfo }> {
+    const dht = plainClient(testnet)
+    defer(() => dht.destroy())
+    const r = new OnionRelay(dht, DHT.keyPair(), { extendTimeoutMs: 3000, maxBytesPerSecond: Infinity, ...init })
+    await r.ready()
+    defer(() => r.close())
+    const key = formatId(r.publicKey)
+    return { relay: r, info: { hostKey: key, relayKey: key } }
+  }
+
+  const destDht = plainClient(testnet)
+  defer(() => destDht.destroy())
+  // a destination that writes 64 KiB after 64 KiB for as long as its stream is open, honouring
+  // drain (which a HyperDHT stream gives whether or not the other end reads)
+  const floodKey = DHT.keyPair()
+  const floods: SecretStream[] = []
+  const flood = destDht.createServer({}, (s) => {
+    floods.push(s)
+    s.on('error', () => {})
+    s.on('data', () => {})
+    const chunk = Buffer.alloc(64 * 1024, 0x3c)
+    const write = () => {
+      while (!s.destroyed) if (!s.write(chunk)) return void s.once('drain', write)
+    }
+    write()
+  })
+  await flood.listen(floodKey)
+  defer(() => flood.close())
+  // and an echo
+  const echoKey = DHT.keyPair()
+  const echo = destDht.createServer({}, (s) => {
+    s.on('error', () => {})
+    s.pipe(s)
+  })
+  await echo.listen(echoKey)
+  defer(() => echo.close())
+
+  const dht = plainClient(testnet)
+  defer(() => dht.destroy())
+  await dht.ready()
+
+  /** A stream from the flood whose client never sends a SENDME, and the error it ends with. */
+  async function unacknowledged(info: RelayInfo): Promise<{ s: OnionStream; failed: Promise<Error & { code?: string; details?: Record<string, unknown> }> }> {
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    const s = await c.begin(floodKey.publicKey)
+    // a hostile client: it reads, but never acknowledges
+    ;(c as unknown as { end: { resume(): void } }).end.resume = () => {}
+    const failed = new Promise<Error & { code?: string; details?: Record<string, unknown> }>((resolve) => s.once('error', resolve))
+    s.on('data', () => {})
+    return { s, failed }
+  }
+
+  await t.test('the exit holds at most its cap for a client that never acknowledges, then ends the circuit with LIMIT and drops the destination', async () => {
+    const { relay: r, info } = await relay()
+    const before = floods.length
+    let most = 0
+    const sample = setInterval(() => (most = Math.max(most, r.status().held)), 5)
+    defer(() => clearInterval(sample))
+    const { failed } = await unacknowledged(info)
+    const err = await failed
+    clearInterval(sample)
+    assert.equal(err.code, 'CIRCUIT_FAILED')
+    assert.equal(err.details?.reason, 'limit', err.message)
+    const st = r.status()
+    assert.equal(st.limited, 1, 'counted as a circuit over its cap')
+    assert.equal(st.shed, 0)
+    const cap = ONION.maxHeldBytes + ONION.maxExitWaitingBytes
+    assert.ok(most <= cap, `the relay held at most ${cap} bytes for the circuit (${most})`)
+    assert.ok(most > ONION.maxExitWaitingBytes / 2, `the flood was held, not stopped elsewhere (${most})`)
+    await until(() => r.status().circuits === 0, 'the circuit gone')
+    assert.equal(r.status().held, 0, 'what it held is freed')
+    await until(() => floods.length > before && floods[floods.length - 1].destroyed, "the destination's stream destroyed")
+  })
+
+  await t.test('over the relay-wide budget the circuit holding the most ends with LIMIT; a small circuit through the same relay carries on', async () => {
+    const budget = 3 * 1024 * 1024
+    const { relay: r, info } = await relay({ maxRelayHeldBytes: budget })
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    const small = await c.begin(echoKey.publicKey)
+    small.write('before')
+    assert.equal((await readBytes(small as unknown as SecretStream, 6)).toString(), 'before')
+    const { failed } = await unacknowledged(info)
+    const err = await failed
+    assert.equal(err.details?.reason, 'limit', err.message)
+    const st = r.status()
+    assert.equal(st.shed, 1, 'one circuit shed for the relay')
+    assert.equal(st.limited, 0, 'under its own cap: the relay budget tripped first')
+    assert.equal(st.maxHeld, budget)
+    await until(() => r.status().circuits === 1, 'only the small circuit left')
+    small.write('after')
+    assert.equal((await readBytes(small as unknown as SecretStream, 5)).toString(), 'after', 'the small circuit still echoes')
+    small.destroy()
+  })
+})
