@@ -7,7 +7,11 @@ import { formatId } from '../../host/encoding/ids.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
 import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import type { OnionStream } from '../../host/onion/onion-stream.ts'
+import { ExitStream } from '../../host/onion/exit-stream.ts'
+import type { ExitCircuit } from '../../host/onion/exit-stream.ts'
 import { PauseReasons } from '../../host/onion/pause-reasons.ts'
+import type { Pausable } from '../../host/onion/pause-reasons.ts'
+import { ONION_MAX_DATA, RELAY_CMD } from '../../host/messages.ts'
 import { plainClient, readBytes } from '../helpers/hosts.ts'
 import { until } from '../helpers/plugin-apps.ts'
 import { teardown } from '../helpers/teardown.ts'
@@ -38,6 +42,36 @@ test('a source paused for two reasons resumes only when both have cleared', () =
   p.add('drain')
   p.clear()
   assert.deepEqual(calls, ['pause', 'resume', 'pause'], 'clear (the circuit closed) does not resume')
+})
+
+test("the exit sends nothing back while its rate holds it, even once a SENDME opens the client's window", () => {
+  const sent: number[] = []
+  const pauses = new Map<Pausable, PauseReasons>()
+  // the circuit's side of ExitStream, with the real PauseReasons; the destination is a stand-in that takes every write
+  const circuit: ExitCircuit = {
+    sendMessage: (cmd) => (sent.push(cmd), true),
+    waitDrain: () => {},
+    pauseFor: (s, r) => {
+      if (!pauses.has(s)) pauses.set(s, new PauseReasons(s))
+      pauses.get(s)!.add(r)
+    },
+    resumeFor: (s, r) => pauses.get(s)?.delete(r)
+  }
+  const dest = { write: () => true, end() {}, once() {}, destroyed: false }
+  const exit = new ExitStream(dest as never, circuit, null as never, true)
+  const rest = 5000
+  exit.fromDestination(Buffer.alloc(ONION.windowCells * ONION_MAX_DATA + rest))
+  assert.equal(sent.length, ONION.windowCells, 'a window of DATA went')
+  assert.ok(sent.every((cmd) => cmd === RELAY_CMD.DATA))
+  assert.ok(pauses.get(exit)?.has('window'), 'then the window closed')
+  assert.equal(exit.waitingLength, rest)
+  circuit.pauseFor(exit, 'rate')
+  exit.grant(ONION.sendmeCells)
+  assert.equal(sent.length, ONION.windowCells, 'the SENDME cleared the window, but the rate limit still holds')
+  assert.equal(exit.waitingLength, rest)
+  circuit.resumeFor(exit, 'rate')
+  assert.equal(sent.length, ONION.windowCells + Math.ceil(rest / ONION_MAX_DATA), 'the last reason cleared: the rest went')
+  assert.equal(exit.waitingLength, 0)
 })
 
 test('an onion relay bounds what it holds against a flooding destination and a client that never acknowledges', async (t) => {
