@@ -2,6 +2,7 @@ import test from 'node:test'
 import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
+import { onionInit } from '../../host/cli/actions/onion-options.ts'
 import { ONION } from '../../host/constants.ts'
 import { formatId } from '../../host/encoding/ids.ts'
 import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
@@ -42,6 +43,17 @@ test('a source paused for two reasons resumes only when both have cleared', () =
   p.add('drain')
   p.clear()
   assert.deepEqual(calls, ['pause', 'resume', 'pause'], 'clear (the circuit closed) does not resume')
+})
+
+test('--onion-max-memory sets the relay-wide budget; a size without a number, under 1M, or without --onion-relay is refused', () => {
+  assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '96M' }), { onionRelay: { maxRelayHeldBytes: 96 * 1024 * 1024 } })
+  assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '1G' }), { onionRelay: { maxRelayHeldBytes: 1024 ** 3 } })
+  assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: 'lots' }), {
+    code: 'USAGE',
+    message: 'USAGE: --onion-max-memory: expected bytes of at least 1M (e.g. 64M, 1G), got "lots"'
+  })
+  assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: '512K' }), { code: 'USAGE', message: /--onion-max-memory: expected bytes of at least 1M/ })
+  assert.throws(() => onionInit({ onionMaxMemory: '64M' }), { code: 'USAGE', message: /--onion-max-memory: these need --onion-relay/ })
 })
 
 test("the exit sends nothing back while its rate holds it, even once a SENDME opens the client's window", () => {
@@ -132,27 +144,31 @@ test('an onion relay bounds what it holds against a flooding destination and a c
     return { s, failed }
   }
 
-  await t.test('the exit holds at most its cap for a client that never acknowledges, then ends the circuit with LIMIT and drops the destination', async () => {
-    const { relay: r, info } = await relay()
-    const before = floods.length
-    let most = 0
-    const sample = setInterval(() => (most = Math.max(most, r.status().held)), 5)
-    defer(() => clearInterval(sample))
-    const { failed } = await unacknowledged(info)
-    const err = await failed
-    clearInterval(sample)
-    assert.equal(err.code, 'CIRCUIT_FAILED')
-    assert.equal(err.details?.reason, 'limit', err.message)
-    const st = r.status()
-    assert.equal(st.limited, 1, 'counted as a circuit over its cap')
-    assert.equal(st.shed, 0)
-    const cap = ONION.maxHeldBytes + ONION.maxExitWaitingBytes
-    assert.ok(most <= cap, `the relay held at most ${cap} bytes for the circuit (${most})`)
-    assert.ok(most > ONION.maxExitWaitingBytes / 2, `the flood was held, not stopped elsewhere (${most})`)
-    await until(() => r.status().circuits === 0, 'the circuit gone')
-    assert.equal(r.status().held, 0, 'what it held is freed')
-    await until(() => floods.length > before && floods[floods.length - 1].destroyed, "the destination's stream destroyed")
-  })
+  await t.test(
+    'the exit holds at most its cap for a client that never acknowledges, then ends the circuit with LIMIT and drops the destination',
+    async (sub) => {
+      const { relay: r, info } = await relay()
+      const before = floods.length
+      let most = 0
+      const sample = setInterval(() => (most = Math.max(most, r.status().held)), 5)
+      defer(() => clearInterval(sample))
+      const { failed } = await unacknowledged(info)
+      const err = await failed
+      clearInterval(sample)
+      assert.equal(err.code, 'CIRCUIT_FAILED')
+      assert.equal(err.details?.reason, 'limit', err.message)
+      const st = r.status()
+      assert.equal(st.limited, 1, 'counted as a circuit over its cap')
+      assert.equal(st.shed, 0)
+      const cap = ONION.maxHeldBytes + ONION.maxExitWaitingBytes
+      assert.ok(most <= cap, `the relay held at most ${cap} bytes for the circuit (${most})`)
+      assert.ok(most > ONION.maxExitWaitingBytes / 2, `the flood was held, not stopped elsewhere (${most})`)
+      sub.diagnostic(`most held ${most} bytes (cap ${cap})`)
+      await until(() => r.status().circuits === 0, 'the circuit gone')
+      assert.equal(r.status().held, 0, 'what it held is freed')
+      await until(() => floods.length > before && floods[floods.length - 1].destroyed, "the destination's stream destroyed")
+    }
+  )
 
   await t.test('over the relay-wide budget the circuit holding the most ends with LIMIT; a small circuit through the same relay carries on', async () => {
     const budget = 3 * 1024 * 1024
