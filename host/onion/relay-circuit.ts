@@ -26,8 +26,8 @@ import { ExitStream } from './exit-stream.ts'
 import { relayHandshake } from './hop-handshake.ts'
 import type { HeldBudget, HeldCircuit } from './held-budget.ts'
 import { HopCipher } from './onion-layers.ts'
-import { PauseReasons } from './pause-reasons.ts'
-import type { Pausable, PauseReason } from './pause-reasons.ts'
+import { CircuitPauses } from './pause-reasons.ts'
+import type { Drainable, Pausable, PauseReason } from './pause-reasons.ts'
 import type { TokenBucket } from '../util/token-bucket.ts'
 
 /**
@@ -104,10 +104,7 @@ export class RelayCircuit implements HeldCircuit {
   private pending: SecretStream | null = null
   private exit: ExitStream | null = null
   /** Why each source is paused; it resumes only when no reason is left (pause-reasons.ts). */
-  private readonly pauses = new Map<Pausable, PauseReasons>()
-  /** The link or stream each source paused for `drain` waits on. */
-  private readonly drainWaits = new Map<Pausable, object>()
-  private readonly throttled = new Map<Pausable, { at: number; timer: NodeJS.Timeout }>()
+  private readonly pauses = new CircuitPauses()
   private readonly prev: CellLink
   private createTimer: NodeJS.Timeout | null
   /** Set while a closed destination's last bytes wait for the client's SENDMEs. */
@@ -285,8 +282,7 @@ export class RelayCircuit implements HeldCircuit {
     if (this.state !== 'extended') return
     this.next = null
     this.state = 'open'
-    this.drainWaits.delete(this.prev)
-    this.resumeFor(this.prev, 'drain')
+    this.pauses.cancelDrain(this.prev)
     this.sendMessage(RELAY_CMD.TRUNCATED, encode(onionReason, { reason }))
   }
 
@@ -350,29 +346,18 @@ export class RelayCircuit implements HeldCircuit {
   }
 
   /** Stop reading `from` until `to` drains (one wait per source at a time). */
-  waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: Pausable): void {
-    if (this.drainWaits.has(from)) return
-    this.drainWaits.set(from, to)
-    this.pauseFor(from, 'drain')
-    to.once('drain', () => {
-      // a next link dropped by TRUNCATED may still drain: only the wait in force clears
-      if (this.drainWaits.get(from) !== to) return
-      this.drainWaits.delete(from)
-      this.resumeFor(from, 'drain')
-    })
+  waitDrain(to: Drainable, from: Pausable): void {
+    this.pauses.untilDrain(to, from)
   }
 
   /** Pause `source` for `reason`. */
   pauseFor(source: Pausable, reason: PauseReason): void {
-    let p = this.pauses.get(source)
-    if (!p) this.pauses.set(source, (p = new PauseReasons(source)))
-    p.add(reason)
+    this.pauses.pause(source, reason)
   }
 
   /** `reason` no longer holds `source`: it resumes if no other reason does. */
   resumeFor(source: Pausable, reason: PauseReason): void {
-    if (this.state === 'closed') return
-    this.pauses.get(source)?.delete(reason)
+    this.pauses.resume(source, reason)
   }
 
   /** Bytes the relay holds for this circuit: cells held and waiting to be written on both links, the exit's both ways. */
@@ -416,27 +401,8 @@ export class RelayCircuit implements HeldCircuit {
     }
     const wait = this.ctx.limiter.take(n)
     const source = from ?? this.exit
-    if (wait > 0 && source) this.throttle(source, wait)
+    if (wait > 0 && source) this.pauses.throttle(source, wait)
     return true
-  }
-
-  /**
-   * Pause `source` for `ms`. The longest wait asked for wins: the cells of one read are all
-   * counted before reading stops, each one's wait covering those before it, so resuming at the
-   * first (shortest) wait let a relay forward several times its rate.
-   */
-  private throttle(source: Pausable, ms: number): void {
-    this.pauseFor(source, 'rate')
-    const at = Date.now() + ms
-    const current = this.throttled.get(source)
-    if (current && current.at >= at) return
-    if (current) clearTimeout(current.timer)
-    const timer = setTimeout(() => {
-      this.throttled.delete(source)
-      this.resumeFor(source, 'rate')
-    }, ms)
-    timer.unref()
-    this.throttled.set(source, { at, timer })
   }
 
   private teardown(reason: number): void {
@@ -453,11 +419,7 @@ export class RelayCircuit implements HeldCircuit {
       peer.teardown(ONION_REASON.DONE)
     }
     this.state = 'closed'
-    for (const { timer } of this.throttled.values()) clearTimeout(timer)
-    this.throttled.clear()
-    for (const p of this.pauses.values()) p.clear()
-    this.pauses.clear()
-    this.drainWaits.clear()
+    this.pauses.close()
     this.prev.onHeld = null
     if (this.next) this.next.onHeld = null
     this.exit?.close()

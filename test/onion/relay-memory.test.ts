@@ -10,8 +10,8 @@ import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import type { OnionStream } from '../../host/onion/onion-stream.ts'
 import { ExitStream } from '../../host/onion/exit-stream.ts'
 import type { ExitCircuit } from '../../host/onion/exit-stream.ts'
-import { PauseReasons } from '../../host/onion/pause-reasons.ts'
-import type { Pausable } from '../../host/onion/pause-reasons.ts'
+import { EventEmitter } from 'node:events'
+import { CircuitPauses, PauseReasons } from '../../host/onion/pause-reasons.ts'
 import { ONION_MAX_DATA, RELAY_CMD } from '../../host/messages.ts'
 import { plainClient, readBytes } from '../helpers/hosts.ts'
 import { until } from '../helpers/plugin-apps.ts'
@@ -56,18 +56,39 @@ test('--onion-max-memory sets the relay-wide budget; a size without a number, un
   assert.throws(() => onionInit({ onionMaxMemory: '64M' }), { code: 'USAGE', message: /--onion-max-memory: these need --onion-relay/ })
 })
 
+test('a link paused for the rate and for a full next link reads again only once both have cleared', async () => {
+  const calls: string[] = []
+  const link = { pause: () => calls.push('pause'), resume: () => calls.push('resume') }
+  const next = new EventEmitter()
+  const pauses = new CircuitPauses()
+  pauses.throttle(link, 30)
+  pauses.untilDrain(next, link)
+  next.emit('drain')
+  assert.deepEqual(calls, ['pause'], 'the next link drained, but the rate still holds')
+  await until(() => calls.length === 2, 'the rate wait over')
+  assert.deepEqual(calls, ['pause', 'resume'])
+  pauses.untilDrain(next, link)
+  pauses.throttle(link, 30)
+  await new Promise((resolve) => setTimeout(resolve, 60))
+  assert.deepEqual(calls, ['pause', 'resume', 'pause'], 'the rate wait ended, but the next link is still full')
+  pauses.close()
+  next.emit('drain')
+  assert.deepEqual(calls, ['pause', 'resume', 'pause'], 'a closed circuit resumes nothing')
+})
+
 test("the exit sends nothing back while its rate holds it, even once a SENDME opens the client's window", () => {
   const sent: number[] = []
-  const pauses = new Map<Pausable, PauseReasons>()
-  // the circuit's side of ExitStream, with the real PauseReasons; the destination is a stand-in that takes every write
+  const pauses = new CircuitPauses()
+  let windowClosed = false
+  // the circuit's side of ExitStream, with the circuit's real pause reasons; the destination is a stand-in that takes every write
   const circuit: ExitCircuit = {
     sendMessage: (cmd) => (sent.push(cmd), true),
     waitDrain: () => {},
     pauseFor: (s, r) => {
-      if (!pauses.has(s)) pauses.set(s, new PauseReasons(s))
-      pauses.get(s)!.add(r)
+      if (r === 'window') windowClosed = true
+      pauses.pause(s, r)
     },
-    resumeFor: (s, r) => pauses.get(s)?.delete(r)
+    resumeFor: (s, r) => pauses.resume(s, r)
   }
   const dest = { write: () => true, end() {}, once() {}, destroyed: false }
   const exit = new ExitStream(dest as never, circuit, null as never, true)
@@ -75,7 +96,7 @@ test("the exit sends nothing back while its rate holds it, even once a SENDME op
   exit.fromDestination(Buffer.alloc(ONION.windowCells * ONION_MAX_DATA + rest))
   assert.equal(sent.length, ONION.windowCells, 'a window of DATA went')
   assert.ok(sent.every((cmd) => cmd === RELAY_CMD.DATA))
-  assert.ok(pauses.get(exit)?.has('window'), 'then the window closed')
+  assert.ok(windowClosed, 'then the window closed')
   assert.equal(exit.waitingLength, rest)
   circuit.pauseFor(exit, 'rate')
   exit.grant(ONION.sendmeCells)
