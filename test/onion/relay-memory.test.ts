@@ -191,6 +191,35 @@ test('an onion relay bounds what it holds against a flooding destination and a c
     }
   )
 
+  await t.test('through three relays the exit holds the flood and ends it; the relays before it hold about a window', async (sub) => {
+    const path = [await relay(), await relay(), await relay()]
+    let most = [0, 0, 0]
+    const sample = setInterval(() => (most = path.map(({ relay: r }, i) => Math.max(most[i], r.status().held))), 5)
+    defer(() => clearInterval(sample))
+    const c = new ClientCircuit(
+      dht,
+      path.map((p) => p.info),
+      5000
+    )
+    await c.build()
+    const s = await c.begin(floodKey.publicKey)
+    ;(c as unknown as { end: { resume(): void } }).end.resume = () => {}
+    const failed = new Promise<Error & { details?: Record<string, unknown> }>((resolve) => s.once('error', resolve))
+    s.on('data', () => {})
+    const err = await failed
+    clearInterval(sample)
+    assert.equal(err.details?.reason, 'limit', err.message)
+    assert.deepEqual(
+      path.map(({ relay: r }) => r.status().limited),
+      [0, 0, 1],
+      'the exit ended it; the others passed the DESTROY on'
+    )
+    const window = ONION.windowCells * 1024
+    sub.diagnostic(`most held: ${most.join(', ')} bytes`)
+    assert.ok(most[0] < 2 * window && most[1] < 2 * window, `the first two relays held at most about a window (${most})`)
+    assert.ok(most[2] <= ONION.maxHeldBytes + ONION.maxExitWaitingBytes, `the exit held at most its cap (${most[2]})`)
+  })
+
   await t.test('over the relay-wide budget the circuit holding the most ends with LIMIT; a small circuit through the same relay carries on', async () => {
     const budget = 3 * 1024 * 1024
     const { relay: r, info } = await relay({ maxRelayHeldBytes: budget })
