@@ -48,6 +48,14 @@ export function createHostBridges(host: HostBridgesComponents): BridgeManager {
       } catch (err) {
         if (!isHypernetError(err, 'NOT_FOUND')) throw err
       }
+      // other hosts first (a plugin's dial never reaches its own host), but a bridge to a service
+      // only this host runs is what its user asked for: its key, dialed like any other
+      const own = host.serviceKeyPair(id).publicKey
+      if (host.ownServiceKeys().has(formatId(own))) {
+        const stream = await host.dialer.connect(own)
+        known.set(id, { kind: 'hash', key: own })
+        return stream
+      }
     }
     const stream = await host.dialer.connect(target)
     known.set(id, { kind: 'key', key: target })

@@ -52,6 +52,16 @@ test('bridges carry TCP programs into and out of Hypernet, and survive a restart
     assert.equal(x.how, 'end', 'the plugin end reaches the TCP program as a clean end')
   })
 
+  await t.test('a bridge on the host that runs the service reaches it by hash (no other host vends it)', async () => {
+    const port = await freePort()
+    const r = await cli(a.home, ['bridge', 'listen', echoSvc.hash, '--port', String(port), '--json'])
+    assert.equal(r.code, 0, r.stderr)
+    const x = await exchange(port, Buffer.from('hello from my own host\n'))
+    assert.equal(x.reply.toString(), 'hello from my own host\n')
+    const removed = await cli(a.home, ['bridge', 'remove', String(port)])
+    assert.equal(removed.code, 0, removed.stderr)
+  })
+
   let web = { hash: '', key: '' }
   await t.test('a plain HyperDHT client talks to a TCP server through bridge expose, found by a verified lookup', async () => {
     const r = await cli(a.home, ['bridge', 'expose', `127.0.0.1:${digestServer.port}`, '--name', 'web', '--json'])
