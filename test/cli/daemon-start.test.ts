@@ -137,6 +137,24 @@ test('offline: status says no bootstrap node answered, and netcheck exits 1 TIME
   assert.equal(oneLine(nc.stderr), 'TIMEOUT: netcheck: no DHT node answered within 3 s (check --bootstrap and that UDP is not blocked)')
 })
 
+test('offline: a one-shot lookup, connect or kv get says no DHT node answered, exit 1, after the bootstrap wait alone', { timeout: 60_000 }, async (t) => {
+  const defer = teardown(t)
+  const tmp = await tempDir()
+  defer(tmp.cleanup)
+  const hash = 'ab'.repeat(32)
+  const expected = `TIMEOUT: no DHT node answered the bootstrap (${SILENT}): is this machine offline? check --bootstrap and that UDP is not blocked`
+  const commands = [
+    ['lookup', hash],
+    ['connect', hash, '--timeout', '5'],
+    ['kv', 'get', hash]
+  ]
+  const results = await Promise.all(commands.map((args) => cli(tmp.dir, [...args, '--bootstrap', SILENT])))
+  results.forEach((r, i) => {
+    assert.equal(r.code, 1, `${commands[i][0]}: ${r.stderr}`)
+    assert.equal(oneLine(r.stderr), expected, commands[i][0])
+  })
+})
+
 /** A UDP port that was free a moment ago. */
 async function freeUdpPort(): Promise<number> {
   const s = createSocket('udp4')

@@ -1,5 +1,6 @@
 import type DHT from 'hyperdht'
 import { callDaemon, daemonRunning } from '../../control/index.ts'
+import { HypernetError } from '../../errors.ts'
 import { bindDhtNode, createDhtNode, parseBootstrap } from '../../net/index.ts'
 import type { CliContext } from '../context.ts'
 import type { LanStatus } from '../../net/index.ts'
@@ -11,7 +12,7 @@ import { resolveBootstrap } from '../env.ts'
  * HYPERNET_BOOTSTRAP), or, when a daemon runs on this home, from the daemon's own network (so
  * commands next to a `start --local` daemon find its embedded network), else from config.json's
  * `bootstrap` list, else the public network.
- * @throws USAGE (bad address), CONFIG_INVALID
+ * @throws USAGE (bad address), CONFIG_INVALID, TIMEOUT (no DHT node answered the bootstrap)
  */
 export async function commandDht(ctx: CliContext, bootstrapArg: string[] | undefined, opts: { waitForBootstrap?: boolean } = {}): Promise<DHT> {
   let bootstrap = parseBootstrap(bootstrapArg)
@@ -22,5 +23,14 @@ export async function commandDht(ctx: CliContext, bootstrapArg: string[] | undef
     bootstrap = parseBootstrap([...st.network.bootstrap, ...lan])
   }
   bootstrap ??= parseBootstrap(resolveBootstrap(undefined, (await readConfig(ctx.paths.config)).bootstrap, {}))
-  return opts.waitForBootstrap === false ? bindDhtNode({ bootstrap }) : createDhtNode({ bootstrap })
+  if (opts.waitForBootstrap === false) return bindDhtNode({ bootstrap })
+  const dht = await createDhtNode({ bootstrap })
+  // no node answered: every walk would wait out its timeouts (a lookup took 24 s, a connect 29 s
+  // past its --timeout 5) and then blame the peer. A new network's first node ([]) is alone by design.
+  if (dht.toArray().length === 0 && bootstrap?.length !== 0) {
+    await dht.destroy()
+    const from = bootstrap ? bootstrap.map((b) => `${b.host}:${b.port}`).join(', ') : 'the public HyperDHT network'
+    throw HypernetError.TIMEOUT(`no DHT node answered the bootstrap (${from}): is this machine offline? check --bootstrap and that UDP is not blocked`)
+  }
+  return dht
 }
