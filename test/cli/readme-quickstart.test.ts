@@ -218,6 +218,11 @@ test('README Quick start and "Publish and install an app" run as written, in ord
     if (echo) values.set('echo service hash', echo[1])
     const hidden = new RegExp(`hidden service echo/echo\\n\\s+key\\s+(${HEX64})`).exec(d.out)
     if (hidden) values.set('hidden key', hidden[1])
+    // the banner suggests "echo hello |" only to an echo: with echo hidden, through its hidden key
+    if (hidden && !echo) {
+      assert.match(d.out, new RegExp(`echo hello \\| .*connect --hidden ${hidden[1]}`), 'the banner shows how to reach the hidden echo')
+      assert.doesNotMatch(d.out, /echo hello \| .*connect [0-9a-f]{64}/, 'and sends hello to no other app')
+    }
   }
 
   const ran: string[] = []

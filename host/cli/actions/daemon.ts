@@ -208,12 +208,16 @@ function startBanner(st: HostStatus, webUrl?: string): string[] {
   const home = JSON.stringify(st.host.home)
   const hn = hostCommand()
   lines.push('', 'In a second terminal:', `  export HYPERNET_HOME=${home}`, `  ${hn} status`)
-  const first = st.services.find((s) => s.service === 'echo') ?? st.services[0]
-  if (first) {
-    lines.push(`  ${hn} lookup ${first.hash}`)
-    lines.push(`  echo hello | ${hn} connect ${first.hash}`)
-    if (st.network.localOnionRelays) lines.push(`  echo hello | ${hn} connect --anonymous ${first.hash}`)
-  }
+  // "echo hello |" only where an echo answers it: chat, say, prints nothing back
+  const echo = st.services.find((s) => s.service === 'echo')
+  const hiddenEcho = (st.hidden ?? []).find((h) => h.service === 'echo')
+  const first = echo ?? st.services[0]
+  if (first) lines.push(`  ${hn} lookup ${first.hash}`)
+  if (echo) {
+    lines.push(`  echo hello | ${hn} connect ${echo.hash}`)
+    if (st.network.localOnionRelays) lines.push(`  echo hello | ${hn} connect --anonymous ${echo.hash}`)
+  } else if (hiddenEcho) lines.push(`  echo hello | ${hn} connect --hidden ${hiddenEcho.key}`)
+  else if (first) lines.push(`  ${hn} connect ${first.hash}`)
   if (webUrl) lines.push(`Web page (the token after # is the password; it is also in ${st.host.home}/web-token):`, `  ${webUrl}`)
   lines.push(`Stop with Ctrl-C or: ${hn} stop`)
   return lines
