@@ -75,6 +75,11 @@ test('bridges carry TCP programs into and out of Hypernet, and survive a restart
     assert.equal(found[0].kind, 'bridge')
     assert.equal(found[0].serviceKey, web.key)
     assert.equal(found[0].hostKey, a.host.status().host.key)
+    // the CLI names what it reached: the bridge, not an app with an empty version
+    const viaCli = await cli(b.home, ['connect', web.hash, '--timeout', '10'], { answer: 'abc' })
+    assert.equal(viaCli.code, 0, viaCli.stderr)
+    assert.match(viaCli.stderr, /connected to bridge web on host [0-9a-f]{16}/)
+    assert.equal(viaCli.stdout, `sha256:${sha256(Buffer.from('abc\n'))} 4`)
     const dht = plainClient(testnet)
     try {
       const s = await openStream(dht, web.key)

@@ -34,7 +34,7 @@ export async function connectCmd(
       stream = r.stream
       if (!ctx.quiet)
         ctx.io.stderr.write(
-          `connected to ${r.peer.app}@${r.peer.version} ${r.peer.service} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey}; ${r.peer.endorsement ? `endorsed by publisher ${r.peer.endorsement.publisher.slice(0, 16)}…` : 'host-vouched only'})\n`
+          `connected to ${r.peer.kind === 'bridge' ? `bridge ${r.peer.service}` : `${r.peer.app}@${r.peer.version} ${r.peer.service}`} on host ${r.peer.hostKey.slice(0, 16)}… (key ${r.peer.serviceKey}; ${r.peer.endorsement ? `endorsed by publisher ${r.peer.endorsement.publisher.slice(0, 16)}…` : 'host-vouched only'})\n`
         )
     } catch (err) {
       if (!isHypernetError(err, 'NOT_FOUND') || strict) throw err
