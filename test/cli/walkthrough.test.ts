@@ -78,6 +78,20 @@ test('install asks for consent on a terminal, listing the privileges; "no" insta
   assert.equal(yes.code, 0, yes.stderr)
 })
 
+test('install --yes lists what it consented to on stderr; with -q it prints nothing there', async (t) => {
+  const s = await setup(t)
+  await cli(s.home, ['keys', 'generate'])
+  await cli(s.home, ['sign', s.wasm, '-m', s.draft])
+  const loud = await cli(s.home, ['install', s.wasm, '--yes'])
+  assert.equal(loud.code, 0, loud.stderr)
+  assert.match(loud.stderr, /is requesting the following privileges:/)
+  assert.equal((await cli(s.home, ['uninstall', 'echo'])).code, 0)
+  const quiet = await cli(s.home, ['install', s.wasm, '--yes', '-q'])
+  assert.equal(quiet.code, 0, quiet.stderr)
+  assert.equal(quiet.stderr, '')
+  assert.match(quiet.stdout, /^installed echo/, 'the outcome is data: -q keeps it')
+})
+
 test('a trusted publisher installs without a prompt', async (t) => {
   const s = await setup(t)
   const key = JSON.parse((await cli(s.home, ['keys', 'generate', '--json'])).stdout).publicKey

@@ -61,7 +61,8 @@ export async function askConsent(ctx: CliContext, i: ConsentInput): Promise<void
     !i.report.publisher!.trusted || i.plan.kind === 'replace-publisher' || i.plan.kind === 'downgrade' || (i.diff !== null && i.diff.added.length > 0)
   if (!needed) return
   if (i.yes) {
-    if (!ctx.json) for (const l of describeInstall(i)) ctx.io.stderr.write(l + '\n')
+    // what --yes consented to, for the record; -q keeps only data and errors
+    if (!ctx.json && !ctx.quiet) for (const l of describeInstall(i)) ctx.io.stderr.write(l + '\n')
     return
   }
   if (!ctx.io.interactive) throw HypernetError.CONSENT_REQUIRED()
