@@ -13,6 +13,7 @@ import { silentLogger } from '../../host/log/logger.ts'
 import { tempDir } from '../helpers/app-fixture.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { cli, oneLine } from '../helpers/cli.ts'
+import { freeUdpPort } from '../helpers/testnet.ts'
 
 const BIN = fileURLToPath(new URL('../../bin/hypernet-host.js', import.meta.url))
 /** A bootstrap address where nothing answers (the discard port, closed on loopback). */
@@ -154,15 +155,6 @@ test('offline: a one-shot lookup, connect or kv get says no DHT node answered, e
     assert.equal(oneLine(r.stderr), expected, commands[i][0])
   })
 })
-
-/** A UDP port that was free a moment ago. */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4')
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))
-  const port = s.address().port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
 
 test("start --local --local-port N runs the embedded network's bootstrap node on N", { timeout: 60_000 }, async (t) => {
   const defer = teardown(t)

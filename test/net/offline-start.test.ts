@@ -3,12 +3,11 @@ import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { createSocket } from 'node:dgram'
 import { installEchoCopies } from '../../bench/apps.ts'
 import { lookupVerified } from '../../host/dns/lookup.ts'
 import type { LookupPeer } from '../../host/dns/lookup.ts'
 import { openStream, plainClient, readBytes, removeHome, startHost } from '../helpers/hosts.ts'
-import { startTestnet } from '../helpers/testnet.ts'
+import { freeUdpPort, startTestnet } from '../helpers/testnet.ts'
 import { teardown } from '../helpers/teardown.ts'
 
 /**
@@ -16,15 +15,6 @@ import { teardown } from '../helpers/teardown.ts'
  * network (each listen and descriptor publish used to wait out its timeouts: ~6 s a service,
  * ~12 s a record), and once a node answers it is found by a verified lookup and connected to.
  */
-
-/** A UDP port that was free a moment ago: the bootstrap node that is not there yet. */
-async function freeUdpPort(): Promise<number> {
-  const s = createSocket('udp4')
-  await new Promise<void>((resolve) => s.bind(0, '127.0.0.1', resolve))
-  const port = s.address().port
-  await new Promise<void>((resolve) => s.close(() => resolve()))
-  return port
-}
 
 test('a host started offline runs its apps at once, and is found and reached once a DHT node answers', async (t) => {
   const defer = teardown(t)
