@@ -7,6 +7,7 @@ import { commands } from './commands/index.ts'
 import type { CommandDef } from './command.ts'
 import { ENV, envBootstrap, envFlag } from './env.ts'
 import { safeText } from './safe-text.ts'
+import { checkNumberFlags } from './number-flags.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
@@ -56,6 +57,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
+    // yargs passes itself second (its types leave it out): the aliases are what -n was typed as
+    .middleware(((args: any, y: any) => checkNumberFlags(argv, args, y?.getOptions?.().alias)) as any, false)
     // a usage failure must stop here: throwing is what keeps yargs from running the handler
     .fail((msg, err) => {
       throw err ?? HypernetError.USAGE(usageMessage(msg, argv))
