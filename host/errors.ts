@@ -12,6 +12,7 @@ export type HypernetErrorCode =
   // files and formats
   | 'FILE_NOT_FOUND'
   | 'FILE_EXISTS'
+  | 'PATH_INVALID'
   | 'CONFIG_INVALID'
   | 'MANIFEST_NOT_JSON'
   | 'MANIFEST_INVALID'
@@ -122,8 +123,14 @@ export class HypernetError extends Error {
     return new HypernetError('FILE_NOT_FOUND', `${file}: ${what} not found`)
   }
 
-  static FILE_EXISTS(file: string): HypernetError {
-    return new HypernetError('FILE_EXISTS', `${file}: already exists (pass --force to replace it)`)
+  /** `hint` says what to do instead (default: the --force the command takes). */
+  static FILE_EXISTS(file: string, hint = 'pass --force to replace it'): HypernetError {
+    return new HypernetError('FILE_EXISTS', `${file}: already exists (${hint})`)
+  }
+
+  /** A path given to write to cannot be written: its folder is missing, or it is a folder where a file is wanted. */
+  static PATH_INVALID(flag: string, path: string, expected: string, got: string): HypernetError {
+    return new HypernetError('PATH_INVALID', `${flag} ${path}: expected ${expected}, ${got}; nothing was written`, { details: { path } })
   }
 
   /** The config file (or a `config set` value) breaks its schema: names the file and the field. */

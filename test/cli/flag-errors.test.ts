@@ -1,6 +1,9 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { tempDir } from '../helpers/app-fixture.ts'
+import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { draftFor, tempDir } from '../helpers/app-fixture.ts'
+import { buildModule } from '../helpers/wasm-builder.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { cli, oneLine } from '../helpers/cli.ts'
 
@@ -46,4 +49,52 @@ test('bridge listen without --port and bridge expose without --name say the flag
   const dir = await home(t)
   await usage(dir, ['bridge', 'listen', HASH], 'USAGE: bridge listen: --port is required: the local TCP port to open (e.g. --port 8080)')
   await usage(dir, ['bridge', 'expose', '127.0.0.1:3000'], 'USAGE: bridge expose: --name is required: the service name to publish it under (e.g. --name web)')
+})
+
+test('an output path that cannot be written is refused before any work, naming the flag and the path; nothing is written', { timeout: 60_000 }, async (t) => {
+  const dir = await home(t)
+  const wasm = join(dir, 'echo.wasm')
+  const draft = join(dir, 'echo.draft.json')
+  await writeFile(wasm, buildModule())
+  await writeFile(draft, JSON.stringify(draftFor('echo'), null, 2))
+  assert.equal((await cli(dir, ['keys', 'generate'])).code, 0)
+  const missing = join(dir, 'nosuchdir')
+  const expectFile = 'expected a file path in an existing folder you can write to'
+  await usage(
+    dir,
+    ['kv', 'get', 'fk', '--out', `${missing}/x`],
+    `PATH_INVALID: --out ${missing}/x: ${expectFile}, ${missing} does not exist; nothing was written`
+  )
+  await usage(
+    dir,
+    ['sign', wasm, '--manifest', draft, '--out', `${missing}/x.json`],
+    `PATH_INVALID: --out ${missing}/x.json: ${expectFile}, ${missing} does not exist; nothing was written`
+  )
+  await usage(dir, ['sign', wasm, '--manifest', draft, '--out', dir], `PATH_INVALID: --out ${dir}: ${expectFile}, got a folder; nothing was written`)
+  await usage(
+    dir,
+    ['new', 'zz', '--dir', '/dev/null/zz'],
+    'PATH_INVALID: --dir /dev/null/zz: expected a folder, or a path a folder can be made at, /dev/null is a file, not a folder; nothing was written'
+  )
+  assert.deepEqual((await readdir(dir)).sort(), ['echo.draft.json', 'echo.wasm', 'keys'])
+})
+
+test('new on a folder with files says what to do instead of a --force it does not take', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  await mkdir(join(dir, 'hello'))
+  await writeFile(join(dir, 'hello', 'mine.txt'), 'my notes')
+  await usage(
+    dir,
+    ['new', 'hello', '--dir', join(dir, 'hello')],
+    `FILE_EXISTS: ${join(dir, 'hello')}: already exists (new writes only into a missing or empty folder: choose another name or --dir, or move it aside)`
+  )
+  assert.deepEqual(await readdir(join(dir, 'hello')), ['mine.txt'])
+  assert.equal((await cli(dir, ['new', 'hello', '--force'])).code, 2, 'no --force')
+})
+
+test('new names dev, the one-command author loop, first in its next steps', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  const r = await cli(dir, ['new', 'hello', '--dir', join(dir, 'hello')])
+  assert.equal(r.code, 0, r.stderr)
+  assert.match(r.stdout, /\nnext: build, sign with a development key and install here.*\n {2}cd .*hello && .* dev\n/)
 })
