@@ -17,6 +17,8 @@ export type HypernetErrorCode =
   | 'MANIFEST_NOT_JSON'
   | 'MANIFEST_INVALID'
   | 'WASM_INVALID'
+  // building an app (dev)
+  | 'BUILD_FAILED'
   // verification
   | 'SIGNATURE_INVALID'
   | 'CODE_HASH_MISMATCH'
@@ -149,6 +151,11 @@ export class HypernetError extends Error {
 
   static WASM_INVALID(file: string, msg: string, cause?: unknown): HypernetError {
     return new HypernetError('WASM_INVALID', `${file}: ${msg}`, { cause })
+  }
+
+  /** The project's build (npm install, npm run build) failed: its own output says why. */
+  static BUILD_FAILED(msg: string): HypernetError {
+    return new HypernetError('BUILD_FAILED', msg)
   }
 
   static SIGNATURE_INVALID(msg = 'the manifest signature does not verify against its publisher key'): HypernetError {
