@@ -233,10 +233,11 @@ export class HypernetError extends Error {
     )
   }
 
-  static KEY_NOT_FOUND(file: string): HypernetError {
+  /** `hint` replaces the default advice, which fits only a key in the home's keys/ folder. */
+  static KEY_NOT_FOUND(file: string, hint?: string): HypernetError {
     const name = /([^/\\]+)\.key$/.exec(file)?.[1]
     const flag = name && name !== 'publisher' ? ` --name ${name}` : ''
-    return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (create one with: hypernet-host keys generate${flag})`)
+    return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (${hint ?? `create one with: hypernet-host keys generate${flag}`})`)
   }
 
   static KEY_INVALID(file: string, why: string): HypernetError {

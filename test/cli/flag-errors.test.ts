@@ -98,3 +98,19 @@ test('new names dev, the one-command author loop, first in its next steps', { ti
   assert.equal(r.code, 0, r.stderr)
   assert.match(r.stdout, /\nnext: build, sign with a development key and install here.*\n {2}cd .*hello && .* dev\n/)
 })
+
+test('sign with a --key file that is not there does not suggest keys generate, which makes a key elsewhere', { timeout: 30_000 }, async (t) => {
+  const dir = await home(t)
+  const wasm = join(dir, 'echo.wasm')
+  const draft = join(dir, 'echo.draft.json')
+  await writeFile(wasm, buildModule())
+  await writeFile(draft, JSON.stringify(draftFor('echo'), null, 2))
+  const r = await cli(dir, ['sign', wasm, '--manifest', draft, '--key', join(dir, 'nosuch.key')])
+  assert.equal(
+    oneLine(r.stderr),
+    `KEY_NOT_FOUND: ${join(dir, 'nosuch.key')}: no key there (--key: expected an existing key file; or make one in this home with keys generate --name N and sign with --key-name N)`
+  )
+  assert.equal(r.code, 2)
+  const named = await cli(dir, ['sign', wasm, '--manifest', draft, '--key-name', 'nosuch'])
+  assert.match(oneLine(named.stderr), /no key there \(create one with: hypernet-host keys generate --name nosuch\)$/)
+})
