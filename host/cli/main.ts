@@ -58,7 +58,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
     // yargs passes itself second (its types leave it out): the aliases are what -n was typed as
-    .middleware(((args: any, y: any) => checkNumberFlags(argv, args, y?.getOptions?.().alias)) as any, false)
+    .middleware(((args: any, y: any) => checkNumberFlags(argv, args, y?.getOptions?.().alias, y?.getOptions?.().number)) as any, false)
     // a usage failure must stop here: throwing is what keeps yargs from running the handler
     .fail((msg, err) => {
       throw err ?? HypernetError.USAGE(usageMessage(msg, argv, commands))

@@ -6,7 +6,17 @@ import { HypernetError } from '../errors.ts'
  * command, before any handler runs: the error names the flag and quotes what was typed.
  * @throws USAGE for a number flag given text that is not a number
  */
-export function checkNumberFlags(argv: string[], parsed: Record<string, unknown>, aliases: Record<string, string[]> = {}): void {
+export function checkNumberFlags(argv: string[], parsed: Record<string, unknown>, aliases: Record<string, string[]> = {}, numbers: string[] = []): void {
+  // a number flag with nothing after it (`logs --lines`, `--lines --follow`) is left unset by
+  // yargs, so the default would run in its place
+  for (const key of numbers) {
+    if (key.length < 2 || /[A-Z]/.test(key)) continue
+    const names = [key, ...(aliases[key] ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`))
+    const at = argv.findIndex((a) => names.includes(a))
+    const next = argv[at + 1]
+    if (at >= 0 && (next === undefined || (next.startsWith('-') && Number.isNaN(Number(next)))))
+      throw HypernetError.USAGE(`--${key}: expected a number, got nothing`)
+  }
   for (const [key, value] of Object.entries(parsed)) {
     const values = Array.isArray(value) ? value : [value]
     if (key.length < 2 || /[A-Z]/.test(key) || !values.some((v) => typeof v === 'number' && Number.isNaN(v))) continue

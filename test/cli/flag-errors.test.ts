@@ -32,6 +32,9 @@ test('a number flag given text names the flag and quotes what was typed, exit 2'
   await usage(dir, ['start', '--port', 'abc'], 'USAGE: --port: expected a number, got "abc"')
   await usage(dir, ['start', '--idle-stop', 'abc'], 'USAGE: --idle-stop: expected a number, got "abc"')
   await usage(dir, ['endorse', HASH, '--app', 'echo', '--days', 'abc'], 'USAGE: --days: expected a number, got "abc"')
+  // nothing after the flag: yargs left it unset, and the default ran in its place
+  await usage(dir, ['logs', '--lines'], 'USAGE: --lines: expected a number, got nothing')
+  await usage(dir, ['logs', '--lines', '--follow'], 'USAGE: --lines: expected a number, got nothing')
   // connect looked for the peer with a NaN deadline and said PEER_NOT_FOUND (exit 1)
   await usage(dir, ['connect', HASH, '--timeout', 'abc'], 'USAGE: --timeout: expected a number, got "abc"')
 })
