@@ -23,7 +23,7 @@ function piped(home: string, args: string[], reader = 'head -1'): Promise<{ code
   return new Promise((resolve) => child.on('close', (code) => resolve({ code: code ?? -1, firstLine: out.trimEnd() })))
 }
 
-test('a reader that closes early does not cut an install short: it is installed, or the command says it failed', async (t) => {
+test('a reader that closes early does not cut an install short: it is installed, or the command says it failed', { timeout: 60_000 }, async (t) => {
   const tmp = await tempDir()
   teardown(t)(tmp.cleanup)
   const home = join(tmp.dir, 'home')
@@ -46,7 +46,7 @@ test('a reader that closes early does not cut an install short: it is installed,
   )
 })
 
-test('logs --follow ends when its reader goes away, as tail -f does', async (t) => {
+test('logs --follow ends when its reader goes away, as tail -f does', { timeout: 60_000 }, async (t) => {
   const tmp = await tempDir()
   teardown(t)(tmp.cleanup)
   const file = join(tmp.dir, 'logs', 'host.log')
