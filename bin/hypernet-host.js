@@ -13,11 +13,18 @@ process.emitWarning = function (warning, ...args) {
   if (type === 'ExperimentalWarning') return
   return emitWarning.call(process, warning, ...args)
 }
-// a reader that went away (`| head`) is not an error worth a stack trace
+// A reader that went away (`| head`) is not an error worth a stack trace, and must not cut the
+// command short: exiting here left an install half-run yet reported success. Later writes to
+// that stream are dropped (as if written), so the command finishes its work and exits with its
+// own code; long-running commands (logs --follow, connect) listen for this error to end early.
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (err) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0)
-    throw err
+    if (err.code !== 'EPIPE') throw err
+    stream.write = (_chunk, encoding, callback) => {
+      const done = typeof encoding === 'function' ? encoding : callback
+      if (done) process.nextTick(done)
+      return true
+    }
   })
 }
 

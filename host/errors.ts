@@ -12,10 +12,13 @@ export type HypernetErrorCode =
   // files and formats
   | 'FILE_NOT_FOUND'
   | 'FILE_EXISTS'
+  | 'PATH_INVALID'
   | 'CONFIG_INVALID'
   | 'MANIFEST_NOT_JSON'
   | 'MANIFEST_INVALID'
   | 'WASM_INVALID'
+  // building an app (dev)
+  | 'BUILD_FAILED'
   // verification
   | 'SIGNATURE_INVALID'
   | 'CODE_HASH_MISMATCH'
@@ -122,8 +125,14 @@ export class HypernetError extends Error {
     return new HypernetError('FILE_NOT_FOUND', `${file}: ${what} not found`)
   }
 
-  static FILE_EXISTS(file: string): HypernetError {
-    return new HypernetError('FILE_EXISTS', `${file}: already exists (pass --force to replace it)`)
+  /** `hint` says what to do instead (default: the --force the command takes). */
+  static FILE_EXISTS(file: string, hint = 'pass --force to replace it'): HypernetError {
+    return new HypernetError('FILE_EXISTS', `${file}: already exists (${hint})`)
+  }
+
+  /** A path given to write to cannot be written: its folder is missing, or it is a folder where a file is wanted. */
+  static PATH_INVALID(flag: string, path: string, expected: string, got: string): HypernetError {
+    return new HypernetError('PATH_INVALID', `${flag} ${path}: expected ${expected}, ${got}; nothing was written`, { details: { path } })
   }
 
   /** The config file (or a `config set` value) breaks its schema: names the file and the field. */
@@ -142,6 +151,11 @@ export class HypernetError extends Error {
 
   static WASM_INVALID(file: string, msg: string, cause?: unknown): HypernetError {
     return new HypernetError('WASM_INVALID', `${file}: ${msg}`, { cause })
+  }
+
+  /** The project's build (npm install, npm run build) failed: its own output says why. */
+  static BUILD_FAILED(msg: string): HypernetError {
+    return new HypernetError('BUILD_FAILED', msg)
   }
 
   static SIGNATURE_INVALID(msg = 'the manifest signature does not verify against its publisher key'): HypernetError {
@@ -219,10 +233,11 @@ export class HypernetError extends Error {
     )
   }
 
-  static KEY_NOT_FOUND(file: string): HypernetError {
+  /** `hint` replaces the default advice, which fits only a key in the home's keys/ folder. */
+  static KEY_NOT_FOUND(file: string, hint?: string): HypernetError {
     const name = /([^/\\]+)\.key$/.exec(file)?.[1]
     const flag = name && name !== 'publisher' ? ` --name ${name}` : ''
-    return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (create one with: hypernet-host keys generate${flag})`)
+    return new HypernetError('KEY_NOT_FOUND', `${file}: no key there (${hint ?? `create one with: hypernet-host keys generate${flag}`})`)
   }
 
   static KEY_INVALID(file: string, why: string): HypernetError {

@@ -29,7 +29,7 @@ export function envFlag(name: string, env: NodeJS.ProcessEnv = process.env): boo
   const v = raw.trim().toLowerCase()
   if (TRUE.has(v)) return true
   if (FALSE.has(v)) return false
-  throw HypernetError.USAGE(`${name}: expected 1, true, 0 or false, got ${JSON.stringify(raw)}`)
+  throw HypernetError.USAGE(`${name}: expected 1, true, yes, on, 0, false, no or off, got ${JSON.stringify(raw)}`)
 }
 
 /**

@@ -2,9 +2,9 @@ import type { HypernetErrorCode } from '../errors.ts'
 
 /**
  * The one place error codes become exit codes. Stable, documented in the README:
- * 0 ok, 1 failure, 2 usage, 3 daemon unreachable, 4 verification failed.
+ * 0 ok, 1 failure, 2 usage, 3 daemon unreachable, 4 verification failed, 5 the app's build failed.
  */
-export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DAEMON: 3, VERIFY: 4 } as const
+export const EXIT = { OK: 0, FAILURE: 1, USAGE: 2, DAEMON: 3, VERIFY: 4, BUILD: 5 } as const
 
 const BY_CODE: Partial<Record<HypernetErrorCode, number>> = {
   USAGE: EXIT.USAGE,
@@ -12,6 +12,7 @@ const BY_CODE: Partial<Record<HypernetErrorCode, number>> = {
   BAD_HASH: EXIT.USAGE,
   FILE_NOT_FOUND: EXIT.USAGE,
   FILE_EXISTS: EXIT.USAGE,
+  PATH_INVALID: EXIT.USAGE,
   CONFIG_INVALID: EXIT.USAGE,
   KEY_NOT_FOUND: EXIT.USAGE,
   APP_NOT_FOUND: EXIT.USAGE,
@@ -38,7 +39,8 @@ const BY_CODE: Partial<Record<HypernetErrorCode, number>> = {
   PUBLISHER_CHANGED: EXIT.VERIFY,
   DOWNGRADE: EXIT.VERIFY,
   VERSION_CONFLICT: EXIT.VERIFY,
-  CONFLICTING_MANIFESTS: EXIT.VERIFY
+  CONFLICTING_MANIFESTS: EXIT.VERIFY,
+  BUILD_FAILED: EXIT.BUILD
 }
 
 /**

@@ -4,9 +4,10 @@ import { createContext } from './context.ts'
 import type { CliIO } from './context.ts'
 import { EXIT, exitCodeFor } from './exit-codes.ts'
 import { commands } from './commands/index.ts'
-import type { CommandDef } from './command.ts'
 import { ENV, envBootstrap, envFlag } from './env.ts'
 import { safeText } from './safe-text.ts'
+import { checkNumberFlags } from './number-flags.ts'
+import { usageMessage } from './usage-message.ts'
 
 /**
  * Run the CLI on `argv` and return the exit code. The only place errors are printed and
@@ -56,9 +57,11 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .version(packageVersion())
     .wrap(Math.min(110, process.stdout.columns || 100))
     .exitProcess(false)
+    // yargs passes itself second (its types leave it out): the aliases are what -n was typed as
+    .middleware(((args: any, y: any) => checkNumberFlags(argv, args, y?.getOptions?.().alias, y?.getOptions?.().number)) as any, false)
     // a usage failure must stop here: throwing is what keeps yargs from running the handler
     .fail((msg, err) => {
-      throw err ?? HypernetError.USAGE(usageMessage(msg, argv))
+      throw err ?? HypernetError.USAGE(usageMessage(msg, argv, commands))
     })
 
   for (const def of commands) {
@@ -94,25 +97,6 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     if (!failed) report(err, argv.includes('--json') || (jsonEnv && !argv.includes('--no-json')))
   }
   return exitCode
-}
-
-/** yargs' message for missing positionals names no command; say which and what it expects. */
-function usageMessage(msg: string, argv: string[]): string {
-  if (!/^Not enough non-option arguments/.test(msg)) return msg
-  const def = findCommand(argv)
-  if (!def) return msg
-  const [name, ...rest] = (Array.isArray(def.command) ? def.command[0] : def.command).split(' ')
-  const wanted = rest.filter((p) => p.startsWith('<')).join(' ')
-  return `${name}: expected ${wanted}, got nothing (see hypernet-host ${name} --help)`
-}
-
-function findCommand(argv: string[]): CommandDef | undefined {
-  const names = (def: CommandDef) => (Array.isArray(def.command) ? def.command : [def.command]).map((c) => c.split(' ')[0])
-  for (const word of argv.filter((a) => !a.startsWith('-'))) {
-    const def = commands.find((d) => names(d).includes(word))
-    if (def) return def
-  }
-  return undefined
 }
 
 function processIO(): CliIO {

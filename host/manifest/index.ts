@@ -3,7 +3,7 @@
  * hashes that name running code, and static facts about wasm modules.
  */
 export { bridgeServiceHash, codeHash, releaseTopic, serviceHash } from './hashes.ts'
-export { manifestFromValue, manifestPathFor, readBounded, readManifestFile, wasmPathFor } from './load.ts'
+export { manifestFromValue, manifestPathFor, readBounded, readDraftFile, readManifestFile, wasmPathFor } from './load.ts'
 export { signApp } from './sign-app.ts'
 export { generateKeyPair, signManifest, signedDigest, verifyManifestSignature } from './signing.ts'
 export type { KeyPair } from './signing.ts'

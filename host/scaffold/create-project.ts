@@ -92,11 +92,14 @@ export async function createProject(dir: string, name: string, opts: ProjectOpti
   return written
 }
 
+/** new never writes into a folder with files (it could overwrite someone's code), so no --force. */
+const EXISTS_HINT = 'new writes only into a missing or empty folder: choose another name or --dir, or move it aside'
+
 async function ensureEmptyDir(dir: string): Promise<void> {
   let entries: string[]
   try {
     const s = await stat(dir)
-    if (!s.isDirectory()) throw HypernetError.FILE_EXISTS(dir)
+    if (!s.isDirectory()) throw HypernetError.FILE_EXISTS(dir, EXISTS_HINT)
     entries = await readdir(dir)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
@@ -105,7 +108,7 @@ async function ensureEmptyDir(dir: string): Promise<void> {
     }
     throw err
   }
-  if (entries.length > 0) throw HypernetError.FILE_EXISTS(dir)
+  if (entries.length > 0) throw HypernetError.FILE_EXISTS(dir, EXISTS_HINT)
 }
 
 /** The SDK's published files (its package.json `files`), under vendor/hypernet-sdk. */

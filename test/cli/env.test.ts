@@ -53,7 +53,7 @@ test('a variable with a value that is not a boolean is a usage error naming it',
   const dir = await home(t)
   const r = await withEnv({ HYPERNET_JSON: 'maybe' }, () => cli(dir, ['list']))
   assert.equal(r.code, 2)
-  assert.equal(oneLine(r.stderr), 'USAGE: HYPERNET_JSON: expected 1, true, 0 or false, got "maybe"')
+  assert.equal(oneLine(r.stderr), 'USAGE: HYPERNET_JSON: expected 1, true, yes, on, 0, false, no or off, got "maybe"')
 })
 
 test('HYPERNET_BOOTSTRAP stands for --bootstrap, and a bad one is named', { timeout: 60_000 }, async (t) => {

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { cli, oneLine } from '../helpers/cli.ts'
 import { tempDir } from '../helpers/app-fixture.ts'
+import { installExamples } from '../../host/demo/install-examples.ts'
 
 test('serving on|off|status keeps the switches in serving.json; a bad app name changes nothing', { timeout: 30_000 }, async (t) => {
   const { dir, cleanup } = await tempDir()
@@ -12,6 +13,12 @@ test('serving on|off|status keeps the switches in serving.json; a bad app name c
   assert.equal(st.code, 0, st.stderr)
   assert.deepEqual({ ...JSON.parse(st.stdout), limits: undefined }, { enabled: true, off: [], limits: undefined })
 
+  // an app that is not installed is named, not switched off for nothing
+  const missing = await cli(dir, ['serving', 'off', 'chat'])
+  assert.equal(oneLine(missing.stderr), 'APP_NOT_FOUND: no installed app matches "chat" (expected an app name or code hash; see list)')
+  assert.equal(missing.code, 2)
+  assert.equal(existsSync(join(dir, 'serving.json')), false)
+  await installExamples(dir, ['chat'])
   assert.equal((await cli(dir, ['serving', 'off', 'chat'])).code, 0)
   const off = await cli(dir, ['serving', 'status'])
   assert.match(off.stdout, /^serving on, except chat\nlimits: 2 fetches per peer, 16 in total, 32 MiB\/s, modules up to 32 MiB\n$/)

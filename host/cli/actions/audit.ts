@@ -12,6 +12,7 @@ import { TrustStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 import { formatReport } from '../format-report.ts'
 import { safeText } from '../safe-text.ts'
+import { timeoutMs } from '../number-flags.ts'
 
 /** Resolve the wasm and manifest files from one path and optional overrides. */
 export function resolveAppFiles(file: string, opts: { manifest?: string; wasm?: string }): { wasmFile: string; manifestFile: string } {
@@ -43,9 +44,10 @@ export async function requireAppFiles(named: string, files: { wasmFile: string; 
 
 /**
  * Audit an app and print the report; a failed check throws after printing it.
- * @throws AUDIT_FAILED-family codes (exit 4) via the first failed check's own code
+ * @throws USAGE (a bad --timeout), AUDIT_FAILED-family codes (exit 4) via the first failed check's own code
  */
 export async function audit(ctx: CliContext, args: { file: string; manifest?: string; wasm?: string; bootstrap?: string[]; timeout?: number }): Promise<void> {
+  timeoutMs(args.timeout, 10)
   const trusted = await new TrustStore(ctx.paths.trust).keys()
   const hash = args.manifest || args.wasm || existsSync(args.file) ? null : decodeId(args.file)
   let report: AuditReport & { hosts?: string[] }
@@ -80,7 +82,7 @@ async function auditRemote(
 ): Promise<AuditReport & { hosts: string[] }> {
   const dht = await commandDht(ctx, args.bootstrap)
   try {
-    const vendors = await findVendors(dht, hash, { timeoutMs: (args.timeout ?? 10) * 1000 })
+    const vendors = await findVendors(dht, hash, { timeoutMs: timeoutMs(args.timeout, 10) })
     const warn = (line: string) => {
       if (!ctx.json) ctx.io.stderr.write(`warning: ${safeText(line)}\n`)
     }

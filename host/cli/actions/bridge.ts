@@ -48,6 +48,11 @@ export async function bridge(
       args.action === 'listen' ? 'bridge listen: expected a service key or service hash' : 'bridge expose: expected the host:port of a TCP server'
     )
   }
+  // a missing flag is named as missing (validateBridge would say "got null")
+  if (args.action === 'listen' && args.port === undefined)
+    throw HypernetError.USAGE('bridge listen: --port is required: the local TCP port to open (e.g. --port 8080)')
+  if (args.action === 'expose' && args.name === undefined)
+    throw HypernetError.USAGE('bridge expose: --name is required: the service name to publish it under (e.g. --name web)')
   const input =
     args.action === 'listen'
       ? {

@@ -8,18 +8,20 @@ import { HostTrustStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
 import { pipeStdio } from './pipe-stdio.ts'
+import { timeoutMs } from '../number-flags.ts'
 
 /**
  * Join a service connection to stdin/stdout. The target is tried as a service hash first (a
  * host that vouches for it; with --endorsed, one its publisher endorses), then as a service key
  * (never with --endorsed or --trusted-hosts: a bare key has no publisher and no host).
- * @throws BAD_HASH, NOT_FOUND, CONNECTION_FAILED
+ * @throws USAGE (a bad --timeout), BAD_HASH, NOT_FOUND, CONNECTION_FAILED
  */
 export async function connectCmd(
   ctx: CliContext,
   args: { target: string; bootstrap?: string[]; timeout: number; endorsed?: boolean; trustedHosts?: boolean }
 ): Promise<void> {
   const id = parseHash(args.target, 'target')
+  const ms = timeoutMs(args.timeout, 15)
   const trusted = args.trustedHosts ? await new HostTrustStore(ctx.paths.trustedHosts).keys() : undefined
   if (trusted && trusted.size === 0) throw HypernetError.USAGE('--trusted-hosts: no host is trusted yet (hosts trust <host key>)')
   const strict = args.endorsed || trusted !== undefined
@@ -30,7 +32,7 @@ export async function connectCmd(
   try {
     let stream
     try {
-      const r = await dialServiceHash(dht, id, { timeoutMs: args.timeout * 1000, connect, endorsed: args.endorsed, hosts: trusted })
+      const r = await dialServiceHash(dht, id, { timeoutMs: ms, connect, endorsed: args.endorsed, hosts: trusted })
       stream = r.stream
       if (!ctx.quiet)
         ctx.io.stderr.write(
@@ -38,7 +40,7 @@ export async function connectCmd(
         )
     } catch (err) {
       if (!isHypernetError(err, 'NOT_FOUND') || strict) throw err
-      stream = await connect(id, args.timeout * 1000)
+      stream = await connect(id, ms)
       if (!ctx.quiet) ctx.io.stderr.write(`connected to service key ${formatId(id)}\n`)
     }
     await pipeStdio(ctx, stream)

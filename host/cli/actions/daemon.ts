@@ -19,6 +19,7 @@ import { formatPaths, relayInit } from './relay-options.ts'
 import type { RelayArgs } from './relay-options.ts'
 import { formatOnion, onionInit } from './onion-options.ts'
 import type { OnionArgs } from './onion-options.ts'
+import { checkUdpPort } from './udp-port.ts'
 
 /** Onion relays an embedded local network runs unless --local-relays says otherwise: a hidden service needs two guards and three other relays for its introduction points. */
 const LOCAL_ONION_RELAYS = 6
@@ -62,6 +63,11 @@ export async function start(ctx: CliContext, flags: StartArgs): Promise<void> {
     args.web === undefined ? undefined : parseWebAddress(args.web || DEFAULT_WEB_ADDRESS, flags.web === undefined ? `${ctx.paths.config} web.address` : '--web')
   checkSocketPath(ctx.paths.socket)
   if (await isLive(ctx.paths.socket)) throw HypernetError.DAEMON_RUNNING(ctx.paths.socket)
+  // before createHost, which makes host.key, logs/ and store/ first
+  // (the embedded network binds every address for any --host but 127.0.0.1)
+  if (args.local && args.localPort !== undefined)
+    await checkUdpPort('--local-port', localHost && localHost !== '127.0.0.1' ? '0.0.0.0' : '127.0.0.1', args.localPort)
+  if (args.port !== undefined) await checkUdpPort('--port', '0.0.0.0', args.port)
   const host = createHost({
     home: ctx.paths.home,
     bootstrap: parseBootstrap(args.bootstrap),

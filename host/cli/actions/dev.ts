@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { formatId, parseHash } from '../../encoding/ids.ts'
 import { HypernetError } from '../../errors.ts'
 import { keyPath, loadOrCreateKeyFile } from '../../keys/index.ts'
-import { serviceHash, signApp } from '../../manifest/index.ts'
+import { readDraftFile, serviceHash, signApp } from '../../manifest/index.ts'
 import type { CliContext } from '../context.ts'
 import { install } from './install.ts'
 import { hostCommand } from './new.ts'
@@ -23,7 +23,8 @@ export interface DevArgs {
  * sign with the development key `dev` (created if missing; no other host trusts it unless told
  * to), install into this home as `<version>-dev.<time>` so each rebuild is an upgrade, and print
  * how to reach it. With `watch`, do it again whenever assembly/ or the draft changes.
- * @throws USAGE (not a project, or the build failed), and what sign and install throw
+ * @throws USAGE (not a project), MANIFEST_NOT_JSON and MANIFEST_INVALID (the draft, named), BUILD_FAILED,
+ *   and what sign and install throw
  */
 export async function dev(ctx: CliContext, args: DevArgs): Promise<void> {
   const dir = resolve(args.dir ?? '.')
@@ -52,18 +53,19 @@ export async function dev(ctx: CliContext, args: DevArgs): Promise<void> {
 async function devOnce(ctx: CliContext, dir: string): Promise<void> {
   const pkgFile = join(dir, 'package.json')
   if (!existsSync(pkgFile)) throw HypernetError.USAGE(`${dir} is not an app project (no package.json): make one with new <name>`)
-  const name = (JSON.parse(await readFile(pkgFile, 'utf8')) as { name?: string }).name ?? ''
+  const name = (await readPackage(pkgFile)).name ?? ''
   const draftFile = join(dir, `${name}.draft.json`)
   if (!existsSync(draftFile)) throw HypernetError.USAGE(`${dir} has no ${name}.draft.json: dev runs in a project made by new <name>`)
+  // checked before the build, and read as sign reads it: an error names the file (and field)
+  const draft = await readDraftFile(draftFile)
 
   const log = ctx.io.stderr
   if (!existsSync(join(dir, 'node_modules'))) await npm(dir, ['install', '--no-audit', '--no-fund'], log)
   await npm(dir, ['run', 'build'], log)
   const wasmFile = join(dir, 'build', `${name}.wasm`)
-  if (!existsSync(wasmFile)) throw HypernetError.USAGE(`npm run build made no build/${name}.wasm`)
+  if (!existsSync(wasmFile)) throw HypernetError.BUILD_FAILED(`npm run build made no build/${name}.wasm in ${dir}`)
 
   const keyPair = await loadOrCreateKeyFile(keyPath(ctx.paths.keys, DEV_KEY_NAME))
-  const draft = JSON.parse(await readFile(draftFile, 'utf8'))
   const core = String(draft.app?.version ?? '0.0.0').split('-')[0]
   draft.app = { ...draft.app, version: `${core}-dev.${Date.now()}` }
   const { manifest, file } = await signApp({ wasmFile, draft, keyPair })
@@ -81,13 +83,27 @@ async function devOnce(ctx: CliContext, dir: string): Promise<void> {
   ])
 }
 
-/** Run npm in the project, all its output going to `log` (our stderr). @throws USAGE when it fails */
+/** The project's package.json. @throws USAGE naming the file when it is not a JSON object */
+async function readPackage(file: string): Promise<{ name?: string }> {
+  let pkg: unknown
+  try {
+    pkg = JSON.parse(await readFile(file, 'utf8'))
+  } catch (err) {
+    throw HypernetError.USAGE(`${file}: expected the project's package.json, ${(err as Error).message}`)
+  }
+  if (typeof pkg !== 'object' || pkg === null) throw HypernetError.USAGE(`${file}: expected the project's package.json, got no JSON object`)
+  return pkg as { name?: string }
+}
+
+/** Run npm in the project, all its output going to `log` (our stderr). @throws BUILD_FAILED when it fails */
 function npm(cwd: string, args: string[], log: NodeJS.WritableStream): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
     child.stdout.on('data', (d) => log.write(d))
     child.stderr.on('data', (d) => log.write(d))
-    child.once('error', (err) => reject(HypernetError.USAGE(`npm ${args[0]}: ${err.message}`)))
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(HypernetError.USAGE(`npm ${args.join(' ')} failed (exit ${code}) in ${cwd}`))))
+    child.once('error', (err) => reject(HypernetError.BUILD_FAILED(`npm ${args[0]}: ${err.message}`)))
+    child.once('exit', (code) =>
+      code === 0 ? resolve() : reject(HypernetError.BUILD_FAILED(`npm ${args.join(' ')} failed (exit ${code}) in ${cwd}; its output is above`))
+    )
   })
 }

@@ -1,7 +1,7 @@
 import { publishEndorsement } from '../../dns/index.ts'
 import { HypernetError } from '../../errors.ts'
 import { formatId, parseHash, parseKey } from '../../encoding/ids.ts'
-import { keyPath, readKeyFile } from '../../keys/index.ts'
+import { signingKey } from './signing-key.ts'
 import type { CliContext } from '../context.ts'
 import { commandDht } from './network.ts'
 
@@ -20,7 +20,7 @@ export async function endorse(
     throw HypernetError.USAGE(`--app: expected an app name (a-z, 0-9, -; at most 64), got ${JSON.stringify(args.app)}`)
   const codeHash = args.code === undefined ? null : parseHash(args.code, 'code')
   if (args.days !== undefined && !(args.days > 0)) throw HypernetError.USAGE(`--days: expected a positive number of days, got ${args.days}`)
-  const publisher = await readKeyFile(args.key ?? keyPath(ctx.paths.keys, args.keyName))
+  const publisher = await signingKey(ctx, args)
   const now = Math.floor(Date.now() / 1000)
   const expires = args.days === undefined ? null : now + Math.round(args.days * 86400)
   const dht = await commandDht(ctx, args.bootstrap)

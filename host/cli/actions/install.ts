@@ -17,6 +17,7 @@ import { askConsent, outcomeLine } from './consent.ts'
 import { commandDht } from './network.ts'
 import { notifyDaemon } from './notify-daemon.ts'
 import { progressBar } from './progress.ts'
+import { timeoutMs } from '../number-flags.ts'
 
 export interface InstallArgs {
   wasm: string
@@ -33,9 +34,10 @@ export interface InstallArgs {
  * hash or a service hash). Verify, apply the install policy, ask, store. Nothing is written
  * unless every check passed and consent was given.
  * @throws every audit code (exit 4), PUBLISHER_CHANGED, DOWNGRADE, VERSION_CONFLICT (exit 4),
- *   CONSENT_REQUIRED, CONSENT_DENIED, STORE_LOCKED, NOT_FOUND, FETCH_FAILED, FILE_NOT_FOUND
+ *   CONSENT_REQUIRED, CONSENT_DENIED, STORE_LOCKED, NOT_FOUND, FETCH_FAILED, FILE_NOT_FOUND, USAGE (a bad --timeout)
  */
 export async function install(ctx: CliContext, args: InstallArgs): Promise<void> {
+  timeoutMs(args.timeout, 10)
   const policy: PolicyOptions = { allowDowngrade: args.allowDowngrade, replacePublisher: args.replacePublisher }
   const store = createAppStore({ dir: ctx.paths.store })
   await store.ready()
@@ -73,7 +75,7 @@ async function installByHash(ctx: CliContext, args: InstallArgs, hash: Buffer, s
       {
         hash,
         policy,
-        lookupTimeoutMs: (args.timeout ?? 10) * 1000,
+        lookupTimeoutMs: timeoutMs(args.timeout, 10),
         consent: async (req) => {
           await askConsent(ctx, { manifest: req.release.manifest, report: req.release.report, plan: req.plan, diff: req.diff, hosts: req.hosts, yes: args.yes })
           return true

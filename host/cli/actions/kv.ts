@@ -9,6 +9,7 @@ import { listEntries, unpinEntry } from '../../kv/index.ts'
 import { KvService } from '../../kv/index.ts'
 import { KvState } from '../../kv/index.ts'
 import type { CliContext } from '../context.ts'
+import { checkOutputFile } from '../output-path.ts'
 import { formatGet, formatList, formatPin, formatPut, formatRemove } from './kv-format.ts'
 import type { GetJson, PutJson, RemoveJson } from './kv-format.ts'
 import { commandDht } from './network.ts'
@@ -49,6 +50,7 @@ export async function kv(ctx: CliContext, args: KvArgs): Promise<void> {
     case 'get': {
       const ref = need(args.key, 'key', 'a key name or an address')
       if (!decodeId(ref)) checkKeyName(ref, 'key')
+      if (args.out !== undefined) await checkOutputFile(args.out, '--out')
       const r = await call<GetJson>(ctx, args, 'kv.get', { ref, signer })
       if (r.state === 'removed') throw HypernetError.KV_REMOVED(r.address, r.owner ?? '?', r.seq ?? 0)
       const value = Buffer.from(r.valueBase64 ?? '', 'base64')

@@ -23,13 +23,17 @@ const DEFAULT_LINES = 50
 export async function logs(ctx: CliContext, args: LogsArgs): Promise<void> {
   const ac = new AbortController()
   const stop = () => ac.abort()
+  // a reader that went away (`logs -f | head`) ends --follow, as it ends `tail -f`
+  const gone = (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? stop() : undefined)
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
+  ctx.io.stdout.on('error', gone)
   try {
     await printLogs(ctx, args, ac.signal)
   } finally {
     process.off('SIGINT', stop)
     process.off('SIGTERM', stop)
+    ctx.io.stdout.off('error', gone)
   }
 }
 

@@ -2,17 +2,21 @@ import { realpathSync } from 'node:fs'
 import { delimiter, join, relative, resolve } from 'node:path'
 import { createProject } from '../../scaffold/index.ts'
 import type { CliContext } from '../context.ts'
+import { checkOutputDir } from '../output-path.ts'
 
-/** Scaffold a plugin project. @throws USAGE (bad name), FILE_EXISTS (non-empty folder) */
+/** Scaffold a plugin project. @throws USAGE (bad name), FILE_EXISTS (non-empty folder), PATH_INVALID (no folder can be made there) */
 export async function newProject(ctx: CliContext, args: { name: string; dir?: string }): Promise<void> {
   const dir = resolve(args.dir ?? args.name)
+  await checkOutputDir(dir, args.dir === undefined ? 'folder' : '--dir')
   const hn = hostCommand()
   const files = await createProject(dir, args.name, { hostCommand: hn })
   ctx.data({ dir, files, hostCommand: hn }, () => [
     `created ${args.name} in ${dir}`,
     ...files.map((f) => `  ${relative(dir, f)}`),
     '',
-    "next (offline: the build uses this hypernet-host's AssemblyScript compiler):",
+    'next: build, sign with a development key and install here, in one step (--watch repeats it on every change):',
+    `  cd ${shellQuote(dir)} && ${hn} dev`,
+    "or step by step (offline: the build uses this hypernet-host's AssemblyScript compiler):",
     `  cd ${shellQuote(dir)} && npm install && npm run build`,
     `  ${hn} sign build/${args.name}.wasm --manifest ${args.name}.draft.json`,
     `  ${hn} install build/${args.name}.wasm`

@@ -14,6 +14,7 @@ export async function pipeStdio(ctx: CliContext, stream: Duplex): Promise<void> 
   const onEnd = () => stream.end()
   input.on('data', onData)
   input.on('end', onEnd)
+  let onGone = (_err: NodeJS.ErrnoException): void => {}
   try {
     await new Promise<void>((resolve, reject) => {
       stream.on('data', (d: Buffer) => ctx.io.stdout.write(d))
@@ -23,10 +24,14 @@ export async function pipeStdio(ctx: CliContext, stream: Duplex): Promise<void> 
         reject(err instanceof HypernetError ? err : HypernetError.CONNECTION_FAILED(`the connection failed: ${err.message}`, err))
       )
       stream.on('close', () => resolve())
+      // the reader of our output went away (`connect ... | head`): nothing more can be delivered
+      onGone = (err: NodeJS.ErrnoException) => (err.code === 'EPIPE' ? resolve() : undefined)
+      ctx.io.stdout.on('error', onGone)
     })
   } finally {
     input.removeListener('data', onData)
     input.removeListener('end', onEnd)
+    ctx.io.stdout.removeListener('error', onGone)
     input.pause()
   }
 }

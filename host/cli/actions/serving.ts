@@ -4,14 +4,22 @@ import { HypernetError } from '../../errors.ts'
 import { callDaemon, daemonRunning } from '../../control/index.ts'
 import type { ServingStatus } from '../../apps/index.ts'
 import type { CliContext } from '../context.ts'
+import { createAppStore } from '../../store/index.ts'
 
-/** Turn serving on or off, or show it. @throws USAGE (a malformed app name), STORE_LOCKED, INTERNAL */
+/** Turn serving on or off, or show it. @throws USAGE (a malformed app name), APP_NOT_FOUND, STORE_LOCKED, INTERNAL */
 export async function serving(ctx: CliContext, args: { action: 'on' | 'off' | 'status'; app?: string }): Promise<void> {
   if (args.app !== undefined && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(args.app)) {
     throw HypernetError.USAGE(`app: expected an app name (lowercase letters, digits, dashes), got ${JSON.stringify(args.app)}`)
   }
   if (args.action === 'status' && args.app !== undefined) throw HypernetError.USAGE('serving status: takes no app name')
   const store = new ServingStore(ctx.paths.serving)
+  // a misspelt name would be switched off for nothing, silently; `on` still takes back a name
+  // switched off before its app was uninstalled
+  if (args.app !== undefined && !(args.action === 'on' && store.read().off.includes(args.app))) {
+    const apps = createAppStore({ dir: ctx.paths.store })
+    await apps.ready()
+    if (!(await apps.list()).some((a) => a.name === args.app)) throw HypernetError.APP_NOT_FOUND(args.app!)
+  }
   const cfg = args.action === 'status' ? store.read() : await store.set(args.action === 'on', args.app)
   // the running daemon's own limits and counters when there is one; else the defaults
   const live = (await daemonRunning(ctx.paths.socket)) ? (await callDaemon<{ serving?: ServingStatus }>(ctx.paths.socket, 'status')).serving : undefined

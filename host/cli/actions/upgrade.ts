@@ -9,6 +9,7 @@ import { commandDht } from './network.ts'
 import { notifyDaemon } from './notify-daemon.ts'
 import { progressBar } from './progress.ts'
 import { safeLines, safeText } from '../safe-text.ts'
+import { timeoutMs } from '../number-flags.ts'
 
 interface UpgradeLine {
   app: string
@@ -25,9 +26,10 @@ interface UpgradeLine {
  * For each installed app (or one), find a newer release on the network signed by its pinned
  * publisher, show the version and permission changes, and install it on consent (always asked
  * when it adds a permission, even for a trusted publisher). `--check` installs nothing.
- * @throws APP_NOT_FOUND, CONSENT_REQUIRED, CONSENT_DENIED (one app named), and network codes
+ * @throws USAGE (a bad --timeout), APP_NOT_FOUND, CONSENT_REQUIRED, CONSENT_DENIED (one app named), and network codes
  */
 export async function upgrade(ctx: CliContext, args: { app?: string; check?: boolean; yes?: boolean; bootstrap?: string[]; timeout?: number }): Promise<void> {
+  timeoutMs(args.timeout, 10)
   const store = createAppStore({ dir: ctx.paths.store })
   await store.ready()
   const apps: InstalledApp[] = args.app ? [await store.get(args.app)] : await store.list()
@@ -39,7 +41,7 @@ export async function upgrade(ctx: CliContext, args: { app?: string; check?: boo
   }
   try {
     for (const app of apps) {
-      const found = await findUpgrade(dht, app, { trusted, timeoutMs: (args.timeout ?? 10) * 1000, onProblem: warn })
+      const found = await findUpgrade(dht, app, { trusted, timeoutMs: timeoutMs(args.timeout, 10), onProblem: warn })
       if (!found) {
         out.push({ app: app.name, from: app.version, to: null, status: 'up-to-date' })
         continue
