@@ -268,8 +268,20 @@ export const ONION = {
   windowCells: 1024,
   /** DATA cells one SENDME acknowledges. */
   sendmeCells: 128,
-  /** Bytes a paused link holds for its circuit before ending it with LIMIT: four windows (only a peer ignoring its window gets there). */
+  /**
+   * Bytes of cells held for one circuit before it ends with LIMIT: four windows (only a peer
+   * ignoring its window gets there). A relay counts the cells held on both links, their write
+   * buffers and the exit's writes to the destination; a client, what its paused link holds.
+   */
   maxHeldBytes: 4 * 1024 * 1024,
+  /**
+   * Bytes of a destination's an exit holds for one client's window before ending the circuit
+   * with LIMIT: a HyperDHT destination cannot be slowed (pausing its stream does not stop its
+   * sender), so this is how far a destination may run ahead of a slow client.
+   */
+  maxExitWaitingBytes: 16 * 1024 * 1024,
+  /** Bytes a relay holds for all its circuits together; past it the circuits holding the most end with LIMIT. */
+  maxRelayHeldBytes: 64 * 1024 * 1024,
   /** How long a relay waits for the next hop or the destination to answer, in ms. */
   extendTimeoutMs: 10_000,
   /** How long an exit keeps a circuit whose destination closed, for what still waits for the client's SENDMEs, in ms. */

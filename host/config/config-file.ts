@@ -145,6 +145,7 @@ function toError(e: ErrorObject | undefined, root: unknown, file: string): Hyper
 function hint(path: string): string {
   if (/^\/(bootstrap\/\d+|metrics\/address|web\/address)$/.test(path)) return 'expected host:port'
   if (/maxBandwidth$/.test(path)) return 'expected bytes per second such as 512K or 8M'
+  if (/maxMemory$/.test(path)) return 'expected bytes such as 64M or 1G'
   if (/^\/relay\/use\/\d+$/.test(path)) return 'expected a 32-byte key as 64 hex or 52 z32 characters'
   if (path === '/lan/address') return 'expected an IPv4 address such as 192.168.1.10'
   if (/^\/idle\/apps\/\d+$/.test(path)) return 'expected <app name>=<seconds> such as echo=60'

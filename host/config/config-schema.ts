@@ -12,6 +12,7 @@ const COUNT = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const
 export const ADDRESS_PATTERN = '^(?:[^@\\s]+@)?[^:\\s]+:\\d{1,5}$'
 /** A byte rate as the CLI takes it: 512K, 8M, 1G, or bytes. */
 const RATE = { type: 'string', pattern: '^\\d+(?:\\.\\d+)?\\s*[kKmMgG]?(?:i?[bB])?(?:/s)?$' } as const
+const SIZE = { type: 'string', pattern: '^\\d+(?:\\.\\d+)?\\s*[kKmMgG]?(?:i?[bB])?$' } as const
 const KEY = { type: 'string', pattern: '^(?:[0-9a-fA-F]{64}|[13-9a-km-uw-z]{52})$' } as const
 
 export const CONFIG_SCHEMA = {
@@ -47,7 +48,8 @@ export const CONFIG_SCHEMA = {
       properties: {
         relay: { type: 'boolean' },
         maxCircuits: COUNT,
-        maxBandwidth: RATE
+        maxBandwidth: RATE,
+        maxMemory: SIZE
       }
     },
     serving: {
@@ -99,7 +101,7 @@ export interface HostConfig {
   port?: number
   lan?: { enabled?: boolean; address?: string }
   relay?: { enabled?: boolean; port?: number; maxConnections?: number; maxBandwidth?: string; use?: string[] }
-  onion?: { relay?: boolean; maxCircuits?: number; maxBandwidth?: string }
+  onion?: { relay?: boolean; maxCircuits?: number; maxBandwidth?: string; maxMemory?: string }
   serving?: { maxFetchesPerPeer?: number; maxFetches?: number; maxConnectionsPerPeer?: number; bytesPerSecond?: number; maxModuleBytes?: number }
   /** Serve Prometheus metrics at this host:port (`start --metrics` wins; docs/metrics.md). */
   metrics?: { address?: string }

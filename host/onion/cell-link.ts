@@ -4,6 +4,7 @@ import { HypernetError } from '../errors.ts'
 import { CELL, ONION_BODY_BYTES, ONION_CELL_BYTES, decodeExact, encode, onionCellTypeAt, onionReasonBody, writeOnionCell } from '../messages.ts'
 import type { OnionCellWire } from '../messages.ts'
 import type { DuplexLike } from '../types/duplex.ts'
+import { writeBuffered } from './stream-buffers.ts'
 
 const FLUSH_CELLS = 64
 
@@ -43,6 +44,8 @@ export class CellLink extends EventEmitter {
   /** Cells in and out, for status and tests. */
   cellsIn = 0
   cellsOut = 0
+  /** Called after bytes arrived and were handed out as far as the link is not paused: a relay's circuit counts what it holds then. */
+  onHeld: (() => void) | null = null
 
   constructor(readonly stream: DuplexLike & { remotePublicKey?: Uint8Array | null; rawStream?: { remoteHost?: string; remotePort?: number } | null }) {
     super()
@@ -93,6 +96,8 @@ export class CellLink extends EventEmitter {
     this.flush()
     this.ended = true
     if (this.endTimer) clearTimeout(this.endTimer)
+    this.held = []
+    this.heldBytes = 0
     this.stream.end()
     // a peer that never reads must not keep the stream: destroy it shortly after
     setTimeout(() => this.stream.destroy(), 2000).unref()
@@ -126,6 +131,11 @@ export class CellLink extends EventEmitter {
     return this.heldBytes + this.inbuf.length - this.inOff
   }
 
+  /** Bytes of cells sent and not yet handed to the network: the batch, and what the stream has not written. */
+  get outgoingLength(): number {
+    return this.queued * ONION_CELL_BYTES + writeBuffered(this.stream)
+  }
+
   /** Room in the batch for one more cell. */
   private room(): void {
     const used = this.queued * ONION_CELL_BYTES
@@ -157,6 +167,7 @@ export class CellLink extends EventEmitter {
     // only a peer that ignores its window fills a paused link past a few windows
     if (this.heldBytes > this.maxHeldBytes) return this.overflow()
     this.pump()
+    this.onHeld?.()
   }
 
   /** Cut what is held into cells and hand them out, until paused or out of bytes. */

@@ -1,6 +1,8 @@
 import type { SecretStream } from 'hyperdht'
 import { ONION_MAX_DATA, RELAY_CMD, encode, onionSendme } from '../messages.ts'
 import type { CellLink } from './cell-link.ts'
+import type { Pausable, PauseReason } from './pause-reasons.ts'
+import { writeBuffered } from './stream-buffers.ts'
 import { StreamWindow } from './stream-window.ts'
 
 /** At most this many bytes of DATA wait for one write to the destination. */
@@ -11,7 +13,10 @@ export interface ExitCircuit {
   /** A relay message back to the client, under the exit's layer; false when the link is full. */
   sendMessage(cmd: number, data: Uint8Array, start?: number, end?: number): boolean
   /** Stop reading `from` until `to` drains. */
-  waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void
+  waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: Pausable): void
+  /** Pause `source` for `reason`, and clear that reason (it resumes when no other is left): pause-reasons.ts. */
+  pauseFor(source: Pausable, reason: PauseReason): void
+  resumeFor(source: Pausable, reason: PauseReason): void
 }
 
 /**
@@ -19,19 +24,26 @@ export interface ExitCircuit {
  * bytes back as DATA. The cells of one read leave in one write (a secret stream encrypts and
  * frames per write: a message per 969-byte cell cost as much as one per 64 KiB). With a client
  * that keeps windows (BEGIN said so), it acknowledges the client's DATA once the destination
- * took it, and sends no more DATA back than the client's window allows, the rest of a read
- * waiting for a SENDME with the destination paused.
+ * took it, and sends no more DATA back than the client's window allows, the rest waiting for a
+ * SENDME.
+ *
+ * Paused (the client's window, the relay's rate, a full link back), it stops sending back but
+ * keeps reading the destination and holds what comes, counted (`waitingLength`) against the
+ * circuit's cap: pausing a HyperDHT stream does not stop its sender (UDX acknowledges whatever
+ * arrives), it only moves the pile-up into the stream's buffers, where nothing would count it.
  */
-export class ExitStream {
+export class ExitStream implements Pausable {
   private batch: Buffer | null = null
   private queued = 0
   private readonly window: StreamWindow | null
   /** Destination reads not yet sent back as DATA, the first from `pendingOff`. */
   private readonly pending: Buffer[] = []
   private pendingOff = 0
+  /** Bytes in `pending` not yet sent back. */
+  private pendingBytes = 0
   private ackOnDrain = false
-  /** Whether the destination is paused for the client's window. */
-  private shut = false
+  /** Paused for some reason (the circuit's PauseReasons for this stream). */
+  private stopped = false
   /** Called once `pending` is all sent (afterSent). */
   private onSent: Array<() => void> = []
 
@@ -72,13 +84,45 @@ export class ExitStream {
   grant(cells: number): void {
     if (!this.window) throw new Error('SENDME on a stream without windows')
     this.window.grant(cells)
-    this.pump()
+    this.circuit.resumeFor(this, 'window')
+    if (!this.stopped) this.pump()
   }
 
   /** Bytes the destination sent. */
   fromDestination(d: Buffer): void {
     this.pending.push(d)
+    this.pendingBytes += d.byteLength
+    if (!this.stopped) this.pump()
+  }
+
+  /** Stop sending the destination's bytes back (they are held meanwhile). */
+  pause(): void {
+    this.stopped = true
+  }
+
+  resume(): void {
+    this.stopped = false
     this.pump()
+  }
+
+  /** Destination bytes not yet sent back: what the exit holds for the client's window. */
+  get waitingLength(): number {
+    return this.pendingBytes
+  }
+
+  /** The client's bytes not yet taken by the destination: the write batch and the stream's buffer. */
+  get outgoingLength(): number {
+    return this.queued + writeBuffered(this.dest)
+  }
+
+  /** The circuit closed: drop what is held. */
+  close(): void {
+    this.pending.length = 0
+    this.pendingBytes = 0
+    this.pendingOff = 0
+    this.onSent = []
+    this.batch = null
+    this.queued = 0
   }
 
   /**
@@ -93,34 +137,30 @@ export class ExitStream {
 
   private pump(): void {
     let ok = true
-    while (this.pending.length > 0) {
+    // the cells of one read go together (one write of the link), so a pause stops between reads
+    while (this.pending.length > 0 && !this.stopped) {
       const d = this.pending[0]
       while (this.pendingOff < d.byteLength) {
         if (this.window && !this.window.open) {
-          // a paused HyperDHT stream does not stop its sender, but an honest one reads its drain
-          this.shut = true
-          this.dest.pause()
-          if (!ok) this.circuit.waitDrain(this.prev, this.dest)
+          if (!ok) this.circuit.waitDrain(this.prev, this)
+          this.circuit.pauseFor(this, 'window')
           return
         }
         const end = Math.min(this.pendingOff + ONION_MAX_DATA, d.byteLength)
         this.window?.sent()
         ok = this.circuit.sendMessage(RELAY_CMD.DATA, d, this.pendingOff, end)
+        this.pendingBytes -= end - this.pendingOff
         this.pendingOff = end
       }
       this.pending.shift()
       this.pendingOff = 0
     }
-    if (this.onSent.length > 0) {
+    if (!ok) this.circuit.waitDrain(this.prev, this)
+    if (this.pending.length === 0 && this.onSent.length > 0) {
       const fns = this.onSent
       this.onSent = []
       for (const fn of fns) fn()
     }
-    if (this.shut) {
-      this.shut = false
-      this.dest.resume()
-    }
-    if (!ok) this.circuit.waitDrain(this.prev, this.dest)
   }
 
   private flush(): void {

@@ -9,11 +9,14 @@ import { RelayCircuit } from './relay-circuit.ts'
 import type { RelayObservation } from './relay-circuit.ts'
 import { TokenBucket } from '../util/token-bucket.ts'
 import { HiddenRelay } from './hidden-relay.ts'
+import { HeldBudget } from './held-budget.ts'
 
 /**
  * An onion relay (`start --onion-relay`): a HyperDHT server on the host's relay key that
  * carries circuits for anyone, within limits: circuits at once, cell bytes per second for all
- * circuits together (reading pauses), and bytes per circuit (destroyed with LIMIT).
+ * circuits together (reading pauses), bytes per circuit (destroyed with LIMIT), bytes held for
+ * one circuit (held cells, write buffers, the exit's bytes waiting for the client's window), and
+ * bytes held for all circuits together (the one holding the most is destroyed first).
  *
  * A full relay does not lock newcomers out (keys are free, addresses are not): a newcomer from
  * an address holding fewer circuits than the heaviest address evicts that address's idlest
@@ -28,6 +31,12 @@ export interface OnionRelayInit {
   maxCircuits?: number
   maxBytesPerSecond?: number
   maxCircuitBytes?: number
+  /** Bytes of cells held for one circuit before it ends with LIMIT (ONION.maxHeldBytes). */
+  maxHeldBytes?: number
+  /** Bytes of a destination's the exit holds for one client's window before the circuit ends with LIMIT (ONION.maxExitWaitingBytes). */
+  maxExitWaitingBytes?: number
+  /** Bytes held for all circuits together; past it the circuits holding the most end with LIMIT (ONION.maxRelayHeldBytes). */
+  maxRelayHeldBytes?: number
   extendTimeoutMs?: number
   /** How long a new link may take to send CREATE, in ms. */
   createTimeoutMs?: number
@@ -48,6 +57,12 @@ export interface OnionRelayStatus {
   refused: number
   /** Circuits destroyed to make room for a newcomer from a lighter address. */
   evicted: number
+  /** Bytes held for all circuits now, and the most the relay holds before it sheds circuits. */
+  held: number
+  maxHeld: number
+  /** Circuits ended (LIMIT) for holding more than one circuit may, and to bring the relay back under `maxHeld`. */
+  limited: number
+  shed: number
   /** Hidden services this relay introduces, and clients waiting at it for a rendezvous. */
   intros: number
   rendezvous: number
@@ -59,6 +74,7 @@ export class OnionRelay {
   private readonly limiter: TokenBucket
   private readonly log: Logger
   private readonly hidden: HiddenRelay
+  private readonly budget: HeldBudget
   private nextId = 1
   private accepted = 0
   private refused = 0
@@ -73,6 +89,7 @@ export class OnionRelay {
   ) {
     this.log = init.logger ?? silentLogger()
     this.limiter = new TokenBucket(this.maxBytesPerSecond)
+    this.budget = new HeldBudget(init.maxRelayHeldBytes ?? ONION.maxRelayHeldBytes, () => this.circuits)
     this.hidden = new HiddenRelay({ dht, log: this.log, timeoutMs: init.extendTimeoutMs ?? ONION.extendTimeoutMs, observe: init.observe })
   }
 
@@ -108,6 +125,10 @@ export class OnionRelay {
       accepted: this.accepted,
       refused: this.refused,
       evicted: this.evicted,
+      held: this.budget.count(),
+      maxHeld: this.budget.max,
+      limited: this.budget.limited,
+      shed: this.budget.shed,
       ...this.hidden.status()
     }
   }
@@ -149,6 +170,9 @@ export class OnionRelay {
         keyPair: this.keyPair,
         limiter: this.limiter,
         maxCircuitBytes: this.init.maxCircuitBytes ?? ONION.maxCircuitBytes,
+        maxHeldBytes: this.init.maxHeldBytes ?? ONION.maxHeldBytes,
+        maxExitWaitingBytes: this.init.maxExitWaitingBytes ?? ONION.maxExitWaitingBytes,
+        budget: this.budget,
         extendTimeoutMs: this.init.extendTimeoutMs ?? ONION.extendTimeoutMs,
         createTimeoutMs: this.init.createTimeoutMs ?? ONION.createTimeoutMs,
         exitFlushMs: this.init.exitFlushMs ?? ONION.exitFlushMs,
@@ -160,6 +184,7 @@ export class OnionRelay {
       stream,
       (c) => {
         this.circuits.delete(c)
+        this.budget.forget(c)
         this.hidden.forget(c)
       }
     )

@@ -24,7 +24,10 @@ import type { OnionBeginWire, OnionCellWire, OnionMessageWire } from '../message
 import { CellLink } from './cell-link.ts'
 import { ExitStream } from './exit-stream.ts'
 import { relayHandshake } from './hop-handshake.ts'
+import type { HeldBudget, HeldCircuit } from './held-budget.ts'
 import { HopCipher } from './onion-layers.ts'
+import { CircuitPauses } from './pause-reasons.ts'
+import type { Drainable, Pausable, PauseReason } from './pause-reasons.ts'
 import type { TokenBucket } from '../util/token-bucket.ts'
 
 /**
@@ -56,6 +59,12 @@ export interface RelayContext {
   keyPair: KeyPair
   limiter: TokenBucket
   maxCircuitBytes: number
+  /** Most bytes of cells the relay holds for one circuit: held on its links, in their write buffers, in the destination's (ONION.maxHeldBytes). */
+  maxHeldBytes: number
+  /** Most bytes of a destination's the exit holds for the client's window (ONION.maxExitWaitingBytes). */
+  maxExitWaitingBytes: number
+  /** What all the relay's circuits hold together (held-budget.ts). */
+  budget: HeldBudget
   extendTimeoutMs: number
   /** How long a new link may take to send CREATE before it is dropped (DESTROY TIMEOUT). */
   createTimeoutMs: number
@@ -83,7 +92,7 @@ export interface RelayCommandHook {
 
 export type RelayCircuitState = 'new' | 'open' | 'extending' | 'extended' | 'connecting' | 'stream' | 'intro' | 'waiting' | 'joined' | 'busy' | 'closed'
 
-export class RelayCircuit {
+export class RelayCircuit implements HeldCircuit {
   private state: RelayCircuitState = 'new'
   private hop: HopCipher | null = null
   private hopBinding: Buffer | null = null
@@ -94,8 +103,8 @@ export class RelayCircuit {
   private endSent = false
   private pending: SecretStream | null = null
   private exit: ExitStream | null = null
-  private readonly waiting = new Set<object>()
-  private readonly throttled = new Map<object, { at: number; timer: NodeJS.Timeout }>()
+  /** Why each source is paused; it resumes only when no reason is left (pause-reasons.ts). */
+  private readonly pauses = new CircuitPauses()
   private readonly prev: CellLink
   private createTimer: NodeJS.Timeout | null
   /** Set while a closed destination's last bytes wait for the client's SENDMEs. */
@@ -112,6 +121,9 @@ export class RelayCircuit {
     private readonly onClosed: (c: RelayCircuit) => void
   ) {
     this.prev = new CellLink(stream)
+    // the circuit's cap counts the link's held bytes with everything else it holds
+    this.prev.maxHeldBytes = Infinity
+    this.prev.onHeld = () => this.checkHeld()
     this.address = stream.rawStream?.remoteHost ?? 'unknown'
     // a link that holds a slot without ever sending CREATE is dropped: slots are not free to hold
     this.createTimer = setTimeout(() => this.teardown(ONION_REASON.TIMEOUT), ctx.createTimeoutMs)
@@ -176,6 +188,8 @@ export class RelayCircuit {
     this.ctx.observe?.({ circuit: this.id, kind: 'next', key: formatId(e.relayKey), address: null })
     this.dial(Buffer.from(e.relayKey), (stream) => {
       const next = new CellLink(stream)
+      next.maxHeldBytes = Infinity
+      next.onHeld = () => this.checkHeld()
       this.next = next
       next.on('close', (_err: unknown, reason: number | null) => {
         if (this.next !== next) return
@@ -216,7 +230,9 @@ export class RelayCircuit {
       // a client of version 1 gets the empty CONNECTED it knows
       this.sendMessage(RELAY_CMD.CONNECTED, windows ? encode(onionConnected, { windows: true }) : Buffer.alloc(0))
       stream.on('data', (d: Buffer) => {
-        if (this.account(null, d.byteLength)) exit.fromDestination(d)
+        if (!this.account(null, d.byteLength)) return
+        exit.fromDestination(d)
+        this.checkHeld()
       })
       // END (and, on close, the teardown) waits for what the client's window holds back
       stream.on('end', () => exit.afterSent(() => this.endStream(ONION_REASON.DONE)))
@@ -266,8 +282,7 @@ export class RelayCircuit {
     if (this.state !== 'extended') return
     this.next = null
     this.state = 'open'
-    this.prev.resume()
-    this.waiting.clear()
+    this.pauses.cancelDrain(this.prev)
     this.sendMessage(RELAY_CMD.TRUNCATED, encode(onionReason, { reason }))
   }
 
@@ -330,15 +345,50 @@ export class RelayCircuit {
     if (!to.send(type, body)) this.waitDrain(to, from)
   }
 
-  /** Stop reading `from` until `to` drains (one wait per pair at a time). */
-  waitDrain(to: { once(e: 'drain', fn: () => void): unknown }, from: { pause(): unknown; resume(): unknown }): void {
-    if (this.waiting.has(from)) return
-    this.waiting.add(from)
-    from.pause()
-    to.once('drain', () => {
-      this.waiting.delete(from)
-      from.resume()
-    })
+  /** Stop reading `from` until `to` drains (one wait per source at a time). */
+  waitDrain(to: Drainable, from: Pausable): void {
+    this.pauses.untilDrain(to, from)
+  }
+
+  /** Pause `source` for `reason`. */
+  pauseFor(source: Pausable, reason: PauseReason): void {
+    this.pauses.pause(source, reason)
+  }
+
+  /** `reason` no longer holds `source`: it resumes if no other reason does. */
+  resumeFor(source: Pausable, reason: PauseReason): void {
+    this.pauses.resume(source, reason)
+  }
+
+  /** Bytes the relay holds for this circuit: cells held and waiting to be written on both links, the exit's both ways. */
+  get heldBytes(): number {
+    return this.cellBytes() + (this.exit?.waitingLength ?? 0)
+  }
+
+  private cellBytes(): number {
+    let n = this.prev.heldLength + this.prev.outgoingLength
+    if (this.next) n += this.next.heldLength + this.next.outgoingLength
+    if (this.exit) n += this.exit.outgoingLength
+    return n
+  }
+
+  /**
+   * Count what the relay holds for this circuit against its cap, then against the relay's
+   * budget: past the cap the circuit ends with LIMIT (only a peer ignoring its window, or a
+   * destination far faster than its client, gets there). Runs whenever bytes arrive.
+   */
+  private checkHeld(andPeer = true): void {
+    if (this.state === 'closed') return
+    const cells = this.cellBytes()
+    const waiting = this.exit?.waitingLength ?? 0
+    if (cells > this.ctx.maxHeldBytes || waiting > this.ctx.maxExitWaitingBytes) {
+      this.ctx.budget.limited++
+      this.ctx.log.debug('onion circuit over its held bytes', { circuit: this.id, cells, waiting })
+      return this.teardown(ONION_REASON.LIMIT)
+    }
+    this.ctx.budget.note(this, cells + waiting)
+    // at a rendezvous this circuit's bytes fill the other circuit's link
+    if (andPeer && this.peer && this.state === 'joined') this.peer.checkHeld(false)
   }
 
   /** Count a cell (or destination bytes) against the circuit's limit and the relay's rate. */
@@ -350,28 +400,9 @@ export class RelayCircuit {
       return false
     }
     const wait = this.ctx.limiter.take(n)
-    const source = from ?? this.dest
-    if (wait > 0 && source) this.throttle(source, wait)
+    const source = from ?? this.exit
+    if (wait > 0 && source) this.pauses.throttle(source, wait)
     return true
-  }
-
-  /**
-   * Pause `source` for `ms`. The longest wait asked for wins: the cells of one read are all
-   * counted before reading stops, each one's wait covering those before it, so resuming at the
-   * first (shortest) wait let a relay forward several times its rate.
-   */
-  private throttle(source: { pause(): unknown; resume(): unknown }, ms: number): void {
-    source.pause()
-    const at = Date.now() + ms
-    const current = this.throttled.get(source)
-    if (current && current.at >= at) return
-    if (current) clearTimeout(current.timer)
-    const timer = setTimeout(() => {
-      this.throttled.delete(source)
-      source.resume()
-    }, ms)
-    timer.unref()
-    this.throttled.set(source, { at, timer })
   }
 
   private teardown(reason: number): void {
@@ -388,8 +419,10 @@ export class RelayCircuit {
       peer.teardown(ONION_REASON.DONE)
     }
     this.state = 'closed'
-    for (const { timer } of this.throttled.values()) clearTimeout(timer)
-    this.throttled.clear()
+    this.pauses.close()
+    this.prev.onHeld = null
+    if (this.next) this.next.onHeld = null
+    this.exit?.close()
     this.prev.destroy(reason)
     this.next?.destroy(reason)
     this.dest?.destroy()

@@ -135,7 +135,7 @@ test('onion circuits through relay hosts on a local DHT', async (t) => {
     defer(() => removeHome(home))
     const r = await cli(home, ['start', '--onion-max-circuits', '5'])
     assert.equal(r.code, 2)
-    assert.match(r.stderr, /USAGE: --onion-max-circuits, --onion-max-bandwidth: these need --onion-relay/)
+    assert.match(r.stderr, /USAGE: --onion-max-circuits, --onion-max-bandwidth, --onion-max-memory: these need --onion-relay/)
   })
 
   await t.test('a tampered cell from the client is caught by the first relay and the circuit torn down', async () => {

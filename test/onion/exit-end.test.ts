@@ -78,6 +78,8 @@ test('a download bigger than a window arrives whole before its end', async (t) =
       s.destroy()
     })
   }
+  const st = relay.status()
+  assert.equal(st.limited + st.shed, 0, 'no circuit of a reading client was ended for what the exit held')
 
   await t.test('a closed destination whose client stops acknowledging loses its circuit with timeout, not a clean end', async () => {
     const rdht2 = plainClient(testnet)

@@ -174,6 +174,7 @@ export function withConfig(flags: StartArgs, config: HostConfig): StartArgs {
   if (a.onionRelay) {
     a.onionMaxCircuits ??= config.onion?.maxCircuits
     a.onionMaxBandwidth ??= config.onion?.maxBandwidth
+    a.onionMaxMemory ??= config.onion?.maxMemory
   }
   return a
 }

@@ -10,6 +10,7 @@ export interface OnionArgs {
   onionRelay?: boolean
   onionMaxCircuits?: number
   onionMaxBandwidth?: string
+  onionMaxMemory?: string
   hidden?: string[]
 }
 
@@ -20,8 +21,8 @@ export function onionInit(args: OnionArgs): Pick<HostInit, 'onionRelay' | 'hidde
 }
 
 function relayOptions(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
-  const limitsOnly = args.onionMaxCircuits !== undefined || args.onionMaxBandwidth !== undefined
-  if (limitsOnly && !args.onionRelay) throw HypernetError.USAGE('--onion-max-circuits, --onion-max-bandwidth: these need --onion-relay')
+  const limitsOnly = args.onionMaxCircuits !== undefined || args.onionMaxBandwidth !== undefined || args.onionMaxMemory !== undefined
+  if (limitsOnly && !args.onionRelay) throw HypernetError.USAGE('--onion-max-circuits, --onion-max-bandwidth, --onion-max-memory: these need --onion-relay')
   if (!args.onionRelay) return {}
   const init: Exclude<NonNullable<HostInit['onionRelay']>, boolean> = {}
   if (args.onionMaxCircuits !== undefined) {
@@ -30,7 +31,20 @@ function relayOptions(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
     init.maxCircuits = args.onionMaxCircuits
   }
   if (args.onionMaxBandwidth !== undefined) init.maxBytesPerSecond = parseByteRate(args.onionMaxBandwidth, '--onion-max-bandwidth')
+  if (args.onionMaxMemory !== undefined) init.maxRelayHeldBytes = parseByteSize(args.onionMaxMemory, '--onion-max-memory')
   return { onionRelay: init }
+}
+
+/** Parse a size: a number of bytes, optionally with K, M or G (powers of 1024), at least 1M. @throws USAGE */
+export function parseByteSize(s: string, field: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(s.trim())
+  const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN
+  if (!m || !(n >= 1024 * 1024)) throw HypernetError.USAGE(`${field}: expected bytes of at least 1M (e.g. 64M, 1G), got ${JSON.stringify(s)}`)
+  return Math.floor(n)
+}
+
+function mib(n: number): string {
+  return (n / (1024 * 1024)).toFixed(1)
 }
 
 /** Status line for people: the onion relay's key and load, when it runs; hidden keys stay whole (they are what people share). */
@@ -39,7 +53,7 @@ export function formatOnion(st: HostStatus, id: (hex: string) => string = (s) =>
   const o = st.onionRelay
   if (o)
     lines.push(
-      `onion     relay ${id(o.key)}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, accepted ${o.accepted}, refused ${o.refused}, evicted ${o.evicted}, introducing ${o.intros}, rendezvous waiting ${o.rendezvous}`
+      `onion     relay ${id(o.key)}  circuits ${o.circuits}/${o.maxCircuits}, ${Math.round(o.maxBytesPerSecond / 1024)} KiB/s max, holding ${mib(o.held)} of ${mib(o.maxHeld)} MiB, accepted ${o.accepted}, refused ${o.refused}, evicted ${o.evicted}, ended for holding too much ${o.limited + o.shed}, introducing ${o.intros}, rendezvous waiting ${o.rendezvous}`
     )
   if (st.onionGuards?.length)
     lines.push(`guards    ${st.onionGuards.map((k) => k.slice(0, 16) + '…').join(', ')}  (the only relays that see this host start a circuit)`)

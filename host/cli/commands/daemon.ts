@@ -61,6 +61,10 @@ export const startCommand: CommandDef = {
       .option('onion-relay', { type: 'boolean', describe: 'also carry anonymous circuits for others as an onion relay (advertised in the p2p DNS)' })
       .option('onion-max-circuits', { type: 'number', describe: 'onion circuits at once (default 256)' })
       .option('onion-max-bandwidth', { type: 'string', describe: 'onion cell bytes per second, all circuits together, e.g. 8M (default 8M)' })
+      .option('onion-max-memory', {
+        type: 'string',
+        describe: 'bytes the onion relay holds for all circuits together; past it the biggest circuits end, e.g. 64M (default 64M)'
+      })
       .option('idle-stop', {
         type: 'number',
         describe:
