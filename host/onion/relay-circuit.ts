@@ -391,7 +391,7 @@ export class RelayCircuit implements HeldCircuit {
     if (andPeer && this.peer && this.state === 'joined') this.peer.checkHeld(false)
   }
 
-  /** Count a cell (or destination bytes) against the circuit's limit and the relay's rate. */
+  /** Count a cell (or destination bytes) against the circuit's limit, and a cell against the relay's rate. */
   private account(from: CellLink | null, n = ONION_CELL_BYTES): boolean {
     this.lastActive = Date.now()
     this.bytes += n
@@ -399,10 +399,15 @@ export class RelayCircuit implements HeldCircuit {
       this.teardown(ONION_REASON.LIMIT)
       return false
     }
-    const wait = this.ctx.limiter.take(n)
-    const source = from ?? this.exit
-    if (wait > 0 && source) this.pauses.throttle(source, wait)
+    // a destination's bytes are charged as they leave as DATA (chargeRate), not as they arrive
+    if (from) this.chargeRate(from, n)
     return true
+  }
+
+  /** Charge `n` bytes to the relay's rate: in debt, `source` stops for the wait. */
+  chargeRate(source: Pausable, n: number): void {
+    const wait = this.ctx.limiter.take(n)
+    if (wait > 0) this.pauses.throttle(source, wait)
   }
 
   private teardown(reason: number): void {

@@ -1,4 +1,5 @@
 import test from 'node:test'
+import { createHash, randomBytes } from 'node:crypto'
 import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
@@ -88,7 +89,8 @@ test("the exit sends nothing back while its rate holds it, even once a SENDME op
       if (r === 'window') windowClosed = true
       pauses.pause(s, r)
     },
-    resumeFor: (s, r) => pauses.resume(s, r)
+    resumeFor: (s, r) => pauses.resume(s, r),
+    chargeRate: () => {}
   }
   const dest = { write: () => true, end() {}, once() {}, destroyed: false }
   const exit = new ExitStream(dest as never, circuit, null as never, true)
@@ -105,6 +107,37 @@ test("the exit sends nothing back while its rate holds it, even once a SENDME op
   circuit.resumeFor(exit, 'rate')
   assert.equal(sent.length, ONION.windowCells + Math.ceil(rest / ONION_MAX_DATA), 'the last reason cleared: the rest went')
   assert.equal(exit.waitingLength, 0)
+})
+
+test("a full link back stops the exit at once: a client without windows gets its backlog from the exit's count, not dumped into the link", () => {
+  const sent: number[] = []
+  const pauses = new CircuitPauses()
+  const prev = new EventEmitter()
+  let room = 3
+  const circuit: ExitCircuit = {
+    // the link back takes three cells, then says it is full
+    sendMessage: (cmd) => (sent.push(cmd), --room > 0),
+    waitDrain: (to, from) => pauses.untilDrain(to, from),
+    pauseFor: (s, r) => pauses.pause(s, r),
+    resumeFor: (s, r) => pauses.resume(s, r),
+    chargeRate: () => {}
+  }
+  const dest = { write: () => true, end() {}, once() {}, destroyed: false }
+  const exit = new ExitStream(dest as never, circuit, prev as never, false)
+  const read = 64 * 1024
+  exit.fromDestination(Buffer.alloc(read))
+  assert.equal(sent.length, 3, 'nothing more once the link said it is full, though the read was not all sent')
+  exit.fromDestination(Buffer.alloc(read))
+  assert.equal(sent.length, 3, 'the next read waits too')
+  assert.equal(exit.waitingLength, 2 * read - 3 * ONION_MAX_DATA, 'the rest is held and counted by the exit')
+  room = 5
+  prev.emit('drain')
+  assert.equal(sent.length, 8, 'a drain lets out what the link takes, then waits again')
+  room = Infinity
+  prev.emit('drain')
+  assert.equal(sent.length, Math.ceil(read / ONION_MAX_DATA) * 2)
+  assert.equal(exit.waitingLength, 0)
+  pauses.close()
 })
 
 test('an onion relay bounds what it holds against a flooding destination and a client that never acknowledges', async (t) => {
@@ -149,6 +182,26 @@ test('an onion relay bounds what it holds against a flooding destination and a c
   await echo.listen(echoKey)
   defer(() => echo.close())
 
+  // and a download: `payload`, honouring drain, then the end
+  const payload = randomBytes(ONION.maxBytesPerSecond + ONION.maxExitWaitingBytes + 4 * 1024 * 1024)
+  const downloadKey = DHT.keyPair()
+  const download = destDht.createServer({}, (s) => {
+    s.on('error', () => {})
+    s.on('data', () => {})
+    let off = 0
+    const write = () => {
+      while (off < payload.byteLength) {
+        const ok = s.write(payload.subarray(off, off + 64 * 1024))
+        off += 64 * 1024
+        if (!ok) return void s.once('drain', write)
+      }
+      s.end()
+    }
+    write()
+  })
+  await download.listen(downloadKey)
+  defer(() => download.close())
+
   const dht = plainClient(testnet)
   defer(() => dht.destroy())
   await dht.ready()
@@ -164,6 +217,47 @@ test('an onion relay bounds what it holds against a flooding destination and a c
     s.on('data', () => {})
     return { s, failed }
   }
+
+  await t.test(
+    "at the default rate a download bigger than the burst and the exit's waiting allowance arrives whole, and an echo through the same relay answers meanwhile",
+    async (sub) => {
+      const { relay: r, info } = await relay({ maxBytesPerSecond: ONION.maxBytesPerSecond })
+      const e = new ClientCircuit(dht, [info], 5000)
+      await e.build()
+      const echoed = (await e.begin(echoKey.publicKey)) as unknown as SecretStream
+      const c = new ClientCircuit(dht, [info], 5000)
+      await c.build()
+      const s = await c.begin(downloadKey.publicKey)
+      const hash = createHash('sha256')
+      let got = 0
+      let done = false
+      const ended = new Promise<void>((resolve, reject) => {
+        s.on('data', (d: Buffer) => {
+          hash.update(d)
+          got += d.byteLength
+        })
+        s.once('end', resolve)
+        s.once('error', reject)
+      })
+      void ended.finally(() => (done = true)).catch(() => {})
+      let trips = 0
+      while (!done) {
+        echoed.write('ping')
+        const back = await readBytes(echoed, 4, 30_000)
+        assert.equal(back.toString(), 'ping', `the echo answered during the download (after ${got} bytes)`)
+        trips++
+      }
+      await ended
+      assert.equal(got, payload.byteLength, 'every byte arrived')
+      assert.equal(hash.digest('hex'), createHash('sha256').update(payload).digest('hex'), 'and intact')
+      const st = r.status()
+      assert.equal(st.limited, 0, 'no circuit ended for its cap')
+      assert.equal(st.shed, 0)
+      sub.diagnostic(`${got} bytes, ${trips} echo round trips meanwhile`)
+      s.destroy()
+      ;(echoed as unknown as OnionStream).destroy()
+    }
+  )
 
   await t.test(
     'the exit holds at most its cap for a client that never acknowledges, then ends the circuit with LIMIT and drops the destination',
