@@ -175,8 +175,12 @@ export class ExitStream implements Pausable {
     this.queued = 0
     if (!batch || n === 0 || this.dest.destroyed) return
     if (this.dest.write(batch.subarray(0, n))) return this.acknowledge()
-    this.circuit.waitDrain(this.dest, this.prev)
-    if (!this.window || this.ackOnDrain) return
+    // a client without windows is slowed by reading its link less; one with windows by its
+    // window, acknowledged only once the destination drained (so at most a window waits in
+    // `outgoingLength`). Pausing its link then would also hold back its SENDMEs for the
+    // destination's bytes, which would pile up here until the circuit's cap ended it.
+    if (!this.window) return this.circuit.waitDrain(this.dest, this.prev)
+    if (this.ackOnDrain) return
     // the client hears of its cells once the destination has taken them
     this.ackOnDrain = true
     this.dest.once('drain', () => {

@@ -140,6 +140,27 @@ test("a full link back stops the exit at once: a client without windows gets its
   pauses.close()
 })
 
+test("with windows, a destination that has not drained does not stop reading the client's link (its SENDMEs come on it)", () => {
+  const drains: unknown[] = []
+  const circuit: ExitCircuit = {
+    sendMessage: () => true,
+    waitDrain: (_to, from) => drains.push(from),
+    pauseFor: () => {},
+    resumeFor: () => {},
+    chargeRate: () => {}
+  }
+  const prev = new EventEmitter()
+  const dest = Object.assign(new EventEmitter(), { write: () => false, end() {}, destroyed: false })
+  const windowed = new ExitStream(dest as never, circuit, prev as never, true)
+  windowed.write(Buffer.alloc(ONION_MAX_DATA))
+  windowed.end()
+  assert.deepEqual(drains, [], 'the link back to the client keeps being read')
+  const plain = new ExitStream(dest as never, circuit, prev as never, false)
+  plain.write(Buffer.alloc(ONION_MAX_DATA))
+  plain.end()
+  assert.deepEqual(drains, [prev], 'a client without windows is slowed by reading its link less')
+})
+
 test('an onion relay bounds what it holds against a flooding destination and a client that never acknowledges', async (t) => {
   const defer = teardown(t)
   const testnet = await startTestnet(10)
@@ -258,6 +279,30 @@ test('an onion relay bounds what it holds against a flooding destination and a c
       ;(echoed as unknown as OnionStream).destroy()
     }
   )
+
+  await t.test('an upload echoed back as it goes (bulk both ways, at the default rate) arrives whole, every circuit within its cap', async (sub) => {
+    const { relay: r, info } = await relay({ maxBytesPerSecond: ONION.maxBytesPerSecond })
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    const s = await c.begin(echoKey.publicKey)
+    const hash = createHash('sha256')
+    let got = 0
+    const back = new Promise<void>((resolve, reject) => {
+      s.on('data', (d: Buffer) => {
+        hash.update(d)
+        got += d.byteLength
+        if (got >= payload.byteLength) resolve()
+      })
+      s.once('error', reject)
+    })
+    s.end(payload)
+    await back
+    assert.equal(got, payload.byteLength)
+    assert.equal(hash.digest('hex'), createHash('sha256').update(payload).digest('hex'), 'every byte came back, intact')
+    assert.equal(r.status().limited, 0)
+    sub.diagnostic(`${got} bytes up and back`)
+    s.destroy()
+  })
 
   await t.test(
     'the exit holds at most its cap for a client that never acknowledges, then ends the circuit with LIMIT and drops the destination',
