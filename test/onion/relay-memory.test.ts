@@ -46,14 +46,26 @@ test('a source paused for two reasons resumes only when both have cleared', () =
   assert.deepEqual(calls, ['pause', 'resume', 'pause'], 'clear (the circuit closed) does not resume')
 })
 
-test('--onion-max-memory sets the relay-wide budget; a size without a number, under 1M, or without --onion-relay is refused', () => {
+test('--onion-max-memory sets the relay-wide budget; a size without a number, under what one circuit may hold, too big to be finite, or without --onion-relay is refused', () => {
   assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '96M' }), { onionRelay: { maxRelayHeldBytes: 96 * 1024 * 1024 } })
   assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '1G' }), { onionRelay: { maxRelayHeldBytes: 1024 ** 3 } })
+  assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '64MIB' }), { onionRelay: { maxRelayHeldBytes: 64 * 1024 * 1024 } })
+  assert.equal(ONION.minRelayHeldBytes, ONION.maxHeldBytes + ONION.maxExitWaitingBytes, 'the floor is what one circuit may hold')
+  assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '20M' }), { onionRelay: { maxRelayHeldBytes: ONION.minRelayHeldBytes } })
   assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: 'lots' }), {
     code: 'USAGE',
-    message: 'USAGE: --onion-max-memory: expected bytes of at least 1M (e.g. 64M, 1G), got "lots"'
+    message: 'USAGE: --onion-max-memory: expected bytes of at least 20M (what one circuit may hold), such as 64M or 1G, got "lots"'
   })
-  assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: '512K' }), { code: 'USAGE', message: /--onion-max-memory: expected bytes of at least 1M/ })
+  for (const small of ['0', '512K', '1M', '19M'])
+    assert.throws(
+      () => onionInit({ onionRelay: true, onionMaxMemory: small }),
+      { code: 'USAGE', message: /--onion-max-memory: expected bytes of at least 20M/ },
+      small
+    )
+  assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: '9'.repeat(400) }), {
+    code: 'USAGE',
+    message: /--onion-max-memory: expected bytes of at least 20M .*got "9{400}"$/
+  })
   assert.throws(() => onionInit({ onionMaxMemory: '64M' }), { code: 'USAGE', message: /--onion-max-memory: these need --onion-relay/ })
 })
 
