@@ -308,6 +308,11 @@ export class RelayCircuit implements HeldCircuit {
     return this.hopBinding
   }
 
+  /** Torn down (held-budget.ts skips it). */
+  get closed(): boolean {
+    return this.state === 'closed'
+  }
+
   get currentState(): RelayCircuitState {
     return this.state
   }
