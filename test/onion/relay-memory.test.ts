@@ -215,22 +215,27 @@ test('an onion relay bounds what it holds against a flooding destination and a c
   await echo.listen(echoKey)
   defer(() => echo.close())
 
-  // and a download: `payload`, honouring drain, then the end
-  const payload = randomBytes(ONION.maxBytesPerSecond + ONION.maxExitWaitingBytes + 4 * 1024 * 1024)
+  // and a download: `payload` at about 12.5 MiB/s (128 KiB every 10 ms, honouring drain),
+  // faster than the relay's default rate, for longer than its burst and the exit's waiting
+  // allowance last; then the end
+  const payload = randomBytes(ONION.maxBytesPerSecond + ONION.maxExitWaitingBytes + 8 * 1024 * 1024)
   const downloadKey = DHT.keyPair()
   const download = destDht.createServer({}, (s) => {
     s.on('error', () => {})
     s.on('data', () => {})
     let off = 0
-    const write = () => {
-      while (off < payload.byteLength) {
-        const ok = s.write(payload.subarray(off, off + 64 * 1024))
-        off += 64 * 1024
-        if (!ok) return void s.once('drain', write)
+    let full = false
+    const tick = setInterval(() => {
+      if (full || s.destroyed) return
+      if (off >= payload.byteLength) {
+        clearInterval(tick)
+        return void s.end()
       }
-      s.end()
-    }
-    write()
+      full = !s.write(payload.subarray(off, off + 128 * 1024))
+      off += 128 * 1024
+      if (full) s.once('drain', () => (full = false))
+    }, 10)
+    s.on('close', () => clearInterval(tick))
   })
   await download.listen(downloadKey)
   defer(() => download.close())
@@ -252,7 +257,7 @@ test('an onion relay bounds what it holds against a flooding destination and a c
   }
 
   await t.test(
-    "at the default rate a download bigger than the burst and the exit's waiting allowance arrives whole, and an echo through the same relay answers meanwhile",
+    "at the default rate a download from a destination faster than the rate, bigger than the burst and the exit's waiting allowance, arrives whole, and an echo through the same relay answers meanwhile",
     async (sub) => {
       const { relay: r, info } = await relay({ maxBytesPerSecond: ONION.maxBytesPerSecond })
       const e = new ClientCircuit(dht, [info], 5000)
@@ -297,20 +302,21 @@ test('an onion relay bounds what it holds against a flooding destination and a c
     const c = new ClientCircuit(dht, [info], 5000)
     await c.build()
     const s = await c.begin(echoKey.publicKey)
+    const upload = payload.subarray(0, 12 * 1024 * 1024)
     const hash = createHash('sha256')
     let got = 0
     const back = new Promise<void>((resolve, reject) => {
       s.on('data', (d: Buffer) => {
         hash.update(d)
         got += d.byteLength
-        if (got >= payload.byteLength) resolve()
+        if (got >= upload.byteLength) resolve()
       })
       s.once('error', reject)
     })
-    s.end(payload)
+    s.end(upload)
     await back
-    assert.equal(got, payload.byteLength)
-    assert.equal(hash.digest('hex'), createHash('sha256').update(payload).digest('hex'), 'every byte came back, intact')
+    assert.equal(got, upload.byteLength)
+    assert.equal(hash.digest('hex'), createHash('sha256').update(upload).digest('hex'), 'every byte came back, intact')
     assert.equal(r.status().limited, 0)
     sub.diagnostic(`${got} bytes up and back`)
     s.destroy()
