@@ -64,7 +64,7 @@ export const startCommand: CommandDef = {
       .option('onion-max-memory', {
         type: 'string',
         describe:
-          'bytes the onion relay holds for all circuits together, at least 20M (what one circuit may hold); past it the biggest circuits end, e.g. 64M (default 64M)'
+          'bytes the onion relay holds for all circuits together, at least 20M (what one circuit may hold); past it the biggest circuits end, e.g. 256M (default 128M)'
       })
       .option('idle-stop', {
         type: 'number',
