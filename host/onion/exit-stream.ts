@@ -46,6 +46,8 @@ export class ExitStream implements Pausable {
   private ackOnDrain = false
   /** Paused for some reason (the circuit's PauseReasons for this stream). */
   private stopped = false
+  /** When DATA last went back (ms): a client still taking bytes is not one that stopped acknowledging. */
+  lastSentAt = Date.now()
   /** Called once `pending` is all sent (afterSent). */
   private onSent: Array<() => void> = []
 
@@ -138,6 +140,7 @@ export class ExitStream implements Pausable {
   }
 
   private pump(): void {
+    if (this.pending.length > 0 && !this.stopped && (!this.window || this.window.open)) this.lastSentAt = Date.now()
     while (this.pending.length > 0 && !this.stopped) {
       if (this.window && !this.window.open) return this.circuit.pauseFor(this, 'window')
       const d = this.pending[0]

@@ -239,8 +239,16 @@ export class RelayCircuit implements HeldCircuit {
       stream.on('error', () => {})
       stream.on('close', () => {
         if (this.state === 'closed') return
-        // a client that stops sending SENDMEs does not keep the circuit and its bytes for long
-        this.flushTimer ??= setTimeout(() => this.teardown(ONION_REASON.TIMEOUT), this.ctx.exitFlushMs)
+        // a client that stops sending SENDMEs does not keep the circuit and its bytes for long;
+        // one still taking them, at the relay's rate, may take longer (the exit reads a
+        // destination eagerly, so it can close with megabytes still to go back)
+        const giveUp = () => {
+          const idle = Date.now() - exit.lastSentAt
+          if (idle >= this.ctx.exitFlushMs) return this.teardown(ONION_REASON.TIMEOUT)
+          this.flushTimer = setTimeout(giveUp, this.ctx.exitFlushMs - idle)
+          this.flushTimer.unref()
+        }
+        this.flushTimer ??= setTimeout(giveUp, this.ctx.exitFlushMs)
         this.flushTimer.unref()
         exit.afterSent(() => {
           this.endStream(ONION_REASON.DESTINATION_CLOSED)
