@@ -19,6 +19,8 @@ export interface ExitCircuit {
   resumeFor(source: Pausable, reason: PauseReason): void
   /** Charge `bytes` the exit sent back to the relay's rate; in debt, `source` pauses for the wait ('rate'). */
   chargeRate(source: Pausable, bytes: number): void
+  /** Count what the circuit holds now against its cap and the relay's budget. */
+  noteHeld(): void
 }
 
 /**
@@ -107,6 +109,9 @@ export class ExitStream implements Pausable {
   resume(): void {
     this.stopped = false
     this.pump()
+    // resumed by a timer or a drain, not by arriving bytes (which are counted as they come):
+    // what just went into the link's write buffer is counted now
+    this.circuit.noteHeld()
   }
 
   /** Destination bytes not yet sent back: what the exit holds for the client's window. */

@@ -417,6 +417,11 @@ export class RelayCircuit implements HeldCircuit {
     return true
   }
 
+  /** Count what the circuit holds now (the exit resumed by a timer or a drain). */
+  noteHeld(): void {
+    this.checkHeld()
+  }
+
   /** Charge `n` bytes to the relay's rate: in debt, `source` stops for the wait. */
   chargeRate(source: Pausable, n: number): void {
     const wait = this.ctx.limiter.take(n)

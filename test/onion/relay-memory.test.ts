@@ -102,7 +102,8 @@ test("the exit sends nothing back while its rate holds it, even once a SENDME op
       pauses.pause(s, r)
     },
     resumeFor: (s, r) => pauses.resume(s, r),
-    chargeRate: () => {}
+    chargeRate: () => {},
+    noteHeld: () => {}
   }
   const dest = { write: () => true, end() {}, once() {}, destroyed: false }
   const exit = new ExitStream(dest as never, circuit, null as never, true)
@@ -126,13 +127,15 @@ test("a full link back stops the exit at once: a client without windows gets its
   const pauses = new CircuitPauses()
   const prev = new EventEmitter()
   let room = 3
+  let noted = 0
   const circuit: ExitCircuit = {
     // the link back takes three cells, then says it is full
     sendMessage: (cmd) => (sent.push(cmd), --room > 0),
     waitDrain: (to, from) => pauses.untilDrain(to, from),
     pauseFor: (s, r) => pauses.pause(s, r),
     resumeFor: (s, r) => pauses.resume(s, r),
-    chargeRate: () => {}
+    chargeRate: () => {},
+    noteHeld: () => noted++
   }
   const dest = { write: () => true, end() {}, once() {}, destroyed: false }
   const exit = new ExitStream(dest as never, circuit, prev as never, false)
@@ -145,6 +148,7 @@ test("a full link back stops the exit at once: a client without windows gets its
   room = 5
   prev.emit('drain')
   assert.equal(sent.length, 8, 'a drain lets out what the link takes, then waits again')
+  assert.equal(noted, 1, 'and what it let out is counted at once (no bytes arrived to trigger the count)')
   room = Infinity
   prev.emit('drain')
   assert.equal(sent.length, Math.ceil(read / ONION_MAX_DATA) * 2)
@@ -159,7 +163,8 @@ test("with windows, a destination that has not drained does not stop reading the
     waitDrain: (_to, from) => drains.push(from),
     pauseFor: () => {},
     resumeFor: () => {},
-    chargeRate: () => {}
+    chargeRate: () => {},
+    noteHeld: () => {}
   }
   const prev = new EventEmitter()
   const dest = Object.assign(new EventEmitter(), { write: () => false, end() {}, destroyed: false })
