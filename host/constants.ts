@@ -280,8 +280,21 @@ export const ONION = {
    * sender), so this is how far a destination may run ahead of a slow client.
    */
   maxExitWaitingBytes: 16 * 1024 * 1024,
-  /** Bytes a relay holds for all its circuits together; past it the circuits holding the most end with LIMIT. */
-  maxRelayHeldBytes: 64 * 1024 * 1024,
+  /**
+   * Bytes a relay holds for all its circuits together; past it the circuits holding the most
+   * end with LIMIT. Six circuits at their full cap (maxHeldBytes + maxExitWaitingBytes), since
+   * honest downloads from destinations faster than the relay's rate do hold megabytes each:
+   * six 12 MiB downloads at once through one relay at the default rate held 45 MB together
+   * (relay-memory measurements in docs/onion.md), so 64 MiB would have shed honest circuits
+   * from about eight on.
+   */
+  maxRelayHeldBytes: 128 * 1024 * 1024,
+  /**
+   * The smallest budget `--onion-max-memory` (onion.maxMemory) takes: what one circuit may
+   * hold (maxHeldBytes + maxExitWaitingBytes). Below it the budget, not the circuit's own cap,
+   * would end an honest download, and the relay would shed its only busy circuit.
+   */
+  minRelayHeldBytes: 20 * 1024 * 1024,
   /** How long a relay waits for the next hop or the destination to answer, in ms. */
   extendTimeoutMs: 10_000,
   /** How long an exit keeps a circuit whose destination closed, for what still waits for the client's SENDMEs, in ms. */

@@ -2,7 +2,9 @@ import { readFile, mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Ajv } from 'ajv'
 import type { ErrorObject, ValidateFunction } from 'ajv'
+import { ONION } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
+import { formatSize, parseSize } from '../util/byte-size.ts'
 import { describeValue, valueAt } from '../util/json-pointer.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { CONFIG_SCHEMA } from './config-schema.ts'
@@ -27,6 +29,14 @@ function validator(): ValidateFunction {
 export function validateConfig(value: unknown, file: string): HostConfig {
   const validate = validator()
   if (!validate(value)) throw toError((validate.errors ?? [])[0], value, file)
+  // a size the schema's pattern cannot judge: the same floor (and finiteness) as --onion-max-memory's
+  const memory = (value as HostConfig).onion?.maxMemory
+  if (memory !== undefined && !(parseSize(memory) >= ONION.minRelayHeldBytes))
+    throw HypernetError.CONFIG_INVALID(
+      file,
+      '/onion/maxMemory',
+      `expected bytes of at least ${formatSize(ONION.minRelayHeldBytes)} (what one onion circuit may hold) such as 64M or 1G, got ${JSON.stringify(memory)}`
+    )
   return value as HostConfig
 }
 

@@ -12,7 +12,7 @@ const COUNT = { type: 'integer', minimum: 1, maximum: 1_000_000 } as const
 export const ADDRESS_PATTERN = '^(?:[^@\\s]+@)?[^:\\s]+:\\d{1,5}$'
 /** A byte rate as the CLI takes it: 512K, 8M, 1G, or bytes. */
 const RATE = { type: 'string', pattern: '^\\d+(?:\\.\\d+)?\\s*[kKmMgG]?(?:i?[bB])?(?:/s)?$' } as const
-const SIZE = { type: 'string', pattern: '^\\d+(?:\\.\\d+)?\\s*[kKmMgG]?(?:i?[bB])?$' } as const
+const SIZE = { type: 'string', pattern: '^\\d+(?:\\.\\d+)?\\s*[kKmMgG]?(?:[iI]?[bB])?$' } as const
 const KEY = { type: 'string', pattern: '^(?:[0-9a-fA-F]{64}|[13-9a-km-uw-z]{52})$' } as const
 
 export const CONFIG_SCHEMA = {

@@ -96,8 +96,7 @@ export class CellLink extends EventEmitter {
     this.flush()
     this.ended = true
     if (this.endTimer) clearTimeout(this.endTimer)
-    this.held = []
-    this.heldBytes = 0
+    this.dropHeld()
     this.stream.end()
     // a peer that never reads must not keep the stream: destroy it shortly after
     setTimeout(() => this.stream.destroy(), 2000).unref()
@@ -231,8 +230,7 @@ export class CellLink extends EventEmitter {
 
   /** Too much held for a paused circuit: DESTROY(LIMIT) to the peer, and `close` with LIMIT here. */
   private overflow(): void {
-    this.held = []
-    this.heldBytes = 0
+    this.dropHeld()
     this.send(CELL.DESTROY, encode(onionReasonBody, { reason: ONION_REASON.LIMIT }))
     this.flush()
     this.stream.end()
@@ -246,8 +244,16 @@ export class CellLink extends EventEmitter {
     if (this.endTimer) clearTimeout(this.endTimer)
     this.batch = null
     this.queued = 0
+    this.dropHeld()
+    this.emit('close', err, reason)
+  }
+
+  /** What was received and not handed out: a closed link hands out nothing more. */
+  private dropHeld(): void {
     this.held = []
     this.heldBytes = 0
-    this.emit('close', err, reason)
+    // readCell moves inOff past a cell before handing it out, so a close from a handler leaves no offset behind
+    this.inbuf = Buffer.alloc(0)
+    this.inOff = 0
   }
 }

@@ -1,5 +1,5 @@
 import type { SecretStream } from 'hyperdht'
-import { ONION_MAX_DATA, RELAY_CMD, encode, onionSendme } from '../messages.ts'
+import { ONION_CELL_BYTES, ONION_MAX_DATA, RELAY_CMD, encode, onionSendme } from '../messages.ts'
 import type { CellLink } from './cell-link.ts'
 import type { Pausable, PauseReason } from './pause-reasons.ts'
 import { writeBuffered } from './stream-buffers.ts'
@@ -17,6 +17,10 @@ export interface ExitCircuit {
   /** Pause `source` for `reason`, and clear that reason (it resumes when no other is left): pause-reasons.ts. */
   pauseFor(source: Pausable, reason: PauseReason): void
   resumeFor(source: Pausable, reason: PauseReason): void
+  /** Charge `bytes` the exit sent back to the relay's rate; in debt, `source` pauses for the wait ('rate'). */
+  chargeRate(source: Pausable, bytes: number): void
+  /** Count what the circuit holds now against its cap and the relay's budget. */
+  noteHeld(): void
 }
 
 /**
@@ -44,6 +48,8 @@ export class ExitStream implements Pausable {
   private ackOnDrain = false
   /** Paused for some reason (the circuit's PauseReasons for this stream). */
   private stopped = false
+  /** When DATA last went back (ms): a client still taking bytes is not one that stopped acknowledging. */
+  lastSentAt = Date.now()
   /** Called once `pending` is all sent (afterSent). */
   private onSent: Array<() => void> = []
 
@@ -103,6 +109,9 @@ export class ExitStream implements Pausable {
   resume(): void {
     this.stopped = false
     this.pump()
+    // resumed by a timer or a drain, not by arriving bytes (which are counted as they come):
+    // what just went into the link's write buffer is counted now
+    this.circuit.noteHeld()
   }
 
   /** Destination bytes not yet sent back: what the exit holds for the client's window. */
@@ -136,26 +145,30 @@ export class ExitStream implements Pausable {
   }
 
   private pump(): void {
-    let ok = true
-    // the cells of one read go together (one write of the link), so a pause stops between reads
+    if (this.pending.length > 0 && !this.stopped && (!this.window || this.window.open)) this.lastSentAt = Date.now()
     while (this.pending.length > 0 && !this.stopped) {
+      if (this.window && !this.window.open) return this.circuit.pauseFor(this, 'window')
       const d = this.pending[0]
-      while (this.pendingOff < d.byteLength) {
-        if (this.window && !this.window.open) {
-          if (!ok) this.circuit.waitDrain(this.prev, this)
-          this.circuit.pauseFor(this, 'window')
-          return
-        }
-        const end = Math.min(this.pendingOff + ONION_MAX_DATA, d.byteLength)
-        this.window?.sent()
-        ok = this.circuit.sendMessage(RELAY_CMD.DATA, d, this.pendingOff, end)
-        this.pendingBytes -= end - this.pendingOff
-        this.pendingOff = end
+      const end = Math.min(this.pendingOff + ONION_MAX_DATA, d.byteLength)
+      this.window?.sent()
+      const ok = this.circuit.sendMessage(RELAY_CMD.DATA, d, this.pendingOff, end)
+      this.pendingBytes -= end - this.pendingOff
+      this.pendingOff = end
+      if (end === d.byteLength) {
+        this.pending.shift()
+        this.pendingOff = 0
       }
-      this.pending.shift()
-      this.pendingOff = 0
+      // the rate is charged for what leaves, not for what the destination sends (it is not
+      // paused, so charging arrivals put the relay's bucket ever deeper in debt, stalling every
+      // circuit): in debt by a cell at most, this pauses and the rest waits here, counted
+      this.circuit.chargeRate(this, ONION_CELL_BYTES)
+      // a full link back: the rest stays in `pending` (counted once, against the waiting
+      // allowance) instead of piling into the link's write buffer against the cell cap
+      if (!ok) {
+        this.circuit.waitDrain(this.prev, this)
+        break
+      }
     }
-    if (!ok) this.circuit.waitDrain(this.prev, this)
     if (this.pending.length === 0 && this.onSent.length > 0) {
       const fns = this.onSent
       this.onSent = []
@@ -170,8 +183,12 @@ export class ExitStream implements Pausable {
     this.queued = 0
     if (!batch || n === 0 || this.dest.destroyed) return
     if (this.dest.write(batch.subarray(0, n))) return this.acknowledge()
-    this.circuit.waitDrain(this.dest, this.prev)
-    if (!this.window || this.ackOnDrain) return
+    // a client without windows is slowed by reading its link less; one with windows by its
+    // window, acknowledged only once the destination drained (so at most a window waits in
+    // `outgoingLength`). Pausing its link then would also hold back its SENDMEs for the
+    // destination's bytes, which would pile up here until the circuit's cap ended it.
+    if (!this.window) return this.circuit.waitDrain(this.dest, this.prev)
+    if (this.ackOnDrain) return
     // the client hears of its cells once the destination has taken them
     this.ackOnDrain = true
     this.dest.once('drain', () => {

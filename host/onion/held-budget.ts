@@ -16,10 +16,18 @@ import { ONION_REASON } from '../constants.ts'
  * destination floods: ranking by size picks the same circuit for what can be measured.
  */
 
+/** At most one full recount per this many ms while the noted total is over the budget by less than RECOUNT_MARGIN. */
+const RECOUNT_MS = 10
+/** Over the budget by more than this share, a recount runs at once. */
+const RECOUNT_MARGIN = 0.25
+
 /** What the budget needs of a circuit (relay-circuit.ts's RelayCircuit). */
 export interface HeldCircuit {
   /** Bytes the relay holds for the circuit now. */
   readonly heldBytes: number
+  /** Already closed (a rendezvous circuit closes with its peer): nothing to shed. */
+  readonly closed: boolean
+  /** End the circuit; the relay then calls `forget` for it (and for a peer it takes along). */
   close(reason: number): void
 }
 
@@ -28,6 +36,7 @@ export class HeldBudget {
   private total = 0
   private readonly last = new Map<HeldCircuit, number>()
   private shedding = false
+  private recountedAt = -Infinity
   /** Circuits ended for holding more than the per-circuit cap. */
   limited = 0
   /** Circuits ended because the relay as a whole held more than its budget. */
@@ -36,14 +45,22 @@ export class HeldBudget {
   constructor(
     /** Most bytes all circuits together may hold. */
     readonly max: number,
-    private readonly circuits: () => Iterable<HeldCircuit>
+    private readonly circuits: () => Iterable<HeldCircuit>,
+    private readonly now: () => number = Date.now
   ) {}
 
   /** `circuit` holds `held` bytes now: over the budget, shed the biggest circuits. */
   note(circuit: HeldCircuit, held: number): void {
     this.total += held - (this.last.get(circuit) ?? 0)
     this.last.set(circuit, held)
-    if (this.total > this.max && !this.shedding) this.shedAll()
+    if (this.total <= this.max || this.shedding) return
+    // the noted total runs high when buffers drain unseen: near the budget, recounting every
+    // circuit on every arriving chunk would cost O(circuits) per chunk, so at most every
+    // RECOUNT_MS, unless it is well over
+    const now = this.now()
+    if (now - this.recountedAt < RECOUNT_MS && this.total <= this.max * (1 + RECOUNT_MARGIN)) return
+    this.recountedAt = now
+    this.shedAll()
   }
 
   /** A circuit closed: what it held is free. */
@@ -67,14 +84,14 @@ export class HeldBudget {
   private shedAll(): void {
     this.shedding = true
     try {
-      let total = this.count()
-      if (total <= this.max) return
+      if (this.count() <= this.max) return
       const sizes = [...this.circuits()].map((c) => ({ c, n: this.last.get(c) ?? 0 })).sort((a, b) => b.n - a.n)
-      for (const { c, n } of sizes) {
-        if (total <= 0.9 * this.max) break
+      for (const { c } of sizes) {
+        // `forget` takes each closed circuit off the total, a rendezvous peer closed with it too
+        if (this.total <= 0.9 * this.max) break
+        if (c.closed) continue
         this.shed++
         c.close(ONION_REASON.LIMIT)
-        total -= n
       }
     } finally {
       this.shedding = false

@@ -239,8 +239,16 @@ export class RelayCircuit implements HeldCircuit {
       stream.on('error', () => {})
       stream.on('close', () => {
         if (this.state === 'closed') return
-        // a client that stops sending SENDMEs does not keep the circuit and its bytes for long
-        this.flushTimer ??= setTimeout(() => this.teardown(ONION_REASON.TIMEOUT), this.ctx.exitFlushMs)
+        // a client that stops sending SENDMEs does not keep the circuit and its bytes for long;
+        // one still taking them, at the relay's rate, may take longer (the exit reads a
+        // destination eagerly, so it can close with megabytes still to go back)
+        const giveUp = () => {
+          const idle = Date.now() - exit.lastSentAt
+          if (idle >= this.ctx.exitFlushMs) return this.teardown(ONION_REASON.TIMEOUT)
+          this.flushTimer = setTimeout(giveUp, this.ctx.exitFlushMs - idle)
+          this.flushTimer.unref()
+        }
+        this.flushTimer ??= setTimeout(giveUp, this.ctx.exitFlushMs)
         this.flushTimer.unref()
         exit.afterSent(() => {
           this.endStream(ONION_REASON.DESTINATION_CLOSED)
@@ -306,6 +314,11 @@ export class RelayCircuit implements HeldCircuit {
   /** This hop's handshake binding (hop-handshake.ts): what ESTABLISH_INTRO signs. */
   get binding(): Buffer | null {
     return this.hopBinding
+  }
+
+  /** Torn down (held-budget.ts skips it). */
+  get closed(): boolean {
+    return this.state === 'closed'
   }
 
   get currentState(): RelayCircuitState {
@@ -391,7 +404,7 @@ export class RelayCircuit implements HeldCircuit {
     if (andPeer && this.peer && this.state === 'joined') this.peer.checkHeld(false)
   }
 
-  /** Count a cell (or destination bytes) against the circuit's limit and the relay's rate. */
+  /** Count a cell (or destination bytes) against the circuit's limit, and a cell against the relay's rate. */
   private account(from: CellLink | null, n = ONION_CELL_BYTES): boolean {
     this.lastActive = Date.now()
     this.bytes += n
@@ -399,10 +412,20 @@ export class RelayCircuit implements HeldCircuit {
       this.teardown(ONION_REASON.LIMIT)
       return false
     }
-    const wait = this.ctx.limiter.take(n)
-    const source = from ?? this.exit
-    if (wait > 0 && source) this.pauses.throttle(source, wait)
+    // a destination's bytes are charged as they leave as DATA (chargeRate), not as they arrive
+    if (from) this.chargeRate(from, n)
     return true
+  }
+
+  /** Count what the circuit holds now (the exit resumed by a timer or a drain). */
+  noteHeld(): void {
+    this.checkHeld()
+  }
+
+  /** Charge `n` bytes to the relay's rate: in debt, `source` stops for the wait. */
+  chargeRate(source: Pausable, n: number): void {
+    const wait = this.ctx.limiter.take(n)
+    if (wait > 0) this.pauses.throttle(source, wait)
   }
 
   private teardown(reason: number): void {

@@ -30,6 +30,21 @@ const BAD: Array<[string, unknown, RegExp]> = [
   ['refuses a relay key that is not a key', { relay: { use: ['abc'] } }, /\/relay\/use\/0: expected a 32-byte key as 64 hex or 52 z32 characters, got "abc"$/],
   ['refuses zero onion circuits', { onion: { maxCircuits: 0 } }, /\/onion\/maxCircuits: must be >= 1, got 0$/],
   ['refuses an onion memory budget without a number', { onion: { maxMemory: 'lots' } }, /\/onion\/maxMemory: expected bytes such as 64M or 1G, got "lots"$/],
+  [
+    'refuses an onion memory budget of 0',
+    { onion: { maxMemory: '0' } },
+    /\/onion\/maxMemory: expected bytes of at least 20M \(what one onion circuit may hold\) such as 64M or 1G, got "0"$/
+  ],
+  [
+    'refuses an onion memory budget under what one circuit may hold',
+    { onion: { maxMemory: '512K' } },
+    /\/onion\/maxMemory: expected bytes of at least 20M .*, got "512K"$/
+  ],
+  [
+    'refuses an onion memory budget too big to be a finite number',
+    { onion: { maxMemory: '9'.repeat(400) } },
+    /\/onion\/maxMemory: expected bytes of at least 20M .*, got "9{400}"$/
+  ],
   ['refuses a serving rate under 1 KiB/s', { serving: { bytesPerSecond: 10 } }, /\/serving\/bytesPerSecond: must be >= 1024, got 10$/],
   ['refuses a metrics address without a port', { metrics: { address: 'localhost' } }, /\/metrics\/address: expected host:port, got "localhost"$/],
   ['refuses an unknown log level', { logLevel: 'loud' }, /\/logLevel: expected one of "debug", "info", "warn", "error", got "loud"$/],
@@ -54,7 +69,7 @@ test('accepts every field at once', () => {
     port: 49738,
     lan: { enabled: true, address: '192.168.1.10' },
     relay: { enabled: true, port: 49739, maxConnections: 64, maxBandwidth: '8M', use: ['ab'.repeat(32)] },
-    onion: { relay: true, maxCircuits: 64, maxBandwidth: '512K', maxMemory: '64M' },
+    onion: { relay: true, maxCircuits: 64, maxBandwidth: '512K', maxMemory: '64MIB' },
     serving: { maxFetchesPerPeer: 2, maxFetches: 16, maxConnectionsPerPeer: 4, bytesPerSecond: 1048576, maxModuleBytes: 33554432 },
     metrics: { address: '127.0.0.1:9464' },
     log: { level: 'debug', maxBytes: 1048576, files: 0 },

@@ -68,3 +68,21 @@ test('cells sent to a destroyed stream are dropped, never overrun the batch', ()
   s.destroy()
   for (let i = 0; i < 200; i++) link.send(CELL.RELAY, Buffer.alloc(ONION_BODY_BYTES))
 })
+
+test('a destroyed link holds nothing: neither the chunks it held nor the cells left in the one it was reading', () => {
+  const s = stream()
+  const link = new CellLink(s)
+  link.on('close', () => {})
+  // the first cell's handler pauses the link: the other two stay in the chunk being read
+  link.once('cell', () => link.pause())
+  s.push(cells([CELL.RELAY, Buffer.alloc(ONION_BODY_BYTES)], [CELL.RELAY, Buffer.alloc(ONION_BODY_BYTES)], [CELL.RELAY, Buffer.alloc(ONION_BODY_BYTES)]))
+  return new Promise<void>((resolve) =>
+    setImmediate(() => {
+      assert.equal(link.heldLength, 2 * ONION_CELL_BYTES, 'two cells left in the chunk')
+      link.destroy()
+      assert.equal(link.heldLength, 0)
+      s.destroy()
+      resolve()
+    })
+  )
+})

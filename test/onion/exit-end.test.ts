@@ -81,6 +81,36 @@ test('a download bigger than a window arrives whole before its end', async (t) =
   const st = relay.status()
   assert.equal(st.limited + st.shed, 0, 'no circuit of a reading client was ended for what the exit held')
 
+  await t.test('a closed destination whose client still reads, slowly for the relay rate, gets every byte past the wait for acknowledgements', async () => {
+    const rdht3 = plainClient(testnet)
+    defer(() => rdht3.destroy())
+    // 1 MiB/s: the 4 MiB below take the relay three seconds or more to send back, far past its 1 s wait
+    const rate = 1024 * 1024
+    const slowRelay = new OnionRelay(rdht3, DHT.keyPair(), { extendTimeoutMs: 3000, exitFlushMs: 1000, maxBytesPerSecond: rate })
+    await slowRelay.ready()
+    defer(() => slowRelay.close())
+    const k = formatId(slowRelay.publicKey)
+    const big = randomBytes(4 * rate)
+    const goneKey = DHT.keyPair()
+    const gone = destDht.createServer({}, (d) => {
+      d.on('error', () => {})
+      d.on('data', () => {})
+      // the destination goes away once its bytes have left it: the exit holds them
+      const close = () => setTimeout(() => d.destroy(), 200)
+      if (d.write(big)) close()
+      else d.once('drain', close)
+    })
+    await gone.listen(goneKey)
+    defer(() => gone.close())
+    const c = new ClientCircuit(dht, [{ hostKey: k, relayKey: k }], 5000)
+    await c.build()
+    const s = await c.begin(goneKey.publicKey)
+    const got = await readAll(s, false)
+    assert.equal(got.bytes, big.byteLength, 'every byte the destination wrote')
+    assert.equal(got.hash, createHash('sha256').update(big).digest('hex'))
+    s.destroy()
+  })
+
   await t.test('a closed destination whose client stops acknowledging loses its circuit with timeout, not a clean end', async () => {
     const rdht2 = plainClient(testnet)
     defer(() => rdht2.destroy())

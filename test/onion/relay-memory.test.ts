@@ -1,4 +1,5 @@
 import test from 'node:test'
+import { createHash, randomBytes } from 'node:crypto'
 import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
@@ -45,14 +46,26 @@ test('a source paused for two reasons resumes only when both have cleared', () =
   assert.deepEqual(calls, ['pause', 'resume', 'pause'], 'clear (the circuit closed) does not resume')
 })
 
-test('--onion-max-memory sets the relay-wide budget; a size without a number, under 1M, or without --onion-relay is refused', () => {
+test('--onion-max-memory sets the relay-wide budget; a size without a number, under what one circuit may hold, too big to be finite, or without --onion-relay is refused', () => {
   assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '96M' }), { onionRelay: { maxRelayHeldBytes: 96 * 1024 * 1024 } })
   assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '1G' }), { onionRelay: { maxRelayHeldBytes: 1024 ** 3 } })
+  assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '64MIB' }), { onionRelay: { maxRelayHeldBytes: 64 * 1024 * 1024 } })
+  assert.equal(ONION.minRelayHeldBytes, ONION.maxHeldBytes + ONION.maxExitWaitingBytes, 'the floor is what one circuit may hold')
+  assert.deepEqual(onionInit({ onionRelay: true, onionMaxMemory: '20M' }), { onionRelay: { maxRelayHeldBytes: ONION.minRelayHeldBytes } })
   assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: 'lots' }), {
     code: 'USAGE',
-    message: 'USAGE: --onion-max-memory: expected bytes of at least 1M (e.g. 64M, 1G), got "lots"'
+    message: 'USAGE: --onion-max-memory: expected bytes of at least 20M (what one circuit may hold), such as 64M or 1G, got "lots"'
   })
-  assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: '512K' }), { code: 'USAGE', message: /--onion-max-memory: expected bytes of at least 1M/ })
+  for (const small of ['0', '512K', '1M', '19M'])
+    assert.throws(
+      () => onionInit({ onionRelay: true, onionMaxMemory: small }),
+      { code: 'USAGE', message: /--onion-max-memory: expected bytes of at least 20M/ },
+      small
+    )
+  assert.throws(() => onionInit({ onionRelay: true, onionMaxMemory: '9'.repeat(400) }), {
+    code: 'USAGE',
+    message: /--onion-max-memory: expected bytes of at least 20M .*got "9{400}"$/
+  })
   assert.throws(() => onionInit({ onionMaxMemory: '64M' }), { code: 'USAGE', message: /--onion-max-memory: these need --onion-relay/ })
 })
 
@@ -88,7 +101,9 @@ test("the exit sends nothing back while its rate holds it, even once a SENDME op
       if (r === 'window') windowClosed = true
       pauses.pause(s, r)
     },
-    resumeFor: (s, r) => pauses.resume(s, r)
+    resumeFor: (s, r) => pauses.resume(s, r),
+    chargeRate: () => {},
+    noteHeld: () => {}
   }
   const dest = { write: () => true, end() {}, once() {}, destroyed: false }
   const exit = new ExitStream(dest as never, circuit, null as never, true)
@@ -105,6 +120,62 @@ test("the exit sends nothing back while its rate holds it, even once a SENDME op
   circuit.resumeFor(exit, 'rate')
   assert.equal(sent.length, ONION.windowCells + Math.ceil(rest / ONION_MAX_DATA), 'the last reason cleared: the rest went')
   assert.equal(exit.waitingLength, 0)
+})
+
+test("a full link back stops the exit at once: a client without windows gets its backlog from the exit's count, not dumped into the link", () => {
+  const sent: number[] = []
+  const pauses = new CircuitPauses()
+  const prev = new EventEmitter()
+  let room = 3
+  let noted = 0
+  const circuit: ExitCircuit = {
+    // the link back takes three cells, then says it is full
+    sendMessage: (cmd) => (sent.push(cmd), --room > 0),
+    waitDrain: (to, from) => pauses.untilDrain(to, from),
+    pauseFor: (s, r) => pauses.pause(s, r),
+    resumeFor: (s, r) => pauses.resume(s, r),
+    chargeRate: () => {},
+    noteHeld: () => noted++
+  }
+  const dest = { write: () => true, end() {}, once() {}, destroyed: false }
+  const exit = new ExitStream(dest as never, circuit, prev as never, false)
+  const read = 64 * 1024
+  exit.fromDestination(Buffer.alloc(read))
+  assert.equal(sent.length, 3, 'nothing more once the link said it is full, though the read was not all sent')
+  exit.fromDestination(Buffer.alloc(read))
+  assert.equal(sent.length, 3, 'the next read waits too')
+  assert.equal(exit.waitingLength, 2 * read - 3 * ONION_MAX_DATA, 'the rest is held and counted by the exit')
+  room = 5
+  prev.emit('drain')
+  assert.equal(sent.length, 8, 'a drain lets out what the link takes, then waits again')
+  assert.equal(noted, 1, 'and what it let out is counted at once (no bytes arrived to trigger the count)')
+  room = Infinity
+  prev.emit('drain')
+  assert.equal(sent.length, Math.ceil(read / ONION_MAX_DATA) * 2)
+  assert.equal(exit.waitingLength, 0)
+  pauses.close()
+})
+
+test("with windows, a destination that has not drained does not stop reading the client's link (its SENDMEs come on it)", () => {
+  const drains: unknown[] = []
+  const circuit: ExitCircuit = {
+    sendMessage: () => true,
+    waitDrain: (_to, from) => drains.push(from),
+    pauseFor: () => {},
+    resumeFor: () => {},
+    chargeRate: () => {},
+    noteHeld: () => {}
+  }
+  const prev = new EventEmitter()
+  const dest = Object.assign(new EventEmitter(), { write: () => false, end() {}, destroyed: false })
+  const windowed = new ExitStream(dest as never, circuit, prev as never, true)
+  windowed.write(Buffer.alloc(ONION_MAX_DATA))
+  windowed.end()
+  assert.deepEqual(drains, [], 'the link back to the client keeps being read')
+  const plain = new ExitStream(dest as never, circuit, prev as never, false)
+  plain.write(Buffer.alloc(ONION_MAX_DATA))
+  plain.end()
+  assert.deepEqual(drains, [prev], 'a client without windows is slowed by reading its link less')
 })
 
 test('an onion relay bounds what it holds against a flooding destination and a client that never acknowledges', async (t) => {
@@ -149,6 +220,31 @@ test('an onion relay bounds what it holds against a flooding destination and a c
   await echo.listen(echoKey)
   defer(() => echo.close())
 
+  // and a download: `payload` at about 12.5 MiB/s (128 KiB every 10 ms, honouring drain),
+  // faster than the relay's default rate, for longer than its burst and the exit's waiting
+  // allowance last; then the end
+  const payload = randomBytes(ONION.maxBytesPerSecond + ONION.maxExitWaitingBytes + 8 * 1024 * 1024)
+  const downloadKey = DHT.keyPair()
+  const download = destDht.createServer({}, (s) => {
+    s.on('error', () => {})
+    s.on('data', () => {})
+    let off = 0
+    let full = false
+    const tick = setInterval(() => {
+      if (full || s.destroyed) return
+      if (off >= payload.byteLength) {
+        clearInterval(tick)
+        return void s.end()
+      }
+      full = !s.write(payload.subarray(off, off + 128 * 1024))
+      off += 128 * 1024
+      if (full) s.once('drain', () => (full = false))
+    }, 10)
+    s.on('close', () => clearInterval(tick))
+  })
+  await download.listen(downloadKey)
+  defer(() => download.close())
+
   const dht = plainClient(testnet)
   defer(() => dht.destroy())
   await dht.ready()
@@ -164,6 +260,72 @@ test('an onion relay bounds what it holds against a flooding destination and a c
     s.on('data', () => {})
     return { s, failed }
   }
+
+  await t.test(
+    "at the default rate a download from a destination faster than the rate, bigger than the burst and the exit's waiting allowance, arrives whole, and an echo through the same relay answers meanwhile",
+    async (sub) => {
+      const { relay: r, info } = await relay({ maxBytesPerSecond: ONION.maxBytesPerSecond })
+      const e = new ClientCircuit(dht, [info], 5000)
+      await e.build()
+      const echoed = (await e.begin(echoKey.publicKey)) as unknown as SecretStream
+      const c = new ClientCircuit(dht, [info], 5000)
+      await c.build()
+      const s = await c.begin(downloadKey.publicKey)
+      const hash = createHash('sha256')
+      let got = 0
+      let done = false
+      const ended = new Promise<void>((resolve, reject) => {
+        s.on('data', (d: Buffer) => {
+          hash.update(d)
+          got += d.byteLength
+        })
+        s.once('end', resolve)
+        s.once('error', reject)
+      })
+      void ended.finally(() => (done = true)).catch(() => {})
+      let trips = 0
+      while (!done) {
+        echoed.write('ping')
+        const back = await readBytes(echoed, 4, 30_000)
+        assert.equal(back.toString(), 'ping', `the echo answered during the download (after ${got} bytes)`)
+        trips++
+      }
+      await ended
+      assert.equal(got, payload.byteLength, 'every byte arrived')
+      assert.equal(hash.digest('hex'), createHash('sha256').update(payload).digest('hex'), 'and intact')
+      const st = r.status()
+      assert.equal(st.limited, 0, 'no circuit ended for its cap')
+      assert.equal(st.shed, 0)
+      sub.diagnostic(`${got} bytes, ${trips} echo round trips meanwhile`)
+      s.destroy()
+      ;(echoed as unknown as OnionStream).destroy()
+    }
+  )
+
+  await t.test('an upload echoed back as it goes (bulk both ways, at the default rate) arrives whole, every circuit within its cap', async (sub) => {
+    const { relay: r, info } = await relay({ maxBytesPerSecond: ONION.maxBytesPerSecond })
+    const c = new ClientCircuit(dht, [info], 5000)
+    await c.build()
+    const s = await c.begin(echoKey.publicKey)
+    const upload = payload.subarray(0, 12 * 1024 * 1024)
+    const hash = createHash('sha256')
+    let got = 0
+    const back = new Promise<void>((resolve, reject) => {
+      s.on('data', (d: Buffer) => {
+        hash.update(d)
+        got += d.byteLength
+        if (got >= upload.byteLength) resolve()
+      })
+      s.once('error', reject)
+    })
+    s.end(upload)
+    await back
+    assert.equal(got, upload.byteLength)
+    assert.equal(hash.digest('hex'), createHash('sha256').update(upload).digest('hex'), 'every byte came back, intact')
+    assert.equal(r.status().limited, 0)
+    sub.diagnostic(`${got} bytes up and back`)
+    s.destroy()
+  })
 
   await t.test(
     'the exit holds at most its cap for a client that never acknowledges, then ends the circuit with LIMIT and drops the destination',

@@ -1,6 +1,8 @@
 import type { HostInit } from '../../daemon/index.ts'
 import type { HostStatus } from '../../daemon/index.ts'
+import { ONION } from '../../constants.ts'
 import { HypernetError } from '../../errors.ts'
+import { formatSize, parseSize } from '../../util/byte-size.ts'
 import { parseByteRate } from './relay-options.ts'
 import { parseHiddenSpecs } from '../../daemon/index.ts'
 
@@ -31,16 +33,23 @@ function relayOptions(args: OnionArgs): Pick<HostInit, 'onionRelay'> {
     init.maxCircuits = args.onionMaxCircuits
   }
   if (args.onionMaxBandwidth !== undefined) init.maxBytesPerSecond = parseByteRate(args.onionMaxBandwidth, '--onion-max-bandwidth')
-  if (args.onionMaxMemory !== undefined) init.maxRelayHeldBytes = parseByteSize(args.onionMaxMemory, '--onion-max-memory')
+  if (args.onionMaxMemory !== undefined) init.maxRelayHeldBytes = parseRelayMemory(args.onionMaxMemory, '--onion-max-memory')
   return { onionRelay: init }
 }
 
-/** Parse a size: a number of bytes, optionally with K, M or G (powers of 1024), at least 1M. @throws USAGE */
-export function parseByteSize(s: string, field: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([kmg]?)(?:i?b)?$/i.exec(s.trim())
-  const n = m ? Number(m[1]) * 1024 ** ' kmg'.indexOf((m[2] || ' ').toLowerCase()) : NaN
-  if (!m || !(n >= 1024 * 1024)) throw HypernetError.USAGE(`${field}: expected bytes of at least 1M (e.g. 64M, 1G), got ${JSON.stringify(s)}`)
-  return Math.floor(n)
+/**
+ * The relay budget from --onion-max-memory: a size of at least what one circuit may hold
+ * (ONION.minRelayHeldBytes), and finite (a long digit string would read as Infinity, the
+ * budget silently off).
+ * @throws USAGE
+ */
+export function parseRelayMemory(s: string, field: string): number {
+  const n = parseSize(s)
+  if (!(n >= ONION.minRelayHeldBytes))
+    throw HypernetError.USAGE(
+      `${field}: expected bytes of at least ${formatSize(ONION.minRelayHeldBytes)} (what one circuit may hold), such as 64M or 1G, got ${JSON.stringify(s)}`
+    )
+  return n
 }
 
 function mib(n: number): string {

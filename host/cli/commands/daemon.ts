@@ -63,7 +63,8 @@ export const startCommand: CommandDef = {
       .option('onion-max-bandwidth', { type: 'string', describe: 'onion cell bytes per second, all circuits together, e.g. 8M (default 8M)' })
       .option('onion-max-memory', {
         type: 'string',
-        describe: 'bytes the onion relay holds for all circuits together; past it the biggest circuits end, e.g. 64M (default 64M)'
+        describe:
+          'bytes the onion relay holds for all circuits together, at least 20M (what one circuit may hold); past it the biggest circuits end, e.g. 256M (default 128M)'
       })
       .option('idle-stop', {
         type: 'number',
