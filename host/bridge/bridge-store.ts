@@ -1,5 +1,4 @@
 import { readJsonFile } from '../util/json-file.ts'
-import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { formatId, parseHash, parseKey } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
@@ -7,6 +6,7 @@ import { withLock } from '../store/index.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { SERVICE_NAME } from './bridge-service-hash.ts'
 import { formatHostPort, parseHost, parseHostPort, parsePort } from './parse-address.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * The host's bridges, kept in `<home>/bridges.json` (written atomically, under a lock):
@@ -145,7 +145,7 @@ export class BridgeStore {
   }
 
   private async update(fn: (all: BridgeConfig[]) => void): Promise<BridgeConfig[]> {
-    await mkdir(dirname(this.file), { recursive: true })
+    await makeDirs(dirname(this.file))
     return withLock(`${this.file}.lock`, async () => {
       const all = await this.read()
       fn(all)

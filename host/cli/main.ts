@@ -28,7 +28,7 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
   let jsonEnv = false
   const report = (err: unknown, json: boolean) => {
     failed = true
-    const e = err instanceof HypernetError ? err : null
+    const e = err instanceof HypernetError ? err : folderError(err)
     exitCode = e ? exitCodeFor(e.code, e.details) : EXIT.FAILURE
     const message = e ? e.message : `INTERNAL: ${(err as Error)?.stack ?? String(err)}`
     // with --json the error is data: one object on stdout (or the report already printed), nothing on stderr
@@ -101,4 +101,14 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
 
 function processIO(): CliIO {
   return { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, interactive: Boolean(process.stdin.isTTY && process.stderr.isTTY) }
+}
+
+/**
+ * A folder the command had to make and could not (a `--home` under /proc, on a read-only disk,
+ * below a file): a path the user gave, not a bug, so one line naming it rather than INTERNAL.
+ */
+function folderError(err: unknown): HypernetError | null {
+  const e = err as NodeJS.ErrnoException
+  if (e?.syscall !== 'mkdir' || !e.path || !['ENOENT', 'EACCES', 'EPERM', 'EROFS', 'ENOTDIR'].includes(e.code ?? '')) return null
+  return new HypernetError('PATH_INVALID', `${e.path}: cannot make this folder (${e.code}); check --home and the paths given`)
 }

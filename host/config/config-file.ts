@@ -1,4 +1,4 @@
-import { readFile, mkdir } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Ajv } from 'ajv'
 import type { ErrorObject, ValidateFunction } from 'ajv'
@@ -9,6 +9,7 @@ import { describeValue, valueAt } from '../util/json-pointer.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { CONFIG_SCHEMA } from './config-schema.ts'
 import type { HostConfig } from './config-schema.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * `<home>/config.json`: the settings a host keeps between runs. Precedence, for every setting
@@ -61,7 +62,7 @@ export async function readConfig(file: string): Promise<HostConfig> {
 /** Validate and write the whole config (atomically). @throws CONFIG_INVALID, and nothing is written */
 export async function writeConfig(file: string, config: HostConfig): Promise<void> {
   validateConfig(config, file)
-  await mkdir(dirname(file), { recursive: true })
+  await makeDirs(dirname(file))
   await atomicWrite(file, JSON.stringify(config, null, 2) + '\n')
 }
 

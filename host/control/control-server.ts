@@ -1,6 +1,6 @@
 import { createServer, connect } from 'node:net'
 import type { Server, Socket } from 'node:net'
-import { chmod, mkdir, rm } from 'node:fs/promises'
+import { chmod, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { ValidateFunction } from 'ajv'
 import { CONTROL } from '../constants.ts'
@@ -8,6 +8,7 @@ import { HypernetError } from '../errors.ts'
 import type { Logger } from '../log/index.ts'
 import { ControlSchemas, checkArgs } from './control-args.ts'
 import type { ArgsSchema } from './control-args.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * The daemon's control socket: a Unix socket in the host home (mode 0600: only the owner can
@@ -68,7 +69,7 @@ export class ControlServer {
     if (await isLive(this.path)) throw HypernetError.DAEMON_RUNNING(this.path)
     await rm(this.path, { force: true })
     // a fresh home may not exist yet: nothing else has to have written to it first
-    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 })
+    await makeDirs(dirname(this.path), 0o700)
     const server = createServer((s) => this.onSocket(s))
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)

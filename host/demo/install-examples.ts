@@ -1,4 +1,4 @@
-import { copyFile, mkdir } from 'node:fs/promises'
+import { copyFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { verifyApp } from '../audit/index.ts'
 import { HypernetError } from '../errors.ts'
@@ -9,6 +9,7 @@ import { createAppStore } from '../store/index.ts'
 import type { InstallOutcome } from '../store/index.ts'
 import { TrustStore } from '../store/index.ts'
 import { packageFile } from '../util/package-root.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * Install the example apps into a home, as a publisher would and a user would: an `examples`
@@ -34,7 +35,7 @@ export async function installExamples(home: string, names: readonly string[] = E
   const store = createAppStore({ dir: paths.store })
   await store.ready()
   const dir = join(home, 'examples')
-  await mkdir(dir, { recursive: true })
+  await makeDirs(dir)
   const out: InstallOutcome[] = []
   for (const name of names) {
     const src = exampleFiles(name)

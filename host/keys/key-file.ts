@@ -1,4 +1,3 @@
-import { mkdir } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import sodium from 'sodium-native'
 import { HypernetError } from '../errors.ts'
@@ -7,6 +6,7 @@ import { generateKeyPair } from '../manifest/index.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { exists } from '../util/exists.ts'
 import type { KeyPair } from '../manifest/index.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * Publisher and host keys on disk. A key file is JSON `{ "type": "ed25519", "publicKey": hex,
@@ -32,7 +32,7 @@ export function keyPath(keysDir: string, name: string): string {
 export async function createKeyFile(file: string, opts: { force?: boolean; keyPair?: KeyPair } = {}): Promise<KeyPair> {
   if (!opts.force && (await exists(file))) throw HypernetError.FILE_EXISTS(file)
   const kp = opts.keyPair ?? generateKeyPair()
-  await mkdir(dirname(file), { recursive: true, mode: 0o700 })
+  await makeDirs(dirname(file), 0o700)
   const body = JSON.stringify({ type: 'ed25519', publicKey: kp.publicKey.toString('hex'), secretKey: kp.secretKey.toString('hex') }) + '\n'
   await atomicWrite(file, body, 0o600)
   return kp

@@ -1,4 +1,4 @@
-import { mkdir, readFile, stat, statfs } from 'node:fs/promises'
+import { readFile, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import { formatId } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
@@ -10,6 +10,7 @@ import { orDiskFull } from '../util/disk-full.ts'
 const UPDATE_ROOM_BYTES = 64 * 1024
 import { compareRecords, envelopeBytes, openEnvelopeBytes } from './kv-record.ts'
 import type { KvRecord } from './kv-record.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * What this host keeps alive in the DHT store, in `<home>/kv/state.json`:
@@ -58,7 +59,7 @@ export class KvState {
   }
 
   async ready(): Promise<void> {
-    await mkdir(this.dir, { recursive: true, mode: 0o700 })
+    await makeDirs(this.dir, 0o700)
   }
 
   /** Every entry of a role. @throws BAD_MESSAGE when the state file is damaged */

@@ -1,6 +1,7 @@
-import { fstatSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs'
+import { fstatSync, openSync, renameSync, rmSync } from 'node:fs'
 import { dirname } from 'node:path'
 import pino from 'pino'
+import { makeDirsSync } from '../util/make-dirs.ts'
 
 /**
  * A log file rotated by size, the classic way: when the next line would take `file` past
@@ -80,7 +81,7 @@ export class RotatingFile {
 
   private open(): void {
     const { file } = this.init
-    mkdirSync(dirname(file), { recursive: true })
+    makeDirsSync(dirname(file))
     const fd = openSync(file, 'a')
     this.size = fstatSync(fd).size
     const stream = pino.destination({ dest: fd, sync: false })

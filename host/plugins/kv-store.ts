@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto'
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
+import { makeDirsSync } from '../util/make-dirs.ts'
 
 /**
  * One app's persistent key-value area: a folder with one file per key, named by SHA-256 of the
@@ -28,7 +29,7 @@ const SUFFIX = '.kv'
 
 /** Open (creating if needed) the store in `dir`. Throws the fs error when the folder is unusable. */
 export function openKvStore(dir: string, quotaBytes: number): KvStore {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  makeDirsSync(dir, 0o700)
   const sizes = new Map<string, number>() // file name -> key + value bytes
   let used = 0
   for (const name of readdirSync(dir)) {

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events'
-import { mkdir } from 'node:fs/promises'
 import { RESTART } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import { PluginSupervisor } from './plugin-supervisor.ts'
 import { workerSource } from './worker-source.ts'
 import type { DialFn, DuplexLike, MeshFn, PluginStatus, RunnableApp, RuntimeLogEntry, RuntimeLogger } from './types.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /** Collaborators the runtime needs; all optional. */
 export interface PluginRuntimeComponents {
@@ -50,7 +50,7 @@ export class PluginRuntime extends EventEmitter<PluginRuntimeEvents> {
   /** Prepare the worker code and the storage folder. Idempotent. @throws INTERNAL */
   ready(): Promise<void> {
     this.opening ??= (async () => {
-      if (this.init.storageDir) await mkdir(this.init.storageDir, { recursive: true, mode: 0o700 })
+      if (this.init.storageDir) await makeDirs(this.init.storageDir, 0o700)
       this.source = await workerSource()
     })()
     return this.opening

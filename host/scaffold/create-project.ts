@@ -8,12 +8,13 @@
  * exist on another machine. A copy keeps builds reproducible anywhere; updating the SDK is a
  * deliberate act (replace the folder).
  */
-import { mkdir, readFile, readdir, stat, writeFile } from 'node:fs/promises'
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ABI_VERSION, LIMITS, MANIFEST_SCHEMA_ID } from '../constants.ts'
 import { HypernetError } from '../errors.ts'
 import type { ManifestBody } from '../manifest/index.ts'
 import { packageFile } from '../util/package-root.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /** The SDK of this checkout, copied into every new project. */
 const SDK_DIR = packageFile('sdk')
@@ -84,7 +85,7 @@ export async function createProject(dir: string, name: string, opts: ProjectOpti
   const written: string[] = []
   for (const [rel, contents] of files) {
     const file = path.join(root, rel)
-    await mkdir(path.dirname(file), { recursive: true })
+    await makeDirs(path.dirname(file))
     // wx: never overwrite, even if something appeared since the emptiness check.
     await writeFile(file, contents, { flag: 'wx' })
     written.push(file)
@@ -103,7 +104,7 @@ async function ensureEmptyDir(dir: string): Promise<void> {
     entries = await readdir(dir)
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-      await mkdir(dir, { recursive: true })
+      await makeDirs(dir)
       return
     }
     throw err

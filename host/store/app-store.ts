@@ -1,4 +1,4 @@
-import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises'
+import { readFile, readdir, rename, rm, stat } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import { join } from 'node:path'
 import { HypernetError } from '../errors.ts'
@@ -13,6 +13,7 @@ import { planInstall } from './install-policy.ts'
 import { appFolder, checkIndex } from './store-index.ts'
 import type { IndexFile, InstalledApp } from './store-index.ts'
 import type { InstallPlan, PolicyOptions } from './install-policy.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * The app store: installed apps under `<home>/store`, content-addressed by code hash.
@@ -96,8 +97,8 @@ export class AppStore {
   async close(): Promise<void> {}
 
   private async open(): Promise<void> {
-    await mkdir(join(this.dir, 'apps'), { recursive: true })
-    await mkdir(join(this.dir, 'staging'), { recursive: true })
+    await makeDirs(join(this.dir, 'apps'))
+    await makeDirs(join(this.dir, 'staging'))
     await withLock(this.lockDir, async () => {
       const index = await this.readIndex()
       const live = new Set(Object.values(index.apps).map((a) => folderOf(a)))
@@ -193,7 +194,7 @@ export class AppStore {
   private async installStaged(manifest: Manifest, wasm: Uint8Array, opts: InstallOptions): Promise<InstallOutcome> {
     const hash = formatId(codeHash(wasm))
     const stage = join(this.dir, 'staging', `${hash.slice(0, 16)}-${randomBytes(6).toString('hex')}`)
-    await mkdir(stage, { recursive: true })
+    await makeDirs(stage)
     try {
       await atomicWrite(join(stage, 'app.wasm'), wasm)
       await atomicWrite(join(stage, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n')

@@ -1,10 +1,10 @@
 import { readJsonFile } from '../util/json-file.ts'
-import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { formatId, parseKey } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { withLock } from './lock.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * Which peers may connect to this host's services, kept in `<home>/firewall.json`:
@@ -54,7 +54,7 @@ export class FirewallStore {
   }
 
   private async update(fn: (r: FirewallRules) => void): Promise<FirewallRules> {
-    await mkdir(dirname(this.file), { recursive: true })
+    await makeDirs(dirname(this.file))
     return withLock(`${this.file}.lock`, async () => {
       const r = await this.read()
       fn(r)

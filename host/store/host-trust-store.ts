@@ -1,10 +1,10 @@
 import { readJsonFile } from '../util/json-file.ts'
-import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { formatId, parseKey } from '../encoding/ids.ts'
 import { HypernetError } from '../errors.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { withLock } from './lock.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * Hosts this home relies on, kept in `<home>/trusted-hosts.json`:
@@ -69,7 +69,7 @@ export class HostTrustStore {
   }
 
   private async update(fn: (hosts: TrustedHost[]) => TrustedHost[]): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true })
+    await makeDirs(dirname(this.file))
     await withLock(`${this.file}.lock`, async () => {
       const hosts = fn(await this.list())
       await atomicWrite(this.file, JSON.stringify({ version: 1, hosts }, null, 2) + '\n')

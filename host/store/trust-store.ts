@@ -1,10 +1,10 @@
 import { readJsonFile } from '../util/json-file.ts'
-import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { HypernetError } from '../errors.ts'
 import { formatId, parseKey } from '../encoding/ids.ts'
 import { atomicWrite } from '../util/atomic-write.ts'
 import { withLock } from './lock.ts'
+import { makeDirs } from '../util/make-dirs.ts'
 
 /**
  * Publisher keys this host trusts: apps they sign install without a consent prompt (they are
@@ -29,7 +29,7 @@ export class TrustStore {
   constructor(readonly file: string) {}
 
   async ready(): Promise<void> {
-    await mkdir(dirname(this.file), { recursive: true })
+    await makeDirs(dirname(this.file))
   }
 
   async close(): Promise<void> {}

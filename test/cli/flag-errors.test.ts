@@ -117,3 +117,13 @@ test('sign with a --key file that is not there does not suggest keys generate, w
   const named = await cli(dir, ['sign', wasm, '--manifest', draft, '--key-name', 'nosuch'])
   assert.match(oneLine(named.stderr), /no key there \(create one with: hypernet-host keys generate --name nosuch\)$/)
 })
+
+test('a home or folder that cannot be made (under /proc) is PATH_INVALID in one line, exit 2, never a hang', { timeout: 30_000 }, async (t) => {
+  if (process.platform !== 'linux') return t.skip('needs /proc (Linux), where Node’s own mkdir -p spins forever')
+  const where = `/proc/hn-${process.pid}`
+  const list = await cli(`${where}/home`, ['list'])
+  assert.equal(oneLine(list.stderr), `PATH_INVALID: ${where}: cannot make this folder (ENOENT); check --home and the paths given`)
+  assert.equal(list.code, 2)
+  const dir = await home(t)
+  await usage(dir, ['new', 'zz', '--dir', `${where}/zz`], `PATH_INVALID: ${where}: cannot make this folder (ENOENT); check --home and the paths given`)
+})
