@@ -22,7 +22,7 @@ export { createAppStore } from './store/index.ts'
 export type { AppStore, InstalledApp } from './store/index.ts'
 
 // plugins: the runtime and the harness for plugin authors' tests
-export { createHarness, createPluginRuntime } from './plugins/index.ts'
+export { createDuplexPair, createHarness, createPluginRuntime } from './plugins/index.ts'
 export type { Harness, PluginRuntime, PluginStatus } from './plugins/index.ts'
 
 // the host and the p2p DNS

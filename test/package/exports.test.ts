@@ -24,7 +24,7 @@ const SCRIPT = `
 import { readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { createHarness } from 'hypernet-host'
+import { createDuplexPair, createHarness } from 'hypernet-host'
 const root = dirname(createRequire(import.meta.url).resolve('hypernet-host/package.json'))
 const wasm = await readFile(join(root, 'build/plugins/echo.wasm'))
 const manifest = JSON.parse(await readFile(join(root, 'manifests/echo.draft.json'), 'utf8'))
@@ -39,9 +39,14 @@ try {
 } catch (err) {
   console.log(err.message)
 }
+// the pretend peer hosts docs/plugins.md hands a harness's mesh
+const [a, b] = createDuplexPair()
+const got = new Promise((resolve) => b.once('data', resolve))
+a.write('a pretend peer')
+console.log(String(await got))
 `
 
-test('a project that depends on hypernet-host imports createHarness from the package name', { timeout: 60_000 }, async (t) => {
+test('a project that depends on hypernet-host imports createHarness and createDuplexPair from the package name', { timeout: 60_000 }, async (t) => {
   const defer = teardown(t)
   await buildDist()
   const tmp = await tempDir('hn-exports-')
@@ -57,7 +62,8 @@ test('a project that depends on hypernet-host imports createHarness from the pac
   const lines = r.stdout.trim().split('\n')
   assert.equal(lines[0], 'hi from a project')
   assert.match(lines[1], /^MANIFEST_INVALID: \/services\/0: unknown field "prot"$/)
-  assert.equal(lines.length, 2, r.stdout)
+  assert.equal(lines[2], 'a pretend peer', 'createDuplexPair comes from the package name too')
+  assert.equal(lines.length, 3, r.stdout)
 })
 
 test('createHarness rejects a bad manifest with a one-line MANIFEST_INVALID naming the field', async () => {
