@@ -52,7 +52,10 @@ export interface Harness {
   ready(): Promise<PluginStatus>
   /** Run another app in the same runtime. */
   add(app: RunnableApp): Promise<PluginStatus>
-  /** Connect to `service` as a peer with `peerKey` (random by default). */
+  /**
+   * Connect to `service` as a peer with `peerKey` (random by default).
+   * @throws USAGE when the app's manifest declares no such service, APP_NOT_FOUND for an app not in the harness
+   */
   open(service: string, opts?: { peerKey?: Uint8Array; app?: string }): HarnessConnection
   status(app?: string): PluginStatus
   /** Resolves when the app reaches `state`; rejects with TIMEOUT after `timeoutMs` (10 s). */
@@ -74,6 +77,9 @@ export function createHarness(init: HarnessInit): Harness {
   let tempDir: string | null = null
   let runtime: PluginRuntime | null = null
   let closing: Promise<void> | null = null
+  // the services each app declares: open() names a missing one, where the runtime's refusal
+  // reached the test only as a reset connection
+  const declared = new Map<string, string[]>([[name, init.manifest.services.map((s) => s.name)]])
 
   const loopback: DialFn = async (target: DialTarget, from: AppRef) => {
     const service = target.self
@@ -111,8 +117,16 @@ export function createHarness(init: HarnessInit): Harness {
       if (existing) return existing
       return runtime.add({ manifest: init.manifest, wasm: init.wasm })
     },
-    add: (app) => rt().add(app),
+    add: (app) => {
+      declared.set(app.manifest.app.name, app.manifest.services.map((s) => s.name))
+      return rt().add(app)
+    },
     open(service, opts = {}) {
+      const app = opts.app ?? name
+      const services = declared.get(app)
+      if (!services) throw HypernetError.APP_NOT_FOUND(app)
+      if (!services.includes(service))
+        throw HypernetError.USAGE(`open: ${app} declares no service ${JSON.stringify(service)} (its manifest's services: ${services.join(', ') || 'none'})`)
       const [client, server] = createDuplexPair({ aKey: opts.peerKey, bKey: hostKey })
       server.on('error', () => {})
       rt().handleConnection(opts.app ?? name, service, server as DuplexLike)

@@ -78,3 +78,15 @@ test('createHarness rejects a bad manifest with a one-line MANIFEST_INVALID nami
   assert.throws(bad({ ...app.manifest, limits: { memoryMiB: 'lots' } }), { code: 'MANIFEST_INVALID', message: /^MANIFEST_INVALID: \/limits\/memoryMiB: / })
   assert.throws(bad({}), { code: 'MANIFEST_INVALID' })
 })
+
+test('harness.open names a service the manifest does not declare, instead of a reset connection', async (t) => {
+  const app = await builtApp('plugins', 'echo')
+  const h = createHarness({ wasm: app.wasm, manifest: app.manifest })
+  t.after(() => h.close())
+  await h.ready()
+  assert.throws(() => h.open('nosuch'), { code: 'USAGE', message: 'USAGE: open: echo declares no service "nosuch" (its manifest\'s services: echo)' })
+  assert.throws(() => h.open('echo', { app: 'other' }), { code: 'APP_NOT_FOUND' })
+  const c = h.open('echo')
+  await c.write('still fine')
+  assert.equal((await c.read(10)).toString(), 'still fine')
+})
