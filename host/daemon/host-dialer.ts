@@ -2,6 +2,7 @@ import type DHT from 'hyperdht'
 import type { KeyPair, SecretStream } from 'hyperdht'
 import { DIAL_CACHE, ONION } from '../constants.ts'
 import { formatId } from '../encoding/ids.ts'
+import { isHypernetError } from '../errors.ts'
 import { lookupVerified } from '../dns/index.ts'
 import type { LookupPeer } from '../dns/index.ts'
 import type { Logger } from '../log/index.ts'
@@ -29,6 +30,8 @@ export interface HostDialerComponents {
   savedGuards: GuardRecord[]
   /** The service keys of this host's apps (hex): never dialed by hash, so the host never reaches itself. */
   ownServiceKeys(): Set<string>
+  /** The app of this host that serves `serviceHash`, and its key; null when none does. */
+  ownService(serviceHash: Buffer): { app: string; key: Buffer } | null
 }
 
 export class HostDialer {
@@ -79,6 +82,13 @@ export class HostDialer {
       return stream
     } catch (err) {
       this.cache.forgetPeers(target.serviceHash) // a peer that no longer answers: look again next time
+      // other hosts first; a service of another app that only this host runs is still reachable
+      // (a proxy in front of a local app). Never the dialing app's own: self/<name> is for that.
+      const own = isHypernetError(err, 'NOT_FOUND') ? this.c.ownService(target.serviceHash) : null
+      if (own && own.app !== app) {
+        this.c.log.debug('plugin connected to an app on this host', { app, target: target.raw, to: own.app })
+        return this.connect(own.key, undefined, signal)
+      }
       throw err
     }
   }

@@ -315,7 +315,19 @@ export class Host {
     await onionRelay?.ready()
     const dialer = this.add(
       'dialer',
-      new HostDialer({ dht, identity, relays, log, guardsFile: paths.guards, savedGuards, ownServiceKeys: () => this.ownServiceKeys() })
+      new HostDialer({
+        dht,
+        identity,
+        relays,
+        log,
+        guardsFile: paths.guards,
+        savedGuards,
+        ownServiceKeys: () => this.ownServiceKeys(),
+        ownService: (hash) => {
+          const r = this.routes.get(formatId(hash))
+          return r ? { app: r.app, key: this.serviceKeyPair(formatId(hash)).publicKey } : null
+        }
+      })
     )
     const mesh = this.add(
       'mesh',
