@@ -225,7 +225,9 @@ test('web: the token file is made 0600 once and kept; a readable or broken one i
   await chmod(file, 0o644)
   await assert.rejects(loadOrCreateWebToken(file), {
     code: 'KEY_EXPOSED',
-    message: /web-token: expected a key file only its owner can read \(mode 0600\), got mode 0644/
+    message: new RegExp(
+      `^KEY_EXPOSED: ${file}: expected a token file only its owner can read \\(mode 0600\\), got mode 0644; others on this machine may have read the token: if none did, run chmod 600 ${file}, else delete it and start again to make a new token \\(the page's URL changes\\)$`
+    )
   })
   await writeFile(file, 'not a token\n', { mode: 0o600 })
   await chmod(file, 0o600)
