@@ -244,12 +244,16 @@ export class HypernetError extends Error {
     return new HypernetError('KEY_INVALID', `${file}: expected an ed25519 key file, ${why}`)
   }
 
-  /** A key file group or others may read or write: refused, as ssh refuses such a private key. */
-  static KEY_EXPOSED(file: string, mode: number): HypernetError {
+  /**
+   * A key file group or others may read or write: refused, as ssh refuses such a private key.
+   * `secret` names another kind of secret file (the web token) and how to make a new one.
+   */
+  static KEY_EXPOSED(file: string, mode: number, secret: { name: string; renew: string } = { name: 'key', renew: 'make a new key' }): HypernetError {
     const m = mode.toString(8).padStart(4, '0')
+    const what = secret.name === 'key' ? 'the secret key' : `the ${secret.name}`
     return new HypernetError(
       'KEY_EXPOSED',
-      `${file}: expected a key file only its owner can read (mode 0600), got mode ${m}; others on this machine may have read the secret key: if none did, run chmod 600 ${file}, else make a new key`,
+      `${file}: expected a ${secret.name} file only its owner can read (mode 0600), got mode ${m}; others on this machine may have read ${what}: if none did, run chmod 600 ${file}, else ${secret.renew}`,
       { details: { file, mode: m } }
     )
   }

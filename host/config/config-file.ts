@@ -10,6 +10,7 @@ import { atomicWrite } from '../util/atomic-write.ts'
 import { CONFIG_SCHEMA } from './config-schema.ts'
 import type { HostConfig } from './config-schema.ts'
 import { makeDirs } from '../util/make-dirs.ts'
+import { WEB_ADDRESS_EXPECTED, readLoopbackAddress } from '../util/loopback-address.ts'
 
 /**
  * `<home>/config.json`: the settings a host keeps between runs. Precedence, for every setting
@@ -38,6 +39,10 @@ export function validateConfig(value: unknown, file: string): HostConfig {
       '/onion/maxMemory',
       `expected bytes of at least ${formatSize(ONION.minRelayHeldBytes)} (what one onion circuit may hold) such as 64M or 1G, got ${JSON.stringify(memory)}`
     )
+  // loopback only, the same check as `start --web`'s, so `config set` refuses what `start` would
+  const web = (value as HostConfig).web?.address
+  if (web !== undefined && !readLoopbackAddress(web))
+    throw HypernetError.CONFIG_INVALID(file, '/web/address', `${WEB_ADDRESS_EXPECTED}, got ${JSON.stringify(web)}`)
   return value as HostConfig
 }
 

@@ -147,10 +147,14 @@ export class PluginSupervisor {
     if (this.state !== to) this.setState(to)
   }
 
-  /** Operator restart: forget recent crashes, stop what runs, start again. Throws as start(). */
+  /**
+   * Operator restart: forget recent crashes and the last error (its "restart it when fixed" is
+   * done; a start that fails records its own), stop what runs, start again. Throws as start().
+   */
   async restart(): Promise<PluginStatus> {
     await this.stop()
     this.crashes = []
+    this.lastError = null
     return this.start()
   }
 

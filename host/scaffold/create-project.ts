@@ -254,7 +254,7 @@ npm run build      # -> build/${name}.wasm, offline
 The build (\`build.mjs\`) uses AssemblyScript ${ASSEMBLYSCRIPT_VERSION} from the hypernet-host that
 made the project, or this project's own if you \`npm install --save-dev assemblyscript@${ASSEMBLYSCRIPT_VERSION}\`.
 It is reproducible: the same sources give the same bytes, so anyone can rebuild the
-app and check its code hash. The flags in \`package.json\` are the SDK's: \`--maximumMemory\` is
+app and check its code hash. The flags in \`build.mjs\` are the SDK's: \`--maximumMemory\` is
 required (a host refuses a module without a memory maximum) and the \`--use\` flags route
 AssemblyScript's \`env\` imports, which a host does not offer, into the SDK.
 
@@ -269,7 +269,7 @@ ${hn} install build/${name}.wasm
 \`sign\` fills in the code hash and your publisher key and signs the manifest. Edit
 \`${name}.draft.json\` first if the app needs more than it asks for now: \`permissions.dial\`
 (services it may connect to), \`permissions.storage\`, \`permissions.timers\`, and
-\`limits.memoryMiB\` (keep \`--maximumMemory\` in \`package.json\` at 16 pages per MiB of it).
+\`limits.memoryMiB\` (keep \`--maximumMemory\` in \`build.mjs\` at 16 pages per MiB of it).
 
 ## Where things are
 

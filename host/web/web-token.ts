@@ -17,7 +17,7 @@ const TOKEN = /^[0-9a-f]{64}$/
  * @throws KEY_EXPOSED when group or others may read or write it; CONFIG_INVALID when it holds anything but 64 hex characters
  */
 export async function loadOrCreateWebToken(file: string): Promise<string> {
-  const text = await readPrivateFile(file)
+  const text = await readPrivateFile(file, { name: 'token', renew: `delete it and start again to make a new token (the page's URL changes)` })
   if (text === null) {
     const token = randomBytes(32).toString('hex')
     await atomicWrite(file, token + '\n', 0o600)

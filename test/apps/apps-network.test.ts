@@ -186,6 +186,7 @@ test('apps travel the network: install, audit and upgrade by hash, with every by
     const check = await cli(home, ['upgrade', '--check', '--json', '--bootstrap', ...bootstrap])
     assert.equal(check.code, 0, check.stderr)
     const offer = JSON.parse(check.stdout).apps[0]
+    assert.equal(JSON.parse(check.stdout).daemon, 'not-needed', 'nothing upgraded: no daemon to tell, whether one runs or not')
     assert.equal(offer.status, 'available')
     assert.equal(offer.to, '0.2.0')
     assert.deepEqual(offer.added, ['+ dial self/echo'])

@@ -35,6 +35,8 @@ test('dev builds, signs with the dev key, installs and says how to reach it; aga
   assert.match(first.stderr, /with the development key "dev" \([0-9a-z]+\): for testing; no other host trusts it/)
   assert.match(first.stdout, /installed hello 0\.1\.0-dev\.\d+/)
   assert.match(first.stdout, /\n {2}\S+ connect [0-9a-z]{52,64}\n/)
+  assert.doesNotMatch(first.stderr, /requesting|privileges|not trusted/, 'dev asks nothing, so it lists no consent block')
+  assert.doesNotMatch(first.stdout, /new service hash/, 'a first build has no earlier hash')
   const key = JSON.parse(await readFile(join(home, 'keys', 'dev.key'), 'utf8'))
   const trusted = await hn(['trust', 'list', '--json'], project)
   assert.ok(!trusted.stdout.includes(key.publicKey), 'the dev key is not trusted, even here')
@@ -48,6 +50,11 @@ test('dev builds, signs with the dev key, installs and says how to reach it; aga
   await import('node:fs/promises').then(async (fs) => fs.writeFile(src, (await fs.readFile(src, 'utf8')).replace('started"', 'started again"')))
   const second = await hn(['dev'], project)
   assert.match(second.stdout, /hello 0\.1\.0-dev\.\d+/)
+  assert.doesNotMatch(second.stderr, /requesting|privileges|not trusted/)
+  // the code hash is part of the service hash: the rebuild says the old connect line is stale
+  assert.match(second.stdout, /\nnew service hash: it changes with every rebuild .*no longer reaches it\n/)
+  const hashOf = (out: string) => /connect ([0-9a-z]{52,64})\n/.exec(out)![1]
+  assert.notEqual(hashOf(second.stdout), hashOf(first.stdout))
   const after = JSON.parse((await hn(['list', '--json'], project)).stdout)
   const app2 = (after.apps ?? after).find((a: any) => a.name === 'hello')
   assert.notEqual(app2.codeHash, app.codeHash, 'the new build is what is installed')

@@ -83,7 +83,13 @@ test('logs prints the last lines readable, and filters them by level and app, ac
   )
   const none = await cli(dir, ['logs', '--app', 'nope'])
   assert.equal(none.code, 0)
-  assert.match(none.stdout, /^no log lines that pass the filters in .*host\.log$/m)
+  assert.equal(
+    none.stdout,
+    `no log lines that pass the filters in ${join(dir, 'logs', 'host.log')} and host.log.1 to host.log.2\n`,
+    'names every file searched'
+  )
+  const zero = await cli(dir, ['logs', '--lines', '0'])
+  assert.deepEqual([zero.code, zero.stdout, zero.stderr], [0, '', ''], '--lines 0: nothing asked, nothing printed')
 })
 
 test('logs with a bad --level or --lines is a usage error naming the flag, exit 2', { timeout: 30_000 }, async (t) => {

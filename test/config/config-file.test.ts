@@ -47,6 +47,12 @@ const BAD: Array<[string, unknown, RegExp]> = [
   ],
   ['refuses a serving rate under 1 KiB/s', { serving: { bytesPerSecond: 10 } }, /\/serving\/bytesPerSecond: must be >= 1024, got 10$/],
   ['refuses a metrics address without a port', { metrics: { address: 'localhost' } }, /\/metrics\/address: expected host:port, got "localhost"$/],
+  [
+    'refuses a web address that is not loopback',
+    { web: { address: '0.0.0.0:49741' } },
+    /\/web\/address: expected a loopback address .*, got "0\.0\.0\.0:49741"$/
+  ],
+  ['refuses a web address without a port', { web: { address: 'localhost' } }, /\/web\/address: expected host:port, got "localhost"$/],
   ['refuses an unknown log level', { logLevel: 'loud' }, /\/logLevel: expected one of "debug", "info", "warn", "error", got "loud"$/],
   ['refuses an unknown log.level', { log: { level: 'trace' } }, /\/log\/level: expected one of "debug", "info", "warn", "error", got "trace"$/],
   ['refuses log files under 4 KiB', { log: { maxBytes: 1000 } }, /\/log\/maxBytes: must be >= 4096, got 1000$/],

@@ -35,6 +35,14 @@ test('a host with an idle stop: echo listens and is advertised with no worker, a
   assert.ok(echo, 'the idle app is listed among the services')
   const text = formatStatus(host.status()).join('\n')
   assert.match(text, /echo\s+\S+\s+idle\s+.*on demand \(stops after 0\.4 s idle; 0 starts\)/)
+  assert.doesNotMatch(text, /limits:/, 'the short status has no limits lines')
+  // --full: what each app runs under, one line per app (docs/plugins.md "Plugin limits")
+  const full = formatStatus(host.status(), { full: true }).join('\n')
+  assert.match(
+    full,
+    /\n  chat .*\n {13}limits: memory \d+ MiB, call timeout \d+ ms, storage \S+, connections 64, dials 8 in flight, 10\/s, in 1G\/s, out 1G\/s, idle timeout 300 s\n/
+  )
+  assert.match(full, /\n  echo .*\n {13}limits: memory /, 'an idle app too')
 
   const client = plainClient(testnet)
   defer(() => client.destroy())

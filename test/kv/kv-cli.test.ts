@@ -99,7 +99,7 @@ test('kv put, get, pin, rm and ls work across two hosts on a local DHT', async (
   // b's repair adopts the removal of what it pinned
   await b.host.kv!.repairNow()
   const lsB = await cli(b.home, ['kv', 'ls'])
-  assert.match(lsB.stdout, /^pinned {2}mutable {4}removed  [0-9a-f]{64}  greeting  0 B/m)
+  assert.match(lsB.stdout, /^pinned {2}mutable {4}removed  [0-9a-f]{64}  greeting \(owner [0-9a-f]{8}…[0-9a-f]{4}\)  0 B/m)
   assert.equal((await cli(b.home, ['kv', 'unpin', stored.address])).code, 0)
   assert.match((await cli(b.home, ['kv', 'ls'])).stdout, /owns and pins nothing/)
   assert.match((await cli(a.home, ['status'])).stdout, /^kv {8}will store \(once its DHT node is persistent\) 0 records/m)

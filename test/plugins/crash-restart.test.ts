@@ -83,6 +83,7 @@ test('after RESTART.maxCrashes crashes in the window a plugin is failed until an
   const again = await h.restart('loop')
   assert.equal(again.state, 'running')
   assert.equal(again.recentCrashes, 0)
+  assert.equal(again.lastError, null, 'no stale "restart it when fixed" once restarted')
   assert.equal(again.restarts, 5)
   await echoStillServes(h, 'fine')
 })

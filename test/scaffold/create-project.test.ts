@@ -98,6 +98,10 @@ test("the draft manifest is unsigned and declares the app's service", async () =
   const readme = await readFile(path.join(project, 'README.md'), 'utf8')
   assert.match(readme, /hypernet-host sign build\/my-app\.wasm --manifest my-app\.draft\.json/)
   assert.match(readme, /hypernet-host install build\/my-app\.wasm/)
+  // every file the README says holds the compiler flags does hold them
+  const said = [...readme.matchAll(/--maximumMemory\\?` in `([^`]+)`|flags in `([^`]+)`/g)].map((m) => m[1] ?? m[2])
+  assert.ok(said.length >= 2, readme)
+  for (const file of said) assert.match(await readFile(path.join(project, file), 'utf8'), /--maximumMemory/, `${file} has the flags the README says it has`)
 })
 
 test('the project carries a copy of every file the SDK publishes', async () => {

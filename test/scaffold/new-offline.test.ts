@@ -48,9 +48,23 @@ test('new + npm install + npm run build work offline with an empty npm cache', {
   const module = new WebAssembly.Module(bytes)
   assert.ok(WebAssembly.Module.exports(module).some((e) => e.name === 'hn_on_start'))
   assert.ok(!(await readdir(join(project, 'node_modules'))).includes('assemblyscript'), 'no compiler installed into the project')
-  // the signed hint works from the project folder, outside the repository
-  await run(process.execPath, [BIN, 'keys', 'generate'], { cwd: project, env })
-  await run(process.execPath, [BIN, 'sign', 'build/hello.wasm', '--manifest', 'hello.draft.json'], { cwd: project, env })
+  // the printed steps work as written in this fresh home, from the project folder, outside the
+  // repository (all but install, which asks for consent at a terminal: --yes stands in for it)
+  const steps = made.stdout
+    .split('or step by step')[1]
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean)
+  assert.equal(steps.length, 4, made.stdout)
+  assert.match(steps[0], /^cd .* && npm install && npm run build$/)
+  assert.match(steps[1], / keys generate$/)
+  assert.match(steps[2], / sign build\/hello\.wasm --manifest hello\.draft\.json$/)
+  assert.match(steps[3], / install build\/hello\.wasm$/)
+  for (const step of steps.slice(1, -1)) await run('/bin/sh', ['-c', step], { cwd: project, env })
+  await run('/bin/sh', ['-c', `${steps.at(-1)} --yes`], { cwd: project, env })
+  const again = await run(process.execPath, [BIN, 'new', 'again', '--dir', join(tmp.dir, 'again')], { cwd: tmp.dir, env })
+  assert.doesNotMatch(again.stdout, /keys generate/, 'a home with a publisher key is not told to make one')
 })
 
 test('the hint names hypernet-host when that name on PATH is this binary, else its path', async (t) => {

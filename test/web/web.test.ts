@@ -1,6 +1,7 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { chmod, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { request } from 'node:http'
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http'
 import { createServer } from 'node:net'
@@ -224,7 +225,9 @@ test('web: the token file is made 0600 once and kept; a readable or broken one i
   await chmod(file, 0o644)
   await assert.rejects(loadOrCreateWebToken(file), {
     code: 'KEY_EXPOSED',
-    message: /web-token: expected a key file only its owner can read \(mode 0600\), got mode 0644/
+    message: new RegExp(
+      `^KEY_EXPOSED: ${file}: expected a token file only its owner can read \\(mode 0600\\), got mode 0644; others on this machine may have read the token: if none did, run chmod 600 ${file}, else delete it and start again to make a new token \\(the page's URL changes\\)$`
+    )
   })
   await writeFile(file, 'not a token\n', { mode: 0o600 })
   await chmod(file, 0o600)
@@ -279,10 +282,22 @@ test('web: a --web address that is not loopback, or not an address, is a one-lin
   assert.equal(withConfig({}, {}).web, undefined)
   assert.equal(withConfig({ local: true }, { web: { address: '127.0.0.1:9999' } }).web, '127.0.0.1:9999')
   assert.equal(withConfig({ local: true, web: '' }, { web: { address: '127.0.0.1:9999' } }).web, '')
-  assert.equal((await cli(home, ['config', 'set', 'web.address', '10.0.0.1:80'])).code, 0)
-  const r = await cli(home, ['start', '--local', '--local-relays', '0'])
-  assert.equal(r.code, 2)
-  assert.match(oneLine(r.stderr), /^USAGE: .*config\.json web\.address: expected a loopback address/)
+  // config set refuses what start would, with the schema's kind of error, and writes nothing
+  const set = await cli(home, ['config', 'set', 'web.address', '0.0.0.0:49741'])
+  assert.equal(set.code, 2, set.stderr)
+  assert.match(oneLine(set.stderr), /^CONFIG_INVALID: .*config\.json \/web\/address: expected a loopback address .*, got "0\.0\.0\.0:49741"$/)
+  assert.equal(existsSync(join(home, 'config.json')), false, 'nothing written')
+  // a hand-written one: config show and start both refuse it the same way
+  await writeFile(join(home, 'config.json'), '{"web":{"address":"10.0.0.1:80"}}')
+  for (const args of [
+    ['config', 'show'],
+    ['start', '--local', '--local-relays', '0']
+  ]) {
+    const r = await cli(home, args)
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
+    assert.match(oneLine(r.stderr), /^CONFIG_INVALID: .*config\.json \/web\/address: expected a loopback address/)
+  }
+  await rm(join(home, 'config.json'))
   const bad = await cli(home, ['config', 'set', 'web.address', 'nope'])
   assert.equal(bad.code, 2)
   assert.match(oneLine(bad.stderr), /web\/address: expected host:port, got "nope"/)

@@ -20,6 +20,7 @@ import type { RelayArgs } from './relay-options.ts'
 import { formatOnion, onionInit } from './onion-options.ts'
 import type { OnionArgs } from './onion-options.ts'
 import { checkUdpPort } from './udp-port.ts'
+import { formatSize } from '../../util/byte-size.ts'
 
 /** Onion relays an embedded local network runs unless --local-relays says otherwise: a hidden service needs two guards and three other relays for its introduction points. */
 const LOCAL_ONION_RELAYS = 6
@@ -240,6 +241,20 @@ export function shortId(hex: string): string {
   return hex.length > 16 ? `${hex.slice(0, 8)}…${hex.slice(-4)}` : hex
 }
 
+/** What a plugin runs under (`status --full`), in the manifest's terms: docs/plugins.md "Plugin limits". */
+export function formatLimits(l: NonNullable<HostStatus['apps'][number]['limits']>): string {
+  return [
+    `memory ${l.memoryMiB} MiB`,
+    `call timeout ${l.callTimeoutMs} ms`,
+    `storage ${l.storageQuotaBytes === null ? 'none' : formatSize(l.storageQuotaBytes)}`,
+    `connections ${l.connections}`,
+    `dials ${l.dialsInFlight} in flight, ${l.dialsPerSecond}/s`,
+    `in ${formatSize(l.bytesInPerSecond)}/s`,
+    `out ${formatSize(l.bytesOutPerSecond)}/s`,
+    `idle timeout ${l.idleTimeoutMs / 1000} s`
+  ].join(', ')
+}
+
 /** Status for people, at a glance (lines fit a terminal unless `full`). */
 export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): string[] {
   const id = opts.full ? (s: string) => s : shortId
@@ -262,6 +277,7 @@ export function formatStatus(st: HostStatus, opts: { full?: boolean } = {}): str
         ? `  ${a.error}`
         : `  restarts ${a.restarts ?? 0}, connections ${a.connections ?? 0}, in ${a.bytesIn ?? 0} B, out ${a.bytesOut ?? 0} B${onDemand(a)}${a.lastError ? `, last error ${a.lastError.message}` : ''}`
     lines.push(`  ${a.name.padEnd(10)} ${a.version.padEnd(8)} ${a.state.padEnd(9)}${extra}`)
+    if (opts.full && a.limits) lines.push(`  ${''.padEnd(10)} limits: ${formatLimits(a.limits)}`)
   }
   lines.push('services')
   if (st.services.length === 0) lines.push('  none')

@@ -6,6 +6,7 @@ import { formatId, parseHash } from '../../encoding/ids.ts'
 import { HypernetError } from '../../errors.ts'
 import { keyPath, loadOrCreateKeyFile } from '../../keys/index.ts'
 import { readDraftFile, serviceHash, signApp } from '../../manifest/index.ts'
+import { createAppStore } from '../../store/index.ts'
 import type { CliContext } from '../context.ts'
 import { install } from './install.ts'
 import { hostCommand } from './new.ts'
@@ -73,11 +74,18 @@ async function devOnce(ctx: CliContext, dir: string): Promise<void> {
     `signed ${manifest.app.name} ${manifest.app.version} with the development key "${DEV_KEY_NAME}" (${manifest.publisher}): for testing; no other host trusts it\n`
   )
 
-  await install(ctx, { wasm: wasmFile, manifest: file, yes: true })
+  // the build this replaces, if any: its service hashes stop reaching the app
+  const store = createAppStore({ dir: ctx.paths.store })
+  const before = (await store.list()).find((a) => a.name === manifest.app.name)
+  await store.close()
+  // running dev is the consent, and the line above says what it installs: no consent listing
+  await install(ctx, { wasm: wasmFile, manifest: file, yes: true, unlisted: true })
   const hn = hostCommand()
   const code = parseHash(manifest.code.hash)
   const services = manifest.services.map((s) => formatId(serviceHash(code, s.name)))
-  ctx.data({ dev: true, app: manifest.app, publisher: manifest.publisher, services }, () => [
+  const changed = before !== undefined && before.codeHash !== formatId(code)
+  ctx.data({ dev: true, app: manifest.app, publisher: manifest.publisher, services, serviceHashChanged: changed }, () => [
+    ...(changed ? ["new service hash: it changes with every rebuild (the code hash is part of it); the last build's connect line no longer reaches it"] : []),
     'reach it (with a host running here: start, or start --local for a private network):',
     ...services.map((h) => `  ${hn} connect ${h}`)
   ])

@@ -23,6 +23,8 @@ export interface InstallArgs {
   wasm: string
   manifest?: string
   yes?: boolean
+  /** With `yes`: do not list what was consented to (`dev`, whose own line says what it installs). */
+  unlisted?: boolean
   allowDowngrade?: boolean
   replacePublisher?: boolean
   bootstrap?: string[]
@@ -56,7 +58,7 @@ export async function install(ctx: CliContext, args: InstallArgs): Promise<void>
   const { report, manifest, wasm } = verified
   const plan = await store.plan(manifest, policy)
   const diff = plan.previousManifest ? permissionDiff(plan.previousManifest, manifest) : null
-  if (plan.kind !== 'unchanged') await askConsent(ctx, { manifest, report, plan, diff, yes: args.yes })
+  if (plan.kind !== 'unchanged' && !(args.yes && args.unlisted)) await askConsent(ctx, { manifest, report, plan, diff, yes: args.yes })
   const outcome = await store.install(manifest, wasm, policy)
   const daemon = await notifyDaemon(ctx, { op: 'reload', app: manifest.app.name })
   ctx.data({ ...outcome, services: report.services, daemon }, () => [

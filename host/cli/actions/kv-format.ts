@@ -44,9 +44,11 @@ export function formatPin(r: PutJson): string[] {
 /** The `kv ls` table. */
 export function formatList(entries: ListEntry[]): string[] {
   if (entries.length === 0) return ['this host owns and pins nothing in the DHT store']
-  const lines = ['role    kind       state    address                                                           key / size / copies / last repair']
+  const lines = ['role    kind       state    address                                                           key (whose) / size / copies / last repair']
   for (const e of entries) {
-    const name = e.kind === 'immutable' ? '(content)' : e.key
+    // one key name may be owned under several keys (kv put --key-name): say whose each row is
+    const whose = e.role === 'owned' ? `(key ${e.signer ?? 'host'})` : `(owner ${e.owner ? `${e.owner.slice(0, 8)}…${e.owner.slice(-4)}` : '?'})`
+    const name = e.kind === 'immutable' ? '(content)' : `${e.key} ${whose}`
     lines.push(
       `${e.role.padEnd(7)} ${e.kind.padEnd(10)} ${e.state.padEnd(8)} ${e.address}  ${name}  ${e.size} B  copies ${e.copies ?? '?'}  ${e.lastRepair ?? 'not yet repaired'}`
     )

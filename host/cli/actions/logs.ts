@@ -1,4 +1,5 @@
-import { join } from 'node:path'
+import { existsSync } from 'node:fs'
+import { basename, join } from 'node:path'
 import { HypernetError } from '../../errors.ts'
 import { LogTail, formatLine, matches, parseLevel, parseLine } from '../../log/index.ts'
 import type { LogFilter } from '../../log/index.ts'
@@ -58,10 +59,20 @@ export async function printLogs(ctx: CliContext, args: LogsArgs, signal: AbortSi
   const tail = new LogTail(file)
   try {
     const last = tail.last(n, filter)
-    if (!args.follow && last.length === 0 && !ctx.json) ctx.say(`no log lines${filter.level || filter.app ? ' that pass the filters' : ''} in ${file}`)
+    // --lines 0 asked for nothing: print nothing
+    if (!args.follow && last.length === 0 && n > 0 && !ctx.json)
+      ctx.say(`no log lines${filter.level || filter.app ? ' that pass the filters' : ''} in ${searched(file)}`)
     for (const line of last) print(line)
     if (args.follow) await tail.follow((line) => (matches(parseLine(line), filter) ? print(line) : undefined), signal, pollMs)
   } finally {
     tail.close()
   }
+}
+
+/** The files an empty `last` looked through: the live one and every rotated one (it read them all). */
+function searched(file: string): string {
+  let k = 0
+  while (existsSync(`${file}.${k + 1}`)) k++
+  const base = basename(file)
+  return file + (k === 0 ? '' : k === 1 ? ` and ${base}.1` : ` and ${base}.1 to ${base}.${k}`)
 }

@@ -1,5 +1,6 @@
-import { realpathSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { delimiter, join, relative, resolve } from 'node:path'
+import { keyPath } from '../../keys/index.ts'
 import { createProject } from '../../scaffold/index.ts'
 import type { CliContext } from '../context.ts'
 import { checkOutputDir } from '../output-path.ts'
@@ -18,6 +19,8 @@ export async function newProject(ctx: CliContext, args: { name: string; dir?: st
     `  cd ${shellQuote(dir)} && ${hn} dev`,
     "or step by step (offline: the build uses this hypernet-host's AssemblyScript compiler):",
     `  cd ${shellQuote(dir)} && npm install && npm run build`,
+    // sign needs a publisher key: without this step a fresh home stops at KEY_NOT_FOUND
+    ...(existsSync(keyPath(ctx.paths.keys, 'publisher')) ? [] : [`  ${hn} keys generate`]),
     `  ${hn} sign build/${args.name}.wasm --manifest ${args.name}.draft.json`,
     `  ${hn} install build/${args.name}.wasm`
   ])

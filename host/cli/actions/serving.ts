@@ -6,12 +6,11 @@ import type { ServingStatus } from '../../apps/index.ts'
 import type { CliContext } from '../context.ts'
 import { createAppStore } from '../../store/index.ts'
 
-/** Turn serving on or off, or show it. @throws USAGE (a malformed app name), APP_NOT_FOUND, STORE_LOCKED, INTERNAL */
+/** Turn serving on or off (for every app or one), or show it (for every app or one). @throws USAGE (a malformed app name), APP_NOT_FOUND, STORE_LOCKED, INTERNAL */
 export async function serving(ctx: CliContext, args: { action: 'on' | 'off' | 'status'; app?: string }): Promise<void> {
   if (args.app !== undefined && !/^[a-z0-9][a-z0-9-]{0,63}$/.test(args.app)) {
     throw HypernetError.USAGE(`app: expected an app name (lowercase letters, digits, dashes), got ${JSON.stringify(args.app)}`)
   }
-  if (args.action === 'status' && args.app !== undefined) throw HypernetError.USAGE('serving status: takes no app name')
   const store = new ServingStore(ctx.paths.serving)
   // a misspelt name would be switched off for nothing, silently; `on` still takes back a name
   // switched off before its app was uninstalled
@@ -21,6 +20,13 @@ export async function serving(ctx: CliContext, args: { action: 'on' | 'off' | 's
     if (!(await apps.list()).some((a) => a.name === args.app)) throw HypernetError.APP_NOT_FOUND(args.app!)
   }
   const cfg = args.action === 'status' ? store.read() : await store.set(args.action === 'on', args.app)
+  if (args.action === 'status' && args.app !== undefined) {
+    const app = args.app
+    const served = cfg.enabled && !cfg.off.includes(app)
+    const why = cfg.enabled ? `switched off for it; serving on ${app} turns it back on` : 'serving is OFF for every app'
+    ctx.data({ app, served }, () => [`${app}: ${served ? 'served' : `not served (${why})`}`])
+    return
+  }
   // the running daemon's own limits and counters when there is one; else the defaults
   const live = (await daemonRunning(ctx.paths.socket)) ? (await callDaemon<{ serving?: ServingStatus }>(ctx.paths.socket, 'status')).serving : undefined
   const limits = live?.limits ?? SERVING

@@ -84,7 +84,8 @@ export async function upgrade(ctx: CliContext, args: { app?: string; check?: boo
   } finally {
     await dht.destroy()
   }
-  const daemon = out.some((l) => l.status === 'upgraded') ? await notifyDaemon(ctx, { op: 'reload', app: args.app ?? '' }) : 'no-daemon'
+  // nothing installed, nothing for a daemon to pick up: say so, not whether one runs
+  const daemon = out.some((l) => l.status === 'upgraded') ? await notifyDaemon(ctx, { op: 'reload', app: args.app ?? '' }) : 'not-needed'
   ctx.data({ apps: out, daemon }, () => out.flatMap((l) => formatLine(l)).concat(daemon === 'applied' ? ['the running daemon picked it up'] : []))
 }
 

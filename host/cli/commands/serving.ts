@@ -10,6 +10,7 @@ export const servingCommand: CommandDef = {
       .positional('app', { type: 'string', describe: 'one app by name (default: all)' })
       .example('$0 serving off', 'serve no app to anyone')
       .example('$0 serving off chat', 'serve every app but chat')
-      .example('$0 serving status', 'the switches and the limits'),
+      .example('$0 serving status', 'the switches and the limits')
+      .example('$0 serving status chat', 'whether chat is served'),
   run: async (ctx, args) => (await import('../actions/serving.ts')).serving(ctx, args as any)
 }
