@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { PassThrough } from 'node:stream'
 import { test } from 'node:test'
-import { createHarness, createPluginRuntime } from '../../host/plugins/index.ts'
+import { createDuplexPair, createHarness, createPluginRuntime } from '../../host/plugins/index.ts'
 import type { RunnableApp } from '../../host/plugins/index.ts'
 import { sleep, until } from './plugin-apps.ts'
 import { teardown } from './teardown.ts'
@@ -118,15 +118,25 @@ export function echoTests(label: string, load: () => Promise<RunnableApp>, opts:
     cleanup(() => h.close())
     await h.ready()
 
-    const wrong = h.open('not-a-service')
-    const err = await wrong.closed
+    // the harness names the mistake at once; the runtime itself refuses what reaches it
+    assert.throws(() => h.open('not-a-service'), { code: 'USAGE' })
+    assert.throws(() => h.open('echo', { app: 'nobody' }), { code: 'APP_NOT_FOUND' })
+    const refused = (appName: string, service: string): Promise<Error | undefined> => {
+      const [client, server] = createDuplexPair()
+      client.on('error', () => {})
+      const closed = new Promise<Error | undefined>((resolve) => client.once('close', () => resolve(lastError)))
+      let lastError: Error | undefined
+      client.once('error', (e) => (lastError = e))
+      h.runtime.handleConnection(appName, service, server)
+      return closed
+    }
+    const err = await refused(app.manifest.app.name, 'not-a-service')
     assert.match(String(err?.message), /ECONNRESET/, 'the peer sees a reset')
     const denial = h.logs.find((e) => e.kind === 'denied')
     const expected = `PERMISSION_DENIED: ${app.manifest.app.name}: an inbound connection to undeclared service "not-a-service"`
     assert.ok(String(denial?.msg).includes(expected), String(denial?.msg))
 
-    const other = h.open('echo', { app: 'nobody' })
-    await other.closed
+    await refused('nobody', 'echo')
     assert.ok(h.logs.some((e) => e.code === 'APP_NOT_FOUND'))
     assert.equal(h.status().state, 'running')
   })
