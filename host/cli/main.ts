@@ -50,6 +50,8 @@ export async function runCli(argv: string[], io: CliIO = processIO()): Promise<n
     .option('json', { type: 'boolean', describe: 'print machine-readable JSON', global: true })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'print only data and errors', global: true })
     .strict()
+    // usage-message.ts reads yargs' English messages: a German LANG gave "Unzulässige Werte:" alone
+    .locale('en')
     .demandCommand(1, 'name a command (see --help)')
     .recommendCommands()
     .help()

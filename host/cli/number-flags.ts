@@ -8,14 +8,18 @@ import { HypernetError } from '../errors.ts'
  */
 export function checkNumberFlags(argv: string[], parsed: Record<string, unknown>, aliases: Record<string, string[]> = {}, numbers: string[] = []): void {
   // a number flag with nothing after it (`logs --lines`, `--lines --follow`) is left unset by
-  // yargs, so the default would run in its place
+  // yargs, so the default would run in its place; an empty one (`--lines=`, `--lines ''`)
+  // becomes 0 (`--idle-stop=` meant "always running"). Every time the flag is given.
   for (const key of numbers) {
     if (key.length < 2 || /[A-Z]/.test(key)) continue
     const names = [key, ...(aliases[key] ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`))
-    const at = argv.findIndex((a) => names.includes(a))
-    const next = argv[at + 1]
-    if (at >= 0 && (next === undefined || (next.startsWith('-') && Number.isNaN(Number(next)))))
-      throw HypernetError.USAGE(`--${key}: expected a number, got nothing`)
+    argv.forEach((a, i) => {
+      const next = argv[i + 1]
+      const empty =
+        names.some((n) => a === `${n}=`) ||
+        (names.includes(a) && (next === undefined || next.trim() === '' || (next.startsWith('-') && Number.isNaN(Number(next)))))
+      if (empty) throw HypernetError.USAGE(`--${key}: expected a number, got nothing`)
+    })
   }
   for (const [key, value] of Object.entries(parsed)) {
     const values = Array.isArray(value) ? value : [value]

@@ -1,6 +1,6 @@
 import test from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdir, readdir, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { draftFor, tempDir } from '../helpers/app-fixture.ts'
 import { buildModule } from '../helpers/wasm-builder.ts'
@@ -26,6 +26,10 @@ async function usage(dir: string, argv: string[], line: string): Promise<void> {
 test('a number flag given text names the flag and quotes what was typed, exit 2', { timeout: 60_000 }, async (t) => {
   const dir = await home(t)
   await usage(dir, ['logs', '--lines', 'abc'], 'USAGE: --lines: expected a number, got "abc"')
+  // empty, or given twice with the last empty: not a silent 0 or default
+  await usage(dir, ['logs', '--lines='], 'USAGE: --lines: expected a number, got nothing')
+  await usage(dir, ['logs', '--lines', ''], 'USAGE: --lines: expected a number, got nothing')
+  await usage(dir, ['logs', '--lines', '5', '--lines'], 'USAGE: --lines: expected a number, got nothing')
   await usage(dir, ['logs', '-n', 'abc'], 'USAGE: --lines: expected a number, got "abc"')
   await usage(dir, ['stop', '--timeout=abc'], 'USAGE: --timeout: expected a number, got "abc"')
   await usage(dir, ['lookup', HASH, '--limit', 'abc'], 'USAGE: --limit: expected a number, got "abc"')
@@ -39,14 +43,25 @@ test('a number flag given text names the flag and quotes what was typed, exit 2'
   await usage(dir, ['connect', HASH, '--timeout', 'abc'], 'USAGE: --timeout: expected a number, got "abc"')
 })
 
-test('connect, install, audit and upgrade refuse a --timeout that is not a positive number before any work', { timeout: 60_000 }, async (t) => {
-  const dir = await home(t)
-  for (const bad of ['0', '-1']) {
-    for (const argv of [['connect', HASH], ['install', HASH], ['audit', HASH], ['upgrade']]) {
-      await usage(dir, [...argv, '--timeout', bad], `USAGE: --timeout: expected a positive number of seconds, got ${bad}`)
+test(
+  'connect (also --anonymous and --hidden), install, audit and upgrade refuse a --timeout that is not a positive number before any work',
+  { timeout: 60_000 },
+  async (t) => {
+    const dir = await home(t)
+    for (const bad of ['0', '-1']) {
+      for (const argv of [
+        ['connect', HASH],
+        ['connect', '--anonymous', HASH],
+        ['connect', '--hidden', HASH],
+        ['install', HASH],
+        ['audit', HASH],
+        ['upgrade']
+      ]) {
+        await usage(dir, [...argv, '--timeout', bad], `USAGE: --timeout: expected a positive number of seconds, got ${bad}`)
+      }
     }
   }
-})
+)
 
 test('bridge listen without --port and bridge expose without --name say the flag is required', { timeout: 30_000 }, async (t) => {
   const dir = await home(t)
@@ -79,6 +94,22 @@ test('an output path that cannot be written is refused before any work, naming t
     ['new', 'zz', '--dir', '/dev/null/zz'],
     'PATH_INVALID: --dir /dev/null/zz: expected a folder, or a path a folder can be made at, /dev/null is a file, not a folder; nothing was written'
   )
+  // the write renames a temporary file over the path: a device or a link would be replaced
+  await usage(
+    dir,
+    ['sign', wasm, '--manifest', draft, '--out', '/dev/null'],
+    `PATH_INVALID: --out /dev/null: ${expectFile}, got a device, pipe or socket; nothing was written`
+  )
+  const link = join(dir, 'link.json')
+  await symlink(join(dir, 'target.json'), link)
+  await usage(
+    dir,
+    ['sign', wasm, '--manifest', draft, '--out', link],
+    `PATH_INVALID: --out ${link}: ${expectFile}, got a symbolic link (give the path it points to); nothing was written`
+  )
+  await usage(dir, ['sign', wasm, '--manifest', draft, '--out', ''], `PATH_INVALID: --out "": ${expectFile}, got nothing; nothing was written`)
+  await usage(dir, ['kv', 'get', 'fk', '--out='], `PATH_INVALID: --out "": ${expectFile}, got nothing; nothing was written`)
+  await rm(link)
   assert.deepEqual((await readdir(dir)).sort(), ['echo.draft.json', 'echo.wasm', 'keys'])
 })
 

@@ -96,3 +96,19 @@ test('a wrong word, option or value is named in one line, with what is accepted'
     assert.equal(r.code, 2, argv.join(' '))
   }
 })
+
+test('usage errors are in English and whole under another locale (yargs follows LANG)', { timeout: 30_000 }, async (t) => {
+  const tmp = await tempDir()
+  teardown(t)(tmp.cleanup)
+  const saved = { LC_ALL: process.env.LC_ALL, LANG: process.env.LANG }
+  process.env.LC_ALL = process.env.LANG = 'de_DE.UTF-8'
+  try {
+    const r = await cli(tmp.dir, ['config', 'get', 'port'])
+    assert.equal(r.code, 2)
+    assert.equal(oneLine(r.stderr), 'USAGE: config: "get" is not one of show, set, unset')
+  } finally {
+    for (const [k, v] of Object.entries(saved))
+      if (v === undefined) delete process.env[k]
+      else process.env[k] = v
+  }
+})

@@ -2,6 +2,7 @@ import { lookupVerified } from '../../dns/index.ts'
 import { formatId, parseHash, parseKey } from '../../encoding/ids.ts'
 import { OnionClient, connectHidden } from '../../onion/index.ts'
 import type { CliContext } from '../context.ts'
+import { timeoutMs } from '../number-flags.ts'
 import { commandDht } from './network.ts'
 import { pipeStdio } from './pipe-stdio.ts'
 
@@ -19,11 +20,12 @@ export async function connectAnonymous(
   args: { target: string; bootstrap?: string[]; timeout: number; hops?: number; hidden?: boolean }
 ): Promise<void> {
   const id = args.hidden ? parseKey(args.target, 'target') : parseHash(args.target, 'target')
+  const ms = timeoutMs(args.timeout, 15)
   const dht = await commandDht(ctx, args.bootstrap)
-  const client = new OnionClient(dht, { timeoutMs: args.timeout * 1000, hops: args.hops })
+  const client = new OnionClient(dht, { timeoutMs: ms, hops: args.hops })
   try {
     if (args.hidden) {
-      const c = await connectHidden(client, id, { timeoutMs: args.timeout * 1000 })
+      const c = await connectHidden(client, id, { timeoutMs: ms })
       if (!ctx.quiet)
         ctx.io.stderr.write(
           `connected to hidden service ${formatId(id)} at rendezvous relay ${c.rendezvous.slice(0, 8)}, introduced by relay ${c.intro.slice(0, 8)}\n`
@@ -31,7 +33,7 @@ export async function connectAnonymous(
       return await pipeStdio(ctx, c.stream)
     }
     let key = id
-    for await (const p of lookupVerified(dht, id, { limit: 1, timeoutMs: Math.min(5000, args.timeout * 1000) })) {
+    for await (const p of lookupVerified(dht, id, { limit: 1, timeoutMs: Math.min(5000, ms) })) {
       if (p.serviceKey) key = Buffer.from(p.serviceKey, 'hex')
     }
     const stream = await client.connect(key)
