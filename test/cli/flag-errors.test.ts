@@ -131,6 +131,10 @@ test('new names dev, the one-command author loop, first in its next steps', { ti
   const r = await cli(dir, ['new', 'hello', '--dir', join(dir, 'hello')])
   assert.equal(r.code, 0, r.stderr)
   assert.match(r.stdout, /\nnext: build, sign with a development key and install here.*\n {2}cd .*hello && .* dev\n/)
+  // new was given --home: every step that uses the home says so (they would use the default)
+  const steps = r.stdout.split('\n').filter((l) => / (dev$|keys generate$|sign build\/|install build\/)/.test(l))
+  assert.equal(steps.length, 4, r.stdout)
+  for (const step of steps) assert.ok(step.includes(` --home ${dir} `), step)
 })
 
 test('sign with a --key file that is not there does not suggest keys generate, which makes a key elsewhere', { timeout: 30_000 }, async (t) => {

@@ -6,23 +6,26 @@ import type { CliContext } from '../context.ts'
 import { checkOutputDir } from '../output-path.ts'
 
 /** Scaffold a plugin project. @throws USAGE (bad name), FILE_EXISTS (non-empty folder), PATH_INVALID (no folder can be made there) */
-export async function newProject(ctx: CliContext, args: { name: string; dir?: string }): Promise<void> {
+export async function newProject(ctx: CliContext, args: { name: string; dir?: string; home?: string }): Promise<void> {
   const dir = resolve(args.dir ?? args.name)
   await checkOutputDir(dir, args.dir === undefined ? 'folder' : '--dir')
   const hn = hostCommand()
   const files = await createProject(dir, args.name, { hostCommand: hn })
+  // the steps below run in this home: a --home given here must be given to them too (the
+  // project's own files name no home)
+  const here = args.home !== undefined ? `${hn} --home ${shellQuote(resolve(args.home))}` : hn
   ctx.data({ dir, files, hostCommand: hn }, () => [
     `created ${args.name} in ${dir}`,
     ...files.map((f) => `  ${relative(dir, f)}`),
     '',
     'next: build, sign with a development key and install here, in one step (--watch repeats it on every change):',
-    `  cd ${shellQuote(dir)} && ${hn} dev`,
+    `  cd ${shellQuote(dir)} && ${here} dev`,
     "or step by step (offline: the build uses this hypernet-host's AssemblyScript compiler):",
     `  cd ${shellQuote(dir)} && npm install && npm run build`,
     // sign needs a publisher key: without this step a fresh home stops at KEY_NOT_FOUND
-    ...(existsSync(keyPath(ctx.paths.keys, 'publisher')) ? [] : [`  ${hn} keys generate`]),
-    `  ${hn} sign build/${args.name}.wasm --manifest ${args.name}.draft.json`,
-    `  ${hn} install build/${args.name}.wasm`
+    ...(existsSync(keyPath(ctx.paths.keys, 'publisher')) ? [] : [`  ${here} keys generate`]),
+    `  ${here} sign build/${args.name}.wasm --manifest ${args.name}.draft.json`,
+    `  ${here} install build/${args.name}.wasm`
   ])
 }
 
