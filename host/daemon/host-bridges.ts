@@ -20,6 +20,8 @@ export interface HostBridgesComponents extends Pick<HostParts, 'identity' | 'dht
   bridgesFile: string
   /** The service keys of this host's apps (hex): never dialed by hash. */
   ownServiceKeys(): Set<string>
+  /** The app of this host that serves a service hash, and its key; null when none does. */
+  ownService(serviceHash: Buffer): { app: string; key: Buffer } | null
   serviceKeyPair(serviceHash: string): KeyPair
   /** service name -> app, for the names a bridge may not take. */
   appServices(): Map<string, string>
@@ -50,10 +52,10 @@ export function createHostBridges(host: HostBridgesComponents): BridgeManager {
       }
       // other hosts first (a plugin's dial never reaches its own host), but a bridge to a service
       // only this host runs is what its user asked for: its key, dialed like any other
-      const own = host.serviceKeyPair(id).publicKey
-      if (host.ownServiceKeys().has(formatId(own))) {
-        const stream = await host.dialer.connect(own)
-        known.set(id, { kind: 'hash', key: own })
+      const own = host.ownService(target)
+      if (own) {
+        const stream = await host.dialer.connect(own.key)
+        known.set(id, { kind: 'hash', key: own.key })
         return stream
       }
     }

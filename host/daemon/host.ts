@@ -323,10 +323,7 @@ export class Host {
         guardsFile: paths.guards,
         savedGuards,
         ownServiceKeys: () => this.ownServiceKeys(),
-        ownService: (hash) => {
-          const r = this.routes.get(formatId(hash))
-          return r ? { app: r.app, key: this.serviceKeyPair(formatId(hash)).publicKey } : null
-        }
+        ownService: (hash) => this.ownService(hash)
       })
     )
     const mesh = this.add(
@@ -444,6 +441,7 @@ export class Host {
       pathTracker,
       bridgesFile: paths.bridges,
       ownServiceKeys: () => this.ownServiceKeys(),
+      ownService: (hash) => this.ownService(hash),
       serviceKeyPair: (h) => this.serviceKeyPair(h),
       appServices: () => new Map([...this.routes.values()].map((r) => [r.service, r.app]))
     })
@@ -513,6 +511,12 @@ export class Host {
   /** The service keys of this host's apps (hex): what it never dials by hash, so it never reaches itself. */
   ownServiceKeys(): Set<string> {
     return new Set([...this.routes.keys()].map((h) => formatId(this.serviceKeyPair(h).publicKey)))
+  }
+
+  /** The app of this host that serves `serviceHash`, and its service key; null when none does. */
+  ownService(serviceHash: Buffer): { app: string; key: Buffer } | null {
+    const r = this.routes.get(formatId(serviceHash))
+    return r ? { app: r.app, key: this.serviceKeyPair(formatId(serviceHash)).publicKey } : null
   }
 
   /** The key pair a service listens on: stable across restarts (see service-keys.ts). @throws INTERNAL before the identity is loaded */

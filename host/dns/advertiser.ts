@@ -147,7 +147,7 @@ export class Advertiser {
     })
     this.topics = next
     this.highWater = Math.max(this.highWater, published, this.pages.length)
-    if (this.offline()) return
+    if (this.holdWhileAlone()) return
     await this.recallOnce()
     // the descriptor first: a lookup that finds an announcement must find it vouched for. Only
     // records whose content changed (refresh() re-publishes all)
@@ -182,7 +182,7 @@ export class Advertiser {
   /** Re-announce every topic and re-publish the descriptor. */
   refresh(): Promise<void> {
     return this.serial(async () => {
-      if (this.offline()) return
+      if (this.holdWhileAlone()) return
       await this.recallOnce()
       await inPool(this.keptRecords(), WALKS_AT_ONCE, (i) => this.publish(i))
       // WALKS_AT_ONCE at a time, not one after another: on the public DHT a walk takes a second
@@ -202,10 +202,11 @@ export class Advertiser {
   }
 
   /**
-   * True when the node has bootstrapped and knows no other DHT node: nothing is sent (it would fail after its
-   * timeouts), and the first node that answers brings a refresh (onAddNode).
+   * True (and the wait noted) when the node has bootstrapped and knows no other DHT node: then
+   * nothing is sent, as it would only fail after its timeouts, and the first node that answers
+   * brings a refresh (onAddNode).
    */
-  private offline(): boolean {
+  private holdWhileAlone(): boolean {
     // before its bootstrap ends a node is not offline (its walks wait for the bootstrap)
     if (!this.dht.bootstrapped || this.dht.toArray().length > 0) return false
     if (!this.waitingForNodes) this.log.info('no DHT node known: the host descriptor is published when one answers', { topics: this.topics.size })

@@ -5,8 +5,10 @@ import type { SecretStream } from 'hyperdht'
 import type { HostStatus } from '../../host/daemon/host-status.ts'
 import { installExamples } from '../../host/demo/install-examples.ts'
 import { formatId } from '../../host/encoding/ids.ts'
-import type { RelayObservation } from '../../host/onion/index.ts'
-import { removeHome, startHost } from './hosts.ts'
+import DHT from 'hyperdht'
+import { OnionRelay } from '../../host/onion/index.ts'
+import type { OnionRelayInit, RelayInfo, RelayObservation } from '../../host/onion/index.ts'
+import { plainClient, removeHome, startHost } from './hosts.ts'
 import type { TestHost } from './hosts.ts'
 import type { Testnet } from 'hyperdht/testnet.js'
 
@@ -66,4 +68,22 @@ export async function startEchoHost(
   defer(() => echoHost.close())
   const echo = echoHost.host.status().services.find((s) => s.app === 'echo')!
   return { echoHost, echo, peersSeen: recordPeers(echoHost) }
+}
+
+/**
+ * One bare onion relay on its own node of `testnet` (no host around it), closed by `defer`: a
+ * dead next hop costs 3 s, not 10. Returns it and the RelayInfo a circuit takes.
+ */
+export async function startBareRelay(
+  testnet: Testnet,
+  defer: (fn: () => unknown) => void,
+  init: OnionRelayInit = {}
+): Promise<{ relay: OnionRelay; info: RelayInfo }> {
+  const dht = plainClient(testnet)
+  defer(() => dht.destroy())
+  const r = new OnionRelay(dht, DHT.keyPair(), { extendTimeoutMs: 3000, ...init })
+  await r.ready()
+  defer(() => r.close())
+  const key = formatId(r.publicKey)
+  return { relay: r, info: { hostKey: key, relayKey: key } }
 }

@@ -3,15 +3,15 @@ import assert from 'node:assert/strict'
 import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
 import { ONION, ONION_REASON } from '../../host/constants.ts'
-import { formatId } from '../../host/encoding/ids.ts'
 import { CELL, ONION_CELL_BYTES, ONION_MAX_DATA, RELAY_CMD, decodeExact, encode, onionBegin, onionCell, onionReasonBody } from '../../host/messages.ts'
-import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
+import { ClientCircuit } from '../../host/onion/index.ts'
 import type { CellLink } from '../../host/onion/cell-link.ts'
 import { StreamWindow } from '../../host/onion/stream-window.ts'
 import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import { TokenBucket } from '../../host/util/token-bucket.ts'
 import { openStream, plainClient, readBytes } from '../helpers/hosts.ts'
 import { until } from '../helpers/plugin-apps.ts'
+import { startBareRelay } from '../helpers/onion.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 
@@ -25,15 +25,7 @@ test('onion relay limits and malformed input', async (t) => {
   const testnet = await startTestnet(10)
   defer(() => testnet.destroy())
 
-  async function relay(init: OnionRelayInit = {}): Promise<{ relay: OnionRelay; info: RelayInfo }> {
-    const dht = plainClient(testnet)
-    defer(() => dht.destroy())
-    const r = new OnionRelay(dht, DHT.keyPair(), { extendTimeoutMs: 3000, ...init })
-    await r.ready()
-    defer(() => r.close())
-    const key = formatId(r.publicKey)
-    return { relay: r, info: { hostKey: key, relayKey: key } }
-  }
+  const relay = (init: OnionRelayInit = {}) => startBareRelay(testnet, defer, init)
 
   // an echo destination with a known key, and a client node
   const destDht = plainClient(testnet)

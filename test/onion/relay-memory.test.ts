@@ -5,8 +5,7 @@ import DHT from 'hyperdht'
 import type { SecretStream } from 'hyperdht'
 import { onionInit } from '../../host/cli/actions/onion-options.ts'
 import { ONION } from '../../host/constants.ts'
-import { formatId } from '../../host/encoding/ids.ts'
-import { ClientCircuit, OnionRelay } from '../../host/onion/index.ts'
+import { ClientCircuit } from '../../host/onion/index.ts'
 import type { OnionRelayInit, RelayInfo } from '../../host/onion/index.ts'
 import type { OnionStream } from '../../host/onion/onion-stream.ts'
 import { ExitStream } from '../../host/onion/exit-stream.ts'
@@ -16,6 +15,7 @@ import { CircuitPauses, PauseReasons } from '../../host/onion/pause-reasons.ts'
 import { ONION_MAX_DATA, RELAY_CMD } from '../../host/messages.ts'
 import { plainClient, readBytes } from '../helpers/hosts.ts'
 import { until } from '../helpers/plugin-apps.ts'
+import { startBareRelay } from '../helpers/onion.ts'
 import { teardown } from '../helpers/teardown.ts'
 import { startTestnet } from '../helpers/testnet.ts'
 
@@ -183,15 +183,7 @@ test('an onion relay bounds what it holds against a flooding destination and a c
   const testnet = await startTestnet(10)
   defer(() => testnet.destroy())
 
-  async function relay(init: OnionRelayInit = {}): Promise<{ relay: OnionRelay; info: RelayInfo }> {
-    const dht = plainClient(testnet)
-    defer(() => dht.destroy())
-    const r = new OnionRelay(dht, DHT.keyPair(), { extendTimeoutMs: 3000, maxBytesPerSecond: Infinity, ...init })
-    await r.ready()
-    defer(() => r.close())
-    const key = formatId(r.publicKey)
-    return { relay: r, info: { hostKey: key, relayKey: key } }
-  }
+  const relay = (init: OnionRelayInit = {}) => startBareRelay(testnet, defer, { maxBytesPerSecond: Infinity, ...init })
 
   const destDht = plainClient(testnet)
   defer(() => destDht.destroy())
